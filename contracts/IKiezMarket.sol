@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Bill, OrderEntry, ParticipantClass, Phase, Reading, Side, Tariff} from "./MarketTypes.sol";
+
+/// @title IKiezMarketEvents
+/// @notice Everything an auditor needs to replay an interval without reading storage.
+interface IKiezMarketEvents {
+    event MarketInitialized(address indexed token, uint32 gateLeadSeconds, uint8 dayStartSlot);
+    event FeeRecipientsSet(address platform, address taxCollector, address networkOperator);
+    event SupplierAccountSet(uint8 indexed supplier, address account);
+    event TariffSet(uint8 indexed supplier, uint16 indexed epoch, Tariff prices, uint64 dailyChargeMicroEur);
+    event ParticipantRegistered(
+        address indexed participant, ParticipantClass class, uint8 supplier, uint24 importLimitWh, uint24 exportLimitWh
+    );
+    event Deposited(address indexed account, uint256 amount);
+    event Withdrawn(address indexed account, uint256 amount);
+    event DebtRecorded(uint32 indexed interval, address indexed participant, uint256 amount);
+    event DebtRepaid(address indexed participant, address indexed supplierAccount, uint256 amount);
+    event IntervalOpened(uint32 indexed interval, uint16 tariffEpoch, uint40 gateClosesAt);
+    event BidPlaced(
+        uint32 indexed interval,
+        uint32 bidIndex,
+        address indexed participant,
+        Side side,
+        uint24 wh,
+        uint32 price,
+        bool relayed
+    );
+    event BidCancelled(uint32 indexed interval, uint32 bidIndex, address indexed participant);
+    event OrderPageCommitted(
+        uint32 indexed interval, Side side, uint16 page, uint32 startPos, uint64 cumStartWh, OrderEntry[] entries
+    );
+    event IntervalPriced(uint32 indexed interval, uint32 price, uint64 matchedWh, uint32 sellPos, uint32 buyPos);
+    event TradeMatched(
+        uint32 indexed interval,
+        uint32 sellBid,
+        uint32 buyBid,
+        address indexed seller,
+        address indexed buyer,
+        uint64 wh,
+        uint32 price
+    );
+    event IntervalCleared(uint32 indexed interval, uint32 price, uint64 matchedWh);
+    event ReadingsPosted(uint32 indexed interval, uint16 page, Reading[] readings);
+    event MeteringFinished(uint32 indexed interval, uint16 pages);
+    event BillIssued(uint32 indexed interval, address indexed participant, uint16 page, Bill bill);
+    event BillingRestarted(uint32 indexed interval);
+    event IntervalBilled(uint32 indexed interval);
+    event BillSettled(
+        uint32 indexed interval, address indexed participant, uint256 paid, uint256 received, uint256 owedAdded
+    );
+    event IntervalSettled(uint32 indexed interval, uint256 p2pVolume);
+}
+
+/// @title IKiezMarketErrors
+/// @notice Every refusal of the market, named component + problem, with the offending values.
+interface IKiezMarketErrors {
+    error MarketUnknownSupplier(uint8 supplier, uint8 supplierCount);
+    error MarketTooManySuppliers(uint256 count, uint8 max);
+    error MarketLengthMismatch(uint256 expected, uint256 actual);
+    error MarketZeroAddress();
+    error ParticipantNotRegistered(address account);
+    error ParticipantAlreadyRegistered(address account);
+    error ParticipantInvalidClass(uint8 class);
+    error ParticipantConsumerCannotExport(uint24 exportLimitWh);
+    error TariffLemMarginBelowGrid(uint8 supplier, uint32 lemSupplierMargin, uint32 supplierMargin);
+    error TariffLemNetworkFeeBelowGrid(uint8 supplier, uint32 lemNetworkFee, uint32 networkFee);
+    error TariffFeedInNotBelowEnergyPrice(uint8 supplier, uint32 feedInTariff, uint32 energyPrice);
+    error TariffNoBuyerBenefit(uint8 supplier, uint256 lemCharges, uint256 timeOfUse);
+    error LedgerZeroAmount();
+    error LedgerInsufficientFree(address account, uint256 needed, uint256 available);
+    error IntervalWrongPhase(uint32 interval, Phase actual);
+    error IntervalGateInPast(uint32 interval, uint40 gateClosesAt, uint256 nowTs);
+    error IntervalGateClosed(uint32 interval, uint40 gateClosesAt, uint256 nowTs);
+    error IntervalGateNotClosed(uint32 interval, uint40 gateClosesAt, uint256 nowTs);
+    error BidZeroEnergy();
+    error BidInvalidSide(Side side);
+    error BidEnergyAboveLimit(uint24 wh, uint24 limitWh);
+    error BidAskOutOfRange(uint32 price, uint32 feedInTariff, uint32 energyPrice);
+    error BidPriceNotBelowEnergyPrice(uint32 price, uint32 energyPrice);
+    error BidPriceZero();
+    error BidTotalNotBelowTimeOfUse(uint32 price, uint256 totalPerKWh, uint256 timeOfUse);
+    error BidNotFound(uint32 interval, uint32 bidIndex);
+    error BidNotOwner(uint32 interval, uint32 bidIndex, address caller);
+    error SignatureExpired(uint64 deadline, uint256 nowTs);
+    error SignatureInvalid(address participant, address recovered);
+    error SignatureWrongNonce(address participant, uint64 expected, uint64 given);
+    error OrderEmptyPage();
+    error OrderWrongSide(uint32 interval, uint32 bidIndex, Side expected, Side actual);
+    error OrderNotSorted(uint32 interval, Side side, uint64 previousKey, uint64 key);
+    error OrderTooLong(uint32 interval, Side side, uint256 ordered, uint32 bidsOnSide);
+    error OrderIncomplete(uint32 interval, Side side, uint32 ordered, uint32 bidsOnSide);
+    error OrderPageMismatch(uint32 interval, Side side, uint16 page);
+    error OrderPagesNotConsecutive(Side side, uint32 expectedStart, uint32 actualStart);
+    error OrderPositionNotSupplied(Side side, uint32 position);
+    error ClearingPairNotMatched(uint32 sellPos, uint32 buyPos, uint32 ask, uint32 bid);
+    error ClearingPairDisjoint(uint32 sellPos, uint32 buyPos);
+    error ClearingStillMatchable(uint32 sellPos, uint32 buyPos);
+    error MeterEmptyPage();
+    error MeterPageMismatch(uint32 interval, uint16 page);
+    error BillingPageOutOfOrder(uint32 interval, uint16 page, uint16 expected);
+    error BillingWrongParticipant(uint32 interval, Side side, uint32 position, address expected, address actual);
+    error BillingPositionsNotIncreasing(Side side, uint32 previous, uint32 position);
+    error BillingTotalsMismatch(uint32 interval, uint64 soldWh, uint64 boughtWh, uint64 matchedWh);
+    error BillingLocksMismatch(uint32 interval, uint64 releasedUnits, uint64 lockedUnits);
+    error BillPageMismatch(uint32 interval, uint16 page);
+    error SettlementPageOutOfOrder(uint32 interval, uint16 page, uint16 expected);
+    error SettlementOutOfOrder(address participant, uint32 lastSettledInterval, uint32 interval);
+    error SettlementSupplierUnderfunded(uint8 supplier, uint256 needed, uint256 available);
+    error SettlementPoolUnbalanced(uint32 interval, uint256 poolIn, uint256 poolOut);
+}

@@ -1,0 +1,584 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+import {IKiezMarketErrors, IKiezMarketEvents} from "./IKiezMarket.sol";
+import {MarketClearing} from "./MarketClearing.sol";
+import {MarketMath} from "./MarketMath.sol";
+import {MarketSettlement} from "./MarketSettlement.sol";
+import {
+    Account,
+    Bid,
+    BidRefs,
+    Bill,
+    BillAmounts,
+    BillingState,
+    ClearingState,
+    Interval,
+    MarketInit,
+    OrderEntry,
+    OrderPage,
+    Participant,
+    ParticipantClass,
+    Phase,
+    Reading,
+    Side,
+    SupplierTariff,
+    Tariff
+} from "./MarketTypes.sol";
+
+/// @title KiezMarket
+/// @notice The local energy market of one community (one distribution substation), deployed as an EIP-1167
+///         clone by MarketFactory. Per 15-minute interval: bids → clearing (uniform-price double auction) →
+///         meter readings → bills → settlement, each step forward only.
+/// @dev The contract does not sort or search: callers hand in sorted orders, marginal pairs and bid positions,
+///      and the contract verifies them in O(n). Work is paged so no transaction nears the per-transaction gas
+///      cap. Every figure an auditor needs to replay an interval is in the events.
+///
+/// Invariants (test/solidity):
+///  - token balance = Σ free + Σ locked + Σ over intervals (poolIn − poolOut); the pool term is 0 once an
+///    interval is settled.
+///  - no buy fills above its limit and no sell below; P2P Wh sold = P2P Wh bought per interval.
+///  - an interval's phase only increases; each bid page, bill page and bill settles once.
+contract KiezMarket is
+    IKiezMarketEvents,
+    IKiezMarketErrors,
+    Initializable,
+    AccessControl,
+    Pausable,
+    EIP712,
+    ReentrancyGuardTransient
+{
+    using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+
+    bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
+    bytes32 public constant METER_ROLE = keccak256("METER_ROLE");
+    bytes32 public constant BID_TYPEHASH = keccak256(
+        "Bid(address participant,uint32 interval,uint8 side,uint24 wh,uint32 price,uint64 nonce,uint64 deadline)"
+    );
+    uint256 public constant INTERVAL_SECONDS = 900;
+    uint8 public constant MAX_SUPPLIERS = 16;
+    /// @notice `sellPos` value that claims no pair matches.
+    uint32 public constant NO_TRADE = type(uint32).max;
+
+    /// @notice A bid signed off-chain by a participant and submitted by anyone.
+    struct SignedBid {
+        address participant;
+        uint32 interval;
+        Side side;
+        uint24 wh;
+        uint32 price;
+        uint64 nonce;
+        uint64 deadline;
+        bytes signature;
+    }
+
+    // ---- configuration (one slot: token, gate lead, day start, tariff epoch, supplier count) ----
+    IERC20 public token;
+    uint32 public gateLeadSeconds;
+    uint8 public dayStartSlot;
+    uint16 public tariffEpoch;
+    uint8 public supplierCount;
+
+    address public platform;
+    address public taxCollector;
+    address public networkOperator;
+    mapping(uint8 supplier => address account) public supplierAccount;
+    mapping(uint8 supplier => mapping(uint16 epoch => SupplierTariff)) internal _tariffs;
+
+    // ---- participants and ledger ----
+    mapping(address participant => Participant) internal _participants;
+    mapping(address account => Account) internal _accounts;
+    /// @notice Grid charges a participant could not pay at settlement, owed to their supplier.
+    mapping(address participant => uint256 amount) public owed;
+
+    // ---- intervals ----
+    mapping(uint32 interval => Interval) internal _intervals;
+    mapping(uint32 interval => mapping(uint32 bidIndex => Bid)) internal _bids;
+    mapping(uint32 interval => ClearingState) internal _clearing;
+    mapping(uint32 interval => mapping(Side side => mapping(uint16 page => bytes32 digest))) public orderPageDigest;
+    mapping(uint32 interval => BillingState) internal _billing;
+    mapping(uint32 interval => mapping(uint16 page => bytes32 digest)) public meterPageDigest;
+    mapping(uint32 interval => mapping(uint16 page => bytes32 digest)) public billPageDigest;
+
+    /// @dev The implementation is never used directly: clones are initialized by the factory.
+    constructor() EIP712("Kiezstrom Market", "1") {
+        _disableInitializers();
+    }
+
+    /// @notice Sets up a freshly cloned market. Called once, by the factory, in the clone's creation transaction.
+    function initialize(MarketInit calldata init) external initializer {
+        if (init.token == address(0) || init.admin == address(0)) revert MarketZeroAddress();
+        if (init.suppliers.length != init.tariffs.length) {
+            revert MarketLengthMismatch(init.suppliers.length, init.tariffs.length);
+        }
+        if (init.suppliers.length == 0 || init.suppliers.length > MAX_SUPPLIERS) {
+            revert MarketTooManySuppliers(init.suppliers.length, MAX_SUPPLIERS);
+        }
+        token = IERC20(init.token);
+        gateLeadSeconds = init.gateLeadSeconds;
+        dayStartSlot = init.dayStartSlot;
+        supplierCount = uint8(init.suppliers.length);
+        _grantRole(DEFAULT_ADMIN_ROLE, init.admin);
+        _grantRole(OPERATOR_ROLE, init.operator);
+        _grantRole(METER_ROLE, init.meter);
+        _setFeeRecipients(init.platform, init.taxCollector, init.networkOperator);
+        for (uint8 s = 0; s < init.suppliers.length; ++s) {
+            _setSupplierAccount(s, init.suppliers[s]);
+            _setTariff(s, 0, init.tariffs[s]);
+        }
+        emit MarketInitialized(init.token, init.gateLeadSeconds, init.dayStartSlot);
+    }
+
+    // =========================================================================================== admin
+
+    /// @notice Starts a new tariff epoch for every supplier. Intervals already open keep their tariff.
+    function setTariffs(SupplierTariff[] calldata tariffs) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (tariffs.length != supplierCount) revert MarketLengthMismatch(supplierCount, tariffs.length);
+        uint16 epoch = tariffEpoch + 1;
+        tariffEpoch = epoch;
+        for (uint8 s = 0; s < tariffs.length; ++s) {
+            _setTariff(s, epoch, tariffs[s]);
+        }
+    }
+
+    /// @notice Points a supplier's income and feed-in payments at another account.
+    function setSupplierAccount(uint8 supplier, address account) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _requireSupplier(supplier);
+        _setSupplierAccount(supplier, account);
+    }
+
+    /// @notice Sets the accounts that receive the platform fee, levies and the network fee.
+    function setFeeRecipients(address platform_, address taxCollector_, address networkOperator_)
+        external
+        onlyRole(DEFAULT_ADMIN_ROLE)
+    {
+        _setFeeRecipients(platform_, taxCollector_, networkOperator_);
+    }
+
+    /// @notice Stops new bids and clearing. Deposits, withdrawals, billing and settlement go on.
+    function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _pause();
+    }
+
+    /// @notice Lets bids and clearing resume.
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _unpause();
+    }
+
+    /// @notice Registers many participants at once (admin onboarding).
+    function onboard(address[] calldata accounts, Participant[] calldata profiles) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (accounts.length != profiles.length) revert MarketLengthMismatch(accounts.length, profiles.length);
+        for (uint256 i = 0; i < accounts.length; ++i) {
+            Participant calldata p = profiles[i];
+            _register(accounts[i], uint8(p.class), p.supplier, p.importLimitWh, p.exportLimitWh);
+        }
+    }
+
+    // ====================================================================================== participants
+
+    /// @notice Registers the caller as a participant.
+    /// @param class 1 consumer, 2 PV prosumer, 3 PV + battery prosumer.
+    /// @param supplier the participant's energy supplier (index).
+    /// @param importLimitWh the most a buy bid may ask for in one interval.
+    /// @param exportLimitWh the most a sell bid may offer in one interval (0 for consumers).
+    function register(uint8 class, uint8 supplier, uint24 importLimitWh, uint24 exportLimitWh) external {
+        _register(msg.sender, class, supplier, importLimitWh, exportLimitWh);
+    }
+
+    function _register(address account, uint8 class, uint8 supplier, uint24 importLimitWh, uint24 exportLimitWh)
+        internal
+    {
+        if (account == address(0)) revert MarketZeroAddress();
+        if (class == 0 || class > uint8(ParticipantClass.PvBattery)) revert ParticipantInvalidClass(class);
+        if (class == uint8(ParticipantClass.Consumer) && exportLimitWh != 0) {
+            revert ParticipantConsumerCannotExport(exportLimitWh);
+        }
+        _requireSupplier(supplier);
+        Participant storage p = _participants[account];
+        if (p.class != ParticipantClass.None) revert ParticipantAlreadyRegistered(account);
+        p.class = ParticipantClass(class);
+        p.supplier = supplier;
+        p.importLimitWh = importLimitWh;
+        p.exportLimitWh = exportLimitWh;
+        emit ParticipantRegistered(account, ParticipantClass(class), supplier, importLimitWh, exportLimitWh);
+    }
+
+    // ============================================================================================ ledger
+
+    /// @notice Deposits `amount` euro (approved beforehand). Repays any debt to the supplier first.
+    function deposit(uint256 amount) external nonReentrant {
+        _deposit(msg.sender, amount);
+    }
+
+    /// @notice Deposits with an EIP-2612 permit instead of a prior approval.
+    function depositWithPermit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external nonReentrant {
+        // A front-run permit makes this call fail; the allowance it set still lets the transfer through.
+        try IERC20Permit(address(token)).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
+        _deposit(msg.sender, amount);
+    }
+
+    /// @notice Withdraws `amount` of the caller's free balance. Open while the market is paused.
+    function withdraw(uint256 amount) external nonReentrant {
+        if (amount == 0) revert LedgerZeroAmount();
+        Account storage a = _accounts[msg.sender];
+        if (a.free < amount) revert LedgerInsufficientFree(msg.sender, amount, a.free);
+        a.free -= uint112(amount);
+        emit Withdrawn(msg.sender, amount);
+        token.safeTransfer(msg.sender, amount);
+    }
+
+    function _deposit(address account, uint256 amount) internal {
+        if (amount == 0) revert LedgerZeroAmount();
+        token.safeTransferFrom(account, address(this), amount);
+        uint256 credit = amount;
+        uint256 debt = owed[account];
+        if (debt != 0) {
+            uint256 repaid = debt < amount ? debt : amount;
+            owed[account] = debt - repaid;
+            credit -= repaid;
+            address creditor = supplierAccount[_participants[account].supplier];
+            _accounts[creditor].free += repaid.toUint112();
+            emit DebtRepaid(account, creditor, repaid);
+        }
+        _accounts[account].free += credit.toUint112();
+        emit Deposited(account, amount);
+    }
+
+    // ========================================================================================= intervals
+
+    /// @notice Opens `count` consecutive intervals from `first` (interval id = unix time / 900) for bidding.
+    function openIntervals(uint32 first, uint32 count) external onlyRole(OPERATOR_ROLE) {
+        uint16 epoch = tariffEpoch;
+        for (uint32 id = first; id < first + count; ++id) {
+            Interval storage iv = _intervals[id];
+            if (iv.phase != Phase.None) revert IntervalWrongPhase(id, iv.phase);
+            uint40 gate = uint40(uint256(id) * INTERVAL_SECONDS - gateLeadSeconds);
+            if (gate <= block.timestamp) revert IntervalGateInPast(id, gate, block.timestamp);
+            iv.phase = Phase.Open;
+            iv.tariffEpoch = epoch;
+            iv.gateClosesAt = gate;
+            emit IntervalOpened(id, epoch, gate);
+        }
+    }
+
+    // ============================================================================================== bids
+
+    /// @notice Places a bid for an open interval from the participant's own wallet. A buy bid locks its
+    ///         worst-case cost (limit price plus LEM charges) from the free balance.
+    function placeBid(uint32 interval, Side side, uint24 wh, uint32 price) external whenNotPaused returns (uint32) {
+        return _placeBid(msg.sender, interval, side, wh, price, false);
+    }
+
+    /// @notice Submits EIP-712 signed bids on behalf of their signers (gasless for households). Anyone may relay.
+    function submitSignedBids(SignedBid[] calldata bids) external whenNotPaused {
+        for (uint256 i = 0; i < bids.length; ++i) {
+            SignedBid calldata sb = bids[i];
+            if (block.timestamp > sb.deadline) revert SignatureExpired(sb.deadline, block.timestamp);
+            bytes32 digest = _hashTypedDataV4(
+                keccak256(
+                    abi.encode(
+                        BID_TYPEHASH, sb.participant, sb.interval, uint8(sb.side), sb.wh, sb.price, sb.nonce, sb.deadline
+                    )
+                )
+            );
+            (address recovered,,) = ECDSA.tryRecover(digest, sb.signature);
+            if (recovered != sb.participant) revert SignatureInvalid(sb.participant, recovered);
+            Participant storage p = _participants[sb.participant];
+            if (p.nonce != sb.nonce) revert SignatureWrongNonce(sb.participant, p.nonce, sb.nonce);
+            p.nonce = sb.nonce + 1;
+            _placeBid(sb.participant, sb.interval, sb.side, sb.wh, sb.price, true);
+        }
+    }
+
+    /// @notice Cancels the caller's bid before gate closure and releases its lock.
+    function cancelBid(uint32 interval, uint32 bidIndex) external {
+        Interval storage iv = _requireBiddable(interval);
+        Bid storage b = _bids[interval][bidIndex];
+        if (b.side == Side.None) revert BidNotFound(interval, bidIndex);
+        if (b.participant != msg.sender) revert BidNotOwner(interval, bidIndex, msg.sender);
+        if (b.side == Side.Buy) {
+            Tariff memory t = _tariffs[_participants[msg.sender].supplier][iv.tariffEpoch].prices;
+            uint64 lock = MarketMath.buyLockUnits(t, b.wh, b.price);
+            iv.lockUnits -= lock;
+            --iv.buyCount;
+            _unlock(msg.sender, uint256(lock) * MarketMath.WEI_PER_UNIT);
+        } else {
+            --iv.sellCount;
+        }
+        b.side = Side.None;
+        emit BidCancelled(interval, bidIndex, msg.sender);
+    }
+
+    function _placeBid(address participant, uint32 interval, Side side, uint24 wh, uint32 price, bool relayed)
+        internal
+        returns (uint32 bidIndex)
+    {
+        Interval storage iv = _requireBiddable(interval);
+        Participant storage p = _participants[participant];
+        if (p.class == ParticipantClass.None) revert ParticipantNotRegistered(participant);
+        if (wh == 0) revert BidZeroEnergy();
+        Tariff memory t = _tariffs[p.supplier][iv.tariffEpoch].prices;
+        if (side == Side.Sell) {
+            if (wh > p.exportLimitWh) revert BidEnergyAboveLimit(wh, p.exportLimitWh);
+            if (price <= t.feedInTariff || price >= t.energyPrice) {
+                revert BidAskOutOfRange(price, t.feedInTariff, t.energyPrice);
+            }
+            ++iv.sellCount;
+        } else if (side == Side.Buy) {
+            if (wh > p.importLimitWh) revert BidEnergyAboveLimit(wh, p.importLimitWh);
+            if (price == 0) revert BidPriceZero();
+            if (price >= t.energyPrice) revert BidPriceNotBelowEnergyPrice(price, t.energyPrice);
+            uint256 total = uint256(price) + MarketMath.lemCharges(t);
+            uint256 tou = MarketMath.timeOfUse(t);
+            if (total >= tou) revert BidTotalNotBelowTimeOfUse(price, total, tou);
+            uint64 lock = MarketMath.buyLockUnits(t, wh, price);
+            iv.lockUnits += lock;
+            ++iv.buyCount;
+            _lock(participant, uint256(lock) * MarketMath.WEI_PER_UNIT);
+        } else {
+            revert BidInvalidSide(side);
+        }
+        bidIndex = iv.bidCount++;
+        _bids[interval][bidIndex] = Bid(participant, side, wh, price);
+        emit BidPlaced(interval, bidIndex, participant, side, wh, price, relayed);
+    }
+
+    function _lock(address account, uint256 amount) internal {
+        Account storage a = _accounts[account];
+        if (a.free < amount) revert LedgerInsufficientFree(account, amount, a.free);
+        // cannot underflow: checked just above; cannot overflow: locked + free never exceeds deposits
+        unchecked {
+            a.free -= uint112(amount);
+            a.locked += uint112(amount);
+        }
+    }
+
+    function _unlock(address account, uint256 amount) internal {
+        Account storage a = _accounts[account];
+        a.locked -= amount.toUint112();
+        a.free += uint112(amount);
+    }
+
+    // ========================================================================================== clearing
+
+    /// @notice Commits the next page of one side's sorted order: sells ascending by price, buys descending,
+    ///         ties by bid index. The contract checks the order; anyone may call once the gate has closed.
+    function submitOrder(uint32 interval, Side side, uint32[] calldata bidIndexes) external whenNotPaused {
+        MarketClearing.submitOrder(
+            _intervals[interval], _clearing[interval], _bids[interval], orderPageDigest[interval], interval, side, bidIndexes
+        );
+    }
+
+    /// @notice Prices the interval and emits its trades pair by pair.
+    /// @dev First call (both sides fully ordered): the caller names the marginal pair by its positions in the
+    ///      sorted orders (`sellPos` = NO_TRADE if nothing matches) and supplies the committed pages holding
+    ///      positions 0..marginal+1 as needed; the contract checks that the greedy merge stops exactly there.
+    ///      Every call then emits trades from where the last stopped, as far as the supplied pages reach.
+    function clear(
+        uint32 interval,
+        uint32 sellPos,
+        uint32 buyPos,
+        OrderPage[] calldata sellPages,
+        OrderPage[] calldata buyPages
+    ) external whenNotPaused {
+        MarketClearing.clear(
+            _intervals[interval], _clearing[interval], orderPageDigest[interval], interval, sellPos, buyPos, sellPages, buyPages
+        );
+    }
+
+    // ========================================================================================== metering
+
+    /// @notice Posts a page of meter readings (net import and export Wh) for a cleared interval. Meter role.
+    function postReadings(uint32 interval, Reading[] calldata readings) external onlyRole(METER_ROLE) {
+        Interval storage iv = _intervals[interval];
+        if (iv.phase != Phase.Cleared && iv.phase != Phase.Metering) revert IntervalWrongPhase(interval, iv.phase);
+        if (readings.length == 0) revert MeterEmptyPage();
+        for (uint256 i = 0; i < readings.length; ++i) {
+            address who = readings[i].participant;
+            if (_participants[who].class == ParticipantClass.None) revert ParticipantNotRegistered(who);
+        }
+        iv.phase = Phase.Metering;
+        BillingState storage bs = _billing[interval];
+        uint16 page = bs.meterPages++;
+        meterPageDigest[interval][page] = keccak256(abi.encode(readings));
+        emit ReadingsPosted(interval, page, readings);
+    }
+
+    /// @notice Declares the interval's readings complete. Meter role.
+    function finishMetering(uint32 interval) external onlyRole(METER_ROLE) {
+        Interval storage iv = _intervals[interval];
+        // An interval may have no readings only if nobody traded (no bills to issue).
+        if (iv.phase != Phase.Metering) revert IntervalWrongPhase(interval, iv.phase);
+        iv.phase = Phase.Metered;
+        emit MeteringFinished(interval, _billing[interval].meterPages);
+    }
+
+    // =========================================================================================== billing
+
+    /// @notice Bills the participants of one meter page, in page order. Operator role. The caller supplies
+    ///         where each participant's bids stand in the committed orders; the contract checks that every
+    ///         filled Wh and every lock is accounted for once the last page is billed.
+    function bill(
+        uint32 interval,
+        uint16 meterPage,
+        Reading[] calldata readings,
+        BidRefs[] calldata refs,
+        OrderPage[] calldata sellPages,
+        OrderPage[] calldata buyPages
+    ) external onlyRole(OPERATOR_ROLE) {
+        if (keccak256(abi.encode(readings)) != meterPageDigest[interval][meterPage]) {
+            revert MeterPageMismatch(interval, meterPage);
+        }
+        billPageDigest[interval][meterPage] = MarketClearing.bill(
+            _intervals[interval],
+            _clearing[interval],
+            _billing[interval],
+            orderPageDigest[interval],
+            _participants,
+            _tariffs,
+            interval,
+            meterPage,
+            readings,
+            refs,
+            sellPages,
+            buyPages
+        );
+    }
+
+    /// @notice Discards the bills issued so far for an interval still being billed (no money has moved).
+    ///         Operator role. Auditors ignore BillIssued events of the interval before BillingRestarted.
+    function restartBilling(uint32 interval) external onlyRole(OPERATOR_ROLE) {
+        Interval storage iv = _intervals[interval];
+        if (iv.phase != Phase.Billing) revert IntervalWrongPhase(interval, iv.phase);
+        BillingState storage bs = _billing[interval];
+        bs.billedPages = 0;
+        bs.billedSoldWh = 0;
+        bs.billedBoughtWh = 0;
+        bs.releasedLockUnits = 0;
+        emit BillingRestarted(interval);
+    }
+
+    // ======================================================================================== settlement
+
+    /// @notice Settles one page of bills, in page order: releases locks, pays sellers and fee recipients,
+    ///         charges the grid residual (recording what cannot be paid as owed to the supplier). Anyone may call.
+    function settle(uint32 interval, uint16 page, Bill[] calldata bills) external nonReentrant {
+        MarketSettlement.settle(
+            _intervals[interval],
+            _billing[interval],
+            _accounts,
+            owed,
+            _tariffs,
+            supplierAccount,
+            MarketSettlement.Context(
+                interval, page, _clearing[interval].price, dayStartSlot, supplierCount, platform, taxCollector, networkOperator
+            ),
+            billPageDigest[interval][page],
+            bills
+        );
+    }
+
+    // ============================================================================================= views
+
+    /// @notice The interval that contains `timestamp` (unix seconds / 900).
+    function intervalAt(uint256 timestamp) external pure returns (uint32) {
+        return (timestamp / INTERVAL_SECONDS).toUint32();
+    }
+
+    /// @notice A participant's registration (class None if not registered).
+    function participantOf(address account) external view returns (Participant memory) {
+        return _participants[account];
+    }
+
+    /// @notice An account's free and locked balance and the last interval settled for it.
+    function accountOf(address account) external view returns (Account memory) {
+        return _accounts[account];
+    }
+
+    /// @notice An interval's phase, tariff epoch, bid counts, gate time and locked worst-case cost.
+    function intervalOf(uint32 interval) external view returns (Interval memory) {
+        return _intervals[interval];
+    }
+
+    /// @notice One bid of an interval (side None: cancelled or never placed).
+    function bidOf(uint32 interval, uint32 bidIndex) external view returns (Bid memory) {
+        return _bids[interval][bidIndex];
+    }
+
+    /// @notice Clearing progress and outcome of an interval.
+    function clearingOf(uint32 interval) external view returns (ClearingState memory) {
+        return _clearing[interval];
+    }
+
+    /// @notice Metering, billing and settlement progress of an interval.
+    function billingOf(uint32 interval) external view returns (BillingState memory) {
+        return _billing[interval];
+    }
+
+    /// @notice A supplier's tariff in an epoch.
+    function tariffOf(uint8 supplier, uint16 epoch) external view returns (SupplierTariff memory) {
+        return _tariffs[supplier][epoch];
+    }
+
+    /// @notice The EIP-712 domain separator for signed bids.
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    // ========================================================================================== internal
+
+    function _requireSupplier(uint8 supplier) internal view {
+        if (supplier >= supplierCount) revert MarketUnknownSupplier(supplier, supplierCount);
+    }
+
+    function _requireBiddable(uint32 interval) internal view returns (Interval storage iv) {
+        iv = _intervals[interval];
+        if (iv.phase != Phase.Open) revert IntervalWrongPhase(interval, iv.phase);
+        if (block.timestamp >= iv.gateClosesAt) revert IntervalGateClosed(interval, iv.gateClosesAt, block.timestamp);
+    }
+
+    function _setFeeRecipients(address platform_, address taxCollector_, address networkOperator_) internal {
+        if (platform_ == address(0) || taxCollector_ == address(0) || networkOperator_ == address(0)) {
+            revert MarketZeroAddress();
+        }
+        platform = platform_;
+        taxCollector = taxCollector_;
+        networkOperator = networkOperator_;
+        emit FeeRecipientsSet(platform_, taxCollector_, networkOperator_);
+    }
+
+    function _setSupplierAccount(uint8 supplier, address account) internal {
+        if (account == address(0)) revert MarketZeroAddress();
+        supplierAccount[supplier] = account;
+        emit SupplierAccountSet(supplier, account);
+    }
+
+    function _setTariff(uint8 supplier, uint16 epoch, SupplierTariff calldata st) internal {
+        Tariff calldata t = st.prices;
+        if (t.lemSupplierMargin < t.supplierMargin) {
+            revert TariffLemMarginBelowGrid(supplier, t.lemSupplierMargin, t.supplierMargin);
+        }
+        if (t.lemNetworkFee < t.networkFee) revert TariffLemNetworkFeeBelowGrid(supplier, t.lemNetworkFee, t.networkFee);
+        if (t.feedInTariff + 1 >= t.energyPrice) {
+            revert TariffFeedInNotBelowEnergyPrice(supplier, t.feedInTariff, t.energyPrice);
+        }
+        uint256 charges = MarketMath.lemCharges(t);
+        uint256 tou = MarketMath.timeOfUse(t);
+        // Some buy price above zero must leave the buyer below ToU.
+        if (charges + 1 >= tou) revert TariffNoBuyerBenefit(supplier, charges, tou);
+        _tariffs[supplier][epoch] = st;
+        emit TariffSet(supplier, epoch, t, st.dailyChargeMicroEur);
+    }
+}

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol";
+import {MarketMath} from "./MarketMath.sol";
+import {
+    Bid,
+    BidRefs,
+    Bill,
+    BillingState,
+    ClearingState,
+    Interval,
+    OrderEntry,
+    OrderPage,
+    Participant,
+    Phase,
+    Reading,
+    Side,
+    SupplierTariff,
+    Tariff
+} from "./MarketTypes.sol";
+
+/// @title MarketClearing
+/// @notice Order verification, clearing and billing of KiezMarket, run on the market's storage by delegatecall
+///         (a linked library keeps the market under the 24 KB code limit). The caller computes; this verifies.
+library MarketClearing {
+    /// @dev `sellPos` value that claims no pair matches (KiezMarket.NO_TRADE).
+    uint32 internal constant NO_TRADE = type(uint32).max;
+
+    /// @dev Committed order pages laid out by position: entry i has position `base + i`.
+    struct Flat {
+        uint32 base;
+        OrderEntry[] entries;
+        uint64[] cumBefore;
+    }
+
+    // ========================================================================================= ordering
+
+    /// @notice Checks the next page of one side's sorted order against the stored bids and commits its digest.
+    function submitOrder(
+        Interval storage iv,
+        ClearingState storage cs,
+        mapping(uint32 => Bid) storage bids,
+        mapping(Side => mapping(uint16 => bytes32)) storage digests,
+        uint32 interval,
+        Side side,
+        uint32[] calldata bidIndexes
+    ) external {
+        requireClearable(iv, interval);
+        if (bidIndexes.length == 0) revert E.OrderEmptyPage();
+        if (side != Side.Sell && side != Side.Buy) revert E.BidInvalidSide(side);
+        if (iv.phase == Phase.Open) iv.phase = Phase.Clearing;
+        bool isSell = side == Side.Sell;
+        uint32 ordered = isSell ? cs.sellsOrdered : cs.buysOrdered;
+        uint32 onSide = isSell ? iv.sellCount : iv.buyCount;
+        if (ordered + bidIndexes.length > onSide) {
+            revert E.OrderTooLong(interval, side, ordered + bidIndexes.length, onSide);
+        }
+        uint64 lastKey = isSell ? cs.lastSellKey : cs.lastBuyKey;
+        uint64 cumStart = isSell ? cs.sellCumWh : cs.buyCumWh;
+        uint64 cum = cumStart;
+        OrderEntry[] memory entries = new OrderEntry[](bidIndexes.length);
+        for (uint256 i = 0; i < bidIndexes.length; ++i) {
+            uint32 idx = bidIndexes[i];
+            Bid memory b = bids[idx];
+            if (b.side != side) revert E.OrderWrongSide(interval, idx, side, b.side);
+            uint64 key = MarketMath.sortKey(side, b.price, idx);
+            if ((ordered != 0 || i != 0) && key <= lastKey) revert E.OrderNotSorted(interval, side, lastKey, key);
+            lastKey = key;
+            cum += b.wh;
+            entries[i] = OrderEntry(idx, b.participant, b.wh, b.price);
+        }
+        uint16 page;
+        if (isSell) {
+            page = cs.sellPages++;
+            cs.sellsOrdered = ordered + uint32(bidIndexes.length);
+            cs.lastSellKey = lastKey;
+            cs.sellCumWh = cum;
+        } else {
+            page = cs.buyPages++;
+            cs.buysOrdered = ordered + uint32(bidIndexes.length);
+            cs.lastBuyKey = lastKey;
+            cs.buyCumWh = cum;
+        }
+        digests[side][page] = keccak256(abi.encode(side, ordered, cumStart, entries));
+        emit Ev.OrderPageCommitted(interval, side, page, ordered, cumStart, entries);
+    }
+
+    // ========================================================================================= clearing
+
+    /// @notice Verifies the marginal pair (first call) and emits trades as far as the supplied pages reach.
+    function clear(
+        Interval storage iv,
+        ClearingState storage cs,
+        mapping(Side => mapping(uint16 => bytes32)) storage digests,
+        uint32 interval,
+        uint32 sellPos,
+        uint32 buyPos,
+        OrderPage[] calldata sellPages,
+        OrderPage[] calldata buyPages
+    ) external {
+        requireClearable(iv, interval);
+        Flat memory sells = flatten(digests, interval, Side.Sell, sellPages);
+        Flat memory buys = flatten(digests, interval, Side.Buy, buyPages);
+        if (!cs.priced) {
+            // With one side empty nothing can match, and no order is needed.
+            bool bothSides = iv.sellCount != 0 && iv.buyCount != 0;
+            if (bothSides && cs.sellsOrdered != iv.sellCount) {
+                revert E.OrderIncomplete(interval, Side.Sell, cs.sellsOrdered, iv.sellCount);
+            }
+            if (bothSides && cs.buysOrdered != iv.buyCount) {
+                revert E.OrderIncomplete(interval, Side.Buy, cs.buysOrdered, iv.buyCount);
+            }
+            iv.phase = Phase.Clearing;
+            (uint32 price, uint64 matched) = verifyMarginalPair(iv, sellPos, buyPos, sells, buys);
+            cs.price = price;
+            cs.matchedWh = matched;
+            cs.priced = true;
+            emit Ev.IntervalPriced(interval, price, matched, sellPos, buyPos);
+        }
+        emitTrades(interval, cs, sells, buys);
+        if (cs.tradedWh == cs.matchedWh) {
+            iv.phase = Phase.Cleared;
+            emit Ev.IntervalCleared(interval, cs.price, cs.matchedWh);
+        }
+    }
+
+    function requireClearable(Interval storage iv, uint32 interval) internal view {
+        if (iv.phase != Phase.Open && iv.phase != Phase.Clearing) revert E.IntervalWrongPhase(interval, iv.phase);
+        if (block.timestamp < iv.gateClosesAt) {
+            revert E.IntervalGateNotClosed(interval, iv.gateClosesAt, block.timestamp);
+        }
+    }
+
+    function flatten(
+        mapping(Side => mapping(uint16 => bytes32)) storage digests,
+        uint32 interval,
+        Side side,
+        OrderPage[] calldata pages
+    ) internal view returns (Flat memory f) {
+        uint256 n;
+        for (uint256 p = 0; p < pages.length; ++p) {
+            n += pages[p].entries.length;
+        }
+        f.entries = new OrderEntry[](n);
+        f.cumBefore = new uint64[](n);
+        if (pages.length == 0) return f;
+        f.base = pages[0].startPos;
+        uint256 k;
+        for (uint256 p = 0; p < pages.length; ++p) {
+            OrderPage calldata pg = pages[p];
+            if (keccak256(abi.encode(side, pg.startPos, pg.cumStartWh, pg.entries)) != digests[side][pg.page]) {
+                revert E.OrderPageMismatch(interval, side, pg.page);
+            }
+            if (pg.startPos != f.base + k) revert E.OrderPagesNotConsecutive(side, uint32(f.base + k), pg.startPos);
+            uint64 cum = pg.cumStartWh;
+            for (uint256 i = 0; i < pg.entries.length; ++i) {
+                f.entries[k] = pg.entries[i];
+                f.cumBefore[k] = cum;
+                cum += pg.entries[i].wh;
+                ++k;
+            }
+        }
+    }
+
+    function at(Flat memory f, Side side, uint32 pos) internal pure returns (OrderEntry memory, uint64) {
+        if (pos < f.base || pos - f.base >= f.entries.length) revert E.OrderPositionNotSupplied(side, pos);
+        return (f.entries[pos - f.base], f.cumBefore[pos - f.base]);
+    }
+
+    /// @dev The greedy merge of the sorted orders matches pairs while bid >= ask. It stops after (sellPos,
+    ///      buyPos) iff that pair matches, overlaps in cumulative Wh, and the pair the merge would try next
+    ///      does not match. Every earlier pair matches by monotonicity of the sorted prices.
+    function verifyMarginalPair(Interval storage iv, uint32 sellPos, uint32 buyPos, Flat memory sells, Flat memory buys)
+        internal
+        view
+        returns (uint32 price, uint64 matched)
+    {
+        if (iv.sellCount == 0 || iv.buyCount == 0) return (0, 0);
+        if (sellPos == NO_TRADE) {
+            (OrderEntry memory bestAsk,) = at(sells, Side.Sell, 0);
+            (OrderEntry memory bestBid,) = at(buys, Side.Buy, 0);
+            if (bestBid.price >= bestAsk.price) revert E.ClearingStillMatchable(0, 0);
+            return (0, 0);
+        }
+        (OrderEntry memory s, uint64 cumS) = at(sells, Side.Sell, sellPos);
+        (OrderEntry memory b, uint64 cumB) = at(buys, Side.Buy, buyPos);
+        if (b.price < s.price) revert E.ClearingPairNotMatched(sellPos, buyPos, s.price, b.price);
+        uint64 endS = cumS + s.wh;
+        uint64 endB = cumB + b.wh;
+        uint64 lo = cumS > cumB ? cumS : cumB;
+        matched = endS < endB ? endS : endB;
+        if (lo >= matched) revert E.ClearingPairDisjoint(sellPos, buyPos);
+        bool sellerDone = endS == matched;
+        bool buyerDone = endB == matched;
+        bool nextSell = sellPos + 1 < iv.sellCount;
+        bool nextBuy = buyPos + 1 < iv.buyCount;
+        if (sellerDone && !buyerDone) {
+            if (nextSell) {
+                (OrderEntry memory s2,) = at(sells, Side.Sell, sellPos + 1);
+                if (s2.price <= b.price) revert E.ClearingStillMatchable(sellPos + 1, buyPos);
+            }
+        } else if (buyerDone && !sellerDone) {
+            if (nextBuy) {
+                (OrderEntry memory b2,) = at(buys, Side.Buy, buyPos + 1);
+                if (b2.price >= s.price) revert E.ClearingStillMatchable(sellPos, buyPos + 1);
+            }
+        } else if (nextSell && nextBuy) {
+            (OrderEntry memory s2,) = at(sells, Side.Sell, sellPos + 1);
+            (OrderEntry memory b2,) = at(buys, Side.Buy, buyPos + 1);
+            if (b2.price >= s2.price) revert E.ClearingStillMatchable(sellPos + 1, buyPos + 1);
+        }
+        price = MarketMath.midpoint(s.price, b.price);
+    }
+
+    function emitTrades(uint32 interval, ClearingState storage cs, Flat memory sells, Flat memory buys) internal {
+        uint64 traded = cs.tradedWh;
+        uint64 matched = cs.matchedWh;
+        uint32 price = cs.price;
+        uint32 sp = cs.tradeSellPos;
+        uint32 bp = cs.tradeBuyPos;
+        while (traded < matched) {
+            if (sp < sells.base || sp - sells.base >= sells.entries.length) break;
+            if (bp < buys.base || bp - buys.base >= buys.entries.length) break;
+            OrderEntry memory s = sells.entries[sp - sells.base];
+            OrderEntry memory b = buys.entries[bp - buys.base];
+            uint64 endS = sells.cumBefore[sp - sells.base] + s.wh;
+            uint64 endB = buys.cumBefore[bp - buys.base] + b.wh;
+            uint64 upTo = endS < endB ? endS : endB;
+            if (upTo > matched) upTo = matched;
+            emit Ev.TradeMatched(interval, s.bidIndex, b.bidIndex, s.participant, b.participant, upTo - traded, price);
+            traded = upTo;
+            if (endS == upTo) ++sp;
+            if (endB == upTo) ++bp;
+        }
+        cs.tradedWh = traded;
+        cs.tradeSellPos = sp;
+        cs.tradeBuyPos = bp;
+    }
+
+    // ========================================================================================== billing
+
+    /// @notice Bills one meter page (its digest checked by the market) and returns the bill page's digest.
+    function bill(
+        Interval storage iv,
+        ClearingState storage cs,
+        BillingState storage bs,
+        mapping(Side => mapping(uint16 => bytes32)) storage digests,
+        mapping(address => Participant) storage participants,
+        mapping(uint8 => mapping(uint16 => SupplierTariff)) storage tariffs,
+        uint32 interval,
+        uint16 meterPage,
+        Reading[] calldata readings,
+        BidRefs[] calldata refs,
+        OrderPage[] calldata sellPages,
+        OrderPage[] calldata buyPages
+    ) external returns (bytes32) {
+        if (iv.phase != Phase.Metered && iv.phase != Phase.Billing) revert E.IntervalWrongPhase(interval, iv.phase);
+        if (meterPage != bs.billedPages) revert E.BillingPageOutOfOrder(interval, meterPage, bs.billedPages);
+        if (refs.length != readings.length) revert E.MarketLengthMismatch(readings.length, refs.length);
+        iv.phase = Phase.Billing;
+        Flat memory sells = flatten(digests, interval, Side.Sell, sellPages);
+        Flat memory buys = flatten(digests, interval, Side.Buy, buyPages);
+        uint64 matched = cs.matchedWh;
+        Bill[] memory bills = new Bill[](readings.length);
+        uint64 pageSold;
+        uint64 pageBought;
+        uint64 pageReleased;
+        for (uint256 i = 0; i < readings.length; ++i) {
+            Reading calldata r = readings[i];
+            uint8 supplier = participants[r.participant].supplier;
+            Tariff memory t = tariffs[supplier][iv.tariffEpoch].prices;
+            (uint64 sold,) = sumFills(interval, Side.Sell, r.participant, refs[i].sellPositions, sells, matched, t);
+            (uint64 bought, uint64 released) =
+                sumFills(interval, Side.Buy, r.participant, refs[i].buyPositions, buys, matched, t);
+            (uint32 gridImportWh, uint32 gridExportWh) = MarketMath.gridResidual(r.importWh, r.exportWh, bought, sold);
+            Bill memory b = Bill(
+                r.participant,
+                supplier,
+                SafeCast.toUint32(bought),
+                SafeCast.toUint32(sold),
+                gridImportWh,
+                gridExportWh,
+                released
+            );
+            bills[i] = b;
+            pageSold += sold;
+            pageBought += bought;
+            pageReleased += released;
+            emit Ev.BillIssued(interval, r.participant, meterPage, b);
+        }
+        bs.billedSoldWh += pageSold;
+        bs.billedBoughtWh += pageBought;
+        bs.releasedLockUnits += pageReleased;
+        if (++bs.billedPages == bs.meterPages) {
+            if (bs.billedSoldWh != matched || bs.billedBoughtWh != matched) {
+                revert E.BillingTotalsMismatch(interval, bs.billedSoldWh, bs.billedBoughtWh, matched);
+            }
+            if (bs.releasedLockUnits != iv.lockUnits) {
+                revert E.BillingLocksMismatch(interval, bs.releasedLockUnits, iv.lockUnits);
+            }
+            iv.phase = Phase.Billed;
+            emit Ev.IntervalBilled(interval);
+        }
+        return keccak256(abi.encode(bills));
+    }
+
+    /// @dev Sums a participant's fills on one side from their bid positions; for buys also the locks released.
+    function sumFills(
+        uint32 interval,
+        Side side,
+        address participant,
+        uint32[] calldata positions,
+        Flat memory order,
+        uint64 matched,
+        Tariff memory t
+    ) internal pure returns (uint64 filled, uint64 released) {
+        for (uint256 j = 0; j < positions.length; ++j) {
+            uint32 pos = positions[j];
+            if (j != 0 && pos <= positions[j - 1]) revert E.BillingPositionsNotIncreasing(side, positions[j - 1], pos);
+            (OrderEntry memory e, uint64 cumBefore) = at(order, side, pos);
+            if (e.participant != participant) {
+                revert E.BillingWrongParticipant(interval, side, pos, participant, e.participant);
+            }
+            filled += MarketMath.fill(matched, cumBefore, e.wh);
+            if (side == Side.Buy) released += MarketMath.buyLockUnits(t, e.wh, e.price);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Bill, BillAmounts, Side, Tariff} from "./MarketTypes.sol";
+
+/// @title MarketMath
+/// @notice The market's arithmetic, shared by the contract and mirrored bit for bit by the engine (sim/).
+library MarketMath {
+    /// @dev Wh × µEUR/kWh is 1e-9 EUR, i.e. 1e9 wei of an 18-decimal euro.
+    uint256 internal constant WEI_PER_UNIT = 1e9;
+    uint256 internal constant INTERVALS_PER_DAY = 96;
+
+    /// @notice Sort key: sells ascending by price, buys descending by price, ties by bid index.
+    function sortKey(Side side, uint32 price, uint32 bidIndex) internal pure returns (uint64) {
+        uint64 pricePart = side == Side.Sell ? uint64(price) : uint64(type(uint32).max - price);
+        return (pricePart << 32) | bidIndex;
+    }
+
+    /// @notice Per-kWh charge a buyer pays on top of the P2P price.
+    function lemCharges(Tariff memory t) internal pure returns (uint256) {
+        return uint256(t.platformFee) + t.levies + t.lemSupplierMargin + t.lemNetworkFee;
+    }
+
+    function timeOfUse(Tariff memory t) internal pure returns (uint256) {
+        return uint256(t.energyPrice) + t.levies + t.supplierMargin + t.networkFee;
+    }
+
+    /// @notice Worst-case cost of a buy bid, in units: every Wh filled at the limit price plus LEM charges.
+    function buyLockUnits(Tariff memory t, uint24 wh, uint32 price) internal pure returns (uint64) {
+        return SafeCast.toUint64(uint256(wh) * (uint256(price) + lemCharges(t)));
+    }
+
+    /// @notice The uniform clearing price: the midpoint of the marginal pair, rounded down.
+    function midpoint(uint32 ask, uint32 bid) internal pure returns (uint32) {
+        return uint32((uint256(ask) + bid) / 2);
+    }
+
+    /// @notice The Wh of a bid filled when `matchedWh` is matched and `cumBeforeWh` lies before it in its side's order.
+    function fill(uint64 matchedWh, uint64 cumBeforeWh, uint24 wh) internal pure returns (uint64) {
+        if (matchedWh <= cumBeforeWh) return 0;
+        uint64 rest = matchedWh - cumBeforeWh;
+        return rest < wh ? rest : wh;
+    }
+
+    function isDayStart(uint32 interval, uint8 dayStartSlot) internal pure returns (bool) {
+        return interval % INTERVALS_PER_DAY == dayStartSlot;
+    }
+
+    /// @notice Every amount of a bill, in wei.
+    function billAmounts(Bill memory b, Tariff memory t, uint32 price, uint64 dailyChargeMicroEur, bool dayStart)
+        internal
+        pure
+        returns (BillAmounts memory a)
+    {
+        a.p2pCost = uint256(b.p2pBoughtWh) * price * WEI_PER_UNIT;
+        a.platformFee = uint256(b.p2pBoughtWh) * t.platformFee * WEI_PER_UNIT;
+        a.levies = uint256(b.p2pBoughtWh) * t.levies * WEI_PER_UNIT;
+        a.supplierFee = uint256(b.p2pBoughtWh) * t.lemSupplierMargin * WEI_PER_UNIT;
+        a.networkFee = uint256(b.p2pBoughtWh) * t.lemNetworkFee * WEI_PER_UNIT;
+        a.p2pProceeds = uint256(b.p2pSoldWh) * price * WEI_PER_UNIT;
+        a.gridImportCost = uint256(b.gridImportWh) * timeOfUse(t) * WEI_PER_UNIT;
+        a.gridExportCredit = uint256(b.gridExportWh) * t.feedInTariff * WEI_PER_UNIT;
+        // µEUR to wei: 1 µEUR = 1e12 wei
+        a.dailyCharge = dayStart ? uint256(dailyChargeMicroEur) * 1e12 : 0;
+    }
+
+    /// @notice Grid residual after P2P: metered net import minus net P2P purchase, to import (>0) or export (<0).
+    function gridResidual(uint32 importWh, uint32 exportWh, uint64 boughtWh, uint64 soldWh)
+        internal
+        pure
+        returns (uint32 gridImportWh, uint32 gridExportWh)
+    {
+        int256 residual = int256(uint256(importWh)) - int256(uint256(exportWh)) - int256(uint256(boughtWh))
+            + int256(uint256(soldWh));
+        if (residual > 0) gridImportWh = SafeCast.toUint32(uint256(residual));
+        else gridExportWh = SafeCast.toUint32(uint256(-residual));
+    }
+}

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol";
+import {MarketMath} from "./MarketMath.sol";
+import {Account, Bill, BillAmounts, BillingState, Interval, Phase, SupplierTariff} from "./MarketTypes.sol";
+
+/// @title MarketSettlement
+/// @notice Moves balances per verified bills, run on KiezMarket's storage by delegatecall.
+/// @dev P2P money passes through the interval's pool: buyers pay in, sellers are paid out. A page may pay
+///      sellers before the buyers of a later page have paid in; their locked funds back the difference, and the
+///      pool must balance exactly when the last page settles.
+library MarketSettlement {
+    using SafeCast for uint256;
+
+    struct Context {
+        uint32 interval;
+        uint16 page;
+        uint32 price;
+        uint8 dayStartSlot;
+        uint8 supplierCount;
+        address platform;
+        address taxCollector;
+        address networkOperator;
+    }
+
+    struct PageTotals {
+        uint256 poolIn;
+        uint256 poolOut;
+        uint256 platform;
+        uint256 levies;
+        uint256 network;
+        uint256[] supplierIn;
+        uint256[] supplierOut;
+    }
+
+    /// @notice Settles one page of bills, checked against the page's committed digest.
+    function settle(
+        Interval storage iv,
+        BillingState storage bs,
+        mapping(address => Account) storage accounts,
+        mapping(address => uint256) storage owed,
+        mapping(uint8 => mapping(uint16 => SupplierTariff)) storage tariffs,
+        mapping(uint8 => address) storage supplierAccount,
+        Context calldata ctx,
+        bytes32 expectedDigest,
+        Bill[] calldata bills
+    ) external {
+        uint32 interval = ctx.interval;
+        if (iv.phase != Phase.Billed && iv.phase != Phase.Settling) revert E.IntervalWrongPhase(interval, iv.phase);
+        if (ctx.page != bs.settledPages) revert E.SettlementPageOutOfOrder(interval, ctx.page, bs.settledPages);
+        if (keccak256(abi.encode(bills)) != expectedDigest) revert E.BillPageMismatch(interval, ctx.page);
+        iv.phase = Phase.Settling;
+
+        PageTotals memory totals;
+        totals.supplierIn = new uint256[](ctx.supplierCount);
+        totals.supplierOut = new uint256[](ctx.supplierCount);
+        bool dayStart = MarketMath.isDayStart(interval, ctx.dayStartSlot);
+        uint16 epoch = iv.tariffEpoch;
+        for (uint256 i = 0; i < bills.length; ++i) {
+            Bill calldata b = bills[i];
+            SupplierTariff storage st = tariffs[b.supplier][epoch];
+            BillAmounts memory a = MarketMath.billAmounts(b, st.prices, ctx.price, st.dailyChargeMicroEur, dayStart);
+            settleBill(accounts[b.participant], owed, interval, b, a, totals);
+        }
+        creditFees(accounts, supplierAccount, ctx, totals);
+        bs.poolIn += totals.poolIn.toUint128();
+        bs.poolOut += totals.poolOut.toUint128();
+        if (++bs.settledPages == bs.billedPages) {
+            if (bs.poolIn != bs.poolOut) revert E.SettlementPoolUnbalanced(interval, bs.poolIn, bs.poolOut);
+            iv.phase = Phase.Settled;
+            emit Ev.IntervalSettled(interval, bs.poolIn);
+        }
+    }
+
+    function settleBill(
+        Account storage acct,
+        mapping(address => uint256) storage owed,
+        uint32 interval,
+        Bill calldata b,
+        BillAmounts memory a,
+        PageTotals memory totals
+    ) internal {
+        if (acct.lastSettledInterval > interval) {
+            revert E.SettlementOutOfOrder(b.participant, acct.lastSettledInterval, interval);
+        }
+        uint256 released = uint256(b.lockReleasedUnits) * MarketMath.WEI_PER_UNIT;
+        // The P2P part never exceeds the released lock: fills are at or below each limit price.
+        uint256 p2pDue = a.p2pCost + a.platformFee + a.levies + a.supplierFee + a.networkFee;
+        uint256 free = uint256(acct.free) + released - p2pDue + a.p2pProceeds + a.gridExportCredit;
+        uint256 gridDue = a.gridImportCost + a.dailyCharge;
+        uint256 paid = gridDue < free ? gridDue : free;
+        free -= paid;
+        uint256 owedAdded = gridDue - paid;
+        acct.free = free.toUint112();
+        acct.locked -= released.toUint112();
+        acct.lastSettledInterval = interval;
+
+        totals.poolIn += a.p2pCost;
+        totals.poolOut += a.p2pProceeds;
+        totals.platform += a.platformFee;
+        totals.levies += a.levies;
+        totals.network += a.networkFee;
+        totals.supplierIn[b.supplier] += a.supplierFee + paid;
+        totals.supplierOut[b.supplier] += a.gridExportCredit;
+        if (owedAdded != 0) {
+            owed[b.participant] += owedAdded;
+            emit Ev.DebtRecorded(interval, b.participant, owedAdded);
+        }
+        emit Ev.BillSettled(interval, b.participant, p2pDue + paid, a.p2pProceeds + a.gridExportCredit, owedAdded);
+    }
+
+    function creditFees(
+        mapping(address => Account) storage accounts,
+        mapping(uint8 => address) storage supplierAccount,
+        Context calldata ctx,
+        PageTotals memory totals
+    ) internal {
+        if (totals.platform != 0) accounts[ctx.platform].free += totals.platform.toUint112();
+        if (totals.levies != 0) accounts[ctx.taxCollector].free += totals.levies.toUint112();
+        if (totals.network != 0) accounts[ctx.networkOperator].free += totals.network.toUint112();
+        for (uint8 s = 0; s < totals.supplierIn.length; ++s) {
+            uint256 inflow = totals.supplierIn[s];
+            uint256 outflow = totals.supplierOut[s];
+            if (inflow == outflow) continue;
+            Account storage acct = accounts[supplierAccount[s]];
+            uint256 available = uint256(acct.free) + inflow;
+            if (available < outflow) revert E.SettlementSupplierUnderfunded(s, outflow, available);
+            acct.free = (available - outflow).toUint112();
+        }
+    }
+}

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+// Units (DESIGN §3): energy in Wh, prices in µEUR per kWh, money in token wei (18 decimals).
+// Wh × µEUR/kWh = 1e-9 EUR = 1e9 wei, so `amount = Wh × price × 1e9` is exact. Sums of Wh × price are
+// kept as "units" and turned into wei only when balances move.
+
+/// @notice What a participant is: a consumer buys only; prosumers sell or buy by their net position.
+enum ParticipantClass {
+    None,
+    Consumer,
+    Pv,
+    PvBattery
+}
+
+enum Side {
+    None, // a cancelled bid
+    Sell,
+    Buy
+}
+
+/// @notice An interval's lifecycle only moves forward, in this order. Gate closure is a time, not a phase:
+///         an Open interval whose gate time has passed takes no bids and may be cleared.
+enum Phase {
+    None,
+    Open,
+    Clearing,
+    Cleared,
+    Metering,
+    Metered,
+    Billing,
+    Billed,
+    Settling,
+    Settled
+}
+
+/// @notice Per-kWh tariff of one supplier, all in µEUR/kWh. ToU = energyPrice + levies + supplierMargin + networkFee.
+///         In the LEM a buyer pays the P2P price + platformFee + levies + lemSupplierMargin + lemNetworkFee.
+struct Tariff {
+    uint32 energyPrice; // EP
+    uint32 levies; // RT: EEG, taxes, levies (RT_LEM = RT)
+    uint32 supplierMargin; // ESM
+    uint32 networkFee; // SOM
+    uint32 feedInTariff; // FiT
+    uint32 platformFee; // LEM
+    uint32 lemSupplierMargin; // ESM_LEM >= ESM
+    uint32 lemNetworkFee; // SOM_LEM >= SOM
+}
+
+struct SupplierTariff {
+    Tariff prices;
+    uint64 dailyChargeMicroEur; // billed in the interval that starts a day
+}
+
+struct Participant {
+    ParticipantClass class;
+    uint8 supplier;
+    uint24 importLimitWh; // per interval
+    uint24 exportLimitWh; // per interval
+    uint64 nonce; // next nonce of an EIP-712 signed bid
+}
+
+/// @dev One slot. `free` includes credits; `locked` backs open buy bids.
+struct Account {
+    uint112 free;
+    uint112 locked;
+    uint32 lastSettledInterval;
+}
+
+struct Bid {
+    address participant;
+    Side side;
+    uint24 wh;
+    uint32 price;
+}
+
+/// @dev One slot, written when the interval opens and by every bid.
+struct Interval {
+    Phase phase;
+    uint16 tariffEpoch;
+    uint32 bidCount;
+    uint32 sellCount;
+    uint32 buyCount;
+    uint40 gateClosesAt;
+    uint64 lockUnits; // Σ worst-case cost of the interval's live buy bids, in units (Wh × µEUR/kWh)
+}
+
+/// @dev Progress of the clearing of one interval.
+struct ClearingState {
+    // ordering: the caller hands in each side in sorted order; the contract checks it and commits it page by page
+    uint32 sellsOrdered;
+    uint32 buysOrdered;
+    uint16 sellPages;
+    uint16 buyPages;
+    uint64 lastSellKey;
+    uint64 lastBuyKey;
+    // totals and the verified outcome
+    uint64 sellCumWh;
+    uint64 buyCumWh;
+    uint64 matchedWh;
+    uint32 price;
+    bool priced;
+    // trade emission cursor
+    uint64 tradedWh;
+    uint32 tradeSellPos;
+    uint32 tradeBuyPos;
+}
+
+/// @notice A bid as committed in an order page: its index within the interval and its terms.
+struct OrderEntry {
+    uint32 bidIndex;
+    address participant;
+    uint24 wh;
+    uint32 price;
+}
+
+/// @notice A page of one side's sorted order, as committed by `submitOrder`. `startPos` is the position of its
+///         first entry in the side's sorted order; `cumStartWh` the Wh of all entries before it.
+struct OrderPage {
+    uint16 page;
+    uint32 startPos;
+    uint64 cumStartWh;
+    OrderEntry[] entries;
+}
+
+struct Reading {
+    address participant;
+    uint32 importWh;
+    uint32 exportWh;
+}
+
+/// @notice Where a participant's bids stand in the sorted orders (strictly increasing positions).
+struct BidRefs {
+    uint32[] sellPositions;
+    uint32[] buyPositions;
+}
+
+/// @notice A participant's bill for one interval. Money follows from these quantities, the clearing price and
+///         the tariff (see MarketMath.billAmounts), so anyone can recompute it.
+struct Bill {
+    address participant;
+    uint8 supplier;
+    uint32 p2pBoughtWh;
+    uint32 p2pSoldWh;
+    uint32 gridImportWh;
+    uint32 gridExportWh;
+    uint64 lockReleasedUnits;
+}
+
+struct BillAmounts {
+    uint256 p2pCost; // to the sellers, through the interval's pool
+    uint256 platformFee;
+    uint256 levies;
+    uint256 supplierFee; // LEM supplier margin on P2P energy
+    uint256 networkFee; // LEM network fee on P2P energy
+    uint256 p2pProceeds;
+    uint256 gridImportCost; // at ToU, collected by the supplier
+    uint256 gridExportCredit; // at FiT, paid by the supplier
+    uint256 dailyCharge;
+}
+
+/// @dev Progress of metering, billing and settlement of one interval.
+struct BillingState {
+    uint16 meterPages;
+    uint16 billedPages;
+    uint16 settledPages;
+    uint64 billedSoldWh;
+    uint64 billedBoughtWh;
+    uint64 releasedLockUnits;
+    // P2P money passes through the interval's pool: buyers pay in, sellers are paid out
+    uint128 poolIn;
+    uint128 poolOut;
+}
+
+struct MarketInit {
+    address admin;
+    address operator;
+    address meter;
+    address token;
+    address platform;
+    address taxCollector;
+    address networkOperator;
+    address[] suppliers; // each supplier's account; index = supplier id
+    SupplierTariff[] tariffs; // same order as suppliers
+    uint32 gateLeadSeconds; // bids close this long before the interval starts
+    uint8 dayStartSlot; // interval % 96 that starts a local day (92 for CET midnight)
+}
