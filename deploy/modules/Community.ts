@@ -1,0 +1,37 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+
+import { BERLIN_2023_SUPPLIERS } from "../../sim/scenario/tariffs-berlin-2023.js";
+import EuroTokenModule from "./EuroToken.js";
+import MarketSystemModule from "./MarketSystem.js";
+
+/**
+ * A community market cloned from the factory, settling in the EuroToken of this deployment.
+ * Every role and fee recipient is a parameter (defaults: the deployer's accounts 0–7 on a local chain).
+ * Tariffs default to the Berlin 2023 scenario.
+ */
+export default buildModule("Community", (m) => {
+  const { token } = m.useModule(EuroTokenModule);
+  const { factory, implementation } = m.useModule(MarketSystemModule);
+
+  const init = {
+    admin: m.getParameter("admin", m.getAccount(0)),
+    operator: m.getParameter("operator", m.getAccount(1)),
+    meter: m.getParameter("meter", m.getAccount(2)),
+    token,
+    platform: m.getParameter("platform", m.getAccount(3)),
+    taxCollector: m.getParameter("taxCollector", m.getAccount(4)),
+    networkOperator: m.getParameter("networkOperator", m.getAccount(5)),
+    // The default scenario has two suppliers; their accounts receive supplier income and pay feed-in.
+    suppliers: [m.getParameter("supplier0", m.getAccount(6)), m.getParameter("supplier1", m.getAccount(7))],
+    tariffs: m.getParameter(
+      "tariffs",
+      BERLIN_2023_SUPPLIERS.map((s) => s.tariff),
+    ),
+    gateLeadSeconds: m.getParameter("gateLeadSeconds", 300),
+    dayStartSlot: m.getParameter("dayStartSlot", 92),
+  };
+  const create = m.call(factory, "createCommunity", [m.getParameter("name", "Berlin case study"), init]);
+  const marketAddress = m.readEventArgument(create, "CommunityCreated", "market");
+  const market = m.contractAt("KiezMarket", marketAddress);
+  return { token, factory, implementation, market };
+});

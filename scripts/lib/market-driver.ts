@@ -1,0 +1,284 @@
+/**
+ * Drives a KiezMarket through an interval's lifecycle from the engine's reference computations: the engine
+ * computes (sorted orders, marginal pair, bills), the contract verifies. Used by the demo, the gas report and
+ * the contract tests alike.
+ */
+import type { ContractTransactionReceipt, Signer, TypedDataDomain } from "ethers";
+
+import type { KiezMarket } from "../../types/ethers-contracts/index.js";
+import { clearInterval, type ClearingResult, type OrderBid, type Side } from "../../sim/market/clearing.js";
+import { gridResidual } from "../../sim/market/billing.js";
+import { buyLockUnits, type SupplierTariff, type Tariff } from "../../sim/market/tariff.js";
+
+/** Contract enum values. */
+export const SIDE = { sell: 1, buy: 2 } as const;
+export const PHASE = [
+  "None",
+  "Open",
+  "Clearing",
+  "Cleared",
+  "Metering",
+  "Metered",
+  "Billing",
+  "Billed",
+  "Settling",
+  "Settled",
+] as const;
+export const CLASS = { consumer: 1, pv: 2, pvBattery: 3 } as const;
+export const NO_TRADE = 0xffffffff;
+export const WEI_PER_UNIT = 1_000_000_000n;
+export const INTERVAL_SECONDS = 900;
+
+export interface OrderEntry {
+  bidIndex: number;
+  participant: string;
+  wh: number;
+  price: number;
+}
+
+export interface OrderPage {
+  page: number;
+  startPos: number;
+  cumStartWh: number;
+  entries: OrderEntry[];
+}
+
+export interface Reading {
+  participant: string;
+  importWh: number;
+  exportWh: number;
+}
+
+export interface BidRefs {
+  sellPositions: number[];
+  buyPositions: number[];
+}
+
+export interface ChainBill {
+  participant: string;
+  supplier: number;
+  p2pBoughtWh: number;
+  p2pSoldWh: number;
+  gridImportWh: number;
+  gridExportWh: number;
+  lockReleasedUnits: bigint;
+}
+
+export interface SignedBidInput {
+  participant: string;
+  interval: number;
+  side: number;
+  wh: number;
+  price: number;
+  nonce: bigint;
+  deadline: bigint;
+  signature: string;
+}
+
+export interface DriverOptions {
+  /** Bids per submitOrder page. */
+  orderPageSize?: number;
+  /** Readings per meter (and so bill and settlement) page. */
+  meterPageSize?: number;
+}
+
+export type Receipts = ContractTransactionReceipt[];
+
+/** Tariff as the contract's struct. */
+export function tariffStruct(t: SupplierTariff) {
+  return { prices: { ...t.prices }, dailyChargeMicroEur: t.dailyChargeMicroEur };
+}
+
+/** Builds the committed order pages of one side exactly as KiezMarket.submitOrder hashes them. */
+export function orderPages(sorted: readonly OrderBid[], pageSize: number): OrderPage[] {
+  const pages: OrderPage[] = [];
+  let cum = 0;
+  for (let start = 0; start < sorted.length; start += pageSize) {
+    const slice = sorted.slice(start, start + pageSize);
+    pages.push({
+      page: pages.length,
+      startPos: start,
+      cumStartWh: cum,
+      entries: slice.map((b) => ({ bidIndex: b.index, participant: b.participant, wh: b.wh, price: b.price })),
+    });
+    cum += slice.reduce((s, b) => s + b.wh, 0);
+  }
+  return pages;
+}
+
+/** Each participant's bid positions in the sorted orders. */
+export function bidRefsByParticipant(result: ClearingResult): Map<string, BidRefs> {
+  const refs = new Map<string, BidRefs>();
+  const get = (p: string) => {
+    const key = p.toLowerCase();
+    let r = refs.get(key);
+    if (!r) refs.set(key, (r = { sellPositions: [], buyPositions: [] }));
+    return r;
+  };
+  result.sells.forEach((b, pos) => get(b.participant).sellPositions.push(pos));
+  result.buys.forEach((b, pos) => get(b.participant).buyPositions.push(pos));
+  return refs;
+}
+
+export const EIP712_BID_TYPES = {
+  Bid: [
+    { name: "participant", type: "address" },
+    { name: "interval", type: "uint32" },
+    { name: "side", type: "uint8" },
+    { name: "wh", type: "uint24" },
+    { name: "price", type: "uint32" },
+    { name: "nonce", type: "uint64" },
+    { name: "deadline", type: "uint64" },
+  ],
+};
+
+export async function bidDomain(market: KiezMarket): Promise<TypedDataDomain> {
+  const { chainId } = await market.runner!.provider!.getNetwork();
+  return { name: "Kiezstrom Market", version: "1", chainId, verifyingContract: await market.getAddress() };
+}
+
+/** Signs a bid off-chain (EIP-712) for relaying. */
+export async function signBid(
+  signer: Signer,
+  domain: TypedDataDomain,
+  bid: { interval: number; side: Side; wh: number; price: number; nonce: bigint; deadline: bigint },
+): Promise<SignedBidInput> {
+  const participant = await signer.getAddress();
+  const message = { participant, interval: bid.interval, side: SIDE[bid.side], wh: bid.wh, price: bid.price, nonce: bid.nonce, deadline: bid.deadline };
+  const signature = await signer.signTypedData(domain, EIP712_BID_TYPES, message);
+  return { ...message, signature };
+}
+
+export interface ParticipantInfo {
+  supplier: number;
+}
+
+/**
+ * Runs clearing, metering, billing and settlement of one interval. `bids` are the interval's live bids in
+ * submission order (as placed on chain); `readings` one per participant to bill.
+ */
+export class MarketDriver {
+  readonly orderPageSize: number;
+  readonly meterPageSize: number;
+
+  constructor(
+    readonly market: KiezMarket,
+    readonly roles: { operator: Signer; meter: Signer; anyone: Signer },
+    readonly tariffs: readonly SupplierTariff[],
+    readonly participants: ReadonlyMap<string, ParticipantInfo>,
+    options: DriverOptions = {},
+  ) {
+    this.orderPageSize = options.orderPageSize ?? 400;
+    this.meterPageSize = options.meterPageSize ?? 250;
+  }
+
+  private info(participant: string): ParticipantInfo {
+    const info = this.participants.get(participant.toLowerCase());
+    if (!info) throw new Error(`participant ${participant} is not known to the driver`);
+    return info;
+  }
+
+  /** Orders, prices and emits trades. Returns the engine's clearing result and the receipts by step. */
+  async clear(interval: number, bids: readonly OrderBid[]) {
+    const result = clearInterval(bids);
+    const anyone = this.market.connect(this.roles.anyone);
+    const receipts = { order: [] as Receipts, clear: [] as Receipts };
+    const sellPages = orderPages(result.sells, this.orderPageSize);
+    const buyPages = orderPages(result.buys, this.orderPageSize);
+    const bothSides = result.sells.length > 0 && result.buys.length > 0;
+    if (bothSides) {
+      for (const [side, pages] of [[SIDE.sell, sellPages], [SIDE.buy, buyPages]] as const) {
+        for (const p of pages) {
+          receipts.order.push(await wait(anyone.submitOrder(interval, side, p.entries.map((e) => e.bidIndex))));
+        }
+      }
+    }
+    const sellPos = result.marginal?.sellPos ?? NO_TRADE;
+    const buyPos = result.marginal?.buyPos ?? 0;
+    // One call when the pages fit; the contract resumes trade emission from its cursor otherwise.
+    const neededSell = bothSides ? pagesThrough(sellPages, result.marginal ? sellPos + 1 : 0) : [];
+    const neededBuy = bothSides ? pagesThrough(buyPages, result.marginal ? buyPos + 1 : 0) : [];
+    receipts.clear.push(await wait(anyone.clear(interval, sellPos, buyPos, neededSell, neededBuy)));
+    return { result, receipts, sellPages, buyPages };
+  }
+
+  /** Posts readings in pages and finishes metering. */
+  async meter(interval: number, readings: readonly Reading[]) {
+    const meter = this.market.connect(this.roles.meter);
+    const pages: Reading[][] = [];
+    for (let i = 0; i < readings.length; i += this.meterPageSize) pages.push(readings.slice(i, i + this.meterPageSize));
+    const receipts: Receipts = [];
+    for (const page of pages) receipts.push(await wait(meter.postReadings(interval, page)));
+    receipts.push(await wait(meter.finishMetering(interval)));
+    return { pages, receipts };
+  }
+
+  /** Computes the bills (as the contract will) and has the operator issue them, page by page. */
+  async bill(
+    interval: number,
+    meterPages: readonly Reading[][],
+    cleared: { result: ClearingResult; sellPages: OrderPage[]; buyPages: OrderPage[] },
+  ) {
+    const operator = this.market.connect(this.roles.operator);
+    const refs = bidRefsByParticipant(cleared.result);
+    const billPages: ChainBill[][] = [];
+    const receipts: Receipts = [];
+    const emptyRefs: BidRefs = { sellPositions: [], buyPositions: [] };
+    for (let k = 0; k < meterPages.length; k++) {
+      const readings = meterPages[k];
+      const pageRefs = readings.map((r) => refs.get(r.participant.toLowerCase()) ?? emptyRefs);
+      const bills = readings.map((r, i) => this.billOf(r, pageRefs[i], cleared.result));
+      const needsSells = pageRefs.some((r) => r.sellPositions.length > 0);
+      const needsBuys = pageRefs.some((r) => r.buyPositions.length > 0);
+      receipts.push(
+        await wait(
+          operator.bill(interval, k, readings, pageRefs, needsSells ? cleared.sellPages : [], needsBuys ? cleared.buyPages : []),
+        ),
+      );
+      billPages.push(bills);
+    }
+    return { billPages, receipts };
+  }
+
+  billOf(r: Reading, refs: BidRefs, result: ClearingResult): ChainBill {
+    const supplier = this.info(r.participant).supplier;
+    const tariff: Tariff = this.tariffs[supplier].prices;
+    const sold = refs.sellPositions.reduce((s, pos) => s + (result.fills.get(result.sells[pos].index) ?? 0), 0);
+    let bought = 0;
+    let lock = 0;
+    for (const pos of refs.buyPositions) {
+      const b = result.buys[pos];
+      bought += result.fills.get(b.index) ?? 0;
+      lock += buyLockUnits(tariff, b.wh, b.price);
+    }
+    const { gridImportWh, gridExportWh } = gridResidual({ importWh: r.importWh, exportWh: r.exportWh, p2pBoughtWh: bought, p2pSoldWh: sold });
+    return {
+      participant: r.participant,
+      supplier,
+      p2pBoughtWh: bought,
+      p2pSoldWh: sold,
+      gridImportWh,
+      gridExportWh,
+      lockReleasedUnits: BigInt(lock),
+    };
+  }
+
+  /** Settles every bill page in order. */
+  async settle(interval: number, billPages: readonly ChainBill[][]) {
+    const anyone = this.market.connect(this.roles.anyone);
+    const receipts: Receipts = [];
+    for (let k = 0; k < billPages.length; k++) receipts.push(await wait(anyone.settle(interval, k, billPages[k])));
+    return receipts;
+  }
+}
+
+/** The pages that hold positions 0..lastPos. */
+function pagesThrough(pages: OrderPage[], lastPos: number): OrderPage[] {
+  return pages.filter((p) => p.startPos <= lastPos);
+}
+
+export async function wait(tx: Promise<{ wait(): Promise<ContractTransactionReceipt | null> }>): Promise<ContractTransactionReceipt> {
+  const receipt = await (await tx).wait();
+  if (!receipt) throw new Error("transaction was dropped");
+  return receipt;
+}

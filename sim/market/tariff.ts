@@ -1,0 +1,80 @@
+/**
+ * Tariffs and the per-kWh arithmetic of the market (DESIGN §2–§3). Prices are integer µEUR per kWh.
+ * Money is integer nano-euro ("units": Wh × µEUR/kWh = 1e-9 EUR), so every amount is exact.
+ * Mirrors contracts/MarketMath.sol.
+ */
+
+/** Per-kWh tariff components of one supplier, in µEUR/kWh (the contract's `Tariff`). */
+export interface Tariff {
+  /** EP: energy price */
+  energyPrice: number;
+  /** RT: EEG, taxes and levies (RT_LEM = RT) */
+  levies: number;
+  /** ESM: supplier margin */
+  supplierMargin: number;
+  /** SOM: network operator fee */
+  networkFee: number;
+  /** FiT: feed-in tariff */
+  feedInTariff: number;
+  /** LEM: platform fee per P2P kWh */
+  platformFee: number;
+  /** ESM_LEM ≥ ESM */
+  lemSupplierMargin: number;
+  /** SOM_LEM ≥ SOM */
+  lemNetworkFee: number;
+}
+
+export interface SupplierTariff {
+  prices: Tariff;
+  /** Daily supply charge in µEUR, billed in the interval that starts a day. */
+  dailyChargeMicroEur: number;
+}
+
+export const TARIFF_FIELDS = [
+  "energyPrice",
+  "levies",
+  "supplierMargin",
+  "networkFee",
+  "feedInTariff",
+  "platformFee",
+  "lemSupplierMargin",
+  "lemNetworkFee",
+] as const satisfies readonly (keyof Tariff)[];
+
+/** ToU = EP + RT + ESM + SOM. */
+export function timeOfUse(t: Tariff): number {
+  return t.energyPrice + t.levies + t.supplierMargin + t.networkFee;
+}
+
+/** What a buyer pays per P2P kWh on top of the P2P price: LEM + RT + ESM_LEM + SOM_LEM. */
+export function lemCharges(t: Tariff): number {
+  return t.platformFee + t.levies + t.lemSupplierMargin + t.lemNetworkFee;
+}
+
+/** Allowed ask range: FiT < ask < EP (inclusive bounds returned). */
+export function askRange(t: Tariff): { min: number; max: number } {
+  return { min: t.feedInTariff + 1, max: t.energyPrice - 1 };
+}
+
+/** Allowed bid range: 0 < bid < EP and bid + LEM charges < ToU (inclusive bounds returned). */
+export function bidRange(t: Tariff): { min: number; max: number } {
+  return { min: 1, max: Math.min(t.energyPrice - 1, timeOfUse(t) - lemCharges(t) - 1) };
+}
+
+/** Why a tariff cannot be used, or null. Same rules as KiezMarket._setTariff. */
+export function tariffProblem(t: Tariff): string | null {
+  for (const field of TARIFF_FIELDS) {
+    const v = t[field];
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) return `${field} must be an integer µEUR/kWh in 0..4294967295 (got ${v})`;
+  }
+  if (t.lemSupplierMargin < t.supplierMargin) return `lemSupplierMargin (${t.lemSupplierMargin}) must be ≥ supplierMargin (${t.supplierMargin})`;
+  if (t.lemNetworkFee < t.networkFee) return `lemNetworkFee (${t.lemNetworkFee}) must be ≥ networkFee (${t.networkFee})`;
+  if (t.feedInTariff + 1 >= t.energyPrice) return `feedInTariff (${t.feedInTariff}) must be below energyPrice − 1 (${t.energyPrice - 1}) so sellers have a price range`;
+  if (lemCharges(t) + 1 >= timeOfUse(t)) return `LEM charges (${lemCharges(t)}) leave buyers no price below ToU (${timeOfUse(t)})`;
+  return null;
+}
+
+/** Worst-case cost of a buy bid in units (Wh × µEUR/kWh): the contract locks this × 1e9 wei. */
+export function buyLockUnits(t: Tariff, wh: number, price: number): number {
+  return wh * (price + lemCharges(t));
+}

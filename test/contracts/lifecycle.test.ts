@@ -1,0 +1,80 @@
+import { expect } from "chai";
+
+import { SIDE, type Reading } from "../../scripts/lib/market-driver.js";
+import { lemBill } from "../../sim/market/billing.js";
+import type { OrderBid } from "../../sim/market/clearing.js";
+import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
+
+describe("KiezMarket: one interval from bids to settlement", function () {
+  it("clears, bills and settles to the engine's figures, conserving every euro", async function () {
+    const f = await deployCommunity();
+    const [sellerA, sellerB, buyerA, buyerB] = f.households;
+    await f.register(sellerA, "pv", 0);
+    await f.register(sellerB, "pvBattery", 1);
+    await f.register(buyerA, "consumer", 0);
+    await f.register(buyerB, "consumer", 1);
+    await f.fund([sellerA, sellerB, buyerA, buyerB], 100n * EUR);
+    await f.fund([f.roles.supplier0, f.roles.supplier1], 50n * EUR); // feed-in float
+    const interval = await f.openNextInterval();
+
+    const placed: [typeof sellerA, "sell" | "buy", number, number][] = [
+      [sellerA, "sell", 800, 100_000],
+      [sellerB, "sell", 500, 120_000],
+      [buyerA, "buy", 600, 140_000],
+      [buyerB, "buy", 900, 125_000],
+    ];
+    const bids: OrderBid[] = [];
+    for (const [who, side, wh, price] of placed) {
+      await f.market.connect(who).placeBid(interval, SIDE[side], wh, price);
+      bids.push({ index: bids.length, participant: await who.getAddress(), side, wh, price });
+    }
+    await f.closeGate(interval);
+
+    const cleared = await f.driver.clear(interval, bids);
+    // sells 100k(800) 120k(500); buys 140k(600) 125k(900): 600 + 200 at (100k,125k), then (120k,125k) 500
+    expect(cleared.result.matchedWh).to.equal(1300);
+    expect(cleared.result.price).to.equal(122_500);
+    const state = await f.market.clearingOf(interval);
+    expect(state.price).to.equal(122_500n);
+    expect(state.matchedWh).to.equal(1300n);
+    expect((await f.market.intervalOf(interval)).phase).to.equal(3n); // Cleared
+
+    const readings: Reading[] = [
+      { participant: await sellerA.getAddress(), importWh: 0, exportWh: 900 },
+      { participant: await sellerB.getAddress(), importWh: 0, exportWh: 450 },
+      { participant: await buyerA.getAddress(), importWh: 700, exportWh: 0 },
+      { participant: await buyerB.getAddress(), importWh: 900, exportWh: 0 },
+    ];
+    const metered = await f.driver.meter(interval, readings);
+    const billed = await f.driver.bill(interval, metered.pages, cleared);
+    expect((await f.market.intervalOf(interval)).phase).to.equal(7n); // Billed
+
+    const marketAddress = await f.market.getAddress();
+    const before = await Promise.all(readings.map((r) => f.market.accountOf(r.participant)));
+    await f.driver.settle(interval, billed.billPages);
+    expect((await f.market.intervalOf(interval)).phase).to.equal(9n); // Settled
+
+    const dayStart = interval % 96 === 92;
+    for (const [i, r] of readings.entries()) {
+      const bill = billed.billPages[0][i];
+      const expected = lemBill(
+        { importWh: r.importWh, exportWh: r.exportWh, p2pBoughtWh: bill.p2pBoughtWh, p2pSoldWh: bill.p2pSoldWh },
+        cleared.result.price,
+        TARIFFS[bill.supplier],
+        dayStart,
+      );
+      const after = await f.market.accountOf(r.participant);
+      const spent = before[i].free + before[i].locked - (after.free + after.locked);
+      expect(spent).to.equal(BigInt(expected.net) * 1_000_000_000n, `participant ${i}`);
+      expect(after.locked).to.equal(0n);
+    }
+    // Conservation: the market holds exactly every balance it owes.
+    const accounts = [...readings.map((r) => r.participant), ...(await Promise.all(Object.values(f.roles).map((s) => s.getAddress())))];
+    let owed = 0n;
+    for (const a of new Set(accounts)) {
+      const acct = await f.market.accountOf(a);
+      owed += acct.free + acct.locked;
+    }
+    expect(await f.token.balanceOf(marketAddress)).to.equal(owed);
+  });
+});
