@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// Runs every test suite of the project and prints one closing line summing them all:
+//   N passed, N failed, N skipped
+// Each suite's own output streams through. A suite that crashes without reporting counts as one failure.
+// Runs under the project's toolchain (scripts/toolchain.mjs puts Node >= 22 and node_modules/.bin on PATH).
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+
+const SUITES = [
+  { name: "contracts (Solidity fuzz and invariants)", command: "hardhat", args: ["test", "solidity"], parse: parseMocha },
+  { name: "contracts (mocha)", command: "hardhat", args: ["test", "mocha"], parse: parseMocha },
+  { name: "engine and scripts", command: "node", args: ["--import", "tsx", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=tap", "--test-reporter-destination=.test-engine.tap", "test/sim/*.test.ts", "test/scripts/*.test.ts"], parse: parseNodeTap, tapFile: ".test-engine.tap" },
+];
+if (existsSync("frontend/package.json")) {
+  SUITES.push({ name: "frontend", command: "npm", args: ["--prefix", "frontend", "test", "--silent"], parse: parseVitest });
+}
+
+function parseMocha(out) {
+  const n = (re) => Number(out.match(re)?.[1] ?? 0);
+  if (!/\d+ passing/.test(out) && !/\d+ failing/.test(out)) return null;
+  return { passed: n(/(\d+) passing/), failed: n(/(\d+) failing/), skipped: n(/(\d+) pending/) };
+}
+
+function parseNodeTap(_out, tap) {
+  if (!tap) return null;
+  const n = (re) => Number(tap.match(re)?.[1] ?? 0);
+  if (!/^# pass \d+/m.test(tap)) return null;
+  return { passed: n(/^# pass (\d+)/m), failed: n(/^# fail (\d+)/m) + n(/^# cancelled (\d+)/m), skipped: n(/^# skipped (\d+)/m) + n(/^# todo (\d+)/m) };
+}
+
+function parseVitest(out) {
+  const line = out.match(/Tests\s+(.*)/)?.[1];
+  if (!line) return null;
+  const n = (re) => Number(line.match(re)?.[1] ?? 0);
+  return { passed: n(/(\d+) passed/), failed: n(/(\d+) failed/), skipped: n(/(\d+) skipped/) + n(/(\d+) todo/) };
+}
+
+function strip(s) {
+  return s.replace(/\x1b\[[0-9;]*m/g, "");
+}
+
+async function runSuite(suite) {
+  process.stdout.write(`\n=== ${suite.name}: ${suite.command} ${suite.args.join(" ")}\n`);
+  const { rmSync, readFileSync } = await import("node:fs");
+  if (suite.tapFile) rmSync(suite.tapFile, { force: true });
+  return new Promise((resolve) => {
+    const child = spawn(suite.command, suite.args, { stdio: ["ignore", "pipe", "pipe"], shell: false, env: { ...process.env, FORCE_COLOR: "0" } });
+    let out = "";
+    child.stdout.on("data", (d) => { out += d; process.stdout.write(d); });
+    child.stderr.on("data", (d) => { out += d; process.stderr.write(d); });
+    child.on("error", (e) => resolve({ passed: 0, failed: 1, skipped: 0, note: `could not start: ${e.message}` }));
+    child.on("close", (code) => {
+      let tap = null;
+      if (suite.tapFile) {
+        try { tap = readFileSync(suite.tapFile, "utf8"); rmSync(suite.tapFile, { force: true }); } catch { tap = null; }
+      }
+      const counts = suite.parse(strip(out), tap);
+      if (!counts) return resolve({ passed: 0, failed: 1, skipped: 0, note: `exited with code ${code} without reporting results` });
+      if (code !== 0 && counts.failed === 0) counts.failed = 1;
+      resolve(counts);
+    });
+  });
+}
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const lines = [];
+for (const suite of SUITES) {
+  const r = await runSuite(suite);
+  totals.passed += r.passed;
+  totals.failed += r.failed;
+  totals.skipped += r.skipped;
+  lines.push(`  ${suite.name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped${r.note ? ` (${r.note})` : ""}`);
+}
+process.stdout.write(`\n=== summary\n${lines.join("\n")}\n`);
+process.stdout.write(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+process.exit(totals.failed === 0 && totals.passed > 0 ? 0 : 1);

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {KiezMarket} from "../../contracts/KiezMarket.sol";
+import {MarketMath} from "../../contracts/MarketMath.sol";
+import {Bid, ClearingState, Side, Tariff} from "../../contracts/MarketTypes.sol";
+import {MarketHandler} from "./MarketHandler.sol";
+import {TestBase} from "./Vm.sol";
+
+contract MarketFuzzTest is TestBase {
+    MarketHandler internal handler;
+    KiezMarket internal market;
+
+    function setUp() public {
+        handler = new MarketHandler();
+        market = handler.market();
+    }
+
+    /// The handler's interval run really trades, so the invariant runs exercise clearing and settlement.
+    function testHandlerRunsIntervalsWithTrades() public {
+        handler.placeBid(2, true, 1_000, 1);
+        handler.placeBid(3, true, 800, 5);
+        handler.placeBid(0, false, 700, 90_000);
+        handler.placeBid(1, false, 1_500, 120_000);
+        uint32 id = handler.interval();
+        handler.runInterval(7);
+        assertEq(handler.intervalsSettled(), 1, "intervals settled");
+        ClearingState memory cs = market.clearingOf(id);
+        assertTrue(cs.matchedWh > 0, "something matched");
+        assertEq(handler.token().balanceOf(address(market)), handler.ledgerTotal(), "balance vs ledger");
+    }
+
+    /// A bid is accepted exactly when it is within the tariff bounds and the participant's limit.
+    function testFuzz_bidAcceptedOnlyWithinBounds(bool sell, uint24 wh, uint32 price) public {
+        address pv = handler.actors(2); // PV prosumer of supplier 0, limits 5,000 Wh
+        Tariff memory t = market.tariffOf(0, 0).prices;
+        uint32 id = handler.interval();
+        vm.prank(pv);
+        try market.placeBid(id, sell ? Side.Sell : Side.Buy, wh, price) returns (uint32 idx) {
+            Bid memory b = market.bidOf(id, idx);
+            assertTrue(wh > 0 && wh <= 5_000, "energy within limit");
+            if (sell) {
+                assertTrue(price > t.feedInTariff && price < t.energyPrice, "ask within FiT..EP");
+            } else {
+                assertTrue(price > 0 && price < t.energyPrice, "bid below EP");
+                assertTrue(price + MarketMath.lemCharges(t) < MarketMath.timeOfUse(t), "bid plus LEM charges below ToU");
+            }
+            assertEq(b.wh, wh, "stored energy");
+        } catch {
+            bool inRange = sell
+                ? (price > t.feedInTariff && price < t.energyPrice)
+                : (price > 0 && price < t.energyPrice && price + MarketMath.lemCharges(t) < MarketMath.timeOfUse(t));
+            bool affordable = sell || market.accountOf(pv).free >= uint256(wh) * (uint256(price) + MarketMath.lemCharges(t)) * 1e9;
+            assertTrue(!(wh > 0 && wh <= 5_000 && inRange && affordable), "a valid bid was refused");
+        }
+    }
+
+    /// A fill never exceeds the bid, and fills of consecutive bids add up to the matched energy.
+    function testFuzz_fillsPartitionMatchedEnergy(uint24 a, uint24 b, uint24 c, uint64 matched) public pure {
+        uint64 total = uint64(a) + b + c;
+        matched = uint64(bound(matched, 0, total));
+        uint64 fa = MarketMath.fill(matched, 0, a);
+        uint64 fb = MarketMath.fill(matched, a, b);
+        uint64 fc = MarketMath.fill(matched, uint64(a) + b, c);
+        assertTrue(fa <= a && fb <= b && fc <= c, "fill above bid");
+        assertEq(fa + fb + fc, matched, "fills sum to matched");
+    }
+
+    /// The clearing price lies between the marginal ask and bid.
+    function testFuzz_midpointBetweenAskAndBid(uint32 ask, uint32 bid) public pure {
+        vm.assume(ask <= bid);
+        uint32 p = MarketMath.midpoint(ask, bid);
+        assertTrue(p >= ask && p <= bid, "midpoint outside [ask, bid]");
+    }
+}
