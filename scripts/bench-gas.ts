@@ -1,0 +1,59 @@
+/**
+ * Gas benchmark of the market contracts against the targets of the market issue and the case study's Table 3.
+ * Every figure is gas used by a real transaction on the in-process chain.
+ *
+ *   npm run bench:gas [-- --participants 200 --quick]
+ */
+import { parseArgs } from "node:util";
+
+import { GAS_CAP, measureGas } from "./lib/gas-measure.js";
+import { fail } from "./lib/cli.js";
+
+const { values } = (() => {
+  try {
+    return parseArgs({ options: { participants: { type: "string", default: "200" }, quick: { type: "boolean", default: false }, help: { type: "boolean", default: false } } });
+  } catch (e) {
+    return fail(`${(e as Error).message}. Usage: npm run bench:gas -- [--participants N] [--quick]`);
+  }
+})();
+if (values.help) {
+  console.log("Usage: npm run bench:gas -- [--participants N] [--quick]\n  --quick  clearing at 10 and 200 bids only (no 1,000-bid run)");
+  process.exit(0);
+}
+const participants = Number(values.participants);
+if (!Number.isInteger(participants) || participants < 10 || participants > 2_000) fail("--participants must be a whole number from 10 to 2000");
+
+const started = Date.now();
+const m = await measureGas({
+  participants,
+  clearingSizes: values.quick ? [10, 200] : [10, 50, 200, 1_000],
+  relayBatchSizes: [1, 10, 100],
+  log: (line) => console.error(`… ${line}`),
+});
+
+const targets: [string, number, string][] = [
+  ["register", 46_000, "register ≤ 46,000"],
+  ["bid", 60_000, "direct bid ≤ 60,000"],
+  ["relayedBid", 15_000, "relayed signed bid ≤ 15,000 each (batch of 100)"],
+  ["clear", 8_000, "clearing ≤ 8,000 per bid at 200 bids"],
+  ["createCommunity", 400_000, "new community from the factory ≤ 400,000"],
+];
+const fmt = (n: number) => n.toLocaleString("en-US");
+console.log("\nAction gas (receipts)");
+for (const [name, a] of Object.entries(m.actions)) console.log(`  ${name.padEnd(16)} ${fmt(a.gas).padStart(12)}  ${a.unit}`);
+console.log("\nRelayed bids by batch size");
+for (const b of m.relayedBatches) console.log(`  batch ${String(b.batch).padStart(4)}: ${fmt(b.perBidGas)} per bid (${fmt(b.totalGas)} total)`);
+console.log("\nClearing (order pages + pricing + trade emission)");
+for (const c of m.clearing) console.log(`  ${String(c.bids).padStart(5)} bids: ${fmt(c.totalGas)} total, ${fmt(c.perBidGas)} per bid, ${c.transactions} tx, largest ${fmt(c.maxTxGas)} (cap ${fmt(GAS_CAP)})`);
+const p = m.perInterval;
+const billSettle = Math.round((p.billGas + p.settleGas) / p.participants);
+console.log(`\nMetering, billing and settlement of one interval, ${p.participants} participants: meter ${fmt(p.meterGas)}, bill ${fmt(p.billGas)}, settle ${fmt(p.settleGas)}; largest tx ${fmt(p.maxTxGas)}`);
+console.log("\nTargets");
+for (const [name, limit, text] of targets) {
+  const got = m.actions[name]?.gas ?? NaN;
+  console.log(`  ${got <= limit ? "met " : "MISS"}  ${text}: ${fmt(got)}`);
+}
+console.log(`  ${billSettle <= 15_000 ? "met " : "MISS"}  billing + settlement ≤ 15,000 per participant and interval: ${fmt(billSettle)}`);
+const big = m.clearing.find((c) => c.bids === 1_000);
+if (big) console.log(`  ${big.maxTxGas < GAS_CAP ? "met " : "MISS"}  1,000 bids clear with every tx under ${fmt(GAS_CAP)}: largest ${fmt(big.maxTxGas)} in ${big.transactions} tx`);
+console.log(`\nwall time ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,0 +1,124 @@
+/**
+ * A Kiezstrom community on a chain: the in-process Hardhat chain by default, or any RPC. Deploys through the
+ * production Ignition modules and hands out household wallets. Shared by the demo, the gas report and the
+ * benchmarks.
+ */
+import hre from "hardhat";
+import { Wallet, keccak256, toUtf8Bytes, type Signer } from "ethers";
+
+import CommunityModule from "../../deploy/modules/Community.js";
+import type { EuroToken, KiezMarket, MarketFactory } from "../../types/ethers-contracts/index.js";
+import type { SupplierTariff } from "../../sim/market/tariff.js";
+import { CLASS, INTERVAL_SECONDS, MarketDriver, tariffStruct, wait, type DriverOptions, type ParticipantInfo } from "./market-driver.js";
+
+export const EUR = 10n ** 18n;
+
+export interface CommunityOptions {
+  /** JSON-RPC URL of a running node; the in-process Hardhat chain when absent. */
+  rpc?: string;
+  tariffs: readonly SupplierTariff[];
+  driver?: DriverOptions;
+}
+
+export type Community = Awaited<ReturnType<typeof createCommunity>>;
+
+/** Compiles if needed, connects, and deploys token, market system and one community. */
+export async function createCommunity(options: CommunityOptions) {
+  await hre.tasks.getTask("build").run({ quiet: true });
+  const connection = options.rpc
+    ? await hre.network.create({ override: { type: "http", url: options.rpc } } as never)
+    : await hre.network.create();
+  const { ethers, ignition } = connection;
+  const signers = await ethers.getSigners();
+  if (signers.length < 8) throw new Error(`the chain offers ${signers.length} unlocked accounts; 8 are needed for the roles`);
+  const [admin, operator, meter, platform, taxCollector, networkOperator, supplier0, supplier1] = signers;
+  const deployed = await ignition.deploy(CommunityModule, {
+    parameters: { Community: { tariffs: options.tariffs.map(tariffStruct) as never } },
+  });
+  const token = deployed.token as unknown as EuroToken;
+  const market = deployed.market as unknown as KiezMarket;
+  const factory = deployed.factory as unknown as MarketFactory;
+  const participants = new Map<string, ParticipantInfo>();
+  const driver = new MarketDriver(market, { operator, meter, anyone: admin }, options.tariffs, participants, options.driver);
+  const provider = ethers.provider;
+
+  /** Deterministic household wallets with gas money (hardhat_setBalance on a dev chain). */
+  async function households(count: number, label = "household"): Promise<Wallet[]> {
+    const wallets: Wallet[] = [];
+    for (let i = 0; i < count; i++) {
+      const w = new Wallet(keccak256(toUtf8Bytes(`kiezstrom:${label}:${i}`)), provider);
+      await provider.send("hardhat_setBalance", [w.address, "0x56BC75E2D63100000"]); // 100 ETH
+      wallets.push(w);
+    }
+    return wallets;
+  }
+
+  /** Admin onboarding of many households at once (cheaper than one registration each). */
+  async function onboard(members: { address: string; cls: keyof typeof CLASS; supplier: number; importLimitWh: number; exportLimitWh: number }[]) {
+    const batch = 100;
+    for (let i = 0; i < members.length; i += batch) {
+      const slice = members.slice(i, i + batch);
+      await wait(
+        market.connect(admin).onboard(
+          slice.map((m) => m.address),
+          slice.map((m) => ({ class: CLASS[m.cls], supplier: m.supplier, importLimitWh: m.importLimitWh, exportLimitWh: m.cls === "consumer" ? 0 : m.exportLimitWh, nonce: 0 })),
+        ),
+      );
+      for (const m of slice) participants.set(m.address.toLowerCase(), { supplier: m.supplier });
+    }
+  }
+
+  /** Mints, approves and deposits for each account; returns the deposit receipts. */
+  async function fund(accounts: Signer[], amount: bigint) {
+    const receipts = [];
+    const marketAddress = await market.getAddress();
+    for (const a of accounts) {
+      await wait(token.connect(admin).mint(await a.getAddress(), amount));
+      await wait(token.connect(a).approve(marketAddress, amount));
+      receipts.push(await wait(market.connect(a).deposit(amount)));
+    }
+    return receipts;
+  }
+
+  async function now(): Promise<number> {
+    const block = await provider.getBlock("latest");
+    return Number(block!.timestamp);
+  }
+
+  let nextUnopened = 0;
+  /** Opens `count` intervals from the one `offset` ahead of the chain's clock (or after the last opened). */
+  async function openIntervals(count: number, offset = 2) {
+    const first = Math.max(Math.floor((await now()) / INTERVAL_SECONDS) + offset, nextUnopened);
+    await wait(market.connect(operator).openIntervals(first, count));
+    nextUnopened = first + count;
+    return first;
+  }
+
+  /** Moves the dev chain's clock to an interval's gate closure. */
+  async function closeGate(interval: number) {
+    const gate = Number((await market.intervalOf(interval)).gateClosesAt);
+    if ((await now()) < gate) {
+      await provider.send("evm_setNextBlockTimestamp", [gate]);
+      await provider.send("evm_mine", []);
+    }
+  }
+
+  return {
+    connection,
+    ethers,
+    provider,
+    token,
+    market,
+    factory,
+    driver,
+    participants,
+    roles: { admin, operator, meter, platform, taxCollector, networkOperator, suppliers: [supplier0, supplier1] },
+    households,
+    onboard,
+    fund,
+    now,
+    openIntervals,
+    closeGate,
+    close: () => connection.close(),
+  };
+}

@@ -1,0 +1,226 @@
+/**
+ * Gas of every market action, read from the receipts of real transactions on the in-process chain (not
+ * estimates). Used by `npm run bench:gas` and `npm run gas-report`.
+ */
+import { ContractFactory, type Wallet } from "ethers";
+import hre from "hardhat";
+
+import { BERLIN_2023_SUPPLIERS } from "../../sim/scenario/tariffs-berlin-2023.js";
+import { Random } from "../../sim/random.js";
+import { askRange, bidRange } from "../../sim/market/tariff.js";
+import type { OrderBid } from "../../sim/market/clearing.js";
+import { createCommunity, EUR, type Community } from "./chain.js";
+import { bidDomain, SIDE, signBid, tariffStruct, wait, type Reading, type Receipts } from "./market-driver.js";
+
+export interface ActionGas {
+  gas: number;
+  unit: string;
+}
+
+export interface ClearingGas {
+  bids: number;
+  totalGas: number;
+  perBidGas: number;
+  transactions: number;
+  maxTxGas: number;
+}
+
+export interface GasMeasurements {
+  actions: Record<string, ActionGas>;
+  relayedBatches: { batch: number; perBidGas: number; totalGas: number }[];
+  clearing: ClearingGas[];
+  perInterval: { participants: number; meterGas: number; billGas: number; settleGas: number; transactions: number; maxTxGas: number };
+}
+
+export const GAS_CAP = 16_777_216;
+
+const sum = (receipts: Receipts) => receipts.reduce((s, r) => s + Number(r.gasUsed), 0);
+const max = (receipts: Receipts) => receipts.reduce((m, r) => Math.max(m, Number(r.gasUsed)), 0);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export interface MeasureOptions {
+  participants: number;
+  clearingSizes: number[];
+  relayBatchSizes: number[];
+  log?: (line: string) => void;
+}
+
+export async function measureGas(options: MeasureOptions): Promise<GasMeasurements> {
+  const log = options.log ?? (() => {});
+  const tariffs = BERLIN_2023_SUPPLIERS.map((s) => s.tariff);
+  const c = await createCommunity({ tariffs, driver: { orderPageSize: 400, meterPageSize: 250 } });
+  try {
+    const actions: Record<string, ActionGas> = {};
+    log("deployment");
+    Object.assign(actions, await measureDeployment(c));
+
+    log("register, deposit, withdraw");
+    const solo = await c.households(5, "solo");
+    const registrations = [];
+    for (const [i, w] of solo.entries()) {
+      registrations.push(await wait(c.market.connect(w).register(i < 2 ? 1 : 3, i % 2, 5_000, i < 2 ? 0 : 5_000)));
+      c.participants.set(w.address.toLowerCase(), { supplier: i % 2 });
+    }
+    actions.register = { gas: median(registrations.map((r) => Number(r.gasUsed))), unit: "per participant" };
+    const deposits = await c.fund(solo, 50n * EUR);
+    actions.deposit = { gas: median(deposits.map((r) => Number(r.gasUsed))), unit: "per deposit (first)" };
+    const withdrawals = [];
+    for (const w of solo) withdrawals.push(await wait(c.market.connect(w).withdraw(EUR)));
+    actions.withdraw = { gas: median(withdrawals.map((r) => Number(r.gasUsed))), unit: "per withdrawal" };
+
+    log("direct bids");
+    const interval = await c.openIntervals(1);
+    const direct: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (const [i, w] of solo.entries()) {
+        const sell = i >= 2 && round % 2 === 0;
+        direct.push(Number((await wait(c.market.connect(w).placeBid(interval, sell ? SIDE.sell : SIDE.buy, 500, sell ? 100_000 : 120_000))).gasUsed));
+      }
+    }
+    actions.bid = { gas: median(direct), unit: "per bid (median of buys and sells)" };
+    actions.bidMax = { gas: Math.max(...direct), unit: "per bid (most expensive)" };
+
+    log("relayed bids");
+    const relayers = await c.households(100, "relay");
+    await c.onboard(relayers.map((w) => ({ address: w.address, cls: "pv" as const, supplier: 0, importLimitWh: 5_000, exportLimitWh: 5_000 })));
+    const domain = await bidDomain(c.market);
+    const deadline = BigInt((await c.now()) + 86_400);
+    const relayedBatches = [];
+    const nonces = new Map<string, bigint>();
+    for (const batch of options.relayBatchSizes) {
+      const signed = [];
+      for (let i = 0; i < batch; i++) {
+        const w = relayers[i % relayers.length];
+        const nonce = nonces.get(w.address) ?? 0n;
+        nonces.set(w.address, nonce + 1n);
+        signed.push(await signBid(w, domain, { interval, side: "sell", wh: 400, price: 100_000 + i, nonce, deadline }));
+      }
+      const r = await wait(c.market.connect(c.roles.admin).submitSignedBids(signed));
+      relayedBatches.push({ batch, totalGas: Number(r.gasUsed), perBidGas: Math.round(Number(r.gasUsed) / batch) });
+    }
+    const b100 = relayedBatches.find((b) => b.batch === 100) ?? relayedBatches[relayedBatches.length - 1];
+    actions.relayedBid = { gas: b100.perBidGas, unit: `per bid, batch of ${b100.batch}` };
+
+    log(`community of ${options.participants} for clearing and settlement`);
+    const members = await c.households(options.participants, "member");
+    await c.onboard(members.map((w, i) => ({ address: w.address, cls: i % 2 === 0 ? ("pvBattery" as const) : ("consumer" as const), supplier: i % 2, importLimitWh: 5_000, exportLimitWh: 5_000 })));
+    const buyers = members.filter((_, i) => i % 2 === 1);
+    await c.fund(buyers, 100n * EUR);
+    await c.fund(c.roles.suppliers, 1_000n * EUR);
+
+    const clearing: ClearingGas[] = [];
+    let perInterval: GasMeasurements["perInterval"] | undefined;
+    for (const n of options.clearingSizes) {
+      log(`clearing ${n} bids`);
+      const run = await runInterval(c, members, n, new Random(`gas:${n}`));
+      const orderAndClear = [...run.receipts.order, ...run.receipts.clear];
+      clearing.push({ bids: n, totalGas: sum(orderAndClear), perBidGas: Math.round(sum(orderAndClear) / n), transactions: orderAndClear.length, maxTxGas: max(orderAndClear) });
+      if (n === Math.min(options.participants, Math.max(...options.clearingSizes.filter((s) => s <= options.participants)))) {
+        const all = [...run.meter, ...run.bill, ...run.settle];
+        perInterval = {
+          participants: run.billed,
+          meterGas: sum(run.meter),
+          billGas: sum(run.bill),
+          settleGas: sum(run.settle),
+          transactions: all.length,
+          maxTxGas: max(all),
+        };
+      }
+    }
+    const at200 = clearing.find((x) => x.bids === 200) ?? clearing[clearing.length - 1];
+    actions.clear = { gas: at200.perBidGas, unit: `per bid, ${at200.bids} bids` };
+    if (perInterval) {
+      const p = perInterval.participants;
+      actions.meter = { gas: Math.round(perInterval.meterGas / p), unit: `per participant and interval, ${p} participants` };
+      actions.bill = { gas: Math.round(perInterval.billGas / p), unit: `per participant and interval, ${p} participants` };
+      actions.settle = { gas: Math.round(perInterval.settleGas / p), unit: `per participant and interval, ${p} participants` };
+    }
+    return { actions, relayedBatches, clearing, perInterval: perInterval! };
+  } finally {
+    await c.close();
+  }
+}
+
+/** Gas of a full deployment (libraries, implementation, factory, token) and of a community from the factory. */
+async function measureDeployment(c: Community): Promise<Record<string, ActionGas>> {
+  const deployer = c.roles.admin;
+  const deploy = async (name: string, args: unknown[] = [], libraries: Record<string, string> = {}) => {
+    const artifact = await hre.artifacts.readArtifact(name);
+    let bytecode = artifact.bytecode;
+    for (const [file, libs] of Object.entries(artifact.linkReferences)) {
+      for (const [lib, refs] of Object.entries(libs)) {
+        const address = libraries[lib];
+        if (!address) throw new Error(`${name} needs library ${file}:${lib}`);
+        for (const ref of refs) {
+          bytecode = bytecode.slice(0, 2 + ref.start * 2) + address.slice(2).toLowerCase() + bytecode.slice(2 + (ref.start + ref.length) * 2);
+        }
+      }
+    }
+    const factory = new ContractFactory(artifact.abi, bytecode, deployer);
+    const contract = await factory.deploy(...args);
+    const receipt = await contract.deploymentTransaction()!.wait();
+    return { address: await contract.getAddress(), gas: Number(receipt!.gasUsed), contract };
+  };
+  const clearing = await deploy("MarketClearing");
+  const settlement = await deploy("MarketSettlement");
+  const implementation = await deploy("KiezMarket", [], { MarketClearing: clearing.address, MarketSettlement: settlement.address });
+  const factory = await deploy("MarketFactory", [implementation.address]);
+  const token = await deploy("EuroToken", [await deployer.getAddress()]);
+  const roles = await Promise.all([c.roles.admin, c.roles.operator, c.roles.meter, c.roles.platform, c.roles.taxCollector, c.roles.networkOperator].map((s) => s.getAddress()));
+  const init = {
+    admin: roles[0], operator: roles[1], meter: roles[2], token: token.address, platform: roles[3], taxCollector: roles[4], networkOperator: roles[5],
+    suppliers: await Promise.all(c.roles.suppliers.map((s) => s.getAddress())),
+    tariffs: BERLIN_2023_SUPPLIERS.map((s) => tariffStruct(s.tariff)),
+    gateLeadSeconds: 300,
+    dayStartSlot: 92,
+  };
+  const created = await wait(c.factory.connect(deployer).createCommunity("gas", init));
+  const system = clearing.gas + settlement.gas + implementation.gas + factory.gas;
+  return {
+    deploy: { gas: system + Number(created.gasUsed), unit: "libraries + implementation + factory + first community (token excluded)" },
+    deployToken: { gas: token.gas, unit: "euro token (not needed with an existing stablecoin)" },
+    createCommunity: { gas: Number(created.gasUsed), unit: "per new community (EIP-1167 clone)" },
+  };
+}
+
+/**
+ * Places `n` bids (half asks, half bids, prices overlapping around the middle of the allowed ranges) from the
+ * members, then clears, meters, bills and settles the interval.
+ */
+async function runInterval(c: Community, members: Wallet[], n: number, rng: Random) {
+  const interval = await c.openIntervals(1);
+  const bids: OrderBid[] = [];
+  const perBidder = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const sell = i % 2 === 0;
+    // sellers are the even members (PV + battery), buyers the odd ones (consumers)
+    const pool = members.filter((_, k) => (k % 2 === 0) === sell);
+    const who = pool[Math.floor(i / 2) % pool.length];
+    const t = c.driver.tariffs[c.participants.get(who.address.toLowerCase())!.supplier].prices;
+    const range = sell ? askRange(t) : bidRange(t);
+    const mid = Math.floor((askRange(t).min + bidRange(t).max) / 2);
+    const price = sell ? rng.int(range.min, Math.min(range.max, mid + 20_000)) : rng.int(Math.max(range.min, mid - 20_000), range.max);
+    const wh = rng.int(100, 3_000);
+    await wait(c.market.connect(who).placeBid(interval, sell ? SIDE.sell : SIDE.buy, wh, price));
+    bids.push({ index: i, participant: who.address, side: sell ? "sell" : "buy", wh, price });
+    perBidder.set(who.address, (perBidder.get(who.address) ?? 0) + 1);
+  }
+  await c.closeGate(interval);
+  const cleared = await c.driver.clear(interval, bids);
+  // every member with a bid is metered at exactly their filled position
+  const readings: Reading[] = [];
+  for (const w of members) {
+    const refs = { sold: 0, bought: 0 };
+    for (const b of bids) {
+      if (b.participant !== w.address) continue;
+      const fill = cleared.result.fills.get(b.index) ?? 0;
+      if (b.side === "sell") refs.sold += fill;
+      else refs.bought += fill;
+    }
+    readings.push({ participant: w.address, importWh: refs.bought + 200, exportWh: refs.sold });
+  }
+  const metered = await c.driver.meter(interval, readings);
+  const billed = await c.driver.bill(interval, metered.pages, cleared);
+  const settle = await c.driver.settle(interval, billed.billPages);
+  return { receipts: cleared.receipts, meter: metered.receipts, bill: billed.receipts, settle, billed: readings.length };
+}
