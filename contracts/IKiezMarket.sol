@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Bill, OrderEntry, ParticipantClass, Phase, Reading, Side, Tariff} from "./MarketTypes.sol";
+import {ParticipantClass, Phase, Reading, Side, Tariff} from "./MarketTypes.sol";
 
 /// @title IKiezMarketEvents
 /// @notice Everything an auditor needs to replay an interval without reading storage.
@@ -9,7 +9,7 @@ interface IKiezMarketEvents {
     event MarketInitialized(address indexed token, uint32 gateLeadSeconds, uint8 dayStartSlot);
     event FeeRecipientsSet(address platform, address taxCollector, address networkOperator);
     event SupplierAccountSet(uint8 indexed supplier, address account);
-    event TariffSet(uint8 indexed supplier, uint16 indexed epoch, Tariff prices, uint64 dailyChargeMicroEur);
+    event TariffSet(uint8 indexed supplier, uint16 indexed epoch, Tariff tariff);
     event ParticipantRegistered(
         address indexed participant, ParticipantClass class, uint8 supplier, uint24 importLimitWh, uint24 exportLimitWh
     );
@@ -19,17 +19,11 @@ interface IKiezMarketEvents {
     event DebtRepaid(address indexed participant, address indexed supplierAccount, uint256 amount);
     event IntervalOpened(uint32 indexed interval, uint16 tariffEpoch, uint40 gateClosesAt);
     event BidPlaced(
-        uint32 indexed interval,
-        uint32 bidIndex,
-        address indexed participant,
-        Side side,
-        uint24 wh,
-        uint32 price,
-        bool relayed
+        uint32 indexed interval, uint32 bidIndex, address indexed participant, Side side, uint24 wh, uint32 price
     );
     event BidCancelled(uint32 indexed interval, uint32 bidIndex, address indexed participant);
     event OrderPageCommitted(
-        uint32 indexed interval, Side side, uint16 page, uint32 startPos, uint64 cumStartWh, OrderEntry[] entries
+        uint32 indexed interval, Side side, uint16 page, uint32 startPos, uint64 cumStartWh, uint32[] bidIndexes
     );
     event IntervalPriced(uint32 indexed interval, uint32 price, uint64 matchedWh, uint32 sellPos, uint32 buyPos);
     event TradeMatched(
@@ -44,7 +38,14 @@ interface IKiezMarketEvents {
     event IntervalCleared(uint32 indexed interval, uint32 price, uint64 matchedWh);
     event ReadingsPosted(uint32 indexed interval, uint16 page, Reading[] readings);
     event MeteringFinished(uint32 indexed interval, uint16 pages);
-    event BillIssued(uint32 indexed interval, address indexed participant, uint16 page, Bill bill);
+    event BillIssued(
+        uint32 indexed interval,
+        address indexed participant,
+        uint32 p2pBoughtWh,
+        uint32 p2pSoldWh,
+        uint32 gridImportWh,
+        uint32 gridExportWh
+    );
     event BillingRestarted(uint32 indexed interval);
     event IntervalBilled(uint32 indexed interval);
     event BillSettled(
@@ -71,6 +72,7 @@ interface IKiezMarketErrors {
     error LedgerZeroAmount();
     error LedgerInsufficientFree(address account, uint256 needed, uint256 available);
     error IntervalWrongPhase(uint32 interval, Phase actual);
+    error IntervalRingBusy(uint32 interval, uint32 earlierInterval);
     error IntervalGateInPast(uint32 interval, uint40 gateClosesAt, uint256 nowTs);
     error IntervalGateClosed(uint32 interval, uint40 gateClosesAt, uint256 nowTs);
     error IntervalGateNotClosed(uint32 interval, uint40 gateClosesAt, uint256 nowTs);

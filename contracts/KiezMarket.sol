@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
@@ -25,7 +26,9 @@ import {
     BillingState,
     ClearingState,
     Interval,
+    MarketConfig,
     MarketInit,
+    MeteredReading,
     OrderEntry,
     OrderPage,
     Participant,
@@ -33,7 +36,6 @@ import {
     Phase,
     Reading,
     Side,
-    SupplierTariff,
     Tariff
 } from "./MarketTypes.sol";
 
@@ -69,6 +71,9 @@ contract KiezMarket is
     );
     uint256 public constant INTERVAL_SECONDS = 900;
     uint8 public constant MAX_SUPPLIERS = 16;
+    /// @notice Bid storage is reused every BID_RING intervals (two days): an interval's bids are only read
+    ///         until its order is committed, and reused slots cost a fifth of fresh ones.
+    uint32 public constant BID_RING = 192;
     /// @notice `sellPos` value that claims no pair matches.
     uint32 public constant NO_TRADE = type(uint32).max;
 
@@ -81,21 +86,19 @@ contract KiezMarket is
         uint32 price;
         uint64 nonce;
         uint64 deadline;
-        bytes signature;
+        uint8 v;
+        bytes32 r;
+        bytes32 s;
     }
 
-    // ---- configuration (one slot: token, gate lead, day start, tariff epoch, supplier count) ----
-    IERC20 public token;
-    uint32 public gateLeadSeconds;
-    uint8 public dayStartSlot;
+    // ---- configuration (token, supplier count, gate lead and day start live in the clone's code) ----
     uint16 public tariffEpoch;
-    uint8 public supplierCount;
 
     address public platform;
     address public taxCollector;
     address public networkOperator;
     mapping(uint8 supplier => address account) public supplierAccount;
-    mapping(uint8 supplier => mapping(uint16 epoch => SupplierTariff)) internal _tariffs;
+    mapping(uint8 supplier => mapping(uint16 epoch => Tariff)) internal _tariffs;
 
     // ---- participants and ledger ----
     mapping(address participant => Participant) internal _participants;
@@ -105,7 +108,7 @@ contract KiezMarket is
 
     // ---- intervals ----
     mapping(uint32 interval => Interval) internal _intervals;
-    mapping(uint32 interval => mapping(uint32 bidIndex => Bid)) internal _bids;
+    mapping(uint32 ringSlot => mapping(uint32 bidIndex => Bid)) internal _bids;
     mapping(uint32 interval => ClearingState) internal _clearing;
     mapping(uint32 interval => mapping(Side side => mapping(uint16 page => bytes32 digest))) public orderPageDigest;
     mapping(uint32 interval => BillingState) internal _billing;
@@ -118,18 +121,16 @@ contract KiezMarket is
     }
 
     /// @notice Sets up a freshly cloned market. Called once, by the factory, in the clone's creation transaction.
+    ///         The factory put token, supplier count, gate lead and day start into the clone's code.
     function initialize(MarketInit calldata init) external initializer {
-        if (init.token == address(0) || init.admin == address(0)) revert MarketZeroAddress();
-        if (init.suppliers.length != init.tariffs.length) {
-            revert MarketLengthMismatch(init.suppliers.length, init.tariffs.length);
+        MarketConfig memory c = config();
+        if (c.token == address(0) || init.admin == address(0)) revert MarketZeroAddress();
+        if (init.suppliers.length != c.supplierCount || init.tariffs.length != c.supplierCount) {
+            revert MarketLengthMismatch(c.supplierCount, init.tariffs.length);
         }
-        if (init.suppliers.length == 0 || init.suppliers.length > MAX_SUPPLIERS) {
-            revert MarketTooManySuppliers(init.suppliers.length, MAX_SUPPLIERS);
+        if (c.supplierCount == 0 || c.supplierCount > MAX_SUPPLIERS) {
+            revert MarketTooManySuppliers(c.supplierCount, MAX_SUPPLIERS);
         }
-        token = IERC20(init.token);
-        gateLeadSeconds = init.gateLeadSeconds;
-        dayStartSlot = init.dayStartSlot;
-        supplierCount = uint8(init.suppliers.length);
         _grantRole(DEFAULT_ADMIN_ROLE, init.admin);
         _grantRole(OPERATOR_ROLE, init.operator);
         _grantRole(METER_ROLE, init.meter);
@@ -138,14 +139,15 @@ contract KiezMarket is
             _setSupplierAccount(s, init.suppliers[s]);
             _setTariff(s, 0, init.tariffs[s]);
         }
-        emit MarketInitialized(init.token, init.gateLeadSeconds, init.dayStartSlot);
+        emit MarketInitialized(c.token, c.gateLeadSeconds, c.dayStartSlot);
     }
 
     // =========================================================================================== admin
 
     /// @notice Starts a new tariff epoch for every supplier. Intervals already open keep their tariff.
-    function setTariffs(SupplierTariff[] calldata tariffs) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (tariffs.length != supplierCount) revert MarketLengthMismatch(supplierCount, tariffs.length);
+    function setTariffs(Tariff[] calldata tariffs) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        uint8 count = config().supplierCount;
+        if (tariffs.length != count) revert MarketLengthMismatch(count, tariffs.length);
         uint16 epoch = tariffEpoch + 1;
         tariffEpoch = epoch;
         for (uint8 s = 0; s < tariffs.length; ++s) {
@@ -225,7 +227,7 @@ contract KiezMarket is
     /// @notice Deposits with an EIP-2612 permit instead of a prior approval.
     function depositWithPermit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external nonReentrant {
         // A front-run permit makes this call fail; the allowance it set still lets the transfer through.
-        try IERC20Permit(address(token)).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
+        try IERC20Permit(config().token).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
         _deposit(msg.sender, amount);
     }
 
@@ -236,12 +238,12 @@ contract KiezMarket is
         if (a.free < amount) revert LedgerInsufficientFree(msg.sender, amount, a.free);
         a.free -= uint112(amount);
         emit Withdrawn(msg.sender, amount);
-        token.safeTransfer(msg.sender, amount);
+        IERC20(config().token).safeTransfer(msg.sender, amount);
     }
 
     function _deposit(address account, uint256 amount) internal {
         if (amount == 0) revert LedgerZeroAmount();
-        token.safeTransferFrom(account, address(this), amount);
+        IERC20(config().token).safeTransferFrom(account, address(this), amount);
         uint256 credit = amount;
         uint256 debt = owed[account];
         if (debt != 0) {
@@ -259,12 +261,19 @@ contract KiezMarket is
     // ========================================================================================= intervals
 
     /// @notice Opens `count` consecutive intervals from `first` (interval id = unix time / 900) for bidding.
+    ///         An interval can open only once the one BID_RING before it, whose bid storage it reuses, has
+    ///         committed its order (or never opened).
     function openIntervals(uint32 first, uint32 count) external onlyRole(OPERATOR_ROLE) {
         uint16 epoch = tariffEpoch;
+        uint32 gateLead = config().gateLeadSeconds;
         for (uint32 id = first; id < first + count; ++id) {
             Interval storage iv = _intervals[id];
             if (iv.phase != Phase.None) revert IntervalWrongPhase(id, iv.phase);
-            uint40 gate = uint40(uint256(id) * INTERVAL_SECONDS - gateLeadSeconds);
+            if (id >= BID_RING) {
+                Phase earlier = _intervals[id - BID_RING].phase;
+                if (earlier == Phase.Open || earlier == Phase.Clearing) revert IntervalRingBusy(id, id - BID_RING);
+            }
+            uint40 gate = uint40(uint256(id) * INTERVAL_SECONDS - gateLead);
             if (gate <= block.timestamp) revert IntervalGateInPast(id, gate, block.timestamp);
             iv.phase = Phase.Open;
             iv.tariffEpoch = epoch;
@@ -278,7 +287,7 @@ contract KiezMarket is
     /// @notice Places a bid for an open interval from the participant's own wallet. A buy bid locks its
     ///         worst-case cost (limit price plus LEM charges) from the free balance.
     function placeBid(uint32 interval, Side side, uint24 wh, uint32 price) external whenNotPaused returns (uint32) {
-        return _placeBid(msg.sender, interval, side, wh, price, false);
+        return _placeBid(msg.sender, interval, side, wh, price);
     }
 
     /// @notice Submits EIP-712 signed bids on behalf of their signers (gasless for households). Anyone may relay.
@@ -293,23 +302,23 @@ contract KiezMarket is
                     )
                 )
             );
-            (address recovered,,) = ECDSA.tryRecover(digest, sb.signature);
+            (address recovered,,) = ECDSA.tryRecover(digest, sb.v, sb.r, sb.s);
             if (recovered != sb.participant) revert SignatureInvalid(sb.participant, recovered);
             Participant storage p = _participants[sb.participant];
             if (p.nonce != sb.nonce) revert SignatureWrongNonce(sb.participant, p.nonce, sb.nonce);
             p.nonce = sb.nonce + 1;
-            _placeBid(sb.participant, sb.interval, sb.side, sb.wh, sb.price, true);
+            _placeBid(sb.participant, sb.interval, sb.side, sb.wh, sb.price);
         }
     }
 
     /// @notice Cancels the caller's bid before gate closure and releases its lock.
     function cancelBid(uint32 interval, uint32 bidIndex) external {
         Interval storage iv = _requireBiddable(interval);
-        Bid storage b = _bids[interval][bidIndex];
-        if (b.side == Side.None) revert BidNotFound(interval, bidIndex);
+        Bid storage b = _bids[interval % BID_RING][bidIndex];
+        if (b.side == Side.None || b.interval != interval || bidIndex >= iv.bidCount) revert BidNotFound(interval, bidIndex);
         if (b.participant != msg.sender) revert BidNotOwner(interval, bidIndex, msg.sender);
         if (b.side == Side.Buy) {
-            Tariff memory t = _tariffs[_participants[msg.sender].supplier][iv.tariffEpoch].prices;
+            Tariff memory t = _tariffs[_participants[msg.sender].supplier][iv.tariffEpoch];
             uint64 lock = MarketMath.buyLockUnits(t, b.wh, b.price);
             iv.lockUnits -= lock;
             --iv.buyCount;
@@ -321,7 +330,7 @@ contract KiezMarket is
         emit BidCancelled(interval, bidIndex, msg.sender);
     }
 
-    function _placeBid(address participant, uint32 interval, Side side, uint24 wh, uint32 price, bool relayed)
+    function _placeBid(address participant, uint32 interval, Side side, uint24 wh, uint32 price)
         internal
         returns (uint32 bidIndex)
     {
@@ -329,7 +338,7 @@ contract KiezMarket is
         Participant storage p = _participants[participant];
         if (p.class == ParticipantClass.None) revert ParticipantNotRegistered(participant);
         if (wh == 0) revert BidZeroEnergy();
-        Tariff memory t = _tariffs[p.supplier][iv.tariffEpoch].prices;
+        Tariff memory t = _tariffs[p.supplier][iv.tariffEpoch];
         if (side == Side.Sell) {
             if (wh > p.exportLimitWh) revert BidEnergyAboveLimit(wh, p.exportLimitWh);
             if (price <= t.feedInTariff || price >= t.energyPrice) {
@@ -351,8 +360,8 @@ contract KiezMarket is
             revert BidInvalidSide(side);
         }
         bidIndex = iv.bidCount++;
-        _bids[interval][bidIndex] = Bid(participant, side, wh, price);
-        emit BidPlaced(interval, bidIndex, participant, side, wh, price, relayed);
+        _bids[interval % BID_RING][bidIndex] = Bid(participant, side, wh, price, interval);
+        emit BidPlaced(interval, bidIndex, participant, side, wh, price);
     }
 
     function _lock(address account, uint256 amount) internal {
@@ -377,7 +386,7 @@ contract KiezMarket is
     ///         ties by bid index. The contract checks the order; anyone may call once the gate has closed.
     function submitOrder(uint32 interval, Side side, uint32[] calldata bidIndexes) external whenNotPaused {
         MarketClearing.submitOrder(
-            _intervals[interval], _clearing[interval], _bids[interval], orderPageDigest[interval], interval, side, bidIndexes
+            _intervals[interval], _clearing[interval], _bids[interval % BID_RING], orderPageDigest[interval], interval, side, bidIndexes
         );
     }
 
@@ -405,14 +414,18 @@ contract KiezMarket is
         Interval storage iv = _intervals[interval];
         if (iv.phase != Phase.Cleared && iv.phase != Phase.Metering) revert IntervalWrongPhase(interval, iv.phase);
         if (readings.length == 0) revert MeterEmptyPage();
+        // The committed page carries each participant's supplier, so billing need not read registrations.
+        MeteredReading[] memory metered = new MeteredReading[](readings.length);
         for (uint256 i = 0; i < readings.length; ++i) {
-            address who = readings[i].participant;
-            if (_participants[who].class == ParticipantClass.None) revert ParticipantNotRegistered(who);
+            Reading calldata r = readings[i];
+            Participant storage p = _participants[r.participant];
+            if (p.class == ParticipantClass.None) revert ParticipantNotRegistered(r.participant);
+            metered[i] = MeteredReading(r.participant, p.supplier, r.importWh, r.exportWh);
         }
         iv.phase = Phase.Metering;
         BillingState storage bs = _billing[interval];
         uint16 page = bs.meterPages++;
-        meterPageDigest[interval][page] = keccak256(abi.encode(readings));
+        meterPageDigest[interval][page] = keccak256(abi.encode(metered));
         emit ReadingsPosted(interval, page, readings);
     }
 
@@ -428,12 +441,13 @@ contract KiezMarket is
     // =========================================================================================== billing
 
     /// @notice Bills the participants of one meter page, in page order. Operator role. The caller supplies
-    ///         where each participant's bids stand in the committed orders; the contract checks that every
-    ///         filled Wh and every lock is accounted for once the last page is billed.
+    ///         the committed readings (with suppliers) and where each participant's bids stand in the committed
+    ///         orders; the contract checks that every filled Wh and every lock is accounted for once the last
+    ///         page is billed.
     function bill(
         uint32 interval,
         uint16 meterPage,
-        Reading[] calldata readings,
+        MeteredReading[] calldata readings,
         BidRefs[] calldata refs,
         OrderPage[] calldata sellPages,
         OrderPage[] calldata buyPages
@@ -446,7 +460,6 @@ contract KiezMarket is
             _clearing[interval],
             _billing[interval],
             orderPageDigest[interval],
-            _participants,
             _tariffs,
             interval,
             meterPage,
@@ -475,6 +488,7 @@ contract KiezMarket is
     /// @notice Settles one page of bills, in page order: releases locks, pays sellers and fee recipients,
     ///         charges the grid residual (recording what cannot be paid as owed to the supplier). Anyone may call.
     function settle(uint32 interval, uint16 page, Bill[] calldata bills) external nonReentrant {
+        MarketConfig memory c = config();
         MarketSettlement.settle(
             _intervals[interval],
             _billing[interval],
@@ -483,7 +497,7 @@ contract KiezMarket is
             _tariffs,
             supplierAccount,
             MarketSettlement.Context(
-                interval, page, _clearing[interval].price, dayStartSlot, supplierCount, platform, taxCollector, networkOperator
+                interval, page, _clearing[interval].price, c.dayStartSlot, c.supplierCount, platform, taxCollector, networkOperator
             ),
             billPageDigest[interval][page],
             bills
@@ -512,9 +526,10 @@ contract KiezMarket is
         return _intervals[interval];
     }
 
-    /// @notice One bid of an interval (side None: cancelled or never placed).
-    function bidOf(uint32 interval, uint32 bidIndex) external view returns (Bid memory) {
-        return _bids[interval][bidIndex];
+    /// @notice One bid of an interval (side None: cancelled, never placed, or its storage since reused).
+    function bidOf(uint32 interval, uint32 bidIndex) external view returns (Bid memory b) {
+        b = _bids[interval % BID_RING][bidIndex];
+        if (b.interval != interval || bidIndex >= _intervals[interval].bidCount) b = Bid(address(0), Side.None, 0, 0, interval);
     }
 
     /// @notice Clearing progress and outcome of an interval.
@@ -528,7 +543,7 @@ contract KiezMarket is
     }
 
     /// @notice A supplier's tariff in an epoch.
-    function tariffOf(uint8 supplier, uint16 epoch) external view returns (SupplierTariff memory) {
+    function tariffOf(uint8 supplier, uint16 epoch) external view returns (Tariff memory) {
         return _tariffs[supplier][epoch];
     }
 
@@ -539,8 +554,25 @@ contract KiezMarket is
 
     // ========================================================================================== internal
 
+    /// @notice The community's fixed configuration, read from the clone's code.
+    function config() public view returns (MarketConfig memory c) {
+        (c.token, c.supplierCount, c.gateLeadSeconds, c.dayStartSlot) =
+            abi.decode(Clones.fetchCloneArgs(address(this)), (address, uint8, uint32, uint8));
+    }
+
+    /// @notice The settlement euro.
+    function token() external view returns (IERC20) {
+        return IERC20(config().token);
+    }
+
+    /// @notice How many suppliers the community has.
+    function supplierCount() external view returns (uint8) {
+        return config().supplierCount;
+    }
+
     function _requireSupplier(uint8 supplier) internal view {
-        if (supplier >= supplierCount) revert MarketUnknownSupplier(supplier, supplierCount);
+        uint8 count = config().supplierCount;
+        if (supplier >= count) revert MarketUnknownSupplier(supplier, count);
     }
 
     function _requireBiddable(uint32 interval) internal view returns (Interval storage iv) {
@@ -565,8 +597,7 @@ contract KiezMarket is
         emit SupplierAccountSet(supplier, account);
     }
 
-    function _setTariff(uint8 supplier, uint16 epoch, SupplierTariff calldata st) internal {
-        Tariff calldata t = st.prices;
+    function _setTariff(uint8 supplier, uint16 epoch, Tariff calldata t) internal {
         if (t.lemSupplierMargin < t.supplierMargin) {
             revert TariffLemMarginBelowGrid(supplier, t.lemSupplierMargin, t.supplierMargin);
         }
@@ -578,7 +609,7 @@ contract KiezMarket is
         uint256 tou = MarketMath.timeOfUse(t);
         // Some buy price above zero must leave the buyer below ToU.
         if (charges + 1 >= tou) revert TariffNoBuyerBenefit(supplier, charges, tou);
-        _tariffs[supplier][epoch] = st;
-        emit TariffSet(supplier, epoch, t, st.dailyChargeMicroEur);
+        _tariffs[supplier][epoch] = t;
+        emit TariffSet(supplier, epoch, t);
     }
 }

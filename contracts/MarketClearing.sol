@@ -14,11 +14,9 @@ import {
     Interval,
     OrderEntry,
     OrderPage,
-    Participant,
     Phase,
-    Reading,
+    MeteredReading,
     Side,
-    SupplierTariff,
     Tariff
 } from "./MarketTypes.sol";
 
@@ -65,7 +63,9 @@ library MarketClearing {
         for (uint256 i = 0; i < bidIndexes.length; ++i) {
             uint32 idx = bidIndexes[i];
             Bid memory b = bids[idx];
-            if (b.side != side) revert E.OrderWrongSide(interval, idx, side, b.side);
+            // A ring slot may still hold a bid of the interval BID_RING before: it is not this interval's bid.
+            Side actual = b.interval == interval && idx < iv.bidCount ? b.side : Side.None;
+            if (actual != side) revert E.OrderWrongSide(interval, idx, side, actual);
             uint64 key = MarketMath.sortKey(side, b.price, idx);
             if ((ordered != 0 || i != 0) && key <= lastKey) revert E.OrderNotSorted(interval, side, lastKey, key);
             lastKey = key;
@@ -85,7 +85,7 @@ library MarketClearing {
             cs.buyCumWh = cum;
         }
         digests[side][page] = keccak256(abi.encode(side, ordered, cumStart, entries));
-        emit Ev.OrderPageCommitted(interval, side, page, ordered, cumStart, entries);
+        emit Ev.OrderPageCommitted(interval, side, page, ordered, cumStart, bidIndexes);
     }
 
     // ========================================================================================= clearing
@@ -248,11 +248,10 @@ library MarketClearing {
         ClearingState storage cs,
         BillingState storage bs,
         mapping(Side => mapping(uint16 => bytes32)) storage digests,
-        mapping(address => Participant) storage participants,
-        mapping(uint8 => mapping(uint16 => SupplierTariff)) storage tariffs,
+        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
         uint32 interval,
         uint16 meterPage,
-        Reading[] calldata readings,
+        MeteredReading[] calldata readings,
         BidRefs[] calldata refs,
         OrderPage[] calldata sellPages,
         OrderPage[] calldata buyPages
@@ -269,9 +268,9 @@ library MarketClearing {
         uint64 pageBought;
         uint64 pageReleased;
         for (uint256 i = 0; i < readings.length; ++i) {
-            Reading calldata r = readings[i];
-            uint8 supplier = participants[r.participant].supplier;
-            Tariff memory t = tariffs[supplier][iv.tariffEpoch].prices;
+            MeteredReading calldata r = readings[i];
+            uint8 supplier = r.supplier;
+            Tariff memory t = tariffs[supplier][iv.tariffEpoch];
             (uint64 sold,) = sumFills(interval, Side.Sell, r.participant, refs[i].sellPositions, sells, matched, t);
             (uint64 bought, uint64 released) =
                 sumFills(interval, Side.Buy, r.participant, refs[i].buyPositions, buys, matched, t);
@@ -289,7 +288,7 @@ library MarketClearing {
             pageSold += sold;
             pageBought += bought;
             pageReleased += released;
-            emit Ev.BillIssued(interval, r.participant, meterPage, b);
+            emit Ev.BillIssued(interval, r.participant, b.p2pBoughtWh, b.p2pSoldWh, gridImportWh, gridExportWh);
         }
         bs.billedSoldWh += pageSold;
         bs.billedBoughtWh += pageBought;

@@ -13,9 +13,8 @@ contract MarketFactory {
     /// @notice The market implementation every community clones.
     address public immutable implementation;
 
-    /// @notice Every community market this factory created, in order.
-    address[] public markets;
-
+    /// @notice Communities are found through this event (the factory keeps no list: storage would cost each
+    ///         new community about 27,000 gas).
     event CommunityCreated(address indexed market, address indexed admin, string name);
 
     error FactoryZeroImplementation();
@@ -26,17 +25,13 @@ contract MarketFactory {
         implementation = implementation_;
     }
 
-    /// @notice Clones and initializes a market for a new community.
+    /// @notice Clones (EIP-1167, with immutable args) and initializes a market for a new community.
     /// @param name a label for the community (only in the event).
     function createCommunity(string calldata name, MarketInit calldata init) external returns (address market) {
-        market = Clones.clone(implementation);
+        // What never changes for a community lives in the clone's code, where reading it costs no SLOAD.
+        bytes memory args = abi.encode(init.token, uint8(init.suppliers.length), init.gateLeadSeconds, init.dayStartSlot);
+        market = Clones.cloneWithImmutableArgs(implementation, args);
         KiezMarket(market).initialize(init);
-        markets.push(market);
         emit CommunityCreated(market, init.admin, name);
-    }
-
-    /// @notice How many communities this factory created.
-    function marketCount() external view returns (uint256) {
-        return markets.length;
     }
 }

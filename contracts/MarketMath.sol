@@ -48,7 +48,7 @@ library MarketMath {
     }
 
     /// @notice Every amount of a bill, in wei.
-    function billAmounts(Bill memory b, Tariff memory t, uint32 price, uint64 dailyChargeMicroEur, bool dayStart)
+    function billAmounts(Bill memory b, Tariff memory t, uint32 price, bool dayStart)
         internal
         pure
         returns (BillAmounts memory a)
@@ -62,7 +62,7 @@ library MarketMath {
         a.gridImportCost = uint256(b.gridImportWh) * timeOfUse(t) * WEI_PER_UNIT;
         a.gridExportCredit = uint256(b.gridExportWh) * t.feedInTariff * WEI_PER_UNIT;
         // µEUR to wei: 1 µEUR = 1e12 wei
-        a.dailyCharge = dayStart ? uint256(dailyChargeMicroEur) * 1e12 : 0;
+        a.dailyCharge = dayStart ? uint256(t.dailyChargeMicroEur) * 1e12 : 0;
     }
 
     /// @notice Grid residual after P2P: metered net import minus net P2P purchase, to import (>0) or export (<0).

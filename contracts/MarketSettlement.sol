@@ -5,7 +5,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol";
 import {MarketMath} from "./MarketMath.sol";
-import {Account, Bill, BillAmounts, BillingState, Interval, Phase, SupplierTariff} from "./MarketTypes.sol";
+import {Account, Bill, BillAmounts, BillingState, Interval, Phase, Tariff} from "./MarketTypes.sol";
 
 /// @title MarketSettlement
 /// @notice Moves balances per verified bills, run on KiezMarket's storage by delegatecall.
@@ -42,7 +42,7 @@ library MarketSettlement {
         BillingState storage bs,
         mapping(address => Account) storage accounts,
         mapping(address => uint256) storage owed,
-        mapping(uint8 => mapping(uint16 => SupplierTariff)) storage tariffs,
+        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
         mapping(uint8 => address) storage supplierAccount,
         Context calldata ctx,
         bytes32 expectedDigest,
@@ -61,8 +61,7 @@ library MarketSettlement {
         uint16 epoch = iv.tariffEpoch;
         for (uint256 i = 0; i < bills.length; ++i) {
             Bill calldata b = bills[i];
-            SupplierTariff storage st = tariffs[b.supplier][epoch];
-            BillAmounts memory a = MarketMath.billAmounts(b, st.prices, ctx.price, st.dailyChargeMicroEur, dayStart);
+            BillAmounts memory a = MarketMath.billAmounts(b, tariffs[b.supplier][epoch], ctx.price, dayStart);
             settleBill(accounts[b.participant], owed, interval, b, a, totals);
         }
         creditFees(accounts, supplierAccount, ctx, totals);

@@ -34,21 +34,18 @@ enum Phase {
     Settled
 }
 
-/// @notice Per-kWh tariff of one supplier, all in µEUR/kWh. ToU = energyPrice + levies + supplierMargin + networkFee.
-///         In the LEM a buyer pays the P2P price + platformFee + levies + lemSupplierMargin + lemNetworkFee.
+/// @notice Tariff of one supplier in one epoch, per-kWh components in µEUR/kWh (up to 16.77 EUR/kWh each),
+///         packed in one slot. ToU = energyPrice + levies + supplierMargin + networkFee. In the LEM a buyer
+///         pays the P2P price + platformFee + levies + lemSupplierMargin + lemNetworkFee.
 struct Tariff {
-    uint32 energyPrice; // EP
-    uint32 levies; // RT: EEG, taxes, levies (RT_LEM = RT)
-    uint32 supplierMargin; // ESM
-    uint32 networkFee; // SOM
-    uint32 feedInTariff; // FiT
-    uint32 platformFee; // LEM
-    uint32 lemSupplierMargin; // ESM_LEM >= ESM
-    uint32 lemNetworkFee; // SOM_LEM >= SOM
-}
-
-struct SupplierTariff {
-    Tariff prices;
+    uint24 energyPrice; // EP
+    uint24 levies; // RT: EEG, taxes, levies (RT_LEM = RT)
+    uint24 supplierMargin; // ESM
+    uint24 networkFee; // SOM
+    uint24 feedInTariff; // FiT
+    uint24 platformFee; // LEM
+    uint24 lemSupplierMargin; // ESM_LEM >= ESM
+    uint24 lemNetworkFee; // SOM_LEM >= SOM
     uint64 dailyChargeMicroEur; // billed in the interval that starts a day
 }
 
@@ -67,11 +64,13 @@ struct Account {
     uint32 lastSettledInterval;
 }
 
+/// @dev One slot. Bid storage is a ring reused every BID_RING intervals, so `interval` says whose bid it is.
 struct Bid {
     address participant;
     Side side;
     uint24 wh;
     uint32 price;
+    uint32 interval;
 }
 
 /// @dev One slot, written when the interval opens and by every bid.
@@ -123,8 +122,17 @@ struct OrderPage {
     OrderEntry[] entries;
 }
 
+/// @notice A meter reading as the meter posts it: net import and export of the interval, Wh.
 struct Reading {
     address participant;
+    uint32 importWh;
+    uint32 exportWh;
+}
+
+/// @notice A reading as committed by the market: with the participant's supplier, read when it was posted.
+struct MeteredReading {
+    address participant;
+    uint8 supplier;
     uint32 importWh;
     uint32 exportWh;
 }
@@ -181,7 +189,15 @@ struct MarketInit {
     address taxCollector;
     address networkOperator;
     address[] suppliers; // each supplier's account; index = supplier id
-    SupplierTariff[] tariffs; // same order as suppliers
+    Tariff[] tariffs; // same order as suppliers
     uint32 gateLeadSeconds; // bids close this long before the interval starts
     uint8 dayStartSlot; // interval % 96 that starts a local day (92 for CET midnight)
+}
+
+/// @notice Fixed for the life of a community: kept in the clone's code (immutable args), not in storage.
+struct MarketConfig {
+    address token;
+    uint8 supplierCount;
+    uint32 gateLeadSeconds;
+    uint8 dayStartSlot;
 }

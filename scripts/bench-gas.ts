@@ -34,6 +34,7 @@ const m = await measureGas({
 const targets: [string, number, string][] = [
   ["register", 46_000, "register ≤ 46,000"],
   ["bid", 60_000, "direct bid ≤ 60,000"],
+  ["bidMax", 60_000, "direct buy bid (the dearer side) ≤ 60,000"],
   ["relayedBid", 15_000, "relayed signed bid ≤ 15,000 each (batch of 100)"],
   ["clear", 8_000, "clearing ≤ 8,000 per bid at 200 bids"],
   ["createCommunity", 400_000, "new community from the factory ≤ 400,000"],

@@ -25,7 +25,7 @@ export default buildModule("Community", (m) => {
     suppliers: [m.getParameter("supplier0", m.getAccount(6)), m.getParameter("supplier1", m.getAccount(7))],
     tariffs: m.getParameter(
       "tariffs",
-      BERLIN_2023_SUPPLIERS.map((s) => s.tariff),
+      BERLIN_2023_SUPPLIERS.map((s) => ({ ...s.tariff.prices, dailyChargeMicroEur: s.tariff.dailyChargeMicroEur })),
     ),
     gateLeadSeconds: m.getParameter("gateLeadSeconds", 300),
     dayStartSlot: m.getParameter("dayStartSlot", 92),

@@ -25,9 +25,15 @@ export interface ClearingGas {
   maxTxGas: number;
 }
 
+export interface RelayedBatch {
+  batch: number;
+  perBidGas: number;
+  totalGas: number;
+}
+
 export interface GasMeasurements {
   actions: Record<string, ActionGas>;
-  relayedBatches: { batch: number; perBidGas: number; totalGas: number }[];
+  relayedBatches: RelayedBatch[];
   clearing: ClearingGas[];
   perInterval: { participants: number; meterGas: number; billGas: number; settleGas: number; transactions: number; maxTxGas: number };
 }
@@ -68,38 +74,25 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
     for (const w of solo) withdrawals.push(await wait(c.market.connect(w).withdraw(EUR)));
     actions.withdraw = { gas: median(withdrawals.map((r) => Number(r.gasUsed))), unit: "per withdrawal" };
 
-    log("direct bids");
-    const interval = await c.openIntervals(1);
-    const direct: number[] = [];
-    for (let round = 0; round < 3; round++) {
-      for (const [i, w] of solo.entries()) {
-        const sell = i >= 2 && round % 2 === 0;
-        direct.push(Number((await wait(c.market.connect(w).placeBid(interval, sell ? SIDE.sell : SIDE.buy, 500, sell ? 100_000 : 120_000))).gasUsed));
-      }
-    }
-    actions.bid = { gas: median(direct), unit: "per bid (median of buys and sells)" };
-    actions.bidMax = { gas: Math.max(...direct), unit: "per bid (most expensive)" };
-
-    log("relayed bids");
+    log("direct and relayed bids, on fresh storage and on reused ring slots");
     const relayers = await c.households(100, "relay");
     await c.onboard(relayers.map((w) => ({ address: w.address, cls: "pv" as const, supplier: 0, importLimitWh: 5_000, exportLimitWh: 5_000 })));
-    const domain = await bidDomain(c.market);
-    const deadline = BigInt((await c.now()) + 86_400);
-    const relayedBatches = [];
-    const nonces = new Map<string, bigint>();
-    for (const batch of options.relayBatchSizes) {
-      const signed = [];
-      for (let i = 0; i < batch; i++) {
-        const w = relayers[i % relayers.length];
-        const nonce = nonces.get(w.address) ?? 0n;
-        nonces.set(w.address, nonce + 1n);
-        signed.push(await signBid(w, domain, { interval, side: "sell", wh: 400, price: 100_000 + i, nonce, deadline }));
-      }
-      const r = await wait(c.market.connect(c.roles.admin).submitSignedBids(signed));
-      relayedBatches.push({ batch, totalGas: Number(r.gasUsed), perBidGas: Math.round(Number(r.gasUsed) / batch) });
-    }
+    const fresh = await c.openIntervals(1);
+    const freshRound = await bidRound(c, solo, relayers, fresh, options.relayBatchSizes);
+    await c.closeGate(fresh);
+    await c.driver.clear(fresh, freshRound.bids);
+    // The interval BID_RING later reuses these bid slots: what every bid costs once a community has run two days.
+    const ring = Number(await c.market.BID_RING());
+    await wait(c.market.connect(c.roles.operator).openIntervals(fresh + ring, 1));
+    const steadyRound = await bidRound(c, solo, relayers, fresh + ring, options.relayBatchSizes);
+    actions.bid = { gas: median(steadyRound.direct), unit: "per direct bid (median of buys and sells; storage reused)" };
+    actions.bidFirstUse = { gas: median(freshRound.direct), unit: "per direct bid on never-used storage (a community's first two days)" };
+    actions.bidMax = { gas: Math.max(...steadyRound.direct), unit: "per direct bid, most expensive (buy, storage reused)" };
+    const relayedBatches = steadyRound.relayed;
     const b100 = relayedBatches.find((b) => b.batch === 100) ?? relayedBatches[relayedBatches.length - 1];
-    actions.relayedBid = { gas: b100.perBidGas, unit: `per bid, batch of ${b100.batch}` };
+    actions.relayedBid = { gas: b100.perBidGas, unit: `per relayed bid, batch of ${b100.batch} (storage reused)` };
+    const f100 = freshRound.relayed.find((b) => b.batch === b100.batch)!;
+    actions.relayedBidFirstUse = { gas: f100.perBidGas, unit: `per relayed bid, batch of ${f100.batch}, never-used storage` };
 
     log(`community of ${options.participants} for clearing and settlement`);
     const members = await c.households(options.participants, "member");
@@ -139,6 +132,35 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
   } finally {
     await c.close();
   }
+}
+
+/** Direct bids from `solo` (buys and sells) and relayed batches from `relayers` in one interval. */
+async function bidRound(c: Community, solo: Wallet[], relayers: Wallet[], interval: number, batchSizes: number[]) {
+  const bids: OrderBid[] = [];
+  const direct: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    for (const [i, w] of solo.entries()) {
+      const sell = i >= 2 && round % 2 === 0;
+      const price = sell ? 100_000 : 120_000;
+      direct.push(Number((await wait(c.market.connect(w).placeBid(interval, sell ? SIDE.sell : SIDE.buy, 500, price))).gasUsed));
+      bids.push({ index: bids.length, participant: w.address, side: sell ? "sell" : "buy", wh: 500, price });
+    }
+  }
+  const domain = await bidDomain(c.market);
+  const deadline = BigInt((await c.now()) + 86_400);
+  const relayed: RelayedBatch[] = [];
+  for (const batch of batchSizes) {
+    const signed = [];
+    for (let i = 0; i < batch; i++) {
+      const w = relayers[i % relayers.length];
+      const nonce = (await c.market.participantOf(w.address)).nonce + BigInt(signed.filter((s) => s.participant === w.address).length);
+      signed.push(await signBid(w, domain, { interval, side: "sell", wh: 400, price: 100_000 + i, nonce, deadline }));
+    }
+    const r = await wait(c.market.connect(c.roles.admin).submitSignedBids(signed));
+    relayed.push({ batch, totalGas: Number(r.gasUsed), perBidGas: Math.round(Number(r.gasUsed) / batch) });
+    for (const sb of signed) bids.push({ index: bids.length, participant: sb.participant, side: "sell", wh: sb.wh, price: sb.price });
+  }
+  return { bids, direct, relayed };
 }
 
 /** Gas of a full deployment (libraries, implementation, factory, token) and of a community from the factory. */

@@ -3,7 +3,7 @@
  * computes (sorted orders, marginal pair, bills), the contract verifies. Used by the demo, the gas report and
  * the contract tests alike.
  */
-import type { ContractTransactionReceipt, Signer, TypedDataDomain } from "ethers";
+import { Signature, type ContractTransactionReceipt, type Signer, type TypedDataDomain } from "ethers";
 
 import type { KiezMarket } from "../../types/ethers-contracts/index.js";
 import { clearInterval, type ClearingResult, type OrderBid, type Side } from "../../sim/market/clearing.js";
@@ -49,6 +49,11 @@ export interface Reading {
   exportWh: number;
 }
 
+/** A reading with the participant's supplier, as the market commits it. */
+export interface MeteredReading extends Reading {
+  supplier: number;
+}
+
 export interface BidRefs {
   sellPositions: number[];
   buyPositions: number[];
@@ -72,7 +77,9 @@ export interface SignedBidInput {
   price: number;
   nonce: bigint;
   deadline: bigint;
-  signature: string;
+  v: number;
+  r: string;
+  s: string;
 }
 
 export interface DriverOptions {
@@ -84,9 +91,9 @@ export interface DriverOptions {
 
 export type Receipts = ContractTransactionReceipt[];
 
-/** Tariff as the contract's struct. */
+/** Tariff as the contract's struct (one slot: the per-kWh components and the daily charge). */
 export function tariffStruct(t: SupplierTariff) {
-  return { prices: { ...t.prices }, dailyChargeMicroEur: t.dailyChargeMicroEur };
+  return { ...t.prices, dailyChargeMicroEur: t.dailyChargeMicroEur };
 }
 
 /** Builds the committed order pages of one side exactly as KiezMarket.submitOrder hashes them. */
@@ -145,8 +152,8 @@ export async function signBid(
 ): Promise<SignedBidInput> {
   const participant = await signer.getAddress();
   const message = { participant, interval: bid.interval, side: SIDE[bid.side], wh: bid.wh, price: bid.price, nonce: bid.nonce, deadline: bid.deadline };
-  const signature = await signer.signTypedData(domain, EIP712_BID_TYPES, message);
-  return { ...message, signature };
+  const signature = Signature.from(await signer.signTypedData(domain, EIP712_BID_TYPES, message));
+  return { ...message, v: signature.v, r: signature.r, s: signature.s };
 }
 
 export interface ParticipantInfo {
@@ -202,13 +209,16 @@ export class MarketDriver {
     return { result, receipts, sellPages, buyPages };
   }
 
-  /** Posts readings in pages and finishes metering. */
+  /** Posts readings in pages and finishes metering. Returns the pages as the market committed them. */
   async meter(interval: number, readings: readonly Reading[]) {
     const meter = this.market.connect(this.roles.meter);
-    const pages: Reading[][] = [];
-    for (let i = 0; i < readings.length; i += this.meterPageSize) pages.push(readings.slice(i, i + this.meterPageSize));
+    const pages: MeteredReading[][] = [];
     const receipts: Receipts = [];
-    for (const page of pages) receipts.push(await wait(meter.postReadings(interval, page)));
+    for (let i = 0; i < readings.length; i += this.meterPageSize) {
+      const page = readings.slice(i, i + this.meterPageSize);
+      receipts.push(await wait(meter.postReadings(interval, page)));
+      pages.push(page.map((r) => ({ participant: r.participant, supplier: this.info(r.participant).supplier, importWh: r.importWh, exportWh: r.exportWh })));
+    }
     receipts.push(await wait(meter.finishMetering(interval)));
     return { pages, receipts };
   }
@@ -216,7 +226,7 @@ export class MarketDriver {
   /** Computes the bills (as the contract will) and has the operator issue them, page by page. */
   async bill(
     interval: number,
-    meterPages: readonly Reading[][],
+    meterPages: readonly MeteredReading[][],
     cleared: { result: ClearingResult; sellPages: OrderPage[]; buyPages: OrderPage[] },
   ) {
     const operator = this.market.connect(this.roles.operator);
@@ -240,8 +250,8 @@ export class MarketDriver {
     return { billPages, receipts };
   }
 
-  billOf(r: Reading, refs: BidRefs, result: ClearingResult): ChainBill {
-    const supplier = this.info(r.participant).supplier;
+  billOf(r: MeteredReading, refs: BidRefs, result: ClearingResult): ChainBill {
+    const supplier = r.supplier;
     const tariff: Tariff = this.tariffs[supplier].prices;
     const sold = refs.sellPositions.reduce((s, pos) => s + (result.fills.get(result.sells[pos].index) ?? 0), 0);
     let bought = 0;

@@ -4,6 +4,9 @@
  * Mirrors contracts/MarketMath.sol.
  */
 
+/** Largest tariff component the contract stores (uint24 µEUR/kWh, 16.77 EUR/kWh). */
+export const MAX_TARIFF_COMPONENT = 0xffffff;
+
 /** Per-kWh tariff components of one supplier, in µEUR/kWh (the contract's `Tariff`). */
 export interface Tariff {
   /** EP: energy price */
@@ -65,7 +68,7 @@ export function bidRange(t: Tariff): { min: number; max: number } {
 export function tariffProblem(t: Tariff): string | null {
   for (const field of TARIFF_FIELDS) {
     const v = t[field];
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) return `${field} must be an integer µEUR/kWh in 0..4294967295 (got ${v})`;
+    if (!Number.isInteger(v) || v < 0 || v > MAX_TARIFF_COMPONENT) return `${field} must be an integer µEUR/kWh in 0..${MAX_TARIFF_COMPONENT} (got ${v})`;
   }
   if (t.lemSupplierMargin < t.supplierMargin) return `lemSupplierMargin (${t.lemSupplierMargin}) must be ≥ supplierMargin (${t.supplierMargin})`;
   if (t.lemNetworkFee < t.networkFee) return `lemNetworkFee (${t.lemNetworkFee}) must be ≥ networkFee (${t.networkFee})`;

@@ -88,16 +88,16 @@ describe("KiezMarket refusals", function () {
       const m = await market();
       const admin = m.market.connect(m.roles.admin);
       const bad = TARIFFS.map(tariffStruct);
-      bad[1] = { ...bad[1], prices: { ...bad[1].prices, lemSupplierMargin: bad[1].prices.supplierMargin - 1 } };
+      bad[1] = { ...bad[1], lemSupplierMargin: bad[1].supplierMargin - 1 };
       await expect(admin.setTariffs(bad))
         .to.be.revertedWithCustomError(m.market, "TariffLemMarginBelowGrid")
         .withArgs(1, TARIFFS[1].prices.supplierMargin - 1, TARIFFS[1].prices.supplierMargin);
       const fitTooHigh = TARIFFS.map(tariffStruct);
-      fitTooHigh[0] = { ...fitTooHigh[0], prices: { ...fitTooHigh[0].prices, feedInTariff: T0.energyPrice } };
+      fitTooHigh[0] = { ...fitTooHigh[0], feedInTariff: T0.energyPrice };
       await expect(admin.setTariffs(fitTooHigh)).to.be.revertedWithCustomError(m.market, "TariffFeedInNotBelowEnergyPrice");
       const cheaper = TARIFFS.map(tariffStruct);
-      cheaper[0] = { ...cheaper[0], prices: { ...cheaper[0].prices, energyPrice: 150_000 } };
-      await expect(admin.setTariffs(cheaper)).to.emit(m.market, "TariffSet").withArgs(0, 1, anyValue, anyValue);
+      cheaper[0] = { ...cheaper[0], energyPrice: 150_000 };
+      await expect(admin.setTariffs(cheaper)).to.emit(m.market, "TariffSet").withArgs(0, 1, anyValue);
       // the interval opened before keeps epoch 0: an ask of 160,000 (< EP 170,000) is still fine there
       await m.market.connect(m.pv).placeBid(m.interval, SIDE.sell, 100, 160_000);
       const next = m.interval + 1;
@@ -238,7 +238,7 @@ describe("KiezMarket refusals", function () {
       const relayer = m.market.connect(m.stranger);
       await expect(relayer.submitSignedBids([first, second]))
         .to.emit(m.market, "BidPlaced")
-        .withArgs(m.interval, 1, await m.consumer.getAddress(), SIDE.buy, 500, 111_000, true);
+        .withArgs(m.interval, 1, await m.consumer.getAddress(), SIDE.buy, 500, 111_000);
       await expect(relayer.submitSignedBids([first]))
         .to.be.revertedWithCustomError(m.market, "SignatureWrongNonce")
         .withArgs(await m.consumer.getAddress(), 2, 0);
@@ -340,8 +340,9 @@ describe("KiezMarket refusals", function () {
         .to.be.revertedWithCustomError(m.market, "ParticipantNotRegistered");
       await expect(meter.finishMetering(m.interval)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 3);
       await meter.postReadings(m.interval, readings);
+      const metered = readings.map((r) => ({ ...r, supplier: m.participants.get(r.participant.toLowerCase())!.supplier }));
       await expect(
-        m.market.connect(m.roles.operator).bill(m.interval, 0, readings, readings.map(() => ({ sellPositions: [], buyPositions: [] })), cleared.sellPages, cleared.buyPages),
+        m.market.connect(m.roles.operator).bill(m.interval, 0, metered, readings.map(() => ({ sellPositions: [], buyPositions: [] })), cleared.sellPages, cleared.buyPages),
       ).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 4);
     });
 
@@ -349,23 +350,28 @@ describe("KiezMarket refusals", function () {
       const m = await closedMarket();
       const readings = await readingsOf(m);
       const cleared = await m.driver.clear(m.interval, m.bids);
-      await m.driver.meter(m.interval, readings);
+      const { pages } = await m.driver.meter(m.interval, readings);
+      const metered = pages[0];
       const op = m.market.connect(m.roles.operator);
       const none = { sellPositions: [], buyPositions: [] };
       // pv's sell (position 0) billed to battery
-      await expect(op.bill(m.interval, 0, readings, [none, { sellPositions: [0], buyPositions: [] }, none, none], cleared.sellPages, cleared.buyPages))
+      await expect(op.bill(m.interval, 0, metered, [none, { sellPositions: [0], buyPositions: [] }, none, none], cleared.sellPages, cleared.buyPages))
         .to.be.revertedWithCustomError(m.market, "BillingWrongParticipant")
         .withArgs(m.interval, SIDE.sell, 0, await m.battery.getAddress(), await m.pv.getAddress());
       // every fill left out
-      await expect(op.bill(m.interval, 0, readings, readings.map(() => none), cleared.sellPages, cleared.buyPages))
+      await expect(op.bill(m.interval, 0, metered, readings.map(() => none), cleared.sellPages, cleared.buyPages))
         .to.be.revertedWithCustomError(m.market, "BillingTotalsMismatch")
         .withArgs(m.interval, 0, 0, 1300);
-      await expect(op.bill(m.interval, 1, readings, readings.map(() => none), [], []))
+      await expect(op.bill(m.interval, 1, metered, readings.map(() => none), [], []))
         .to.be.revertedWithCustomError(m.market, "MeterPageMismatch");
-      await expect(m.market.connect(m.stranger).bill(m.interval, 0, readings, readings.map(() => none), [], []))
+      const wrongSupplier = metered.map((r, i) => (i === 0 ? { ...r, supplier: 1 } : r));
+      await expect(op.bill(m.interval, 0, wrongSupplier, readings.map(() => none), [], []))
+        .to.be.revertedWithCustomError(m.market, "MeterPageMismatch")
+        .withArgs(m.interval, 0);
+      await expect(m.market.connect(m.stranger).bill(m.interval, 0, metered, readings.map(() => none), [], []))
         .to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
       await expect(op.restartBilling(m.interval)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 5);
-      const billed = await m.driver.bill(m.interval, [readings], cleared);
+      const billed = await m.driver.bill(m.interval, pages, cleared);
       await expect(m.market.settle(m.interval, 0, [{ ...billed.billPages[0][0], gridImportWh: 1 }, ...billed.billPages[0].slice(1)]))
         .to.be.revertedWithCustomError(m.market, "BillPageMismatch")
         .withArgs(m.interval, 0);
@@ -424,12 +430,15 @@ describe("KiezMarket refusals", function () {
         admin: await m.roles.admin.getAddress(), operator: await m.roles.operator.getAddress(), meter: await m.roles.meter.getAddress(),
         token: await m.token.getAddress(), platform: await m.roles.platform.getAddress(), taxCollector: await m.roles.taxCollector.getAddress(),
         networkOperator: await m.roles.networkOperator.getAddress(),
-        suppliers: [await m.roles.supplier0.getAddress()], tariffs: [tariffStruct(TARIFFS[0])], gateLeadSeconds: 300, dayStartSlot: 92,
+        suppliers: [await m.roles.supplier0.getAddress()], tariffs: [tariffStruct(TARIFFS[0])], gateLeadSeconds: 600, dayStartSlot: 92,
       };
-      await expect(m.factory.createCommunity("Second", init)).to.emit(m.factory, "CommunityCreated");
-      expect(await m.factory.marketCount()).to.equal(2n);
-      const second = m.market.attach(await m.factory.markets(1)) as typeof m.market;
+      const created = await (await m.factory.createCommunity("Second", init)).wait();
+      const event = created!.logs.map((l) => m.factory.interface.parseLog(l)).find((e) => e?.name === "CommunityCreated")!;
+      const second = m.market.attach(event.args.market) as typeof m.market;
+      expect(await second.getAddress()).to.not.equal(await m.market.getAddress());
       expect(await second.supplierCount()).to.equal(1n);
+      expect((await second.config()).gateLeadSeconds).to.equal(600n);
+      expect(await second.token()).to.equal(await m.token.getAddress());
       expect((await second.participantOf(await m.pv.getAddress())).class).to.equal(0n);
       await expect(second.initialize(init)).to.be.revertedWithCustomError(m.market, "InvalidInitialization");
       await expect((m.market.attach(impl) as typeof m.market).initialize(init)).to.be.revertedWithCustomError(m.market, "InvalidInitialization");

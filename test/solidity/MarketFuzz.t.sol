@@ -33,7 +33,7 @@ contract MarketFuzzTest is TestBase {
     /// A bid is accepted exactly when it is within the tariff bounds and the participant's limit.
     function testFuzz_bidAcceptedOnlyWithinBounds(bool sell, uint24 wh, uint32 price) public {
         address pv = handler.actors(2); // PV prosumer of supplier 0, limits 5,000 Wh
-        Tariff memory t = market.tariffOf(0, 0).prices;
+        Tariff memory t = market.tariffOf(0, 0);
         uint32 id = handler.interval();
         vm.prank(pv);
         try market.placeBid(id, sell ? Side.Sell : Side.Buy, wh, price) returns (uint32 idx) {

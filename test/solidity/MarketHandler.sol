@@ -16,9 +16,9 @@ import {
     OrderEntry,
     OrderPage,
     Phase,
+    MeteredReading,
     Reading,
     Side,
-    SupplierTariff,
     Tariff
 } from "../../contracts/MarketTypes.sol";
 import {Vm} from "./Vm.sol";
@@ -59,9 +59,9 @@ contract MarketHandler {
         address[] memory suppliers = new address[](2);
         suppliers[0] = feeAccounts[3];
         suppliers[1] = feeAccounts[4];
-        SupplierTariff[] memory tariffs = new SupplierTariff[](2);
-        tariffs[0] = SupplierTariff(Tariff(170_000, 124_170, 30_600, 89_300, 82_000, 10_000, 35_000, 94_300), 312_329);
-        tariffs[1] = SupplierTariff(Tariff(165_000, 124_170, 35_000, 89_300, 82_000, 10_000, 38_000, 94_300), 300_000);
+        Tariff[] memory tariffs = new Tariff[](2);
+        tariffs[0] = Tariff(170_000, 124_170, 30_600, 89_300, 82_000, 10_000, 35_000, 94_300, 312_329);
+        tariffs[1] = Tariff(165_000, 124_170, 35_000, 89_300, 82_000, 10_000, 38_000, 94_300, 300_000);
         market = KiezMarket(
             factory.createCommunity(
                 "invariants",
@@ -98,7 +98,7 @@ contract MarketHandler {
     function placeBid(uint256 actorSeed, bool sell, uint256 wh, uint256 price) external {
         uint256 i = actorSeed % ACTORS;
         if (sell && i < 2) sell = false; // consumers only buy
-        Tariff memory t = market.tariffOf(uint8(i % 2), 0).prices;
+        Tariff memory t = market.tariffOf(uint8(i % 2), 0);
         uint32 p;
         if (sell) {
             p = uint32(t.feedInTariff + 1 + (price % (t.energyPrice - t.feedInTariff - 1)));
@@ -140,10 +140,12 @@ contract MarketHandler {
         _checkLimits(cs, sells, buys);
 
         Reading[] memory readings = new Reading[](ACTORS);
+        MeteredReading[] memory metered = new MeteredReading[](ACTORS);
         BidRefs[] memory refs = new BidRefs[](ACTORS);
         for (uint256 i = 0; i < ACTORS; ++i) {
             uint256 r = uint256(keccak256(abi.encode(readingSeed, i)));
             readings[i] = Reading(actors[i], uint32(r % 4_000), i < 2 ? 0 : uint32((r >> 64) % 4_000));
+            metered[i] = MeteredReading(actors[i], uint8(i % 2), readings[i].importWh, readings[i].exportWh);
             refs[i] = _refsOf(actors[i], sells, buys);
         }
         vm.prank(meter);
@@ -153,9 +155,9 @@ contract MarketHandler {
         _checkPhase(id, Phase.Metered);
         vm.recordLogs();
         vm.prank(operator);
-        market.bill(id, 0, readings, refs, sellPages, buyPages);
+        market.bill(id, 0, metered, refs, sellPages, buyPages);
         _checkPhase(id, Phase.Billed);
-        Bill[] memory bills = _billsFromLogs();
+        Bill[] memory bills = _billsFromLogs(id, buys);
         uint256 sold;
         uint256 bought;
         for (uint256 i = 0; i < bills.length; ++i) {
@@ -296,15 +298,26 @@ contract MarketHandler {
         for (uint256 i = 0; i < e.length; ++i) if (e[i].participant == who) out[n++] = uint32(i);
     }
 
-    function _billsFromLogs() internal returns (Bill[] memory bills) {
+    /// @dev Bills as the events state them, completed with supplier and released locks as the driver does.
+    function _billsFromLogs(uint32 id, OrderEntry[] memory buys) internal returns (Bill[] memory bills) {
         Vm.Log[] memory logs = vm.getRecordedLogs();
-        bytes32 topic = keccak256("BillIssued(uint32,address,uint16,(address,uint8,uint32,uint32,uint32,uint32,uint64))");
+        bytes32 topic = keccak256("BillIssued(uint32,address,uint32,uint32,uint32,uint32)");
         uint256 n;
         for (uint256 i = 0; i < logs.length; ++i) if (logs[i].topics[0] == topic) ++n;
         bills = new Bill[](n);
         n = 0;
+        uint16 epoch = market.intervalOf(id).tariffEpoch;
         for (uint256 i = 0; i < logs.length; ++i) {
-            if (logs[i].topics[0] == topic) (, bills[n++]) = abi.decode(logs[i].data, (uint16, Bill));
+            if (logs[i].topics[0] != topic) continue;
+            address who = address(uint160(uint256(logs[i].topics[2])));
+            uint8 supplier = market.participantOf(who).supplier;
+            Tariff memory t = market.tariffOf(supplier, epoch);
+            uint64 lock;
+            for (uint256 j = 0; j < buys.length; ++j) {
+                if (buys[j].participant == who) lock += MarketMath.buyLockUnits(t, buys[j].wh, buys[j].price);
+            }
+            (uint32 bought, uint32 sold, uint32 gridIn, uint32 gridOut) = abi.decode(logs[i].data, (uint32, uint32, uint32, uint32));
+            bills[n++] = Bill(who, supplier, bought, sold, gridIn, gridOut, lock);
         }
     }
 }
