@@ -26,7 +26,7 @@ export default defineConfig({
       default: {
         version: SOLC_VERSION,
         path: soljsonPath,
-        settings: { optimizer: { enabled: true, runs: 1 }, viaIR: true, evmVersion: "cancun" },
+        settings: { optimizer: { enabled: true, runs: 200 }, viaIR: true, evmVersion: "cancun" },
       },
       production: {
         version: SOLC_VERSION,

@@ -27,13 +27,7 @@ interface IKiezMarketEvents {
     );
     event IntervalPriced(uint32 indexed interval, uint32 price, uint64 matchedWh, uint32 sellPos, uint32 buyPos);
     event TradeMatched(
-        uint32 indexed interval,
-        uint32 sellBid,
-        uint32 buyBid,
-        address indexed seller,
-        address indexed buyer,
-        uint64 wh,
-        uint32 price
+        uint32 indexed interval, address indexed seller, address indexed buyer, uint64 wh, uint32 price
     );
     event IntervalCleared(uint32 indexed interval, uint32 price, uint64 matchedWh);
     event ReadingsPosted(uint32 indexed interval, uint16 page, Reading[] readings);
@@ -48,9 +42,6 @@ interface IKiezMarketEvents {
     );
     event BillingRestarted(uint32 indexed interval);
     event IntervalBilled(uint32 indexed interval);
-    event BillSettled(
-        uint32 indexed interval, address indexed participant, uint256 paid, uint256 received, uint256 owedAdded
-    );
     event IntervalSettled(uint32 indexed interval, uint256 p2pVolume);
 }
 

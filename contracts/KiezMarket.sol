@@ -29,7 +29,6 @@ import {
     MarketConfig,
     MarketInit,
     MeteredReading,
-    OrderEntry,
     OrderPage,
     Participant,
     ParticipantClass,

@@ -12,7 +12,6 @@ import {
     BillingState,
     ClearingState,
     Interval,
-    OrderEntry,
     OrderPage,
     Phase,
     MeteredReading,
@@ -27,10 +26,12 @@ library MarketClearing {
     /// @dev `sellPos` value that claims no pair matches (KiezMarket.NO_TRADE).
     uint32 internal constant NO_TRADE = type(uint32).max;
 
-    /// @dev Committed order pages laid out by position: entry i has position `base + i`.
+    using MarketMath for uint256;
+
+    /// @dev Committed order pages laid out by position: packed entry i has position `base + i`.
     struct Flat {
         uint32 base;
-        OrderEntry[] entries;
+        uint256[] entries;
         uint64[] cumBefore;
     }
 
@@ -59,7 +60,7 @@ library MarketClearing {
         uint64 lastKey = isSell ? cs.lastSellKey : cs.lastBuyKey;
         uint64 cumStart = isSell ? cs.sellCumWh : cs.buyCumWh;
         uint64 cum = cumStart;
-        OrderEntry[] memory entries = new OrderEntry[](bidIndexes.length);
+        uint256[] memory entries = new uint256[](bidIndexes.length);
         for (uint256 i = 0; i < bidIndexes.length; ++i) {
             uint32 idx = bidIndexes[i];
             Bid memory b = bids[idx];
@@ -70,7 +71,7 @@ library MarketClearing {
             if ((ordered != 0 || i != 0) && key <= lastKey) revert E.OrderNotSorted(interval, side, lastKey, key);
             lastKey = key;
             cum += b.wh;
-            entries[i] = OrderEntry(idx, b.participant, b.wh, b.price);
+            entries[i] = MarketMath.packEntry(idx, b.participant, b.wh, b.price);
         }
         uint16 page;
         if (isSell) {
@@ -144,7 +145,7 @@ library MarketClearing {
         for (uint256 p = 0; p < pages.length; ++p) {
             n += pages[p].entries.length;
         }
-        f.entries = new OrderEntry[](n);
+        f.entries = new uint256[](n);
         f.cumBefore = new uint64[](n);
         if (pages.length == 0) return f;
         f.base = pages[0].startPos;
@@ -156,16 +157,21 @@ library MarketClearing {
             }
             if (pg.startPos != f.base + k) revert E.OrderPagesNotConsecutive(side, uint32(f.base + k), pg.startPos);
             uint64 cum = pg.cumStartWh;
-            for (uint256 i = 0; i < pg.entries.length; ++i) {
-                f.entries[k] = pg.entries[i];
-                f.cumBefore[k] = cum;
-                cum += pg.entries[i].wh;
-                ++k;
+            uint256[] calldata entries = pg.entries;
+            // cannot overflow: k < n (sized above); cum sums uint24 amounts, far below 2^64
+            unchecked {
+                for (uint256 i = 0; i < entries.length; ++i) {
+                    uint256 e = entries[i];
+                    f.entries[k] = e;
+                    f.cumBefore[k] = cum;
+                    cum += e.entryWh();
+                    ++k;
+                }
             }
         }
     }
 
-    function at(Flat memory f, Side side, uint32 pos) internal pure returns (OrderEntry memory, uint64) {
+    function at(Flat memory f, Side side, uint32 pos) internal pure returns (uint256, uint64) {
         if (pos < f.base || pos - f.base >= f.entries.length) revert E.OrderPositionNotSupplied(side, pos);
         return (f.entries[pos - f.base], f.cumBefore[pos - f.base]);
     }
@@ -180,16 +186,18 @@ library MarketClearing {
     {
         if (iv.sellCount == 0 || iv.buyCount == 0) return (0, 0);
         if (sellPos == NO_TRADE) {
-            (OrderEntry memory bestAsk,) = at(sells, Side.Sell, 0);
-            (OrderEntry memory bestBid,) = at(buys, Side.Buy, 0);
-            if (bestBid.price >= bestAsk.price) revert E.ClearingStillMatchable(0, 0);
+            (uint256 bestAsk,) = at(sells, Side.Sell, 0);
+            (uint256 bestBid,) = at(buys, Side.Buy, 0);
+            if (bestBid.entryPrice() >= bestAsk.entryPrice()) revert E.ClearingStillMatchable(0, 0);
             return (0, 0);
         }
-        (OrderEntry memory s, uint64 cumS) = at(sells, Side.Sell, sellPos);
-        (OrderEntry memory b, uint64 cumB) = at(buys, Side.Buy, buyPos);
-        if (b.price < s.price) revert E.ClearingPairNotMatched(sellPos, buyPos, s.price, b.price);
-        uint64 endS = cumS + s.wh;
-        uint64 endB = cumB + b.wh;
+        (uint256 s, uint64 cumS) = at(sells, Side.Sell, sellPos);
+        (uint256 b, uint64 cumB) = at(buys, Side.Buy, buyPos);
+        uint32 ask = s.entryPrice();
+        uint32 bid = b.entryPrice();
+        if (bid < ask) revert E.ClearingPairNotMatched(sellPos, buyPos, ask, bid);
+        uint64 endS = cumS + s.entryWh();
+        uint64 endB = cumB + b.entryWh();
         uint64 lo = cumS > cumB ? cumS : cumB;
         matched = endS < endB ? endS : endB;
         if (lo >= matched) revert E.ClearingPairDisjoint(sellPos, buyPos);
@@ -199,20 +207,20 @@ library MarketClearing {
         bool nextBuy = buyPos + 1 < iv.buyCount;
         if (sellerDone && !buyerDone) {
             if (nextSell) {
-                (OrderEntry memory s2,) = at(sells, Side.Sell, sellPos + 1);
-                if (s2.price <= b.price) revert E.ClearingStillMatchable(sellPos + 1, buyPos);
+                (uint256 s2,) = at(sells, Side.Sell, sellPos + 1);
+                if (s2.entryPrice() <= bid) revert E.ClearingStillMatchable(sellPos + 1, buyPos);
             }
         } else if (buyerDone && !sellerDone) {
             if (nextBuy) {
-                (OrderEntry memory b2,) = at(buys, Side.Buy, buyPos + 1);
-                if (b2.price >= s.price) revert E.ClearingStillMatchable(sellPos, buyPos + 1);
+                (uint256 b2,) = at(buys, Side.Buy, buyPos + 1);
+                if (b2.entryPrice() >= ask) revert E.ClearingStillMatchable(sellPos, buyPos + 1);
             }
         } else if (nextSell && nextBuy) {
-            (OrderEntry memory s2,) = at(sells, Side.Sell, sellPos + 1);
-            (OrderEntry memory b2,) = at(buys, Side.Buy, buyPos + 1);
-            if (b2.price >= s2.price) revert E.ClearingStillMatchable(sellPos + 1, buyPos + 1);
+            (uint256 s2,) = at(sells, Side.Sell, sellPos + 1);
+            (uint256 b2,) = at(buys, Side.Buy, buyPos + 1);
+            if (b2.entryPrice() >= s2.entryPrice()) revert E.ClearingStillMatchable(sellPos + 1, buyPos + 1);
         }
-        price = MarketMath.midpoint(s.price, b.price);
+        price = MarketMath.midpoint(ask, bid);
     }
 
     function emitTrades(uint32 interval, ClearingState storage cs, Flat memory sells, Flat memory buys) internal {
@@ -224,13 +232,13 @@ library MarketClearing {
         while (traded < matched) {
             if (sp < sells.base || sp - sells.base >= sells.entries.length) break;
             if (bp < buys.base || bp - buys.base >= buys.entries.length) break;
-            OrderEntry memory s = sells.entries[sp - sells.base];
-            OrderEntry memory b = buys.entries[bp - buys.base];
-            uint64 endS = sells.cumBefore[sp - sells.base] + s.wh;
-            uint64 endB = buys.cumBefore[bp - buys.base] + b.wh;
+            uint256 s = sells.entries[sp - sells.base];
+            uint256 b = buys.entries[bp - buys.base];
+            uint64 endS = sells.cumBefore[sp - sells.base] + s.entryWh();
+            uint64 endB = buys.cumBefore[bp - buys.base] + b.entryWh();
             uint64 upTo = endS < endB ? endS : endB;
             if (upTo > matched) upTo = matched;
-            emit Ev.TradeMatched(interval, s.bidIndex, b.bidIndex, s.participant, b.participant, upTo - traded, price);
+            emit Ev.TradeMatched(interval, s.entryParticipant(), b.entryParticipant(), upTo - traded, price);
             traded = upTo;
             if (endS == upTo) ++sp;
             if (endB == upTo) ++bp;
@@ -319,12 +327,12 @@ library MarketClearing {
         for (uint256 j = 0; j < positions.length; ++j) {
             uint32 pos = positions[j];
             if (j != 0 && pos <= positions[j - 1]) revert E.BillingPositionsNotIncreasing(side, positions[j - 1], pos);
-            (OrderEntry memory e, uint64 cumBefore) = at(order, side, pos);
-            if (e.participant != participant) {
-                revert E.BillingWrongParticipant(interval, side, pos, participant, e.participant);
+            (uint256 e, uint64 cumBefore) = at(order, side, pos);
+            if (e.entryParticipant() != participant) {
+                revert E.BillingWrongParticipant(interval, side, pos, participant, e.entryParticipant());
             }
-            filled += MarketMath.fill(matched, cumBefore, e.wh);
-            if (side == Side.Buy) released += MarketMath.buyLockUnits(t, e.wh, e.price);
+            filled += MarketMath.fill(matched, cumBefore, e.entryWh());
+            if (side == Side.Buy) released += MarketMath.buyLockUnits(t, e.entryWh(), e.entryPrice());
         }
     }
 }

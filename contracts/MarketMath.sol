@@ -17,6 +17,27 @@ library MarketMath {
         return (pricePart << 32) | bidIndex;
     }
 
+    /// @notice Packs an order entry in one word: participant << 96 | wh << 64 | price << 32 | bidIndex.
+    function packEntry(uint32 bidIndex, address participant, uint24 wh, uint32 price) internal pure returns (uint256) {
+        return (uint256(uint160(participant)) << 96) | (uint256(wh) << 64) | (uint256(price) << 32) | bidIndex;
+    }
+
+    function entryBid(uint256 e) internal pure returns (uint32) {
+        return uint32(e);
+    }
+
+    function entryPrice(uint256 e) internal pure returns (uint32) {
+        return uint32(e >> 32);
+    }
+
+    function entryWh(uint256 e) internal pure returns (uint24) {
+        return uint24(e >> 64);
+    }
+
+    function entryParticipant(uint256 e) internal pure returns (address) {
+        return address(uint160(e >> 96));
+    }
+
     /// @notice Per-kWh charge a buyer pays on top of the P2P price.
     function lemCharges(Tariff memory t) internal pure returns (uint256) {
         return uint256(t.platformFee) + t.levies + t.lemSupplierMargin + t.lemNetworkFee;

@@ -5,7 +5,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol";
 import {MarketMath} from "./MarketMath.sol";
-import {Account, Bill, BillAmounts, BillingState, Interval, Phase, Tariff} from "./MarketTypes.sol";
+import {Account, Bill, BillingState, Interval, Phase, Tariff} from "./MarketTypes.sol";
 
 /// @title MarketSettlement
 /// @notice Moves balances per verified bills, run on KiezMarket's storage by delegatecall.
@@ -61,8 +61,7 @@ library MarketSettlement {
         uint16 epoch = iv.tariffEpoch;
         for (uint256 i = 0; i < bills.length; ++i) {
             Bill calldata b = bills[i];
-            BillAmounts memory a = MarketMath.billAmounts(b, tariffs[b.supplier][epoch], ctx.price, dayStart);
-            settleBill(accounts[b.participant], owed, interval, b, a, totals);
+            settleBill(accounts[b.participant], owed, interval, b, tariffs[b.supplier][epoch], ctx.price, dayStart, totals);
         }
         creditFees(accounts, supplierAccount, ctx, totals);
         bs.poolIn += totals.poolIn.toUint128();
@@ -74,41 +73,62 @@ library MarketSettlement {
         }
     }
 
+    /// @dev The same amounts as MarketMath.billAmounts, summed as the ledger needs them. Every product is a
+    ///      uint32 Wh times a price below 2^34 times 1e9: far below 2^256, so the arithmetic is unchecked.
     function settleBill(
         Account storage acct,
         mapping(address => uint256) storage owed,
         uint32 interval,
         Bill calldata b,
-        BillAmounts memory a,
+        Tariff storage t,
+        uint32 price,
+        bool dayStart,
         PageTotals memory totals
     ) internal {
-        if (acct.lastSettledInterval > interval) {
-            revert E.SettlementOutOfOrder(b.participant, acct.lastSettledInterval, interval);
+        Account memory a = acct;
+        if (a.lastSettledInterval > interval) {
+            revert E.SettlementOutOfOrder(b.participant, a.lastSettledInterval, interval);
         }
-        uint256 released = uint256(b.lockReleasedUnits) * MarketMath.WEI_PER_UNIT;
-        // The P2P part never exceeds the released lock: fills are at or below each limit price.
-        uint256 p2pDue = a.p2pCost + a.platformFee + a.levies + a.supplierFee + a.networkFee;
-        uint256 free = uint256(acct.free) + released - p2pDue + a.p2pProceeds + a.gridExportCredit;
-        uint256 gridDue = a.gridImportCost + a.dailyCharge;
+        Tariff memory tt = t;
+        uint256 bought = b.p2pBoughtWh;
+        uint256 sold = b.p2pSoldWh;
+        uint256 p2pCost;
+        uint256 credit;
+        uint256 gridDue;
+        uint256 released;
+        unchecked {
+            p2pCost = bought * price * MarketMath.WEI_PER_UNIT;
+            uint256 platformFee = bought * tt.platformFee * MarketMath.WEI_PER_UNIT;
+            uint256 levies = bought * tt.levies * MarketMath.WEI_PER_UNIT;
+            uint256 supplierFee = bought * tt.lemSupplierMargin * MarketMath.WEI_PER_UNIT;
+            uint256 networkFee = bought * tt.lemNetworkFee * MarketMath.WEI_PER_UNIT;
+            uint256 proceeds = sold * price * MarketMath.WEI_PER_UNIT;
+            uint256 exportCredit = uint256(b.gridExportWh) * tt.feedInTariff * MarketMath.WEI_PER_UNIT;
+            gridDue = uint256(b.gridImportWh) * MarketMath.timeOfUse(tt) * MarketMath.WEI_PER_UNIT
+                + (dayStart ? uint256(tt.dailyChargeMicroEur) * 1e12 : 0);
+            released = uint256(b.lockReleasedUnits) * MarketMath.WEI_PER_UNIT;
+            credit = proceeds + exportCredit;
+            totals.poolIn += p2pCost;
+            totals.poolOut += proceeds;
+            totals.platform += platformFee;
+            totals.levies += levies;
+            totals.network += networkFee;
+            totals.supplierIn[b.supplier] += supplierFee;
+            totals.supplierOut[b.supplier] += exportCredit;
+            p2pCost += platformFee + levies + supplierFee + networkFee;
+        }
+        // The P2P part never exceeds the released lock (fills are at or below each limit price): checked anyway.
+        uint256 free = uint256(a.free) + released - p2pCost + credit;
         uint256 paid = gridDue < free ? gridDue : free;
         free -= paid;
-        uint256 owedAdded = gridDue - paid;
+        totals.supplierIn[b.supplier] += paid;
         acct.free = free.toUint112();
-        acct.locked -= released.toUint112();
+        acct.locked = a.locked - released.toUint112();
         acct.lastSettledInterval = interval;
-
-        totals.poolIn += a.p2pCost;
-        totals.poolOut += a.p2pProceeds;
-        totals.platform += a.platformFee;
-        totals.levies += a.levies;
-        totals.network += a.networkFee;
-        totals.supplierIn[b.supplier] += a.supplierFee + paid;
-        totals.supplierOut[b.supplier] += a.gridExportCredit;
-        if (owedAdded != 0) {
-            owed[b.participant] += owedAdded;
-            emit Ev.DebtRecorded(interval, b.participant, owedAdded);
+        if (paid != gridDue) {
+            owed[b.participant] += gridDue - paid;
+            emit Ev.DebtRecorded(interval, b.participant, gridDue - paid);
         }
-        emit Ev.BillSettled(interval, b.participant, p2pDue + paid, a.p2pProceeds + a.gridExportCredit, owedAdded);
     }
 
     function creditFees(

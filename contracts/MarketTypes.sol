@@ -105,7 +105,8 @@ struct ClearingState {
     uint32 tradeBuyPos;
 }
 
-/// @notice A bid as committed in an order page: its index within the interval and its terms.
+/// @notice A bid as it stands in an order: its index within the interval and its terms. In committed pages
+///         each entry is packed in one word (MarketMath.packEntry) to keep calldata and hashing small.
 struct OrderEntry {
     uint32 bidIndex;
     address participant;
@@ -114,12 +115,13 @@ struct OrderEntry {
 }
 
 /// @notice A page of one side's sorted order, as committed by `submitOrder`. `startPos` is the position of its
-///         first entry in the side's sorted order; `cumStartWh` the Wh of all entries before it.
+///         first entry in the side's sorted order; `cumStartWh` the Wh of all entries before it; `entries` the
+///         packed entries (participant << 96 | wh << 64 | price << 32 | bidIndex).
 struct OrderPage {
     uint16 page;
     uint32 startPos;
     uint64 cumStartWh;
-    OrderEntry[] entries;
+    uint256[] entries;
 }
 
 /// @notice A meter reading as the meter posts it: net import and export of the interval, Wh.

@@ -36,11 +36,27 @@ export interface OrderEntry {
   price: number;
 }
 
+/** A committed order page; entries packed as the contract packs them (MarketMath.packEntry). */
 export interface OrderPage {
   page: number;
   startPos: number;
   cumStartWh: number;
-  entries: OrderEntry[];
+  entries: bigint[];
+}
+
+/** participant << 96 | wh << 64 | price << 32 | bidIndex */
+export function packEntry(e: OrderEntry): bigint {
+  return (BigInt(e.participant) << 96n) | (BigInt(e.wh) << 64n) | (BigInt(e.price) << 32n) | BigInt(e.bidIndex);
+}
+
+export function unpackEntry(packed: bigint): OrderEntry {
+  const mask32 = (1n << 32n) - 1n;
+  return {
+    bidIndex: Number(packed & mask32),
+    price: Number((packed >> 32n) & mask32),
+    wh: Number((packed >> 64n) & ((1n << 24n) - 1n)),
+    participant: "0x" + (packed >> 96n).toString(16).padStart(40, "0"),
+  };
 }
 
 export interface Reading {
@@ -106,7 +122,7 @@ export function orderPages(sorted: readonly OrderBid[], pageSize: number): Order
       page: pages.length,
       startPos: start,
       cumStartWh: cum,
-      entries: slice.map((b) => ({ bidIndex: b.index, participant: b.participant, wh: b.wh, price: b.price })),
+      entries: slice.map((b) => packEntry({ bidIndex: b.index, participant: b.participant, wh: b.wh, price: b.price })),
     });
     cum += slice.reduce((s, b) => s + b.wh, 0);
   }
@@ -196,7 +212,7 @@ export class MarketDriver {
     if (bothSides) {
       for (const [side, pages] of [[SIDE.sell, sellPages], [SIDE.buy, buyPages]] as const) {
         for (const p of pages) {
-          receipts.order.push(await wait(anyone.submitOrder(interval, side, p.entries.map((e) => e.bidIndex))));
+          receipts.order.push(await wait(anyone.submitOrder(interval, side, p.entries.map((e) => unpackEntry(e).bidIndex))));
         }
       }
     }

@@ -301,7 +301,7 @@ describe("KiezMarket refusals", function () {
       await expect(m.market.clear(m.interval, 0, 1, sp, bp)).to.be.revertedWithCustomError(m.market, "ClearingStillMatchable").withArgs(1, 1);
       await expect(m.market.clear(m.interval, NO_TRADE, 0, sp, bp)).to.be.revertedWithCustomError(m.market, "ClearingStillMatchable").withArgs(0, 0);
       await expect(m.market.clear(m.interval, 1, 0, sp, bp)).to.be.revertedWithCustomError(m.market, "ClearingPairDisjoint").withArgs(1, 0);
-      const tampered = [{ ...sp[0], entries: sp[0].entries.map((e, i) => (i === 0 ? { ...e, wh: e.wh + 1 } : e)) }];
+      const tampered = [{ ...sp[0], entries: sp[0].entries.map((e, i) => (i === 0 ? e + (1n << 64n) : e)) }];
       await expect(m.market.clear(m.interval, 1, 1, tampered, bp))
         .to.be.revertedWithCustomError(m.market, "OrderPageMismatch")
         .withArgs(m.interval, SIDE.sell, 0);

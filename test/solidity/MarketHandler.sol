@@ -242,10 +242,14 @@ contract MarketHandler {
     function _commit(uint32 id, Side side, OrderEntry[] memory entries) internal returns (OrderPage[] memory pages) {
         if (entries.length == 0) return new OrderPage[](0);
         uint32[] memory idx = new uint32[](entries.length);
-        for (uint256 i = 0; i < entries.length; ++i) idx[i] = entries[i].bidIndex;
+        uint256[] memory packed = new uint256[](entries.length);
+        for (uint256 i = 0; i < entries.length; ++i) {
+            idx[i] = entries[i].bidIndex;
+            packed[i] = MarketMath.packEntry(entries[i].bidIndex, entries[i].participant, entries[i].wh, entries[i].price);
+        }
         market.submitOrder(id, side, idx);
         pages = new OrderPage[](1);
-        pages[0] = OrderPage(0, 0, 0, entries);
+        pages[0] = OrderPage(0, 0, 0, packed);
     }
 
     /// @dev The reference greedy merge, written independently of the contract.
