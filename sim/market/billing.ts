@@ -13,7 +13,7 @@ export interface IntervalQuantities {
   /** Metered net import and export of the interval, Wh. */
   importWh: number;
   exportWh: number;
-  /** P2P energy bought and sold (filled Wh), and the price paid or received per kWh (µEUR). */
+  /** P2P energy bought and sold (filled Wh). */
   p2pBoughtWh: number;
   p2pSoldWh: number;
 }
@@ -40,37 +40,40 @@ export function gridResidual(q: IntervalQuantities): { gridImportWh: number; gri
   return residual > 0 ? { gridImportWh: residual, gridExportWh: 0 } : { gridImportWh: 0, gridExportWh: -residual };
 }
 
-/** A participant's LEM bill for one interval at P2P price `price` (µEUR/kWh). */
-export function lemBill(q: IntervalQuantities, price: number, tariff: SupplierTariff, dayStart: boolean): BillLines {
+/**
+ * A participant's LEM bill for one interval. `p2pCost` and `p2pProceeds` are the traded Wh times their prices
+ * (units); with a uniform price they are Wh × price, as on chain.
+ */
+export function lemBillFromAmounts(
+  q: IntervalQuantities,
+  p2pCost: number,
+  p2pProceeds: number,
+  tariff: SupplierTariff,
+  dayStart: boolean,
+): BillLines {
   const t = tariff.prices;
-  const { gridImportWh, gridExportWh } = gridResidual(q);
-  const lines = {
-    gridImportWh,
-    gridExportWh,
-    p2pCost: q.p2pBoughtWh * price,
-    platformFee: q.p2pBoughtWh * t.platformFee,
-    levies: q.p2pBoughtWh * t.levies,
-    supplierFee: q.p2pBoughtWh * t.lemSupplierMargin,
-    networkFee: q.p2pBoughtWh * t.lemNetworkFee,
-    p2pProceeds: q.p2pSoldWh * price,
-    gridImportCost: gridImportWh * timeOfUse(t),
-    gridExportCredit: gridExportWh * t.feedInTariff,
-    dailyCharge: dayStart ? tariff.dailyChargeMicroEur * NANO_PER_MICRO : 0,
-  };
-  return { ...lines, net: netOf(lines) };
+  const residual = q.importWh - q.exportWh - q.p2pBoughtWh + q.p2pSoldWh;
+  const gridImportWh = residual > 0 ? residual : 0;
+  const gridExportWh = residual > 0 ? 0 : -residual;
+  const platformFee = q.p2pBoughtWh * t.platformFee;
+  const levies = q.p2pBoughtWh * t.levies;
+  const supplierFee = q.p2pBoughtWh * t.lemSupplierMargin;
+  const networkFee = q.p2pBoughtWh * t.lemNetworkFee;
+  const gridImportCost = gridImportWh * timeOfUse(t);
+  const gridExportCredit = gridExportWh * t.feedInTariff;
+  const dailyCharge = dayStart ? tariff.dailyChargeMicroEur * NANO_PER_MICRO : 0;
+  const net = p2pCost + platformFee + levies + supplierFee + networkFee + gridImportCost + dailyCharge - p2pProceeds - gridExportCredit;
+  return { gridImportWh, gridExportWh, p2pCost, platformFee, levies, supplierFee, networkFee, p2pProceeds, gridImportCost, gridExportCredit, dailyCharge, net };
+}
+
+/** A participant's LEM bill for one interval at the uniform P2P price `price` (µEUR/kWh). */
+export function lemBill(q: IntervalQuantities, price: number, tariff: SupplierTariff, dayStart: boolean): BillLines {
+  return lemBillFromAmounts(q, q.p2pBoughtWh * price, q.p2pSoldWh * price, tariff, dayStart);
 }
 
 /** The BAU bill: every excess kWh sold at FiT, every unmet kWh bought at ToU (eqs. 11–12). */
 export function bauBill(importWh: number, exportWh: number, tariff: SupplierTariff, dayStart: boolean): BillLines {
   return lemBill({ importWh, exportWh, p2pBoughtWh: 0, p2pSoldWh: 0 }, 0, tariff, dayStart);
-}
-
-function netOf(l: Omit<BillLines, "net">): number {
-  return (
-    l.p2pCost + l.platformFee + l.levies + l.supplierFee + l.networkFee + l.gridImportCost + l.dailyCharge -
-    l.p2pProceeds -
-    l.gridExportCredit
-  );
 }
 
 /** Per-kWh buyer cost in the LEM at price p (µEUR/kWh). */

@@ -1,0 +1,344 @@
+/**
+ * The simulation engine: runs a scenario's community through BAU (grid at ToU/FiT) and the LEM (bids, the
+ * reference clearing, P2P trades, residual to the grid) interval by interval, and accumulates the KPIs.
+ * Pure and deterministic: no file, clock or chain access; the same scenario and seed give the same result.
+ */
+import { Battery } from "./battery.js";
+import { DAY_MS, dayOfYear, dayStartSlot, dayTypeOf, dynamisation, INTERVALS_PER_DAY, intervalId, parseDate, seasonOf } from "./calendar.js";
+import { buildCommunity, ORIENTATIONS, type Household } from "./community.js";
+import { bauBill, isDayStart, lemBillFromAmounts, type BillLines } from "./market/billing.js";
+import { clearInterval, type ClearingResult, type OrderBid } from "./market/clearing.js";
+import type { SupplierTariff } from "./market/tariff.js";
+import { applianceLoadWh, h0LoadWh } from "./profiles/load.js";
+import { clearSkyPoa, pvCalibration, seededWeather } from "./profiles/solar.js";
+import { Random } from "./random.js";
+import type { Scenario } from "./scenario/scenario.js";
+import { pricesFor, type BidKind } from "./strategy.js";
+
+/** What one interval looked like, for callers that replay it (the on-chain demo) or chart it. */
+export interface IntervalDetail {
+  /** Position in the run (0-based) and chain interval id. */
+  step: number;
+  interval: number;
+  dayIndex: number;
+  slot: number;
+  dayStart: boolean;
+  bids: (OrderBid & { kind: BidKind; household: number })[];
+  clearing: ClearingResult;
+  /** Metered net import and export per household, Wh. */
+  readings: { importWh: number; exportWh: number }[];
+  /** LEM and BAU bill per household. */
+  lemBills: BillLines[];
+  bauBills: BillLines[];
+}
+
+export interface IntervalRecord {
+  interval: number;
+  /** ISO local time of the interval start (local standard time, no DST). */
+  localTime: string;
+  loadWh: number;
+  pvWh: number;
+  importBauWh: number;
+  exportBauWh: number;
+  importLemWh: number;
+  exportLemWh: number;
+  p2pWh: number;
+  /** Uniform clearing price (µEUR/kWh); 0 when nothing traded. */
+  price: number;
+  bids: number;
+}
+
+export interface HouseholdResult {
+  household: Household;
+  /** Totals over the run, in nano-euro (Wh × µEUR/kWh). */
+  bauNano: number;
+  lemNano: number;
+  loadWh: number;
+  pvWh: number;
+  importBauWh: number;
+  exportBauWh: number;
+  gridImportLemWh: number;
+  gridExportLemWh: number;
+  p2pBoughtWh: number;
+  p2pSoldWh: number;
+}
+
+export interface SupplierTotals {
+  /** Energy margin: ESM on grid imports (+ ESM_LEM on P2P purchases in the LEM), nano-euro. */
+  marginBauNano: number;
+  marginLemNano: number;
+  /** Network operator income from this supplier's customers, nano-euro. */
+  networkBauNano: number;
+  networkLemNano: number;
+  /** Levies and taxes collected, nano-euro. */
+  leviesBauNano: number;
+  leviesLemNano: number;
+  platformNano: number;
+}
+
+export interface SimulationResult {
+  scenario: Scenario;
+  households: HouseholdResult[];
+  intervals: IntervalRecord[];
+  suppliers: SupplierTotals[];
+  days: number;
+  dayStartSlot: number;
+}
+
+export interface RunOptions {
+  /** Called after each interval with its full detail (bids, clearing, readings, bills). */
+  onInterval?: (detail: IntervalDetail) => void | Promise<void>;
+  /** Called with the fraction done, at most once per simulated day. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+const round = Math.round;
+
+/** Runs the scenario. Async only so that `onInterval` may await (the demo submits each interval on chain). */
+export async function simulate(scenario: Scenario, options: RunOptions = {}): Promise<SimulationResult> {
+  const firstDay = parseDate(scenario.start);
+  if (firstDay === null) throw new Error(`scenario start ${scenario.start} is not a date`);
+  const homes = buildCommunity(scenario);
+  const site = scenario.location;
+  const tariffs: SupplierTariff[] = scenario.suppliers.map((s) => s.tariff);
+  const calibration = pvCalibration(site, scenario.pvYieldKWhPerKWp);
+  const weather = seededWeather(scenario.seed, firstDay, scenario.days);
+  const startSlot = dayStartSlot(site.utcOffsetHours);
+  const marketOn = scenario.market.enabled;
+  const mechanism = scenario.market.mechanism;
+  const n = homes.length;
+
+  const bauBatteries = homes.map((h) => (h.battery ? new Battery(h.battery) : null));
+  const lemBatteries = homes.map((h) => (h.battery ? new Battery(h.battery) : null));
+  const noiseRng = homes.map((h) => new Random(`load:${scenario.seed}:${h.index}`));
+  const priceRng = homes.map((h) => new Random(`bids:${scenario.seed}:${h.index}`));
+  const results: HouseholdResult[] = homes.map((household) => ({
+    household,
+    bauNano: 0,
+    lemNano: 0,
+    loadWh: 0,
+    pvWh: 0,
+    importBauWh: 0,
+    exportBauWh: 0,
+    gridImportLemWh: 0,
+    gridExportLemWh: 0,
+    p2pBoughtWh: 0,
+    p2pSoldWh: 0,
+  }));
+  const suppliers: SupplierTotals[] = tariffs.map(() => ({
+    marginBauNano: 0,
+    marginLemNano: 0,
+    networkBauNano: 0,
+    networkLemNano: 0,
+    leviesBauNano: 0,
+    leviesLemNano: 0,
+    platformNano: 0,
+  }));
+  const intervals: IntervalRecord[] = [];
+
+  const load = new Float64Array(n);
+  const pv = new Float64Array(n);
+  const ex = new Int32Array(n);
+  const un = new Int32Array(n);
+  const poa = new Float64Array(ORIENTATIONS.length);
+  // the bid of each kind per household in the current interval (-1: none)
+  const peerDischargeBid = new Int32Array(n);
+  const peerChargeBid = new Int32Array(n);
+
+  for (let day = 0; day < scenario.days; day++) {
+    const dayMs = firstDay + day * DAY_MS;
+    const doy = dayOfYear(dayMs);
+    const season = seasonOf(dayMs);
+    const dayType = dayTypeOf(dayMs);
+    const weekday = new Date(dayMs).getUTCDay();
+    const dyn = dynamisation(doy);
+    for (let slot = 0; slot < INTERVALS_PER_DAY; slot++) {
+      const id = intervalId(dayMs, slot, site.utcOffsetHours);
+      const dayStart = isDayStart(id, startSlot);
+      const clearness = weather.clearness(day, slot);
+      for (let o = 0; o < ORIENTATIONS.length; o++) poa[o] = clearSkyPoa(site, doy, slot, ORIENTATIONS[o]) * calibration * clearness;
+      const hour = slot / 4;
+
+      // ---- physical step: load, PV, batteries serving their own home (BAU and LEM alike)
+      let loadSum = 0;
+      let pvSum = 0;
+      let bauImportSum = 0;
+      let bauExportSum = 0;
+      const bauImport = new Int32Array(n);
+      const bauExport = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const h = homes[i];
+        const noise = Math.max(0.2, 1 + h.noise * noiseRng[i].normal());
+        const l = round(h.appliances ? applianceLoadWh(h.appliances, weekday, slot) : h0LoadWh(h.annualKWh, season, dayType, slot, dyn, h.shift, noise));
+        const p = h.pvKWp > 0 ? round(h.pvKWp * poa[h.orientation] * 0.85 * 0.25) : 0;
+        load[i] = l;
+        pv[i] = p;
+        loadSum += l;
+        pvSum += p;
+        const net = l - p;
+        selfServe(bauBatteries[i], net);
+        bauImport[i] = served.importWh;
+        bauExport[i] = served.exportWh;
+        selfServe(lemBatteries[i], net);
+        un[i] = served.importWh;
+        ex[i] = served.exportWh;
+        bauImportSum += bauImport[i];
+        bauExportSum += bauExport[i];
+      }
+
+      // ---- bids
+      const bids: IntervalDetail["bids"] = [];
+      peerDischargeBid.fill(-1);
+      peerChargeBid.fill(-1);
+      if (marketOn) {
+        for (let i = 0; i < n; i++) {
+          const h = homes[i];
+          if (!h.preferences.autoTrading) continue;
+          if (ex[i] > 0) addBid(bids, h, tariffs, priceRng[i], "surplus", "sell", ex[i]);
+          if (un[i] > 0) addBid(bids, h, tariffs, priceRng[i], "demand", "buy", un[i]);
+          const battery = lemBatteries[i];
+          if (battery) {
+            const reserveWh = (h.preferences.batteryReservePct / 100) * battery.spec.capacityWh;
+            // evening: sell what is stored above the reserve and the home's own need until morning
+            if (hour >= 17 && hour < 22 && !battery.isCharging) {
+              const hoursToMorning = 24 - hour + 7;
+              const ownNeedWh = (h.annualKWh / 8760) * 1000 * hoursToMorning * 1.2;
+              const spare = battery.dischargeAvailableWh(reserveWh + ownNeedWh / battery.spec.dischargeEfficiency);
+              if (spare >= 50) peerDischargeBid[i] = addBid(bids, h, tariffs, priceRng[i], "batterySell", "sell", spare);
+            }
+            // midday: buy from peers to charge what the home's own PV does not fill
+            if (hour >= 10 && hour < 15 && !battery.isDischarging && battery.socWh < battery.maxWh * 0.9) {
+              const room = battery.chargeRoomWh();
+              if (room >= 50) peerChargeBid[i] = addBid(bids, h, tariffs, priceRng[i], "batteryBuy", "buy", room);
+            }
+          }
+        }
+      }
+      const clearing = clearInterval(bids, mechanism);
+
+      // ---- settle the physics of the trades and meter the interval
+      const sold = new Float64Array(n);
+      const bought = new Float64Array(n);
+      const proceeds = new Float64Array(n);
+      const cost = new Float64Array(n);
+      for (const trade of clearing.trades) {
+        const s = Number(trade.seller);
+        const b = Number(trade.buyer);
+        sold[s] += trade.wh;
+        bought[b] += trade.wh;
+        proceeds[s] += trade.wh * trade.price;
+        cost[b] += trade.wh * trade.price;
+      }
+      const readings: IntervalDetail["readings"] = new Array(n);
+      const lemBills: BillLines[] = new Array(n);
+      const bauBills: BillLines[] = new Array(n);
+      let importLemSum = 0;
+      let exportLemSum = 0;
+      for (let i = 0; i < n; i++) {
+        const battery = lemBatteries[i];
+        let exportWh = ex[i];
+        let importWh = un[i];
+        if (battery) {
+          const dis = peerDischargeBid[i] >= 0 ? (clearing.fills.get(peerDischargeBid[i]) ?? 0) : 0;
+          const chg = peerChargeBid[i] >= 0 ? (clearing.fills.get(peerChargeBid[i]) ?? 0) : 0;
+          battery.discharge(dis);
+          battery.charge(chg);
+          exportWh += dis;
+          importWh += chg;
+        }
+        readings[i] = { importWh, exportWh };
+        const h = homes[i];
+        const tariff = tariffs[h.supplier];
+        const lem = lemBillFromAmounts({ importWh, exportWh, p2pBoughtWh: bought[i], p2pSoldWh: sold[i] }, cost[i], proceeds[i], tariff, dayStart);
+        const bau = bauBill(bauImport[i], bauExport[i], tariff, dayStart);
+        lemBills[i] = lem;
+        bauBills[i] = bau;
+        const r = results[i];
+        r.bauNano += bau.net;
+        r.lemNano += lem.net;
+        r.loadWh += load[i];
+        r.pvWh += pv[i];
+        r.importBauWh += bauImport[i];
+        r.exportBauWh += bauExport[i];
+        r.gridImportLemWh += lem.gridImportWh;
+        r.gridExportLemWh += lem.gridExportWh;
+        r.p2pBoughtWh += bought[i];
+        r.p2pSoldWh += sold[i];
+        importLemSum += lem.gridImportWh;
+        exportLemSum += lem.gridExportWh;
+        const t = tariff.prices;
+        const sup = suppliers[h.supplier];
+        sup.marginBauNano += bauImport[i] * t.supplierMargin;
+        sup.marginLemNano += lem.gridImportWh * t.supplierMargin + bought[i] * t.lemSupplierMargin;
+        sup.networkBauNano += bauImport[i] * t.networkFee;
+        sup.networkLemNano += lem.gridImportWh * t.networkFee + bought[i] * t.lemNetworkFee;
+        sup.leviesBauNano += bauImport[i] * t.levies;
+        sup.leviesLemNano += (lem.gridImportWh + bought[i]) * t.levies;
+        sup.platformNano += bought[i] * t.platformFee;
+      }
+      for (const b of lemBatteries) b?.step();
+      for (const b of bauBatteries) b?.step();
+
+      const localMs = dayMs + slot * 900_000;
+      intervals.push({
+        interval: id,
+        localTime: new Date(localMs).toISOString().slice(0, 16),
+        loadWh: loadSum,
+        pvWh: pvSum,
+        importBauWh: bauImportSum,
+        exportBauWh: bauExportSum,
+        importLemWh: importLemSum,
+        exportLemWh: exportLemSum,
+        p2pWh: clearing.matchedWh,
+        price: clearing.price,
+        bids: bids.length,
+      });
+      if (options.onInterval) {
+        await options.onInterval({ step: intervals.length - 1, interval: id, dayIndex: day, slot, dayStart, bids, clearing, readings, lemBills, bauBills });
+      }
+    }
+    options.onProgress?.(day + 1, scenario.days);
+  }
+  return { scenario, households: results, intervals, suppliers, days: scenario.days, dayStartSlot: startSlot };
+}
+
+/** Where selfServe puts its result (a scratch pair: no allocation in the hot loop). */
+const served = { importWh: 0, exportWh: 0 };
+
+/**
+ * Own load first, then the battery: surplus PV charges the battery and the rest is exported; a deficit is
+ * served from the battery down to its minimum SOC and the rest imported.
+ */
+function selfServe(battery: Battery | null, netWh: number): void {
+  if (netWh < 0) {
+    const surplus = -netWh;
+    const charge = battery ? Math.min(surplus, battery.chargeRoomWh()) : 0;
+    battery?.charge(charge);
+    served.importWh = 0;
+    served.exportWh = surplus - charge;
+    return;
+  }
+  const discharge = battery ? Math.min(netWh, battery.dischargeAvailableWh()) : 0;
+  battery?.discharge(discharge);
+  served.importWh = netWh - discharge;
+  served.exportWh = 0;
+}
+
+/** Adds a bid within the household's limit and preferences; returns its index, or -1 when none is placed. */
+function addBid(
+  bids: IntervalDetail["bids"],
+  h: Household,
+  tariffs: readonly SupplierTariff[],
+  rng: Random,
+  kind: BidKind,
+  side: "sell" | "buy",
+  wh: number,
+): number {
+  const energy = Math.min(wh, side === "sell" ? h.exportLimitWh : h.importLimitWh);
+  if (energy <= 0) return -1;
+  const price = pricesFor(kind, tariffs[h.supplier].prices, h.preferences, rng);
+  if (price === null) return -1;
+  const index = bids.length;
+  bids.push({ index, participant: String(h.index), side, wh: energy, price, kind, household: h.index });
+  return index;
+}

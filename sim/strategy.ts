@@ -1,0 +1,30 @@
+/**
+ * Bidding strategies. The case study's: sellers ask between FiT and EP, buyers bid below EP with LEM charges
+ * below ToU (its Figure 6 shows prices spread across those ranges). Household preferences narrow the ranges;
+ * batteries ask high for stored energy and bid low for charging energy.
+ */
+import type { Random } from "./random.js";
+import { askRange, bidRange, type Tariff } from "./market/tariff.js";
+import type { Preferences } from "./scenario/scenario.js";
+
+export type BidKind = "surplus" | "demand" | "batterySell" | "batteryBuy";
+
+/** A limit price (µEUR/kWh) for a bid of `kind`, or null when preferences leave no allowed price. */
+export function pricesFor(kind: BidKind, t: Tariff, prefs: Preferences, rng: Random): number | null {
+  if (kind === "surplus" || kind === "batterySell") {
+    const r = askRange(t);
+    const lo = Math.max(r.min, prefs.minSellPrice ?? 0);
+    if (lo > r.max) return null;
+    // stored energy is offered in the upper half of the range
+    const from = kind === "batterySell" ? Math.max(lo, Math.floor((lo + r.max) / 2)) : lo;
+    return rng.int(from, r.max);
+  }
+  const r = bidRange(t);
+  // a bid at or below FiT can never meet an ask, which is always above FiT
+  const lo = Math.max(r.min, t.feedInTariff + 1);
+  const hi = Math.min(r.max, prefs.maxBuyPrice ?? r.max);
+  if (hi < lo) return null;
+  // charging energy is bought in the lower third of the range
+  const to = kind === "batteryBuy" ? lo + Math.floor((hi - lo) / 3) : hi;
+  return rng.int(lo, to);
+}
