@@ -1,0 +1,59 @@
+/**
+ * npm run simulate -- [--scenario FILE] [--days N] [--start YYYY-MM-DD] [--seed N] [--mechanism uniform|pay-as-bid] [--out DIR]
+ *
+ * Simulates the community BAU vs LEM with the engine and writes summary.json, report.md, participants.csv,
+ * intervals.csv and SVG charts to DIR (default out/simulate/).
+ */
+import type { BidSnapshot } from "../sim/report/outputs.js";
+import { simulationOutputs } from "../sim/report/outputs.js";
+import { summarize } from "../sim/report/summary.js";
+import { simulate } from "../sim/engine.js";
+import { flags, loadScenario, progress, writeOutputs } from "./lib/cli.js";
+
+const USAGE = `Usage: npm run simulate -- [--scenario FILE] [--days N] [--start YYYY-MM-DD] [--seed N] [--mechanism uniform|pay-as-bid] [--participants N] [--out DIR]
+  --scenario FILE   a scenario JSON (default: the Berlin case study, sim/scenario/berlin-case-study.json)
+  --days N          days to simulate (1..3660)
+  --start DATE      first day, YYYY-MM-DD
+  --seed N          seed of the community, weather and bids
+  --mechanism M     uniform (default) or pay-as-bid
+  --participants N  scale the community to N households, keeping its class shares
+  --out DIR         output folder (default out/simulate)`;
+
+const values = flags(
+  {
+    scenario: { type: "string" },
+    days: { type: "string" },
+    start: { type: "string" },
+    seed: { type: "string" },
+    mechanism: { type: "string" },
+    participants: { type: "string" },
+    out: { type: "string" },
+  },
+  USAGE,
+);
+const scenario = loadScenario(values);
+const started = performance.now();
+let snapshot: BidSnapshot | undefined;
+const result = await simulate(scenario, {
+  onProgress: progress("simulating days"),
+  onInterval: (d) => {
+    // keep the bids of the first day's busiest interval for the bid-price chart
+    if (d.dayIndex === 0 && (!snapshot || d.bids.length > snapshot.bids.length)) {
+      snapshot = { localTime: `${scenario.start} ${String(Math.floor(d.slot / 4)).padStart(2, "0")}:${String((d.slot % 4) * 15).padStart(2, "0")}`, bids: d.bids, price: d.clearing.price };
+    }
+  },
+});
+const seconds = (performance.now() - started) / 1000;
+const dir = writeOutputs(values.out ?? "out/simulate", simulationOutputs(result, snapshot));
+const s = summarize(result);
+const line = (k: keyof typeof s.classes, label: string) =>
+  `  ${label.padEnd(24)} ${String(s.classes[k].count).padStart(5)}  BAU ${s.classes[k].billBauEur.toFixed(3).padStart(8)} EUR/day  LEM ${s.classes[k].billLemEur.toFixed(3).padStart(8)}  saving ${s.classes[k].savingPct.toFixed(1)}%`;
+console.log(`${s.scenario}: ${s.participants} participants, ${s.days} day(s) from ${s.start}, ${s.mechanism} clearing`);
+console.log(line("consumer", "consumers"));
+console.log(line("pv", "PV prosumers"));
+console.log(line("pvBattery", "PV + battery prosumers"));
+console.log(`  grid import ${s.grid.importBauKWh} → ${s.grid.importLemKWh} kWh, export ${s.grid.exportBauKWh} → ${s.grid.exportLemKWh} kWh, P2P ${s.p2pKWh} kWh`);
+console.log(`  peak import ${s.grid.peakImportBauKW} → ${s.grid.peakImportLemKW} kW, peak export ${s.grid.peakExportBauKW} → ${s.grid.peakExportLemKW} kW`);
+for (const x of s.suppliers) console.log(`  ${x.name} margin ${x.marginBauEur} → ${x.marginLemEur} EUR (${x.changePct}%)`);
+console.log(`  network operator ${s.networkOperator.incomeBauEur} → ${s.networkOperator.incomeLemEur} EUR (${s.networkOperator.changePct}%), platform ${s.platform.incomeEur} EUR`);
+console.log(`simulated ${result.intervals.length * s.participants} participant-intervals in ${seconds.toFixed(2)} s; outputs in ${dir}`);

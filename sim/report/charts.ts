@@ -1,0 +1,105 @@
+/**
+ * Small, dependency-free SVG charts: line charts over the day and grouped bar charts. Pure string builders,
+ * so the same charts render in Node (files) and in the browser.
+ */
+
+export interface Series {
+  name: string;
+  values: number[];
+  color?: string;
+}
+
+const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"];
+const W = 720;
+const H = 360;
+const M = { top: 40, right: 20, bottom: 56, left: 70 };
+
+function esc(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function niceTicks(min: number, max: number, count = 5): number[] {
+  if (min === max) return [min];
+  const span = max - min;
+  const step0 = span / count;
+  const mag = 10 ** Math.floor(Math.log10(step0));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => span / s <= count) ?? 10 * mag;
+  const ticks: number[] = [];
+  for (let v = Math.ceil(min / step) * step; v <= max + 1e-9; v += step) ticks.push(Number(v.toFixed(10)));
+  return ticks;
+}
+
+function frame(title: string, yLabel: string, body: string, legend: string): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">
+<rect width="${W}" height="${H}" fill="white"/>
+<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(title)}</text>
+<text transform="translate(16 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>
+${body}
+${legend}
+</svg>
+`;
+}
+
+function legendOf(series: { name: string; color: string }[]): string {
+  let x = M.left;
+  return series
+    .map((s) => {
+      const item = `<rect x="${x}" y="${H - 22}" width="12" height="12" fill="${s.color}"/><text x="${x + 16}" y="${H - 12}">${esc(s.name)}</text>`;
+      x += 28 + s.name.length * 7;
+      return item;
+    })
+    .join("\n");
+}
+
+function axes(yMin: number, yMax: number, yOf: (v: number) => number, xLabels: { x: number; label: string }[]): string {
+  const grid = niceTicks(yMin, yMax)
+    .map((v) => `<line x1="${M.left}" x2="${W - M.right}" y1="${yOf(v)}" y2="${yOf(v)}" stroke="#ddd"/><text x="${M.left - 6}" y="${yOf(v) + 4}" text-anchor="end">${v.toLocaleString("en-US")}</text>`)
+    .join("\n");
+  const xs = xLabels.map((l) => `<text x="${l.x}" y="${H - M.bottom + 16}" text-anchor="middle">${esc(l.label)}</text>`).join("\n");
+  const zero = yMin < 0 && yMax > 0 ? `<line x1="${M.left}" x2="${W - M.right}" y1="${yOf(0)}" y2="${yOf(0)}" stroke="#888"/>` : "";
+  return `${grid}\n${zero}\n<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}" stroke="#444"/>\n${xs}`;
+}
+
+/** A line chart of series sharing x positions; `xLabel(i)` labels every `labelEvery` points. */
+export function lineChart(title: string, yLabel: string, series: Series[], xLabel: (i: number) => string, labelEvery = 12): string {
+  const n = Math.max(...series.map((s) => s.values.length), 1);
+  const all = series.flatMap((s) => s.values);
+  const yMin = Math.min(0, ...all);
+  const yMax = Math.max(1e-9, ...all);
+  const plotW = W - M.left - M.right;
+  const plotH = H - M.top - M.bottom;
+  const xOf = (i: number) => M.left + (n === 1 ? plotW / 2 : (i / (n - 1)) * plotW);
+  const yOf = (v: number) => M.top + plotH - ((v - yMin) / (yMax - yMin)) * plotH;
+  const colored = series.map((s, k) => ({ ...s, color: s.color ?? PALETTE[k % PALETTE.length] }));
+  const lines = colored
+    .map((s) => `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${s.values.map((v, i) => `${xOf(i).toFixed(1)},${yOf(v).toFixed(1)}`).join(" ")}"/>`)
+    .join("\n");
+  const labels = [];
+  for (let i = 0; i < n; i += labelEvery) labels.push({ x: xOf(i), label: xLabel(i) });
+  return frame(title, yLabel, `${axes(yMin, yMax, yOf, labels)}\n${lines}`, legendOf(colored));
+}
+
+/** Grouped bars: one group per category, one bar per series. */
+export function barChart(title: string, yLabel: string, categories: string[], series: Series[]): string {
+  const all = series.flatMap((s) => s.values);
+  const yMin = Math.min(0, ...all);
+  const yMax = Math.max(1e-9, ...all);
+  const plotW = W - M.left - M.right;
+  const plotH = H - M.top - M.bottom;
+  const yOf = (v: number) => M.top + plotH - ((v - yMin) / (yMax - yMin)) * plotH;
+  const groupW = plotW / Math.max(categories.length, 1);
+  const barW = (groupW * 0.8) / Math.max(series.length, 1);
+  const colored = series.map((s, k) => ({ ...s, color: s.color ?? PALETTE[k % PALETTE.length] }));
+  const bars = colored
+    .flatMap((s, k) =>
+      s.values.map((v, c) => {
+        const x = M.left + c * groupW + groupW * 0.1 + k * barW;
+        const y0 = yOf(0);
+        const y1 = yOf(v);
+        return `<rect x="${x.toFixed(1)}" y="${Math.min(y0, y1).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${Math.abs(y1 - y0).toFixed(1)}" fill="${s.color}"><title>${esc(`${s.name} · ${categories[c]}: ${v}`)}</title></rect>`;
+      }),
+    )
+    .join("\n");
+  const labels = categories.map((c, i) => ({ x: M.left + i * groupW + groupW / 2, label: c }));
+  return frame(title, yLabel, `${axes(yMin, yMax, yOf, labels)}\n${bars}`, legendOf(colored));
+}
