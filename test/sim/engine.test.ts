@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import { simulate } from "../../sim/engine.js";
+import { simulationOutputs } from "../../sim/report/outputs.js";
+import { summarize } from "../../sim/report/summary.js";
+import { DEFAULT_SCENARIO, parseScenario, ScenarioError, type Scenario } from "../../sim/scenario/scenario.js";
+import { scaleCommunity } from "../../scripts/lib/cli.js";
+
+const small = (over: Partial<Scenario> = {}): Scenario => ({ ...scaleCommunity(DEFAULT_SCENARIO, 40), ...over });
+
+describe("engine", () => {
+  it("with the market switched off, every LEM bill equals the BAU bill", async () => {
+    const r = await simulate(small({ market: { ...DEFAULT_SCENARIO.market, enabled: false }, days: 2 }));
+    for (const h of r.households) assert.equal(h.lemNano, h.bauNano, h.household.name);
+    assert.equal(summarize(r).p2pKWh, 0);
+  });
+
+  it("P2P sold equals bought in every interval, and LEM grid import and export never exceed BAU in total", async () => {
+    const totals = { sold: 0, bought: 0 };
+    const r = await simulate(small({ days: 3, start: "2023-05-02" }), {
+      onInterval: (d) => {
+        let sold = 0;
+        let bought = 0;
+        for (const b of d.bids) {
+          const f = d.clearing.fills.get(b.index) ?? 0;
+          if (b.side === "sell") sold += f;
+          else bought += f;
+        }
+        assert.equal(sold, bought, `interval ${d.interval}`);
+        assert.equal(sold, d.clearing.matchedWh);
+        totals.sold += sold;
+        totals.bought += bought;
+      },
+    });
+    const s = summarize(r);
+    assert.ok(s.p2pKWh > 0, "the market traded");
+    assert.ok(s.grid.importLemKWh <= s.grid.importBauKWh, `import ${s.grid.importLemKWh} > ${s.grid.importBauKWh}`);
+    assert.ok(s.grid.exportLemKWh <= s.grid.exportBauKWh, `export ${s.grid.exportLemKWh} > ${s.grid.exportBauKWh}`);
+  });
+
+  it("without battery trades, LEM grid import and export stay at or below BAU in every interval", async () => {
+    const noBatteries = small({ days: 2, start: "2023-07-01" });
+    noBatteries.community = noBatteries.community.map((g) => ({ ...g, pv: g.pv + g.pvBattery, pvBattery: 0 }));
+    const r = await simulate(noBatteries);
+    for (const x of r.intervals) {
+      assert.ok(x.importLemWh <= x.importBauWh, x.localTime);
+      assert.ok(x.exportLemWh <= x.exportBauWh, x.localTime);
+    }
+  });
+
+  it("gives byte-identical outputs for the same scenario and seed, and different ones for another seed", async () => {
+    const a = simulationOutputs(await simulate(small()));
+    const b = simulationOutputs(await simulate(small()));
+    assert.deepEqual(a, b);
+    const c = simulationOutputs(await simulate(small({ seed: 2 })));
+    assert.notEqual(a["summary.json"], c["summary.json"]);
+  });
+
+  it("PV yields about 950–1,000 kWh per kWp over a year", async () => {
+    const r = await simulate(small({ days: 365, start: "2023-01-01" }));
+    const yieldPerKWp = summarize(r).pvKWhPerKWp;
+    assert.ok(yieldPerKWp >= 930 && yieldPerKWp <= 1030, `yield ${yieldPerKWp}`);
+  });
+});
+
+describe("scenario validation", () => {
+  const clone = () => JSON.parse(JSON.stringify(DEFAULT_SCENARIO));
+  const refusal = (mutate: (s: any) => void, field: string) => {
+    const s = clone();
+    mutate(s);
+    assert.throws(() => parseScenario(s), (e: unknown) => e instanceof ScenarioError && e.field === field);
+  };
+
+  it("accepts the default scenario", () => {
+    assert.equal(parseScenario(clone()).name, DEFAULT_SCENARIO.name);
+  });
+
+  it("names the field and the fix for impossible values", () => {
+    refusal((s) => (s.days = -1), "days");
+    refusal((s) => (s.households.battery.minSoc = 0.99), "households.battery.minSoc");
+    refusal((s) => (s.start = "2023-02-30"), "start");
+    refusal((s) => (s.suppliers[0].tariff.prices.lemSupplierMargin = 1), "suppliers[0].tariff.prices");
+    refusal((s) => (s.community[1].supplier = 5), "community[1].supplier");
+    refusal((s) => (s.market.mechanism = "vickrey"), "market.mechanism");
+    refusal((s) => (s.colour = "blue"), "colour");
+    refusal((s) => (s.extraHouseholds = [{ name: "x", class: "pv", supplier: 0 }]), "extraHouseholds[0].pvKWp");
+  });
+});
