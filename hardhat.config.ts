@@ -41,6 +41,8 @@ export default defineConfig({
   },
   networks: {
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
+    // any running node with unlocked dev accounts (a `hardhat node`), for `--rpc URL` of the scripts
+    rpc: { type: "http", chainType: "l1", url: configVariable("KIEZSTROM_RPC_URL") },
     sepolia: publicNetwork(11155111, "SEPOLIA_RPC_URL"),
     amoy: publicNetwork(80002, "AMOY_RPC_URL"),
     polygon: publicNetwork(137, "POLYGON_RPC_URL"),

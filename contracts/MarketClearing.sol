@@ -106,12 +106,11 @@ library MarketClearing {
         Flat memory sells = flatten(digests, interval, Side.Sell, sellPages);
         Flat memory buys = flatten(digests, interval, Side.Buy, buyPages);
         if (!cs.priced) {
-            // With one side empty nothing can match, and no order is needed.
-            bool bothSides = iv.sellCount != 0 && iv.buyCount != 0;
-            if (bothSides && cs.sellsOrdered != iv.sellCount) {
+            // Both sides are ordered even when one is empty: billing reads every buy bid to release its lock.
+            if (cs.sellsOrdered != iv.sellCount) {
                 revert E.OrderIncomplete(interval, Side.Sell, cs.sellsOrdered, iv.sellCount);
             }
-            if (bothSides && cs.buysOrdered != iv.buyCount) {
+            if (cs.buysOrdered != iv.buyCount) {
                 revert E.OrderIncomplete(interval, Side.Buy, cs.buysOrdered, iv.buyCount);
             }
             iv.phase = Phase.Clearing;

@@ -18,6 +18,8 @@ export interface CommunityOptions {
   rpc?: string;
   tariffs: readonly SupplierTariff[];
   driver?: DriverOptions;
+  gateLeadSeconds?: number;
+  dayStartSlot?: number;
 }
 
 export type Community = Awaited<ReturnType<typeof createCommunity>>;
@@ -25,15 +27,20 @@ export type Community = Awaited<ReturnType<typeof createCommunity>>;
 /** Compiles if needed, connects, and deploys token, market system and one community. */
 export async function createCommunity(options: CommunityOptions) {
   await hre.tasks.getTask("build").run({ quiet: true });
-  const connection = options.rpc
-    ? await hre.network.create({ override: { type: "http", url: options.rpc } } as never)
-    : await hre.network.create();
+  if (options.rpc) process.env.KIEZSTROM_RPC_URL = options.rpc;
+  const connection = options.rpc ? await hre.network.create("rpc") : await hre.network.create();
   const { ethers, ignition } = connection;
   const signers = await ethers.getSigners();
   if (signers.length < 8) throw new Error(`the chain offers ${signers.length} unlocked accounts; 8 are needed for the roles`);
   const [admin, operator, meter, platform, taxCollector, networkOperator, supplier0, supplier1] = signers;
   const deployed = await ignition.deploy(CommunityModule, {
-    parameters: { Community: { tariffs: options.tariffs.map(tariffStruct) as never } },
+    parameters: {
+      Community: {
+        tariffs: options.tariffs.map(tariffStruct) as never,
+        ...(options.gateLeadSeconds !== undefined ? { gateLeadSeconds: options.gateLeadSeconds } : {}),
+        ...(options.dayStartSlot !== undefined ? { dayStartSlot: options.dayStartSlot } : {}),
+      },
+    },
   });
   const token = deployed.token as unknown as EuroToken;
   const market = deployed.market as unknown as KiezMarket;

@@ -103,6 +103,11 @@ export interface DriverOptions {
   orderPageSize?: number;
   /** Readings per meter (and so bill and settlement) page. */
   meterPageSize?: number;
+  /**
+   * A fixed gas limit for the driver's transactions instead of estimating each: on a dev chain estimation
+   * re-executes large transactions many times. Leave unset on public networks.
+   */
+  gasLimit?: bigint;
 }
 
 export type Receipts = ContractTransactionReceipt[];
@@ -183,6 +188,8 @@ export interface ParticipantInfo {
 export class MarketDriver {
   readonly orderPageSize: number;
   readonly meterPageSize: number;
+  /** Overrides for every transaction the driver sends. */
+  readonly tx: { gasLimit?: bigint };
 
   constructor(
     readonly market: KiezMarket,
@@ -193,6 +200,7 @@ export class MarketDriver {
   ) {
     this.orderPageSize = options.orderPageSize ?? 400;
     this.meterPageSize = options.meterPageSize ?? 250;
+    this.tx = options.gasLimit ? { gasLimit: options.gasLimit } : {};
   }
 
   private info(participant: string): ParticipantInfo {
@@ -209,11 +217,9 @@ export class MarketDriver {
     const sellPages = orderPages(result.sells, this.orderPageSize);
     const buyPages = orderPages(result.buys, this.orderPageSize);
     const bothSides = result.sells.length > 0 && result.buys.length > 0;
-    if (bothSides) {
-      for (const [side, pages] of [[SIDE.sell, sellPages], [SIDE.buy, buyPages]] as const) {
-        for (const p of pages) {
-          receipts.order.push(await wait(anyone.submitOrder(interval, side, p.entries.map((e) => unpackEntry(e).bidIndex))));
-        }
+    for (const [side, pages] of [[SIDE.sell, sellPages], [SIDE.buy, buyPages]] as const) {
+      for (const p of pages) {
+        receipts.order.push(await wait(anyone.submitOrder(interval, side, p.entries.map((e) => unpackEntry(e).bidIndex), this.tx)));
       }
     }
     const sellPos = result.marginal?.sellPos ?? NO_TRADE;
@@ -221,7 +227,7 @@ export class MarketDriver {
     // One call when the pages fit; the contract resumes trade emission from its cursor otherwise.
     const neededSell = bothSides ? pagesThrough(sellPages, result.marginal ? sellPos + 1 : 0) : [];
     const neededBuy = bothSides ? pagesThrough(buyPages, result.marginal ? buyPos + 1 : 0) : [];
-    receipts.clear.push(await wait(anyone.clear(interval, sellPos, buyPos, neededSell, neededBuy)));
+    receipts.clear.push(await wait(anyone.clear(interval, sellPos, buyPos, neededSell, neededBuy, this.tx)));
     return { result, receipts, sellPages, buyPages };
   }
 
@@ -232,10 +238,10 @@ export class MarketDriver {
     const receipts: Receipts = [];
     for (let i = 0; i < readings.length; i += this.meterPageSize) {
       const page = readings.slice(i, i + this.meterPageSize);
-      receipts.push(await wait(meter.postReadings(interval, page)));
+      receipts.push(await wait(meter.postReadings(interval, page, this.tx)));
       pages.push(page.map((r) => ({ participant: r.participant, supplier: this.info(r.participant).supplier, importWh: r.importWh, exportWh: r.exportWh })));
     }
-    receipts.push(await wait(meter.finishMetering(interval)));
+    receipts.push(await wait(meter.finishMetering(interval, this.tx)));
     return { pages, receipts };
   }
 
@@ -258,7 +264,7 @@ export class MarketDriver {
       const needsBuys = pageRefs.some((r) => r.buyPositions.length > 0);
       receipts.push(
         await wait(
-          operator.bill(interval, k, readings, pageRefs, needsSells ? cleared.sellPages : [], needsBuys ? cleared.buyPages : []),
+          operator.bill(interval, k, readings, pageRefs, needsSells ? cleared.sellPages : [], needsBuys ? cleared.buyPages : [], this.tx),
         ),
       );
       billPages.push(bills);
@@ -293,7 +299,7 @@ export class MarketDriver {
   async settle(interval: number, billPages: readonly ChainBill[][]) {
     const anyone = this.market.connect(this.roles.anyone);
     const receipts: Receipts = [];
-    for (let k = 0; k < billPages.length; k++) receipts.push(await wait(anyone.settle(interval, k, billPages[k])));
+    for (let k = 0; k < billPages.length; k++) receipts.push(await wait(anyone.settle(interval, k, billPages[k], this.tx)));
     return receipts;
   }
 }

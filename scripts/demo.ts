@@ -1,0 +1,251 @@
+/**
+ * npm run demo -- [--days N] [--participants N] [--seed N] [--scenario FILE] [--start YYYY-MM-DD] [--rpc URL] [--out DIR]
+ *
+ * The project's main job: simulates the community with the engine and settles every interval on a chain
+ * (the in-process Hardhat chain by default): registration, deposits, bids (direct transactions and relayed
+ * EIP-712 batches), clearing, meter readings, billing and settlement. Then checks that every participant's
+ * settled amount equals the engine's LEM bill to the last µEUR, and reports gas and its cost per chain.
+ */
+import type { Wallet } from "ethers";
+
+import { dayStartSlot as dayStartSlotOf, INTERVAL_SECONDS } from "../sim/calendar.js";
+import { buildCommunity } from "../sim/community.js";
+import { simulate, type IntervalDetail } from "../sim/engine.js";
+import { DEFAULT_CHAINS, gasCostEur } from "../sim/gas-cost.js";
+import type { OrderBid } from "../sim/market/clearing.js";
+import { simulationOutputs, type BidSnapshot } from "../sim/report/outputs.js";
+import { summarize } from "../sim/report/summary.js";
+import { createCommunity, EUR } from "./lib/chain.js";
+import { fail, flags, loadScenario, progress, writeOutputs } from "./lib/cli.js";
+import { bidDomain, CLASS, SIDE, signBid, wait, type Receipts, type SignedBidInput } from "./lib/market-driver.js";
+
+const USAGE = `Usage: npm run demo -- [--days N] [--participants N] [--seed N] [--scenario FILE] [--start YYYY-MM-DD] [--rpc URL] [--out DIR]
+  --days N          days to settle on chain (default 1: 96 intervals)
+  --participants N  scale the community to N households (default: the scenario's 200)
+  --seed N          seed of the community, weather and bids
+  --scenario FILE   a scenario JSON (default: the Berlin case study)
+  --start DATE      first day, YYYY-MM-DD
+  --rpc URL         a running node with unlocked dev accounts (default: an in-process Hardhat chain)
+  --out DIR         output folder (default out/demo)`;
+
+const values = flags(
+  {
+    days: { type: "string" },
+    participants: { type: "string" },
+    seed: { type: "string" },
+    scenario: { type: "string" },
+    start: { type: "string" },
+    rpc: { type: "string" },
+    out: { type: "string" },
+  },
+  USAGE,
+);
+const scenario = loadScenario(values);
+if (scenario.suppliers.length !== 2) fail(`the demo's community module has two suppliers; the scenario has ${scenario.suppliers.length}`);
+if (values.rpc !== undefined && !/^https?:\/\/\S+$/.test(values.rpc)) fail(`--rpc must be an http(s) URL, got "${values.rpc}"`);
+
+const started = Date.now();
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const homes = buildCommunity(scenario);
+const tariffs = scenario.suppliers.map((s) => s.tariff);
+const startSlot = dayStartSlotOf(scenario.location.utcOffsetHours);
+
+log(`deploying on ${values.rpc ?? "the in-process Hardhat chain"}`);
+// Below the per-transaction cap of 16,777,216 gas (Osaka): on a dev chain this spares re-executing each
+// transaction to estimate it.
+const GAS_LIMIT = 16_000_000n;
+const c = await createCommunity({ rpc: values.rpc, tariffs, gateLeadSeconds: scenario.market.gateLeadSeconds, dayStartSlot: startSlot, driver: { gasLimit: GAS_LIMIT } }).catch((e: Error) =>
+  fail(`could not deploy${values.rpc ? ` to ${values.rpc}` : ""}: ${e.message.split("\n")[0]}`),
+);
+
+const gas = new Map<string, { gas: number; transactions: number; units: number }>();
+function record(action: string, receipts: Receipts, units = receipts.length) {
+  const g = gas.get(action) ?? { gas: 0, transactions: 0, units: 0 };
+  g.gas += receipts.reduce((s, r) => s + Number(r.gasUsed), 0);
+  g.transactions += receipts.length;
+  g.units += units;
+  gas.set(action, g);
+}
+
+try {
+  log(`registering and funding ${homes.length} households`);
+  const wallets: Wallet[] = await c.households(homes.length, `demo:${scenario.seed}`);
+  for (const [i, h] of homes.entries()) {
+    const w = wallets[i];
+    record("register", [await wait(c.market.connect(w).register(CLASS[h.class], h.supplier, h.importLimitWh, h.exportLimitWh))]);
+    c.participants.set(w.address.toLowerCase(), { supplier: h.supplier });
+  }
+  // each household keeps enough euro for its locks and grid bills; suppliers keep a float for feed-in payments
+  record("deposit", await c.fund(wallets, EUR * BigInt(20 + 10 * scenario.days)));
+  await c.fund(c.roles.suppliers, EUR * BigInt(Math.max(1_000, 20 * homes.length * scenario.days)));
+  const before = await Promise.all(wallets.map((w) => c.market.accountOf(w.address)));
+  const relayedHouseholds = Math.ceil(homes.length / 2);
+  // Direct bidders send through the node (its dev-chain impersonation), which spares signing each transaction here.
+  const senders = await Promise.all(wallets.map((w, i) => (i < relayedHouseholds ? w : c.ethers.getImpersonatedSigner(w.address))));
+
+  // Engine intervals lie in the scenario's past: shift them by whole days into the chain's future.
+  const domain = await bidDomain(c.market);
+  const nonces = new Map<string, bigint>();
+  let offset = 0;
+  let intervalsSettled = 0;
+  let mismatchedPrices = 0;
+  const bidCounts = { total: 0, direct: 0, relayed: 0 };
+  let snapshot: BidSnapshot | undefined;
+  const showProgress = progress("settling intervals on chain");
+
+  const onInterval = async (d: IntervalDetail) => {
+    if (d.step === 0) {
+      const chainNext = Math.floor((await c.now()) / INTERVAL_SECONDS) + 2;
+      offset = Math.ceil((chainNext - d.interval) / 96) * 96;
+    }
+    const id = d.interval + offset;
+    if (d.slot === 0 || d.step === 0) {
+      record("openIntervals", [await wait(c.market.connect(c.roles.operator).openIntervals(id, 96 - d.slot))], 96 - d.slot);
+    }
+    // bids in the engine's order, so on-chain bid indexes equal the engine's: the first half of the households
+    // sign bids that a relayer submits in batches (gasless for them), the second half send their own transactions
+    const deadline = BigInt((await c.now()) + 86_400);
+    const bids: OrderBid[] = [];
+    let batch: SignedBidInput[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      record("relayedBid", [await wait(c.market.connect(c.roles.admin).submitSignedBids(batch, { gasLimit: GAS_LIMIT }))], batch.length);
+      bidCounts.relayed += batch.length;
+      batch = [];
+    };
+    for (const b of d.bids) {
+      const w = wallets[b.household];
+      bids.push({ index: b.index, participant: w.address, side: b.side, wh: b.wh, price: b.price });
+      if (b.household < relayedHouseholds) {
+        const nonce = nonces.get(w.address) ?? 0n;
+        nonces.set(w.address, nonce + 1n);
+        batch.push(await signBid(w, domain, { interval: id, side: b.side, wh: b.wh, price: b.price, nonce, deadline }));
+      } else {
+        await flush();
+        record("bid", [await wait(c.market.connect(senders[b.household]).placeBid(id, SIDE[b.side], b.wh, b.price, { gasLimit: 200_000 }))]);
+        bidCounts.direct++;
+      }
+    }
+    await flush();
+    bidCounts.total += d.bids.length;
+    await c.closeGate(id);
+    const cleared = await c.driver.clear(id, bids);
+    record("order", cleared.receipts.order, bids.length);
+    record("clear", cleared.receipts.clear, bids.length);
+    const onChain = await c.market.clearingOf(id);
+    if (Number(onChain.price) !== d.clearing.price || Number(onChain.matchedWh) !== d.clearing.matchedWh) mismatchedPrices++;
+    const readings = d.readings.map((r, i) => ({ participant: wallets[i].address, importWh: r.importWh, exportWh: r.exportWh }));
+    const metered = await c.driver.meter(id, readings);
+    record("meter", metered.receipts, readings.length);
+    const billed = await c.driver.bill(id, metered.pages, cleared);
+    record("bill", billed.receipts, readings.length);
+    record("settle", await c.driver.settle(id, billed.billPages), readings.length);
+    intervalsSettled++;
+    if (d.dayIndex === 0 && (!snapshot || d.bids.length > snapshot.bids.length)) {
+      snapshot = { localTime: `${scenario.start} ${String(Math.floor(d.slot / 4)).padStart(2, "0")}:${String((d.slot % 4) * 15).padStart(2, "0")}`, bids: d.bids, price: d.clearing.price };
+    }
+    showProgress(d.step + 1, scenario.days * 96);
+  };
+  const result = await simulate(scenario, { onInterval });
+
+  // Cross-check: what each participant settled on chain (balance change plus new debt) against the engine.
+  let mismatches = 0;
+  let maxDiffWei = 0n;
+  for (const [i, w] of wallets.entries()) {
+    const after = await c.market.accountOf(w.address);
+    const owed = await c.market.owed(w.address);
+    const settledWei = before[i].free + before[i].locked - (after.free + after.locked) + owed;
+    const engineWei = BigInt(result.households[i].lemNano) * 1_000_000_000n;
+    const diff = settledWei > engineWei ? settledWei - engineWei : engineWei - settledWei;
+    if (diff !== 0n) mismatches++;
+    if (diff > maxDiffWei) maxDiffWei = diff;
+  }
+
+  const summary = summarize(result);
+  const participantDays = homes.length * scenario.days;
+  const marketActions = ["openIntervals", "bid", "relayedBid", "order", "clear", "meter", "bill", "settle"];
+  const dailyGas = marketActions.reduce((s, a) => s + (gas.get(a)?.gas ?? 0), 0);
+  const savingEur = result.households.reduce((s, h) => s + (h.bauNano - h.lemNano), 0) / 1e9 / participantDays;
+  const chains = Object.fromEntries(Object.entries(DEFAULT_CHAINS).map(([k, v]) => [k, { name: v.name, eurPerNative: v.eurPerNative, gwei: v.gwei }]));
+  const perParticipantDay = Object.fromEntries(
+    Object.entries(DEFAULT_CHAINS).map(([k, chain]) => {
+      const costEur = gasCostEur(dailyGas / participantDays, chain);
+      return [k, { gas: Math.round(dailyGas / participantDays), costEur: round(costEur, 6), savingEur: round(savingEur, 6), netEur: round(savingEur - costEur, 6) }];
+    }),
+  );
+  const gasTable = Object.fromEntries(
+    [...gas].map(([action, g]) => [action, { gas: g.gas, transactions: g.transactions, units: g.units, perUnit: Math.round(g.gas / Math.max(g.units, 1)), costEur: Object.fromEntries(Object.entries(DEFAULT_CHAINS).map(([k, ch]) => [k, round(gasCostEur(g.gas, ch), 4)])) }]),
+  );
+  const wallTimeSeconds = round((Date.now() - started) / 1000, 1);
+  const deployment = {
+    chainId: Number((await c.provider.getNetwork()).chainId),
+    token: await c.token.getAddress(),
+    factory: await c.factory.getAddress(),
+    market: await c.market.getAddress(),
+    intervalOffset: offset,
+  };
+  const demoSummary = {
+    ...summary,
+    crossCheck: { participants: wallets.length, mismatches, maxDiffWei: maxDiffWei.toString(), pricesDiffering: mismatchedPrices },
+    intervalsSettled,
+    bids: bidCounts,
+    gas: gasTable,
+    chains,
+    perParticipantDay,
+    wallTimeSeconds,
+    deployment,
+  };
+  const outputs = simulationOutputs(result, snapshot);
+  const fmt = (n: number) => n.toLocaleString("en-US");
+  const onChainReport = [
+    "",
+    "## Settled on chain",
+    "",
+    `${intervalsSettled} intervals settled on chain ${deployment.chainId} (market ${deployment.market}); ${bidCounts.total} bids (${bidCounts.direct} direct, ${bidCounts.relayed} relayed EIP-712).`,
+    `Cross-check against the engine: ${mismatches} of ${wallets.length} participants differ (largest difference ${maxDiffWei} wei); ${mismatchedPrices} intervals with a differing clearing price.`,
+    "",
+    "| action | gas | transactions | per unit | Ethereum EUR | Polygon EUR |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ...Object.entries(gasTable).map(([a, g]) => `| ${a} | ${fmt(g.gas)} | ${g.transactions} | ${fmt(g.perUnit)} | ${g.costEur.ethereum} | ${g.costEur.polygon} |`),
+    "",
+    "| per participant-day | gas | chain cost EUR | bill saving EUR | net EUR |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...Object.entries(perParticipantDay).map(([k, v]) => `| ${DEFAULT_CHAINS[k].name} | ${fmt(v.gas)} | ${v.costEur} | ${v.savingEur} | ${v.netEur} |`),
+    "",
+    `Prices: ${Object.values(DEFAULT_CHAINS).map((ch) => `${ch.name} ${ch.gwei} gwei at ${ch.eurPerNative} EUR`).join("; ")} (the case study's).`,
+    "",
+  ].join("\n");
+  const dir = writeOutputs(values.out ?? "out/demo", {
+    ...outputs,
+    "summary.json": JSON.stringify(demoSummary, null, 2) + "\n",
+    "report.md": outputs["report.md"] + onChainReport,
+    "deployment.json": JSON.stringify(deployment, null, 2) + "\n",
+  });
+
+  const cls = summary.classes;
+  console.log(`${summary.scenario}: ${summary.participants} participants, ${scenario.days} day(s), ${intervalsSettled} intervals settled on chain`);
+  for (const [k, label] of [["consumer", "consumers"], ["pv", "PV prosumers"], ["pvBattery", "PV + battery prosumers"]] as const) {
+    console.log(`  ${label.padEnd(24)} BAU ${cls[k].billBauEur.toFixed(3).padStart(8)} EUR/day  LEM ${cls[k].billLemEur.toFixed(3).padStart(8)}  saving ${cls[k].savingPct.toFixed(1)}%`);
+  }
+  console.log(`  grid import ${summary.grid.importBauKWh} → ${summary.grid.importLemKWh} kWh, export ${summary.grid.exportBauKWh} → ${summary.grid.exportLemKWh} kWh, P2P ${summary.p2pKWh} kWh`);
+  for (const s of summary.suppliers) console.log(`  ${s.name} margin ${s.marginBauEur} → ${s.marginLemEur} EUR (${s.changePct}%)`);
+  console.log(`  network operator ${summary.networkOperator.incomeBauEur} → ${summary.networkOperator.incomeLemEur} EUR (${summary.networkOperator.changePct}%), platform ${summary.platform.incomeEur} EUR`);
+  console.log("  gas per action:");
+  for (const [a, g] of Object.entries(gasTable)) console.log(`    ${a.padEnd(14)} ${fmt(g.perUnit).padStart(9)} per unit  (${fmt(g.gas)} in ${g.transactions} tx)`);
+  for (const [k, v] of Object.entries(perParticipantDay)) {
+    console.log(`  ${DEFAULT_CHAINS[k].name.padEnd(12)} on-chain cost ${v.costEur.toFixed(4)} EUR per participant-day vs bill saving ${v.savingEur.toFixed(4)} EUR → net ${v.netEur.toFixed(4)} EUR`);
+  }
+  console.log(`  cross-check: ${mismatches} of ${wallets.length} participants differ from the engine (must be 0)`);
+  console.log(`wall time ${wallTimeSeconds} s; outputs in ${dir}`);
+  if (mismatches > 0 || mismatchedPrices > 0) {
+    process.stderr.write(`error: on-chain settlement differs from the engine for ${mismatches} participants and ${mismatchedPrices} clearing prices\n`);
+    process.exitCode = 1;
+  }
+} finally {
+  await c.close();
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
