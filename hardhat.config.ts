@@ -35,6 +35,11 @@ export default defineConfig({
       },
     },
   },
+  test: {
+    // Each of the five invariants sees 64 random sequences of 60 calls (deposits, withdrawals, bids,
+    // cancellations and whole intervals run to settlement).
+    solidity: { fuzz: { runs: 256 }, invariant: { runs: 64, depth: 60 } },
+  },
   paths: {
     ignition: "deploy",
     tests: { mocha: "test/contracts", solidity: "test/solidity" },

@@ -11,7 +11,7 @@ interface IKiezMarketEvents {
     event SupplierAccountSet(uint8 indexed supplier, address account);
     event TariffSet(uint8 indexed supplier, uint16 indexed epoch, Tariff tariff);
     event ParticipantRegistered(
-        address indexed participant, ParticipantClass class, uint8 supplier, uint24 importLimitWh, uint24 exportLimitWh
+        address indexed participant, ParticipantClass participantClass, uint8 supplier, uint24 importLimitWh, uint24 exportLimitWh
     );
     event Deposited(address indexed account, uint256 amount);
     event Withdrawn(address indexed account, uint256 amount);
@@ -54,7 +54,7 @@ interface IKiezMarketErrors {
     error MarketZeroAddress();
     error ParticipantNotRegistered(address account);
     error ParticipantAlreadyRegistered(address account);
-    error ParticipantInvalidClass(uint8 class);
+    error ParticipantInvalidClass(uint8 participantClass);
     error ParticipantConsumerCannotExport(uint24 exportLimitWh);
     error TariffLemMarginBelowGrid(uint8 supplier, uint32 lemSupplierMargin, uint32 supplierMargin);
     error TariffLemNetworkFeeBelowGrid(uint8 supplier, uint32 lemNetworkFee, uint32 networkFee);

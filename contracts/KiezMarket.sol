@@ -22,7 +22,6 @@ import {
     Bid,
     BidRefs,
     Bill,
-    BillAmounts,
     BillingState,
     ClearingState,
     Interval,
@@ -190,30 +189,38 @@ contract KiezMarket is
     // ====================================================================================== participants
 
     /// @notice Registers the caller as a participant.
-    /// @param class 1 consumer, 2 PV prosumer, 3 PV + battery prosumer.
+    /// @param participantClass 1 consumer, 2 PV prosumer, 3 PV + battery prosumer.
     /// @param supplier the participant's energy supplier (index).
     /// @param importLimitWh the most a buy bid may ask for in one interval.
     /// @param exportLimitWh the most a sell bid may offer in one interval (0 for consumers).
-    function register(uint8 class, uint8 supplier, uint24 importLimitWh, uint24 exportLimitWh) external {
-        _register(msg.sender, class, supplier, importLimitWh, exportLimitWh);
+    function register(uint8 participantClass, uint8 supplier, uint24 importLimitWh, uint24 exportLimitWh) external {
+        _register(msg.sender, participantClass, supplier, importLimitWh, exportLimitWh);
     }
 
-    function _register(address account, uint8 class, uint8 supplier, uint24 importLimitWh, uint24 exportLimitWh)
+    function _register(
+        address account,
+        uint8 participantClass,
+        uint8 supplier,
+        uint24 importLimitWh,
+        uint24 exportLimitWh
+    )
         internal
     {
         if (account == address(0)) revert MarketZeroAddress();
-        if (class == 0 || class > uint8(ParticipantClass.PvBattery)) revert ParticipantInvalidClass(class);
-        if (class == uint8(ParticipantClass.Consumer) && exportLimitWh != 0) {
+        if (participantClass == 0 || participantClass > uint8(ParticipantClass.PvBattery)) {
+            revert ParticipantInvalidClass(participantClass);
+        }
+        if (participantClass == uint8(ParticipantClass.Consumer) && exportLimitWh != 0) {
             revert ParticipantConsumerCannotExport(exportLimitWh);
         }
         _requireSupplier(supplier);
         Participant storage p = _participants[account];
         if (p.class != ParticipantClass.None) revert ParticipantAlreadyRegistered(account);
-        p.class = ParticipantClass(class);
+        p.class = ParticipantClass(participantClass);
         p.supplier = supplier;
         p.importLimitWh = importLimitWh;
         p.exportLimitWh = exportLimitWh;
-        emit ParticipantRegistered(account, ParticipantClass(class), supplier, importLimitWh, exportLimitWh);
+        emit ParticipantRegistered(account, ParticipantClass(participantClass), supplier, importLimitWh, exportLimitWh);
     }
 
     // ============================================================================================ ledger
@@ -226,6 +233,7 @@ contract KiezMarket is
     /// @notice Deposits with an EIP-2612 permit instead of a prior approval.
     function depositWithPermit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external nonReentrant {
         // A front-run permit makes this call fail; the allowance it set still lets the transfer through.
+        // solhint-disable-next-line no-empty-blocks
         try IERC20Permit(config().token).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
         _deposit(msg.sender, amount);
     }
@@ -385,7 +393,13 @@ contract KiezMarket is
     ///         ties by bid index. The contract checks the order; anyone may call once the gate has closed.
     function submitOrder(uint32 interval, Side side, uint32[] calldata bidIndexes) external whenNotPaused {
         MarketClearing.submitOrder(
-            _intervals[interval], _clearing[interval], _bids[interval % BID_RING], orderPageDigest[interval], interval, side, bidIndexes
+            _intervals[interval],
+            _clearing[interval],
+            _bids[interval % BID_RING],
+            orderPageDigest[interval],
+            interval,
+            side,
+            bidIndexes
         );
     }
 
@@ -496,7 +510,14 @@ contract KiezMarket is
             _tariffs,
             supplierAccount,
             MarketSettlement.Context(
-                interval, page, _clearing[interval].price, c.dayStartSlot, c.supplierCount, platform, taxCollector, networkOperator
+                interval,
+                page,
+                _clearing[interval].price,
+                c.dayStartSlot,
+                c.supplierCount,
+                platform,
+                taxCollector,
+                networkOperator
             ),
             billPageDigest[interval][page],
             bills

@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 
 const SUITES = [
+  { name: "static checks (solhint, TypeScript)", command: "node", args: ["scripts/static-checks.mjs"], parse: parseMocha },
   { name: "contracts (Solidity fuzz and invariants)", command: "hardhat", args: ["test", "solidity"], parse: parseMocha },
   { name: "contracts (mocha)", command: "hardhat", args: ["test", "mocha"], parse: parseMocha },
   { name: "engine and scripts", command: "node", args: ["--import", "tsx", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=tap", "--test-reporter-destination=.test-engine.tap", "test/sim/*.test.ts", "test/scripts/*.test.ts"], parse: parseNodeTap, tapFile: ".test-engine.tap" },

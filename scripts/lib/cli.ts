@@ -16,7 +16,7 @@ export function fail(message: string): never {
 export function flags<T extends NonNullable<ParseArgsConfig["options"]>>(options: T, usage: string) {
   try {
     const parsed = parseArgs({ options: { ...options, help: { type: "boolean" } }, strict: true, allowPositionals: false });
-    if (parsed.values.help) {
+    if ((parsed.values as Record<string, unknown>).help) {
       process.stdout.write(`${usage}\n`);
       process.exit(0);
     }

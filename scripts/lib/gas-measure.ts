@@ -153,7 +153,7 @@ async function bidRound(c: Community, solo: Wallet[], relayers: Wallet[], interv
     const signed = [];
     for (let i = 0; i < batch; i++) {
       const w = relayers[i % relayers.length];
-      const nonce = (await c.market.participantOf(w.address)).nonce + BigInt(signed.filter((s) => s.participant === w.address).length);
+      const nonce: bigint = (await c.market.participantOf(w.address)).nonce + BigInt(signed.filter((s) => s.participant === w.address).length);
       signed.push(await signBid(w, domain, { interval, side: "sell", wh: 400, price: 100_000 + i, nonce, deadline }));
     }
     const r = await wait(c.market.connect(c.roles.admin).submitSignedBids(signed));

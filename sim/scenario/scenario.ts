@@ -180,7 +180,7 @@ export function parseScenario(value: Json): Scenario {
     const tr = sr.at("tariff");
     const to = tr.object(so.tariff);
     const po = tr.at("prices").object(to.prices);
-    const prices = Object.fromEntries(TARIFF_FIELDS.map((f) => [f, tr.at("prices").at(f).number(po[f], 0, MAX_TARIFF_COMPONENT, true)])) as SupplierTariff["prices"];
+    const prices = Object.fromEntries(TARIFF_FIELDS.map((f) => [f, tr.at("prices").at(f).number(po[f], 0, MAX_TARIFF_COMPONENT, true)])) as unknown as SupplierTariff["prices"];
     const problem = tariffProblem(prices);
     if (problem) tr.at("prices").fail(problem);
     return {
@@ -280,7 +280,7 @@ export function parseScenario(value: Json): Scenario {
     extraHouseholds,
     market: {
       enabled: r.at("market").at("enabled").boolean(mo.enabled),
-      mechanism,
+      mechanism: mechanism as Mechanism,
       gateLeadSeconds: r.at("market").at("gateLeadSeconds").number(mo.gateLeadSeconds, 0, 86_400, true),
     },
     assumptions: o.assumptions === undefined ? undefined : r.at("assumptions").array(o.assumptions).map((a, i) => r.at("assumptions").at(i).string(a)),
