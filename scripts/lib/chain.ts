@@ -34,6 +34,8 @@ export async function createCommunity(options: CommunityOptions) {
   if (signers.length < 8) throw new Error(`the chain offers ${signers.length} unlocked accounts; 8 are needed for the roles`);
   const [admin, operator, meter, platform, taxCollector, networkOperator, supplier0, supplier1] = signers;
   const deployed = await ignition.deploy(CommunityModule, {
+    // On a running node, each run is its own deployment (Ignition would otherwise resume an earlier one).
+    ...(options.rpc ? { deploymentId: `local-${(await ethers.provider.getNetwork()).chainId}-${Date.now()}` } : {}),
     parameters: {
       Community: {
         tariffs: options.tariffs.map(tariffStruct) as never,
