@@ -16,7 +16,7 @@ describe("engine", () => {
     assert.equal(summarize(r).p2pKWh, 0);
   });
 
-  it("P2P sold equals bought in every interval, and LEM grid import and export never exceed BAU in total", async () => {
+  it("P2P sold equals bought in every interval, and LEM grid import, export and their peaks never exceed BAU", async () => {
     const totals = { sold: 0, bought: 0 };
     const r = await simulate(small({ days: 3, start: "2023-05-02" }), {
       onInterval: (d) => {
@@ -37,6 +37,8 @@ describe("engine", () => {
     assert.ok(s.p2pKWh > 0, "the market traded");
     assert.ok(s.grid.importLemKWh <= s.grid.importBauKWh, `import ${s.grid.importLemKWh} > ${s.grid.importBauKWh}`);
     assert.ok(s.grid.exportLemKWh <= s.grid.exportBauKWh, `export ${s.grid.exportLemKWh} > ${s.grid.exportBauKWh}`);
+    assert.ok(s.grid.peakImportLemKW <= s.grid.peakImportBauKW, `peak import ${s.grid.peakImportLemKW} > ${s.grid.peakImportBauKW}`);
+    assert.ok(s.grid.peakExportLemKW <= s.grid.peakExportBauKW, `peak export ${s.grid.peakExportLemKW} > ${s.grid.peakExportBauKW}`);
   });
 
   it("without battery trades, LEM grid import and export stay at or below BAU in every interval", async () => {
