@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {Bill, BillAmounts, Side, Tariff} from "./MarketTypes.sol";
+import {Side, Tariff} from "./MarketTypes.sol";
 
 /// @title MarketMath
 /// @notice The market's arithmetic, shared by the contract and mirrored bit for bit by the engine (sim/).
@@ -66,24 +66,6 @@ library MarketMath {
 
     function isDayStart(uint32 interval, uint8 dayStartSlot) internal pure returns (bool) {
         return interval % INTERVALS_PER_DAY == dayStartSlot;
-    }
-
-    /// @notice Every amount of a bill, in wei.
-    function billAmounts(Bill memory b, Tariff memory t, uint32 price, bool dayStart)
-        internal
-        pure
-        returns (BillAmounts memory a)
-    {
-        a.p2pCost = uint256(b.p2pBoughtWh) * price * WEI_PER_UNIT;
-        a.platformFee = uint256(b.p2pBoughtWh) * t.platformFee * WEI_PER_UNIT;
-        a.levies = uint256(b.p2pBoughtWh) * t.levies * WEI_PER_UNIT;
-        a.supplierFee = uint256(b.p2pBoughtWh) * t.lemSupplierMargin * WEI_PER_UNIT;
-        a.networkFee = uint256(b.p2pBoughtWh) * t.lemNetworkFee * WEI_PER_UNIT;
-        a.p2pProceeds = uint256(b.p2pSoldWh) * price * WEI_PER_UNIT;
-        a.gridImportCost = uint256(b.gridImportWh) * timeOfUse(t) * WEI_PER_UNIT;
-        a.gridExportCredit = uint256(b.gridExportWh) * t.feedInTariff * WEI_PER_UNIT;
-        // µEUR to wei: 1 µEUR = 1e12 wei
-        a.dailyCharge = dayStart ? uint256(t.dailyChargeMicroEur) * 1e12 : 0;
     }
 
     /// @notice Grid residual after P2P: metered net import minus net P2P purchase, to import (>0) or export (<0).

@@ -73,7 +73,7 @@ library MarketSettlement {
         }
     }
 
-    /// @dev The same amounts as MarketMath.billAmounts, summed as the ledger needs them. Every product is a
+    /// @dev The bill's amounts (the engine's lemBill, sim/market/billing.ts), as the ledger needs them. Every product is a
     ///      uint32 Wh times a price below 2^34 times 1e9: far below 2^256, so the arithmetic is unchecked.
     function settleBill(
         Account storage acct,

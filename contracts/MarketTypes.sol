@@ -157,18 +157,6 @@ struct Bill {
     uint64 lockReleasedUnits;
 }
 
-struct BillAmounts {
-    uint256 p2pCost; // to the sellers, through the interval's pool
-    uint256 platformFee;
-    uint256 levies;
-    uint256 supplierFee; // LEM supplier margin on P2P energy
-    uint256 networkFee; // LEM network fee on P2P energy
-    uint256 p2pProceeds;
-    uint256 gridImportCost; // at ToU, collected by the supplier
-    uint256 gridExportCredit; // at FiT, paid by the supplier
-    uint256 dailyCharge;
-}
-
 /// @dev Progress of metering, billing and settlement of one interval.
 struct BillingState {
     uint16 meterPages;

@@ -6,7 +6,7 @@
 import { Contract, Interface, JsonRpcProvider, type Log } from "ethers";
 
 import { clearInterval, type OrderBid, type Trade } from "../../sim/market/clearing.js";
-import { gridResidual } from "../../sim/market/billing.js";
+import { gridResidual, lemBill } from "../../sim/market/billing.js";
 import { buyLockUnits, lemCharges, timeOfUse, type Tariff } from "../../sim/market/tariff.js";
 import { isDayStart } from "../../sim/market/billing.js";
 import { PHASE } from "./market-driver.js";
@@ -166,12 +166,12 @@ async function replay(ctx: {
         add(free, a.account, a.amount);
         break;
       case "DebtRepaid":
-        add(free, a.participant, -a.amount);
+        add(free, a.participant, -(a.amount as bigint));
         add(free, a.supplierAccount, a.amount);
-        add(owed, a.participant, -a.amount);
+        add(owed, a.participant, -(a.amount as bigint));
         break;
       case "Withdrawn":
-        add(free, a.account, -a.amount);
+        add(free, a.account, -(a.amount as bigint));
         break;
       case "IntervalOpened":
         intervals.set(Number(a.interval), { epoch: Number(a.tariffEpoch), bids: [], trades: [], readings: [], bills: new Map(), settledEvents: 0, debts: new Map(), orderPages: [] });
@@ -255,25 +255,26 @@ async function replay(ctx: {
       const released = s.bids
         .filter((x) => !x.cancelled && x.side === "buy" && x.participant === who)
         .reduce((sum, x) => sum + BigInt(buyLockUnits(t, x.wh, x.price)) * WEI, 0n);
-      const bought = BigInt(b.p2pBoughtWh);
-      const cost = bought * BigInt(price) * WEI;
-      const fee = (rate: number) => bought * BigInt(rate) * WEI;
-      const proceeds = BigInt(b.p2pSoldWh) * BigInt(price) * WEI;
+      // the engine's bill lines, in nano-euro; the ledger moves them × 1e9 wei
+      const lines = lemBill({ importWh: 0, exportWh: 0, p2pBoughtWh: b.p2pBoughtWh, p2pSoldWh: b.p2pSoldWh }, price, st, dayStart);
+      const wei = (nano: number) => BigInt(nano) * WEI;
+      const cost = wei(lines.p2pCost);
+      const proceeds = wei(lines.p2pProceeds);
       const exportCredit = BigInt(b.gridExportWh) * BigInt(t.feedInTariff) * WEI;
-      const gridDue = BigInt(b.gridImportWh) * BigInt(timeOfUse(t)) * WEI + (dayStart ? BigInt(st.dailyChargeMicroEur) * 10n ** 12n : 0n);
+      const gridDue = BigInt(b.gridImportWh) * BigInt(timeOfUse(t)) * WEI + wei(lines.dailyCharge);
       const before = (free.get(who) ?? 0n) + released;
-      const afterP2p = before - cost - fee(t.platformFee) - fee(t.levies) - fee(t.lemSupplierMargin) - fee(t.lemNetworkFee) + proceeds + exportCredit;
+      const afterP2p = before - cost - wei(lines.platformFee) - wei(lines.levies) - wei(lines.supplierFee) - wei(lines.networkFee) + proceeds + exportCredit;
       const paid = gridDue < afterP2p ? gridDue : afterP2p;
       free.set(who, afterP2p - paid);
       add(locked, who, -released);
       if (gridDue - paid > 0n) add(owed, who, gridDue - paid);
       const debt = s.debts.get(who) ?? 0n;
       if (debt !== gridDue - paid) findings.push({ interval: id, participant: who, check: "debt", detail: `chain recorded ${debt} wei owed, replay ${gridDue - paid}` });
-      add(free, fees.platform, fee(t.platformFee));
-      add(free, fees.tax, fee(t.levies));
-      add(free, fees.network, fee(t.lemNetworkFee));
+      add(free, fees.platform, wei(lines.platformFee));
+      add(free, fees.tax, wei(lines.levies));
+      add(free, fees.network, wei(lines.networkFee));
       const supplier = supplierAccounts.get(p.supplier)!;
-      add(free, supplier, fee(t.lemSupplierMargin) + paid - exportCredit);
+      add(free, supplier, wei(lines.supplierFee) + paid - exportCredit);
       poolIn += cost;
       poolOut += proceeds;
     }

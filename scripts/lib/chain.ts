@@ -95,8 +95,11 @@ export async function createCommunity(options: CommunityOptions) {
   }
 
   let nextUnopened = 0;
-  /** Opens `count` intervals from the one `offset` ahead of the chain's clock (or after the last opened). */
-  async function openIntervals(count: number, offset = 2) {
+  /**
+   * Opens `count` intervals from the one `offset` ahead of the chain's clock (or after the last opened). The
+   * default leaves about two hours to bid: a dev chain's clock moves a second per block.
+   */
+  async function openIntervals(count: number, offset = 8) {
     const first = Math.max(Math.floor((await now()) / INTERVAL_SECONDS) + offset, nextUnopened);
     await wait(market.connect(operator).openIntervals(first, count));
     nextUnopened = first + count;
