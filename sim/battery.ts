@@ -6,6 +6,8 @@
 import type { BatterySpec } from "./scenario/scenario.js";
 
 const HOURS_PER_INTERVAL = 0.25;
+/** Whole-Wh flows are floored; this absorbs float noise so equal states floor equally whatever their history. */
+const EPSILON_WH = 1e-6;
 
 export class Battery {
   /** Stored energy, Wh. */
@@ -36,7 +38,7 @@ export class Battery {
     if (this.dischargedWh > 0) return 0;
     const byPower = this.spec.maxChargeW * HOURS_PER_INTERVAL - this.chargedWh;
     const bySoc = (this.maxWh - this.socWh) / this.spec.chargeEfficiency;
-    return Math.max(0, Math.floor(Math.min(byPower, bySoc)));
+    return Math.max(0, Math.floor(Math.min(byPower, bySoc) + EPSILON_WH));
   }
 
   /** Wh the battery can still deliver in this interval, keeping `floorWh` stored (default: min SOC). */
@@ -44,7 +46,7 @@ export class Battery {
     if (this.chargedWh > 0) return 0;
     const byPower = this.spec.maxDischargeW * HOURS_PER_INTERVAL - this.dischargedWh;
     const bySoc = (this.socWh - Math.max(floorWh, this.minWh)) * this.spec.dischargeEfficiency;
-    return Math.max(0, Math.floor(Math.min(byPower, bySoc)));
+    return Math.max(0, Math.floor(Math.min(byPower, bySoc) + EPSILON_WH));
   }
 
   /** Charges `wh` (input). Throws if it would break a limit: callers size by chargeRoomWh. */
@@ -53,6 +55,8 @@ export class Battery {
     if (wh > this.chargeRoomWh()) throw new Error(`battery cannot take ${wh} Wh now (room ${this.chargeRoomWh()} Wh)`);
     this.chargedWh += wh;
     this.socWh += wh * this.spec.chargeEfficiency;
+    // less than a whole Wh of room is unusable: snap to full, so batteries at a bound are equal whatever their history
+    if ((this.maxWh - this.socWh) / this.spec.chargeEfficiency < 1) this.socWh = this.maxWh;
   }
 
   /** Discharges `wh` (delivered). Throws if it would break a limit. */
@@ -61,6 +65,8 @@ export class Battery {
     if (wh > this.dischargeAvailableWh()) throw new Error(`battery cannot deliver ${wh} Wh now (available ${this.dischargeAvailableWh()} Wh)`);
     this.dischargedWh += wh;
     this.socWh -= wh / this.spec.dischargeEfficiency;
+    // less than a whole deliverable Wh left is unusable: snap to empty (see charge)
+    if ((this.socWh - this.minWh) * this.spec.dischargeEfficiency < 1) this.socWh = this.minWh;
   }
 
   get isCharging(): boolean {

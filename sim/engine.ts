@@ -136,15 +136,10 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
   }));
   const intervals: IntervalRecord[] = [];
 
-  const load = new Float64Array(n);
-  const pv = new Float64Array(n);
-  const ex = new Int32Array(n);
-  const un = new Int32Array(n);
-  const poa = new Float64Array(ORIENTATIONS.length);
-  // the bid of each kind per household in the current interval (-1: none)
-  const peerDischargeBid = new Int32Array(n);
-  const peerChargeBid = new Int32Array(n);
-
+  // Pass 1: every household's load and PV for the whole run (batteries look ahead at their own home's future)
+  const steps = scenario.days * INTERVALS_PER_DAY;
+  const loadAll = new Int32Array(steps * n);
+  const pvAll = new Int32Array(steps * n);
   for (let day = 0; day < scenario.days; day++) {
     const dayMs = firstDay + day * DAY_MS;
     const doy = dayOfYear(dayMs);
@@ -152,12 +147,36 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
     const dayType = dayTypeOf(dayMs);
     const weekday = new Date(dayMs).getUTCDay();
     const dyn = dynamisation(doy);
+    const poaDay = new Float64Array(ORIENTATIONS.length);
+    for (let slot = 0; slot < INTERVALS_PER_DAY; slot++) {
+      const clearness = weather.clearness(day, slot);
+      for (let o = 0; o < ORIENTATIONS.length; o++) poaDay[o] = clearSkyPoa(site, doy, slot, ORIENTATIONS[o]) * calibration * clearness;
+      const base = (day * INTERVALS_PER_DAY + slot) * n;
+      for (let i = 0; i < n; i++) {
+        const h = homes[i];
+        const noise = Math.max(0.2, 1 + h.noise * noiseRng[i].normal());
+        loadAll[base + i] = round(h.appliances ? applianceLoadWh(h.appliances, weekday, slot) : h0LoadWh(h.annualKWh, season, dayType, slot, dyn, h.shift, noise));
+        pvAll[base + i] = h.pvKWp > 0 ? round(h.pvKWp * poaDay[h.orientation] * 0.85 * 0.25) : 0;
+      }
+    }
+  }
+  const future: FutureLoads = { loadAll, pvAll, n, steps };
+
+  const load = new Float64Array(n);
+  const pv = new Float64Array(n);
+  const ex = new Int32Array(n);
+  const un = new Int32Array(n);
+  // the bid of each kind per household in the current interval (-1: none)
+  const peerDischargeBid = new Int32Array(n);
+  const peerChargeBid = new Int32Array(n);
+
+  for (let day = 0; day < scenario.days; day++) {
+    const dayMs = firstDay + day * DAY_MS;
     for (let slot = 0; slot < INTERVALS_PER_DAY; slot++) {
       const id = intervalId(dayMs, slot, site.utcOffsetHours);
       const dayStart = isDayStart(id, startSlot);
-      const clearness = weather.clearness(day, slot);
-      for (let o = 0; o < ORIENTATIONS.length; o++) poa[o] = clearSkyPoa(site, doy, slot, ORIENTATIONS[o]) * calibration * clearness;
       const hour = slot / 4;
+      const step = day * INTERVALS_PER_DAY + slot;
 
       // ---- physical step: load, PV, batteries serving their own home (BAU and LEM alike)
       let loadSum = 0;
@@ -168,9 +187,8 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
       const bauExport = new Int32Array(n);
       for (let i = 0; i < n; i++) {
         const h = homes[i];
-        const noise = Math.max(0.2, 1 + h.noise * noiseRng[i].normal());
-        const l = round(h.appliances ? applianceLoadWh(h.appliances, weekday, slot) : h0LoadWh(h.annualKWh, season, dayType, slot, dyn, h.shift, noise));
-        const p = h.pvKWp > 0 ? round(h.pvKWp * poa[h.orientation] * 0.85 * 0.25) : 0;
+        const l = loadAll[step * n + i];
+        const p = pvAll[step * n + i];
         load[i] = l;
         pv[i] = p;
         loadSum += l;
@@ -203,12 +221,12 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
             if (hour >= 17 && hour < 22 && !battery.isCharging) {
               const hoursToMorning = 24 - hour + 7;
               const ownNeedWh = (h.annualKWh / 8760) * 1000 * hoursToMorning * 1.2;
-              const spare = battery.dischargeAvailableWh(reserveWh + ownNeedWh / battery.spec.dischargeEfficiency);
+              const spare = Math.min(battery.dischargeAvailableWh(reserveWh + ownNeedWh / battery.spec.dischargeEfficiency), safePeerDischargeWh(battery, future, i, step));
               if (spare >= 50) peerDischargeBid[i] = addBid(bids, h, tariffs, priceRng[i], "batterySell", "sell", spare);
             }
             // midday: buy from peers to charge what the home's own PV does not fill
             if (hour >= 10 && hour < 15 && !battery.isDischarging && battery.socWh < battery.maxWh * 0.9) {
-              const room = battery.chargeRoomWh();
+              const room = Math.min(battery.chargeRoomWh(), safePeerChargeWh(battery, future, i, step));
               if (room >= 50) peerChargeBid[i] = addBid(bids, h, tariffs, priceRng[i], "batteryBuy", "buy", room);
             }
           }
@@ -300,6 +318,83 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
     options.onProgress?.(day + 1, scenario.days);
   }
   return { scenario, households: results, intervals, suppliers, days: scenario.days, dayStartSlot: startSlot };
+}
+
+/** Every household's load and PV (Wh) per step of the run, laid out step-major: [step * n + household]. */
+interface FutureLoads {
+  loadAll: Int32Array;
+  pvAll: Int32Array;
+  n: number;
+  steps: number;
+}
+
+/** Battery flows are whole Wh (rounded down) while the look-ahead is exact: keep this much in hand. */
+const ROUNDING_MARGIN_WH = 2;
+
+/** How far a battery looks ahead before it declines a peer trade it cannot prove harmless (four days). */
+const LOOKAHEAD_STEPS = 4 * INTERVALS_PER_DAY;
+
+/**
+ * The most a battery may sell to peers now (delivered Wh) without making its home import more, or export
+ * more, than under BAU at any later interval. Selling δ lowers the stored energy by δ along the battery's
+ * own future path (serving its own home) until the path fills up, where the lower battery stores what the
+ * fuller one would have exported; the sale is safe while the lowered path never reaches min SOC earlier.
+ * So δ ≤ min over the future of (stored − min + catch-up so far), where catch-up is the surplus the full
+ * path could not store. Declined (0) when that cannot be settled within the look-ahead.
+ */
+export function safePeerDischargeWh(b: Battery, f: FutureLoads, household: number, step: number): number {
+  const spec = b.spec;
+  const powerWh = spec.maxChargeW * 0.25;
+  const dischargeWh = spec.maxDischargeW * 0.25;
+  let soc = b.socWh;
+  let bound = soc - b.minWh;
+  let catchUp = 0;
+  for (let s = step + 1; s < f.steps; s++) {
+    if (bound <= 0) return 0;
+    if (catchUp >= bound) break;
+    if (s - step > LOOKAHEAD_STEPS) return 0;
+    const net = f.loadAll[s * f.n + household] - f.pvAll[s * f.n + household];
+    if (net < 0) {
+      const offered = Math.min(-net, powerWh);
+      const taken = Math.min(offered, (b.maxWh - soc) / spec.chargeEfficiency);
+      soc += taken * spec.chargeEfficiency;
+      catchUp += (offered - taken) * spec.chargeEfficiency;
+    } else {
+      soc -= Math.min(net, dischargeWh, (soc - b.minWh) * spec.dischargeEfficiency) / spec.dischargeEfficiency;
+    }
+    bound = Math.min(bound, soc - b.minWh + catchUp);
+  }
+  return Math.max(0, Math.floor((bound - ROUNDING_MARGIN_WH) * spec.dischargeEfficiency));
+}
+
+/**
+ * The most a battery may buy from peers now (input Wh) without making its home export more, or import more,
+ * than under BAU later: the mirror of safePeerDischargeWh, with the room left along the path and the deficit
+ * an empty path could not serve.
+ */
+export function safePeerChargeWh(b: Battery, f: FutureLoads, household: number, step: number): number {
+  const spec = b.spec;
+  const powerWh = spec.maxChargeW * 0.25;
+  const dischargeWh = spec.maxDischargeW * 0.25;
+  let soc = b.socWh;
+  let bound = b.maxWh - soc;
+  let catchUp = 0;
+  for (let s = step + 1; s < f.steps; s++) {
+    if (bound <= 0) return 0;
+    if (catchUp >= bound) break;
+    if (s - step > LOOKAHEAD_STEPS) return 0;
+    const net = f.loadAll[s * f.n + household] - f.pvAll[s * f.n + household];
+    if (net < 0) {
+      soc += Math.min(-net, powerWh, (b.maxWh - soc) / spec.chargeEfficiency) * spec.chargeEfficiency;
+    } else {
+      const wanted = Math.min(net, dischargeWh);
+      const served = Math.min(wanted, (soc - b.minWh) * spec.dischargeEfficiency);
+      soc -= served / spec.dischargeEfficiency;
+      catchUp += (wanted - served) / spec.dischargeEfficiency;
+    }
+    bound = Math.min(bound, b.maxWh - soc + catchUp);
+  }
+  return Math.max(0, Math.floor((bound - ROUNDING_MARGIN_WH) / spec.chargeEfficiency));
 }
 
 /** Where selfServe puts its result (a scratch pair: no allocation in the hot loop). */
