@@ -23,7 +23,7 @@ interface IKiezMarketEvents {
     );
     event BidCancelled(uint32 indexed interval, uint32 bidIndex, address indexed participant);
     event OrderPageCommitted(
-        uint32 indexed interval, Side side, uint16 page, uint32 startPos, uint64 cumStartWh, uint32[] bidIndexes
+        uint32 indexed interval, Side side, uint16 page, uint32 startPos, uint64 cumStartWh, bytes bidIndexes
     );
     event IntervalPriced(uint32 indexed interval, uint32 price, uint64 matchedWh, uint32 sellPos, uint32 buyPos);
     event TradeMatched(

@@ -61,6 +61,8 @@ library MarketClearing {
         uint64 cumStart = isSell ? cs.sellCumWh : cs.buyCumWh;
         uint64 cum = cumStart;
         uint256[] memory entries = new uint256[](bidIndexes.length);
+        // The event carries the order as 4-byte big-endian bid indexes (a quarter of a word each, not a word).
+        bytes memory packedIndexes = new bytes(bidIndexes.length * 4);
         for (uint256 i = 0; i < bidIndexes.length; ++i) {
             uint32 idx = bidIndexes[i];
             Bid memory b = bids[idx];
@@ -72,6 +74,13 @@ library MarketClearing {
             lastKey = key;
             cum += b.wh;
             entries[i] = MarketMath.packEntry(idx, b.participant, b.wh, b.price);
+            assembly ("memory-safe") {
+                let slot4 := add(add(packedIndexes, 32), mul(i, 4))
+                mstore8(slot4, shr(24, idx))
+                mstore8(add(slot4, 1), shr(16, idx))
+                mstore8(add(slot4, 2), shr(8, idx))
+                mstore8(add(slot4, 3), idx)
+            }
         }
         uint16 page;
         if (isSell) {
@@ -86,7 +95,7 @@ library MarketClearing {
             cs.buyCumWh = cum;
         }
         digests[side][page] = keccak256(abi.encode(side, ordered, cumStart, entries));
-        emit Ev.OrderPageCommitted(interval, side, page, ordered, cumStart, bidIndexes);
+        emit Ev.OrderPageCommitted(interval, side, page, ordered, cumStart, packedIndexes);
     }
 
     // ========================================================================================= clearing

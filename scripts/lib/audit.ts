@@ -68,6 +68,13 @@ interface IntervalState {
 
 const key = (a: string) => a.toLowerCase();
 
+/** OrderPageCommitted carries bid indexes as 4-byte big-endian numbers. */
+export function unpackIndexes(hex: string): number[] {
+  const out: number[] = [];
+  for (let i = 2; i < hex.length; i += 8) out.push(parseInt(hex.slice(i, i + 8), 16));
+  return out;
+}
+
 /** Audits the market at `marketAddress` through `rpc`, with the market's ABI (from the project's build). */
 export async function auditMarket(rpc: string, marketAddress: string, abi: readonly unknown[], log: (line: string) => void = () => {}): Promise<AuditReport> {
   const provider = new JsonRpcProvider(rpc, undefined, { staticNetwork: true, batchMaxCount: 1 });
@@ -206,7 +213,7 @@ async function replay(ctx: {
         break;
       }
       case "OrderPageCommitted":
-        iv(Number(a.interval)).orderPages.push({ side: Number(a.side), page: Number(a.page), bidIndexes: [...a.bidIndexes].map(Number) });
+        iv(Number(a.interval)).orderPages.push({ side: Number(a.side), page: Number(a.page), bidIndexes: unpackIndexes(a.bidIndexes) });
         break;
       case "IntervalPriced":
         iv(Number(a.interval)).priced = { price: Number(a.price), matchedWh: Number(a.matchedWh) };
@@ -303,6 +310,12 @@ async function replay(ctx: {
     }
     const replayed = clearInterval(live);
     if (s.cleared) {
+      for (const [side, sorted] of [[1, replayed.sells], [2, replayed.buys]] as const) {
+        const committed = s.orderPages.filter((p) => p.side === side).sort((x, y) => x.page - y.page).flatMap((p) => p.bidIndexes);
+        if (committed.join(",") !== sorted.map((b) => b.index).join(",")) {
+          findings.push({ interval: id, check: "order", detail: `committed ${side === 1 ? "sell" : "buy"} order differs from the sorted bids` });
+        }
+      }
       if (s.cleared.price !== replayed.price || s.cleared.matchedWh !== replayed.matchedWh) {
         findings.push({ interval: id, check: "clearing", detail: `chain price ${s.cleared.price} for ${s.cleared.matchedWh} Wh, replay ${replayed.price} for ${replayed.matchedWh} Wh` });
       }

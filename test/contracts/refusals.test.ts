@@ -200,6 +200,18 @@ describe("KiezMarket refusals", function () {
         .withArgs(m.interval, gate, anyValue);
     });
 
+    it("refuses opening an interval whose bid storage the one two days earlier still needs", async function () {
+      const m = await market();
+      const ring = Number(await m.market.BID_RING());
+      // m.interval is open and not yet cleared: the interval BID_RING later shares its bid slots
+      await expect(m.market.connect(m.roles.operator).openIntervals(m.interval + ring, 1))
+        .to.be.revertedWithCustomError(m.market, "IntervalRingBusy")
+        .withArgs(m.interval + ring, m.interval);
+      await m.closeGate(m.interval);
+      await m.driver.clear(m.interval, []);
+      await expect(m.market.connect(m.roles.operator).openIntervals(m.interval + ring, 1)).to.emit(m.market, "IntervalOpened");
+    });
+
     it("refuses opening an interval twice or with its gate in the past", async function () {
       const m = await market();
       const op = m.market.connect(m.roles.operator);
@@ -378,6 +390,27 @@ describe("KiezMarket refusals", function () {
       await expect(m.market.settle(m.interval, 1, billed.billPages[0])).to.be.revertedWithCustomError(m.market, "SettlementPageOutOfOrder").withArgs(m.interval, 1, 0);
       await m.driver.settle(m.interval, billed.billPages);
       await expect(m.market.settle(m.interval, 0, billed.billPages[0])).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 9);
+    });
+
+    it("lets the operator restart an interval's billing before the last page, then bill it in full", async function () {
+      const m = await closedMarket();
+      const readings = await readingsOf(m);
+      const cleared = await m.driver.clear(m.interval, m.bids);
+      const meter = m.market.connect(m.roles.meter);
+      await meter.postReadings(m.interval, readings.slice(0, 2));
+      await meter.postReadings(m.interval, readings.slice(2));
+      await meter.finishMetering(m.interval);
+      const supplierOf = (r: Reading) => m.participants.get(r.participant.toLowerCase())!.supplier;
+      const pages = [readings.slice(0, 2), readings.slice(2)].map((p) => p.map((r) => ({ ...r, supplier: supplierOf(r) })));
+      const op = m.market.connect(m.roles.operator);
+      const none = { sellPositions: [], buyPositions: [] };
+      await op.bill(m.interval, 0, pages[0], [none, none], [], []); // page 0 billed with its fills left out
+      await expect(op.restartBilling(m.interval)).to.emit(m.market, "BillingRestarted").withArgs(m.interval);
+      expect((await m.market.billingOf(m.interval)).billedPages).to.equal(0n);
+      const billed = await m.driver.bill(m.interval, pages, cleared);
+      expect((await m.market.intervalOf(m.interval)).phase).to.equal(7n);
+      await m.driver.settle(m.interval, billed.billPages);
+      expect((await m.market.intervalOf(m.interval)).phase).to.equal(9n);
     });
 
     it("refuses settlement before billing and when a supplier cannot pay feed-in", async function () {
