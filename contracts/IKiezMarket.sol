@@ -92,6 +92,7 @@ interface IKiezMarketErrors {
     error ClearingStillMatchable(uint32 sellPos, uint32 buyPos);
     error MeterEmptyPage();
     error MeterPageMismatch(uint32 interval, uint16 page);
+    error BillingNeedsPages(uint32 interval, uint16 meterPages);
     error BillingPageOutOfOrder(uint32 interval, uint16 page, uint16 expected);
     error BillingWrongParticipant(uint32 interval, Side side, uint32 position, address expected, address actual);
     error BillingPositionsNotIncreasing(Side side, uint32 previous, uint32 position);

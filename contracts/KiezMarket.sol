@@ -483,6 +483,43 @@ contract KiezMarket is
         );
     }
 
+    /// @notice Bills and settles an interval metered in a single page, in one transaction (cheaper than `bill`
+    ///         then `settle`). Operator role. All totals are checked before anything commits.
+    function billAndSettle(
+        uint32 interval,
+        MeteredReading[] calldata readings,
+        BidRefs[] calldata refs,
+        OrderPage[] calldata sellPages,
+        OrderPage[] calldata buyPages
+    ) external onlyRole(OPERATOR_ROLE) nonReentrant {
+        if (keccak256(abi.encode(readings)) != meterPageDigest[interval][0]) revert MeterPageMismatch(interval, 0);
+        MarketConfig memory c = config();
+        MarketClearing.billAndSettle(
+            _intervals[interval],
+            _clearing[interval],
+            _billing[interval],
+            orderPageDigest[interval],
+            _tariffs,
+            _accounts,
+            owed,
+            supplierAccount,
+            MarketSettlement.Context(
+                interval,
+                0,
+                _clearing[interval].price,
+                c.dayStartSlot,
+                c.supplierCount,
+                platform,
+                taxCollector,
+                networkOperator
+            ),
+            readings,
+            refs,
+            sellPages,
+            buyPages
+        );
+    }
+
     /// @notice Discards the bills issued so far for an interval still being billed (no money has moved).
     ///         Operator role. Auditors ignore BillIssued events of the interval before BillingRestarted.
     function restartBilling(uint32 interval) external onlyRole(OPERATOR_ROLE) {

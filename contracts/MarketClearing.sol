@@ -5,7 +5,9 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol";
 import {MarketMath} from "./MarketMath.sol";
+import {MarketSettlement} from "./MarketSettlement.sol";
 import {
+    Account,
     Bid,
     BidRefs,
     Bill,
@@ -284,27 +286,12 @@ library MarketClearing {
         uint64 pageBought;
         uint64 pageReleased;
         for (uint256 i = 0; i < readings.length; ++i) {
-            MeteredReading calldata r = readings[i];
-            uint8 supplier = r.supplier;
-            Tariff memory t = tariffs[supplier][iv.tariffEpoch];
-            (uint64 sold,) = sumFills(interval, Side.Sell, r.participant, refs[i].sellPositions, sells, matched, t);
-            (uint64 bought, uint64 released) =
-                sumFills(interval, Side.Buy, r.participant, refs[i].buyPositions, buys, matched, t);
-            (uint32 gridImportWh, uint32 gridExportWh) = MarketMath.gridResidual(r.importWh, r.exportWh, bought, sold);
-            Bill memory b = Bill(
-                r.participant,
-                supplier,
-                SafeCast.toUint32(bought),
-                SafeCast.toUint32(sold),
-                gridImportWh,
-                gridExportWh,
-                released
-            );
+            Tariff memory t = tariffs[readings[i].supplier][iv.tariffEpoch];
+            Bill memory b = billOf(interval, readings[i], refs[i], sells, buys, matched, t);
             bills[i] = b;
-            pageSold += sold;
-            pageBought += bought;
-            pageReleased += released;
-            emit Ev.BillIssued(interval, r.participant, b.p2pBoughtWh, b.p2pSoldWh, gridImportWh, gridExportWh);
+            pageSold += b.p2pSoldWh;
+            pageBought += b.p2pBoughtWh;
+            pageReleased += b.lockReleasedUnits;
         }
         bs.billedSoldWh += pageSold;
         bs.billedBoughtWh += pageBought;
@@ -320,6 +307,104 @@ library MarketClearing {
             emit Ev.IntervalBilled(interval);
         }
         return keccak256(abi.encode(bills));
+    }
+
+    /// @notice Bills and settles an interval whose readings fit one meter page, in one transaction: each
+    ///         participant's bill is computed, issued and settled at once, and the totals (every filled Wh and
+    ///         every lock accounted for) are checked before the transaction can commit, so no money moves on an
+    ///         incomplete bill set. Cheaper than `bill` then `settle`; larger communities page through those.
+    function billAndSettle(
+        Interval storage iv,
+        ClearingState storage cs,
+        BillingState storage bs,
+        mapping(Side => mapping(uint16 => bytes32)) storage digests,
+        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
+        mapping(address => Account) storage accounts,
+        mapping(address => uint256) storage owed,
+        mapping(uint8 => address) storage supplierAccount,
+        MarketSettlement.Context calldata ctx,
+        MeteredReading[] calldata readings,
+        BidRefs[] calldata refs,
+        OrderPage[] calldata sellPages,
+        OrderPage[] calldata buyPages
+    ) external {
+        uint32 interval = ctx.interval;
+        if (iv.phase != Phase.Metered) revert E.IntervalWrongPhase(interval, iv.phase);
+        if (bs.meterPages != 1) revert E.BillingNeedsPages(interval, bs.meterPages);
+        if (refs.length != readings.length) revert E.MarketLengthMismatch(readings.length, refs.length);
+        Flat memory sells = flatten(digests, interval, Side.Sell, sellPages);
+        Flat memory buys = flatten(digests, interval, Side.Buy, buyPages);
+        uint64 matched = cs.matchedWh;
+        uint16 epoch = iv.tariffEpoch;
+        // one tariff read per supplier, not per participant
+        Tariff[] memory byPosition = new Tariff[](ctx.supplierCount);
+        bool[] memory loaded = new bool[](ctx.supplierCount);
+        MarketSettlement.PageTotals memory totals = MarketSettlement.newTotals(ctx.supplierCount);
+        bool dayStart = MarketMath.isDayStart(interval, ctx.dayStartSlot);
+        uint64 sold;
+        uint64 bought;
+        uint64 released;
+        for (uint256 i = 0; i < readings.length; ++i) {
+            uint8 supplier = readings[i].supplier;
+            if (!loaded[supplier]) {
+                byPosition[supplier] = tariffs[supplier][epoch];
+                loaded[supplier] = true;
+            }
+            Tariff memory t = byPosition[supplier];
+            Bill memory b = billOf(interval, readings[i], refs[i], sells, buys, matched, t);
+            MarketSettlement.settleBill(
+                accounts[b.participant],
+                owed,
+                interval,
+                b.participant,
+                supplier,
+                b.p2pBoughtWh,
+                b.p2pSoldWh,
+                b.gridImportWh,
+                b.gridExportWh,
+                b.lockReleasedUnits,
+                t,
+                ctx.price,
+                dayStart,
+                totals
+            );
+            sold += b.p2pSoldWh;
+            bought += b.p2pBoughtWh;
+            released += b.lockReleasedUnits;
+        }
+        if (sold != matched || bought != matched) revert E.BillingTotalsMismatch(interval, sold, bought, matched);
+        if (released != iv.lockUnits) revert E.BillingLocksMismatch(interval, released, iv.lockUnits);
+        if (totals.poolIn != totals.poolOut) revert E.SettlementPoolUnbalanced(interval, totals.poolIn, totals.poolOut);
+        MarketSettlement.creditFees(accounts, supplierAccount, ctx, totals);
+        bs.billedPages = 1;
+        bs.settledPages = 1;
+        bs.billedSoldWh = sold;
+        bs.billedBoughtWh = bought;
+        bs.releasedLockUnits = released;
+        bs.poolIn = SafeCast.toUint128(totals.poolIn);
+        bs.poolOut = SafeCast.toUint128(totals.poolOut);
+        iv.phase = Phase.Settled;
+        emit Ev.IntervalBilled(interval);
+        emit Ev.IntervalSettled(interval, totals.poolIn);
+    }
+
+    /// @dev One participant's bill from their reading and bid positions; emits BillIssued.
+    function billOf(
+        uint32 interval,
+        MeteredReading calldata r,
+        BidRefs calldata ref,
+        Flat memory sells,
+        Flat memory buys,
+        uint64 matched,
+        Tariff memory t
+    ) internal returns (Bill memory b) {
+        (uint64 sold,) = sumFills(interval, Side.Sell, r.participant, ref.sellPositions, sells, matched, t);
+        (uint64 bought, uint64 released) = sumFills(interval, Side.Buy, r.participant, ref.buyPositions, buys, matched, t);
+        (uint32 gridImportWh, uint32 gridExportWh) = MarketMath.gridResidual(r.importWh, r.exportWh, bought, sold);
+        b = Bill(
+            r.participant, r.supplier, SafeCast.toUint32(bought), SafeCast.toUint32(sold), gridImportWh, gridExportWh, released
+        );
+        emit Ev.BillIssued(interval, r.participant, b.p2pBoughtWh, b.p2pSoldWh, gridImportWh, gridExportWh);
     }
 
     /// @dev Sums a participant's fills on one side from their bid positions; for buys also the locks released.

@@ -54,14 +54,27 @@ library MarketSettlement {
         if (keccak256(abi.encode(bills)) != expectedDigest) revert E.BillPageMismatch(interval, ctx.page);
         iv.phase = Phase.Settling;
 
-        PageTotals memory totals;
-        totals.supplierIn = new uint256[](ctx.supplierCount);
-        totals.supplierOut = new uint256[](ctx.supplierCount);
+        PageTotals memory totals = newTotals(ctx.supplierCount);
         bool dayStart = MarketMath.isDayStart(interval, ctx.dayStartSlot);
         uint16 epoch = iv.tariffEpoch;
         for (uint256 i = 0; i < bills.length; ++i) {
             Bill calldata b = bills[i];
-            settleBill(accounts[b.participant], owed, interval, b, tariffs[b.supplier][epoch], ctx.price, dayStart, totals);
+            settleBill(
+                accounts[b.participant],
+                owed,
+                interval,
+                b.participant,
+                b.supplier,
+                b.p2pBoughtWh,
+                b.p2pSoldWh,
+                b.gridImportWh,
+                b.gridExportWh,
+                b.lockReleasedUnits,
+                tariffs[b.supplier][epoch],
+                ctx.price,
+                dayStart,
+                totals
+            );
         }
         creditFees(accounts, supplierAccount, ctx, totals);
         bs.poolIn += totals.poolIn.toUint128();
@@ -73,62 +86,72 @@ library MarketSettlement {
         }
     }
 
-    /// @dev The bill's amounts (the engine's lemBill, sim/market/billing.ts), as the ledger needs them. Every product is a
-    ///      uint32 Wh times a price below 2^34 times 1e9: far below 2^256, so the arithmetic is unchecked.
+    /// @dev Settles one verified bill: releases its locks, pays its P2P purchase and fees, credits its sales and
+    ///      feed-in, charges its grid import and daily charge (recording what cannot be paid as owed). The
+    ///      amounts are the engine's lemBill (sim/market/billing.ts). Every product is a Wh below 2^32 times a
+    ///      price below 2^34 times 1e9: far below 2^256, so that arithmetic is unchecked.
     function settleBill(
         Account storage acct,
         mapping(address => uint256) storage owed,
         uint32 interval,
-        Bill calldata b,
-        Tariff storage t,
+        address participant,
+        uint8 supplier,
+        uint256 bought,
+        uint256 sold,
+        uint256 gridImportWh,
+        uint256 gridExportWh,
+        uint256 releasedUnits,
+        Tariff memory t,
         uint32 price,
         bool dayStart,
         PageTotals memory totals
     ) internal {
         Account memory a = acct;
         if (a.lastSettledInterval > interval) {
-            revert E.SettlementOutOfOrder(b.participant, a.lastSettledInterval, interval);
+            revert E.SettlementOutOfOrder(participant, a.lastSettledInterval, interval);
         }
-        Tariff memory tt = t;
-        uint256 bought = b.p2pBoughtWh;
-        uint256 sold = b.p2pSoldWh;
         uint256 p2pCost;
         uint256 credit;
         uint256 gridDue;
         uint256 released;
         unchecked {
             p2pCost = bought * price * MarketMath.WEI_PER_UNIT;
-            uint256 platformFee = bought * tt.platformFee * MarketMath.WEI_PER_UNIT;
-            uint256 levies = bought * tt.levies * MarketMath.WEI_PER_UNIT;
-            uint256 supplierFee = bought * tt.lemSupplierMargin * MarketMath.WEI_PER_UNIT;
-            uint256 networkFee = bought * tt.lemNetworkFee * MarketMath.WEI_PER_UNIT;
+            uint256 platformFee = bought * t.platformFee * MarketMath.WEI_PER_UNIT;
+            uint256 levies = bought * t.levies * MarketMath.WEI_PER_UNIT;
+            uint256 supplierFee = bought * t.lemSupplierMargin * MarketMath.WEI_PER_UNIT;
+            uint256 networkFee = bought * t.lemNetworkFee * MarketMath.WEI_PER_UNIT;
             uint256 proceeds = sold * price * MarketMath.WEI_PER_UNIT;
-            uint256 exportCredit = uint256(b.gridExportWh) * tt.feedInTariff * MarketMath.WEI_PER_UNIT;
-            gridDue = uint256(b.gridImportWh) * MarketMath.timeOfUse(tt) * MarketMath.WEI_PER_UNIT
-                + (dayStart ? uint256(tt.dailyChargeMicroEur) * 1e12 : 0);
-            released = uint256(b.lockReleasedUnits) * MarketMath.WEI_PER_UNIT;
+            uint256 exportCredit = gridExportWh * t.feedInTariff * MarketMath.WEI_PER_UNIT;
+            gridDue = gridImportWh * MarketMath.timeOfUse(t) * MarketMath.WEI_PER_UNIT
+                + (dayStart ? uint256(t.dailyChargeMicroEur) * 1e12 : 0);
+            released = releasedUnits * MarketMath.WEI_PER_UNIT;
             credit = proceeds + exportCredit;
             totals.poolIn += p2pCost;
             totals.poolOut += proceeds;
             totals.platform += platformFee;
             totals.levies += levies;
             totals.network += networkFee;
-            totals.supplierIn[b.supplier] += supplierFee;
-            totals.supplierOut[b.supplier] += exportCredit;
+            totals.supplierIn[supplier] += supplierFee;
+            totals.supplierOut[supplier] += exportCredit;
             p2pCost += platformFee + levies + supplierFee + networkFee;
         }
         // The P2P part never exceeds the released lock (fills are at or below each limit price): checked anyway.
         uint256 free = uint256(a.free) + released - p2pCost + credit;
         uint256 paid = gridDue < free ? gridDue : free;
         free -= paid;
-        totals.supplierIn[b.supplier] += paid;
+        totals.supplierIn[supplier] += paid;
         acct.free = free.toUint112();
         acct.locked = a.locked - released.toUint112();
         acct.lastSettledInterval = interval;
         if (paid != gridDue) {
-            owed[b.participant] += gridDue - paid;
-            emit Ev.DebtRecorded(interval, b.participant, gridDue - paid);
+            owed[participant] += gridDue - paid;
+            emit Ev.DebtRecorded(interval, participant, gridDue - paid);
         }
+    }
+
+    function newTotals(uint8 supplierCount) internal pure returns (PageTotals memory totals) {
+        totals.supplierIn = new uint256[](supplierCount);
+        totals.supplierOut = new uint256[](supplierCount);
     }
 
     function creditFees(

@@ -137,9 +137,7 @@ try {
     const readings = d.readings.map((r, i) => ({ participant: wallets[i].address, importWh: r.importWh, exportWh: r.exportWh }));
     const metered = await c.driver.meter(id, readings);
     record("meter", metered.receipts, readings.length);
-    const billed = await c.driver.bill(id, metered.pages, cleared);
-    record("bill", billed.receipts, readings.length);
-    record("settle", await c.driver.settle(id, billed.billPages), readings.length);
+    record("billAndSettle", (await c.driver.billAndSettle(id, metered.pages, cleared)).receipts, readings.length);
     intervalsSettled++;
     if (d.dayIndex === 0 && (!snapshot || d.bids.length > snapshot.bids.length)) {
       snapshot = { localTime: `${scenario.start} ${String(Math.floor(d.slot / 4)).padStart(2, "0")}:${String((d.slot % 4) * 15).padStart(2, "0")}`, bids: d.bids, price: d.clearing.price };
@@ -163,7 +161,7 @@ try {
 
   const summary = summarize(result);
   const participantDays = homes.length * scenario.days;
-  const marketActions = ["openIntervals", "bid", "relayedBid", "order", "clear", "meter", "bill", "settle"];
+  const marketActions = ["openIntervals", "bid", "relayedBid", "order", "clear", "meter", "billAndSettle"];
   const dailyGas = marketActions.reduce((s, a) => s + (gas.get(a)?.gas ?? 0), 0);
   const savingEur = result.households.reduce((s, h) => s + (h.bauNano - h.lemNano), 0) / 1e9 / participantDays;
   const chains = Object.fromEntries(Object.entries(DEFAULT_CHAINS).map(([k, v]) => [k, { name: v.name, eurPerNative: v.eurPerNative, gwei: v.gwei }]));

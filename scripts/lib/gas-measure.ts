@@ -35,7 +35,16 @@ export interface GasMeasurements {
   actions: Record<string, ActionGas>;
   relayedBatches: RelayedBatch[];
   clearing: ClearingGas[];
-  perInterval: { participants: number; meterGas: number; billGas: number; settleGas: number; transactions: number; maxTxGas: number };
+  /** Metering, then billing and settlement of one interval: in one transaction (one meter page), and paged. */
+  perInterval: {
+    participants: number;
+    meterGas: number;
+    billAndSettleGas: number;
+    billGas: number;
+    settleGas: number;
+    transactions: number;
+    maxTxGas: number;
+  };
 }
 
 export const GAS_CAP = 16_777_216;
@@ -105,16 +114,19 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
     let perInterval: GasMeasurements["perInterval"] | undefined;
     for (const n of options.clearingSizes) {
       log(`clearing ${n} bids`);
-      const run = await runInterval(c, members, n, new Random(`gas:${n}`));
+      const run = await runInterval(c, members, n, new Random(`gas:${n}`), true);
       const orderAndClear = [...run.receipts.order, ...run.receipts.clear];
       clearing.push({ bids: n, totalGas: sum(orderAndClear), perBidGas: Math.round(sum(orderAndClear) / n), transactions: orderAndClear.length, maxTxGas: max(orderAndClear) });
       if (n === Math.min(options.participants, Math.max(...options.clearingSizes.filter((s) => s <= options.participants)))) {
-        const all = [...run.meter, ...run.bill, ...run.settle];
+        log(`billing and settling ${run.billed} participants page by page`);
+        const paged = await runInterval(c, members, n, new Random(`gas:paged:${n}`), false);
+        const all = [...run.meter, ...run.billAndSettle, ...paged.bill, ...paged.settle];
         perInterval = {
           participants: run.billed,
           meterGas: sum(run.meter),
-          billGas: sum(run.bill),
-          settleGas: sum(run.settle),
+          billAndSettleGas: sum(run.billAndSettle),
+          billGas: sum(paged.bill),
+          settleGas: sum(paged.settle),
           transactions: all.length,
           maxTxGas: max(all),
         };
@@ -125,8 +137,9 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
     if (perInterval) {
       const p = perInterval.participants;
       actions.meter = { gas: Math.round(perInterval.meterGas / p), unit: `per participant and interval, ${p} participants` };
-      actions.bill = { gas: Math.round(perInterval.billGas / p), unit: `per participant and interval, ${p} participants` };
-      actions.settle = { gas: Math.round(perInterval.settleGas / p), unit: `per participant and interval, ${p} participants` };
+      actions.billAndSettle = { gas: Math.round(perInterval.billAndSettleGas / p), unit: `per participant and interval, ${p} participants, one transaction` };
+      actions.bill = { gas: Math.round(perInterval.billGas / p), unit: `per participant and interval, ${p} participants, paged` };
+      actions.settle = { gas: Math.round(perInterval.settleGas / p), unit: `per participant and interval, ${p} participants, paged` };
     }
     return { actions, relayedBatches, clearing, perInterval: perInterval! };
   } finally {
@@ -209,7 +222,7 @@ async function measureDeployment(c: Community): Promise<Record<string, ActionGas
  * Places `n` bids (half asks, half bids, prices overlapping around the middle of the allowed ranges) from the
  * members, then clears, meters, bills and settles the interval.
  */
-async function runInterval(c: Community, members: Wallet[], n: number, rng: Random) {
+async function runInterval(c: Community, members: Wallet[], n: number, rng: Random, fused: boolean) {
   const interval = await c.openIntervals(1);
   const bids: OrderBid[] = [];
   const perBidder = new Map<string, number>();
@@ -242,7 +255,11 @@ async function runInterval(c: Community, members: Wallet[], n: number, rng: Rand
     readings.push({ participant: w.address, importWh: refs.bought + 200, exportWh: refs.sold });
   }
   const metered = await c.driver.meter(interval, readings);
+  if (fused) {
+    const done = await c.driver.billAndSettle(interval, metered.pages, cleared);
+    return { receipts: cleared.receipts, meter: metered.receipts, billAndSettle: done.receipts, bill: [], settle: [], billed: readings.length };
+  }
   const billed = await c.driver.bill(interval, metered.pages, cleared);
   const settle = await c.driver.settle(interval, billed.billPages);
-  return { receipts: cleared.receipts, meter: metered.receipts, bill: billed.receipts, settle, billed: readings.length };
+  return { receipts: cleared.receipts, meter: metered.receipts, billAndSettle: [], bill: billed.receipts, settle, billed: readings.length };
 }

@@ -295,6 +295,34 @@ export class MarketDriver {
     };
   }
 
+  /**
+   * Bills and settles an interval metered in one page, in one transaction (the cheaper path); intervals with
+   * more meter pages go through `bill` and `settle`. Returns the bills as issued.
+   */
+  async billAndSettle(
+    interval: number,
+    meterPages: readonly MeteredReading[][],
+    cleared: { result: ClearingResult; sellPages: OrderPage[]; buyPages: OrderPage[] },
+  ) {
+    if (meterPages.length !== 1) {
+      const billed = await this.bill(interval, meterPages, cleared);
+      const settled = await this.settle(interval, billed.billPages);
+      return { billPages: billed.billPages, receipts: [...billed.receipts, ...settled] };
+    }
+    const operator = this.market.connect(this.roles.operator);
+    const refs = bidRefsByParticipant(cleared.result);
+    const emptyRefs: BidRefs = { sellPositions: [], buyPositions: [] };
+    const readings = meterPages[0];
+    const pageRefs = readings.map((r) => refs.get(r.participant.toLowerCase()) ?? emptyRefs);
+    const bills = readings.map((r, i) => this.billOf(r, pageRefs[i], cleared.result));
+    const needsSells = pageRefs.some((r) => r.sellPositions.length > 0);
+    const needsBuys = pageRefs.some((r) => r.buyPositions.length > 0);
+    const receipt = await wait(
+      operator.billAndSettle(interval, readings, pageRefs, needsSells ? cleared.sellPages : [], needsBuys ? cleared.buyPages : [], this.tx),
+    );
+    return { billPages: [bills], receipts: [receipt] };
+  }
+
   /** Settles every bill page in order. */
   async settle(interval: number, billPages: readonly ChainBill[][]) {
     const anyone = this.market.connect(this.roles.anyone);

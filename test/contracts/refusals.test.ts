@@ -413,6 +413,41 @@ describe("KiezMarket refusals", function () {
       expect((await m.market.intervalOf(m.interval)).phase).to.equal(9n);
     });
 
+    it("bills and settles a one-page interval in one transaction, refusing incomplete bills with nothing moved", async function () {
+      const m = await closedMarket();
+      const readings = await readingsOf(m);
+      const cleared = await m.driver.clear(m.interval, m.bids);
+      const { pages } = await m.driver.meter(m.interval, readings);
+      const op = m.market.connect(m.roles.operator);
+      const none = { sellPositions: [], buyPositions: [] };
+      await expect(m.market.connect(m.stranger).billAndSettle(m.interval, pages[0], readings.map(() => none), [], []))
+        .to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
+      const before = await m.market.accountOf(await m.consumer.getAddress());
+      await expect(op.billAndSettle(m.interval, pages[0], readings.map(() => none), cleared.sellPages, cleared.buyPages))
+        .to.be.revertedWithCustomError(m.market, "BillingTotalsMismatch")
+        .withArgs(m.interval, 0, 0, 1300);
+      expect((await m.market.accountOf(await m.consumer.getAddress())).free).to.equal(before.free);
+      await m.driver.billAndSettle(m.interval, pages, cleared);
+      expect((await m.market.intervalOf(m.interval)).phase).to.equal(9n);
+      await expect(op.billAndSettle(m.interval, pages[0], readings.map(() => none), [], []))
+        .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
+        .withArgs(m.interval, 9);
+    });
+
+    it("refuses the one-transaction path for an interval metered in several pages", async function () {
+      const m = await closedMarket();
+      const readings = await readingsOf(m);
+      await m.driver.clear(m.interval, m.bids);
+      const meter = m.market.connect(m.roles.meter);
+      await meter.postReadings(m.interval, readings.slice(0, 2));
+      await meter.postReadings(m.interval, readings.slice(2));
+      await meter.finishMetering(m.interval);
+      const first = readings.slice(0, 2).map((r) => ({ ...r, supplier: m.participants.get(r.participant.toLowerCase())!.supplier }));
+      await expect(m.market.connect(m.roles.operator).billAndSettle(m.interval, first, first.map(() => ({ sellPositions: [], buyPositions: [] })), [], []))
+        .to.be.revertedWithCustomError(m.market, "BillingNeedsPages")
+        .withArgs(m.interval, 2);
+    });
+
     it("refuses settlement before billing and when a supplier cannot pay feed-in", async function () {
       const f = await deployCommunity();
       const [pv] = f.households;
