@@ -6,18 +6,23 @@
  */
 import { parseArgs } from "node:util";
 
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+
 import { GAS_CAP, measureGas } from "./lib/gas-measure.js";
 import { fail } from "./lib/cli.js";
 
+/** Committed gas per action: each run prints the change against it; `--snapshot` rewrites it. */
+const SNAPSHOT = "gas-snapshot.json";
+
 const { values } = (() => {
   try {
-    return parseArgs({ options: { participants: { type: "string", default: "200" }, quick: { type: "boolean", default: false }, help: { type: "boolean", default: false } } });
+    return parseArgs({ options: { participants: { type: "string", default: "200" }, quick: { type: "boolean", default: false }, snapshot: { type: "boolean", default: false }, help: { type: "boolean", default: false } } });
   } catch (e) {
     return fail(`${(e as Error).message}. Usage: npm run bench:gas -- [--participants N] [--quick]`);
   }
 })();
 if (values.help) {
-  console.log("Usage: npm run bench:gas -- [--participants N] [--quick]\n  --quick  clearing at 10 and 200 bids only (no 1,000-bid run)");
+  console.log("Usage: npm run bench:gas -- [--participants N] [--quick] [--snapshot]\n  --quick     clearing at 10 and 200 bids only (no 1,000-bid run)\n  --snapshot  rewrite gas-snapshot.json with this run's figures");
   process.exit(0);
 }
 const participants = Number(values.participants);
@@ -58,4 +63,18 @@ for (const [name, limit, text] of targets) {
 console.log(`  ${billSettle <= 15_000 ? "met " : "MISS"}  billing + settlement ≤ 15,000 per participant and interval: ${fmt(billSettle)} in one transaction (${fmt(paged)} when paged)`);
 const big = m.clearing.find((c) => c.bids === 1_000);
 if (big) console.log(`  ${big.maxTxGas < GAS_CAP ? "met " : "MISS"}  1,000 bids clear with every tx under ${fmt(GAS_CAP)}: largest ${fmt(big.maxTxGas)} in ${big.transactions} tx`);
+const current = Object.fromEntries(Object.entries(m.actions).map(([k, v]) => [k, v.gas]));
+if (existsSync(SNAPSHOT)) {
+  const committed = JSON.parse(readFileSync(SNAPSHOT, "utf8")) as Record<string, number>;
+  console.log(`\nAgainst ${SNAPSHOT}`);
+  for (const [k, gas] of Object.entries(current)) {
+    const before = committed[k];
+    const change = before ? ((gas - before) / before) * 100 : NaN;
+    console.log(`  ${k.padEnd(20)} ${fmt(before ?? NaN).padStart(10)} → ${fmt(gas).padStart(10)}  ${Number.isNaN(change) ? "new" : `${change >= 0 ? "+" : ""}${change.toFixed(2)}%`}`);
+  }
+}
+if (values.snapshot) {
+  writeFileSync(SNAPSHOT, JSON.stringify(current, null, 2) + "\n");
+  console.log(`wrote ${SNAPSHOT}`);
+}
 console.log(`\nwall time ${((Date.now() - started) / 1000).toFixed(1)} s`);

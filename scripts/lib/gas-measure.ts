@@ -97,6 +97,7 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
     actions.bid = { gas: median(steadyRound.direct), unit: "per direct bid (median of buys and sells; storage reused)" };
     actions.bidFirstUse = { gas: median(freshRound.direct), unit: "per direct bid on never-used storage (a community's first two days)" };
     actions.bidMax = { gas: Math.max(...steadyRound.direct), unit: "per direct bid, most expensive (buy, storage reused)" };
+    actions.bidSell = { gas: median(steadyRound.directSells), unit: "per direct sell bid (no lock; storage reused)" };
     const relayedBatches = steadyRound.relayed;
     const b100 = relayedBatches.find((b) => b.batch === 100) ?? relayedBatches[relayedBatches.length - 1];
     actions.relayedBid = { gas: b100.perBidGas, unit: `per relayed bid, batch of ${b100.batch} (storage reused)` };
@@ -151,11 +152,14 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
 async function bidRound(c: Community, solo: Wallet[], relayers: Wallet[], interval: number, batchSizes: number[]) {
   const bids: OrderBid[] = [];
   const direct: number[] = [];
+  const directSells: number[] = [];
   for (let round = 0; round < 3; round++) {
     for (const [i, w] of solo.entries()) {
       const sell = i >= 2 && round % 2 === 0;
       const price = sell ? 100_000 : 120_000;
-      direct.push(Number((await wait(c.market.connect(w).placeBid(interval, sell ? SIDE.sell : SIDE.buy, 500, price))).gasUsed));
+      const gas = Number((await wait(c.market.connect(w).placeBid(interval, sell ? SIDE.sell : SIDE.buy, 500, price))).gasUsed);
+      direct.push(gas);
+      if (sell) directSells.push(gas);
       bids.push({ index: bids.length, participant: w.address, side: sell ? "sell" : "buy", wh: 500, price });
     }
   }
@@ -173,7 +177,7 @@ async function bidRound(c: Community, solo: Wallet[], relayers: Wallet[], interv
     relayed.push({ batch, totalGas: Number(r.gasUsed), perBidGas: Math.round(Number(r.gasUsed) / batch) });
     for (const sb of signed) bids.push({ index: bids.length, participant: sb.participant, side: "sell", wh: sb.wh, price: sb.price });
   }
-  return { bids, direct, relayed };
+  return { bids, direct, directSells, relayed };
 }
 
 /** Gas of a full deployment (libraries, implementation, factory, token) and of a community from the factory. */
