@@ -142,7 +142,11 @@ try {
     if (d.dayIndex === 0 && (!snapshot || d.bids.length > snapshot.bids.length)) {
       snapshot = { localTime: `${scenario.start} ${String(Math.floor(d.slot / 4)).padStart(2, "0")}:${String((d.slot % 4) * 15).padStart(2, "0")}`, bids: d.bids, price: d.clearing.price };
     }
-    showProgress(d.step + 1, scenario.days * 96);
+    if (process.stderr.isTTY && !process.env.CI) showProgress(d.step + 1, scenario.days * 96);
+    else {
+      const hhmm = `${String(Math.floor(d.slot / 4)).padStart(2, "0")}:${String((d.slot % 4) * 15).padStart(2, "0")}`;
+      log(`interval ${d.step + 1}/${scenario.days * 96} (day ${d.dayIndex + 1} ${hhmm}): ${d.bids.length} bids, ${(d.clearing.matchedWh / 1000).toFixed(1)} kWh P2P at ${(Number(onChain.price) / 1e6).toFixed(4)} EUR/kWh, settled`);
+    }
   };
   const result = await simulate(scenario, { onInterval });
 

@@ -100,3 +100,41 @@ describe("scenario validation", () => {
     refusal((s) => (s.extraHouseholds = [{ name: "x", class: "pv", supplier: 0 }]), "extraHouseholds[0].pvKWp");
   });
 });
+
+describe("households given in full", () => {
+  it("draw their load from their appliances and keep their own preferences", async () => {
+    const scenario = {
+      ...scaleCommunity(DEFAULT_SCENARIO, 4),
+      extraHouseholds: [
+        {
+          name: "Kettle home",
+          class: "consumer" as const,
+          supplier: 0,
+          appliances: [
+            { name: "kettle", ratedW: 2000, start: "07:00", durationMin: 15 },
+            { name: "heat pump", ratedW: 1000, start: "22:00", durationMin: 180 },
+          ],
+          preferences: { autoTrading: false },
+        },
+      ],
+    };
+    const loads: number[] = [];
+    let bidsFromKettleHome = 0;
+    const r = await simulate(scenario, {
+      onInterval: (d) => {
+        loads.push(d.readings[4].importWh);
+        bidsFromKettleHome += d.bids.filter((b) => b.household === 4).length;
+      },
+    });
+    const home = r.households[4];
+    assert.equal(home.household.name, "Kettle home");
+    assert.equal(loads[28], 500); // 07:00–07:15 at 2 kW
+    assert.equal(loads[27], 0);
+    assert.equal(loads[88], 250); // 22:00–22:15 at 1 kW
+    assert.equal(loads[95], 250);
+    assert.equal(loads[0], 250); // the daily heat-pump run's last hour, 00:00–01:00, falls at the start of every day
+    assert.equal(home.loadWh, 500 + 12 * 250);
+    assert.equal(bidsFromKettleHome, 0, "auto-trading off");
+    assert.equal(home.lemNano, home.bauNano);
+  });
+});
