@@ -493,7 +493,6 @@ contract KiezMarket is
         OrderPage[] calldata buyPages
     ) external onlyRole(OPERATOR_ROLE) nonReentrant {
         if (keccak256(abi.encode(readings)) != meterPageDigest[interval][0]) revert MeterPageMismatch(interval, 0);
-        MarketConfig memory c = config();
         MarketClearing.billAndSettle(
             _intervals[interval],
             _clearing[interval],
@@ -503,16 +502,7 @@ contract KiezMarket is
             _accounts,
             owed,
             supplierAccount,
-            MarketSettlement.Context(
-                interval,
-                0,
-                _clearing[interval].price,
-                c.dayStartSlot,
-                c.supplierCount,
-                platform,
-                taxCollector,
-                networkOperator
-            ),
+            _settlementContext(interval, 0),
             readings,
             refs,
             sellPages,
@@ -538,7 +528,6 @@ contract KiezMarket is
     /// @notice Settles one page of bills, in page order: releases locks, pays sellers and fee recipients,
     ///         charges the grid residual (recording what cannot be paid as owed to the supplier). Anyone may call.
     function settle(uint32 interval, uint16 page, Bill[] calldata bills) external nonReentrant {
-        MarketConfig memory c = config();
         MarketSettlement.settle(
             _intervals[interval],
             _billing[interval],
@@ -546,16 +535,7 @@ contract KiezMarket is
             owed,
             _tariffs,
             supplierAccount,
-            MarketSettlement.Context(
-                interval,
-                page,
-                _clearing[interval].price,
-                c.dayStartSlot,
-                c.supplierCount,
-                platform,
-                taxCollector,
-                networkOperator
-            ),
+            _settlementContext(interval, page),
             billPageDigest[interval][page],
             bills
         );
@@ -636,6 +616,20 @@ contract KiezMarket is
         iv = _intervals[interval];
         if (iv.phase != Phase.Open) revert IntervalWrongPhase(interval, iv.phase);
         if (block.timestamp >= iv.gateClosesAt) revert IntervalGateClosed(interval, iv.gateClosesAt, block.timestamp);
+    }
+
+    function _settlementContext(uint32 interval, uint16 page) internal view returns (MarketSettlement.Context memory) {
+        MarketConfig memory c = config();
+        return MarketSettlement.Context(
+            interval,
+            page,
+            _clearing[interval].price,
+            c.dayStartSlot,
+            c.supplierCount,
+            platform,
+            taxCollector,
+            networkOperator
+        );
     }
 
     function _setFeeRecipients(address platform_, address taxCollector_, address networkOperator_) internal {

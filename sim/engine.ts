@@ -221,12 +221,12 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
             if (hour >= 17 && hour < 22 && !battery.isCharging) {
               const hoursToMorning = 24 - hour + 7;
               const ownNeedWh = (h.annualKWh / 8760) * 1000 * hoursToMorning * 1.2;
-              const spare = Math.min(battery.dischargeAvailableWh(reserveWh + ownNeedWh / battery.spec.dischargeEfficiency), safePeerDischargeWh(battery, future, i, step));
+              const spare = Math.min(battery.dischargeAvailableWh(reserveWh + ownNeedWh / battery.spec.dischargeEfficiency), safePeerTradeWh(battery, future, i, step, "sell"));
               if (spare >= 50) peerDischargeBid[i] = addBid(bids, h, tariffs, priceRng[i], "batterySell", "sell", spare);
             }
             // midday: buy from peers to charge what the home's own PV does not fill
             if (hour >= 10 && hour < 15 && !battery.isDischarging && battery.socWh < battery.maxWh * 0.9) {
-              const room = Math.min(battery.chargeRoomWh(), safePeerChargeWh(battery, future, i, step));
+              const room = Math.min(battery.chargeRoomWh(), safePeerTradeWh(battery, future, i, step, "buy"));
               if (room >= 50) peerChargeBid[i] = addBid(bids, h, tariffs, priceRng[i], "batteryBuy", "buy", room);
             }
           }
@@ -335,19 +335,23 @@ const ROUNDING_MARGIN_WH = 2;
 const LOOKAHEAD_STEPS = 4 * INTERVALS_PER_DAY;
 
 /**
- * The most a battery may sell to peers now (delivered Wh) without making its home import more, or export
- * more, than under BAU at any later interval. Selling δ lowers the stored energy by δ along the battery's
- * own future path (serving its own home) until the path fills up, where the lower battery stores what the
- * fuller one would have exported; the sale is safe while the lowered path never reaches min SOC earlier.
- * So δ ≤ min over the future of (stored − min + catch-up so far), where catch-up is the surplus the full
- * path could not store. Declined (0) when that cannot be settled within the look-ahead.
+ * How much a battery may trade with peers now without making its home import more, or export more, than
+ * under BAU at any later interval. It walks the battery's own future path (serving its own home, with the
+ * loads the run will have). Selling δ lowers that path by δ until it fills up, where the lower battery stores
+ * what the fuller one would have exported ("catch-up"); the sale is safe while the lowered path never reaches
+ * min SOC earlier: δ ≤ min over the future of (stored − min + catch-up so far). Buying is the mirror image
+ * (room left, and the deficit an empty path could not serve). Declined (0) when the look-ahead cannot
+ * settle it.
+ *
+ * Returns delivered Wh for a sale ("sell"), input Wh for a purchase ("buy").
  */
-export function safePeerDischargeWh(b: Battery, f: FutureLoads, household: number, step: number): number {
+export function safePeerTradeWh(b: Battery, f: FutureLoads, household: number, step: number, side: "sell" | "buy"): number {
   const spec = b.spec;
   const powerWh = spec.maxChargeW * 0.25;
   const dischargeWh = spec.maxDischargeW * 0.25;
+  const selling = side === "sell";
   let soc = b.socWh;
-  let bound = soc - b.minWh;
+  let bound = selling ? soc - b.minWh : b.maxWh - soc;
   let catchUp = 0;
   for (let s = step + 1; s < f.steps; s++) {
     if (bound <= 0) return 0;
@@ -358,43 +362,17 @@ export function safePeerDischargeWh(b: Battery, f: FutureLoads, household: numbe
       const offered = Math.min(-net, powerWh);
       const taken = Math.min(offered, (b.maxWh - soc) / spec.chargeEfficiency);
       soc += taken * spec.chargeEfficiency;
-      catchUp += (offered - taken) * spec.chargeEfficiency;
-    } else {
-      soc -= Math.min(net, dischargeWh, (soc - b.minWh) * spec.dischargeEfficiency) / spec.dischargeEfficiency;
-    }
-    bound = Math.min(bound, soc - b.minWh + catchUp);
-  }
-  return Math.max(0, Math.floor((bound - ROUNDING_MARGIN_WH) * spec.dischargeEfficiency));
-}
-
-/**
- * The most a battery may buy from peers now (input Wh) without making its home export more, or import more,
- * than under BAU later: the mirror of safePeerDischargeWh, with the room left along the path and the deficit
- * an empty path could not serve.
- */
-export function safePeerChargeWh(b: Battery, f: FutureLoads, household: number, step: number): number {
-  const spec = b.spec;
-  const powerWh = spec.maxChargeW * 0.25;
-  const dischargeWh = spec.maxDischargeW * 0.25;
-  let soc = b.socWh;
-  let bound = b.maxWh - soc;
-  let catchUp = 0;
-  for (let s = step + 1; s < f.steps; s++) {
-    if (bound <= 0) return 0;
-    if (catchUp >= bound) break;
-    if (s - step > LOOKAHEAD_STEPS) return 0;
-    const net = f.loadAll[s * f.n + household] - f.pvAll[s * f.n + household];
-    if (net < 0) {
-      soc += Math.min(-net, powerWh, (b.maxWh - soc) / spec.chargeEfficiency) * spec.chargeEfficiency;
+      if (selling) catchUp += (offered - taken) * spec.chargeEfficiency;
     } else {
       const wanted = Math.min(net, dischargeWh);
       const served = Math.min(wanted, (soc - b.minWh) * spec.dischargeEfficiency);
       soc -= served / spec.dischargeEfficiency;
-      catchUp += (wanted - served) / spec.dischargeEfficiency;
+      if (!selling) catchUp += (wanted - served) / spec.dischargeEfficiency;
     }
-    bound = Math.min(bound, b.maxWh - soc + catchUp);
+    bound = Math.min(bound, (selling ? soc - b.minWh : b.maxWh - soc) + catchUp);
   }
-  return Math.max(0, Math.floor((bound - ROUNDING_MARGIN_WH) / spec.chargeEfficiency));
+  const margin = bound - ROUNDING_MARGIN_WH;
+  return Math.max(0, Math.floor(selling ? margin * spec.dischargeEfficiency : margin / spec.chargeEfficiency));
 }
 
 /** Where selfServe puts its result (a scratch pair: no allocation in the hot loop). */
