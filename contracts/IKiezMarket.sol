@@ -80,6 +80,7 @@ interface IKiezMarketErrors {
     error SignatureInvalid(address participant, address recovered);
     error SignatureWrongNonce(address participant, uint64 expected, uint64 given);
     error OrderEmptyPage();
+    error OrderAlreadyPaged(uint32 interval, uint16 sellPages, uint16 buyPages);
     error OrderWrongSide(uint32 interval, uint32 bidIndex, Side expected, Side actual);
     error OrderNotSorted(uint32 interval, Side side, uint64 previousKey, uint64 key);
     error OrderTooLong(uint32 interval, Side side, uint256 ordered, uint32 bidsOnSide);

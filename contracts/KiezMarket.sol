@@ -403,6 +403,29 @@ contract KiezMarket is
         );
     }
 
+    /// @notice Commits both sides' whole sorted orders, prices the interval and emits its trades, in one
+    ///         transaction (cheaper than `submitOrder` pages and `clear` when the bids fit one transaction).
+    ///         Anyone may call once the gate has closed. `sellPos` = NO_TRADE when nothing matches.
+    function orderAndClear(
+        uint32 interval,
+        uint32[] calldata sellIndexes,
+        uint32[] calldata buyIndexes,
+        uint32 sellPos,
+        uint32 buyPos
+    ) external whenNotPaused {
+        MarketClearing.orderAndClear(
+            _intervals[interval],
+            _clearing[interval],
+            _bids[interval % BID_RING],
+            orderPageDigest[interval],
+            interval,
+            sellIndexes,
+            buyIndexes,
+            sellPos,
+            buyPos
+        );
+    }
+
     /// @notice Prices the interval and emits its trades pair by pair.
     /// @dev First call (both sides fully ordered): the caller names the marginal pair by its positions in the
     ///      sorted orders (`sellPos` = NO_TRADE if nothing matches) and supplies the committed pages holding

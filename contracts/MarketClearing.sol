@@ -50,6 +50,20 @@ library MarketClearing {
         uint32[] calldata bidIndexes
     ) external {
         requireClearable(iv, interval);
+        commitPage(iv, cs, bids, digests, interval, side, bidIndexes);
+    }
+
+    /// @dev Checks one page of a side's sorted order against the stored bids, commits its digest and returns it
+    ///      laid out by position.
+    function commitPage(
+        Interval storage iv,
+        ClearingState storage cs,
+        mapping(uint32 => Bid) storage bids,
+        mapping(Side => mapping(uint16 => bytes32)) storage digests,
+        uint32 interval,
+        Side side,
+        uint32[] calldata bidIndexes
+    ) internal returns (Flat memory f) {
         if (bidIndexes.length == 0) revert E.OrderEmptyPage();
         if (side != Side.Sell && side != Side.Buy) revert E.BidInvalidSide(side);
         if (iv.phase == Phase.Open) iv.phase = Phase.Clearing;
@@ -63,6 +77,7 @@ library MarketClearing {
         uint64 cumStart = isSell ? cs.sellCumWh : cs.buyCumWh;
         uint64 cum = cumStart;
         uint256[] memory entries = new uint256[](bidIndexes.length);
+        uint64[] memory cumBefore = new uint64[](bidIndexes.length);
         // The event carries the order as 4-byte big-endian bid indexes (a quarter of a word each, not a word).
         bytes memory packedIndexes = new bytes(bidIndexes.length * 4);
         for (uint256 i = 0; i < bidIndexes.length; ++i) {
@@ -74,6 +89,7 @@ library MarketClearing {
             uint64 key = MarketMath.sortKey(side, b.price, idx);
             if ((ordered != 0 || i != 0) && key <= lastKey) revert E.OrderNotSorted(interval, side, lastKey, key);
             lastKey = key;
+            cumBefore[i] = cum;
             cum += b.wh;
             entries[i] = MarketMath.packEntry(idx, b.participant, b.wh, b.price);
             assembly ("memory-safe") {
@@ -98,6 +114,31 @@ library MarketClearing {
         }
         digests[side][page] = keccak256(abi.encode(side, ordered, cumStart, entries));
         emit Ev.OrderPageCommitted(interval, side, page, ordered, cumStart, packedIndexes);
+        f = Flat(ordered, entries, cumBefore);
+    }
+
+    /// @notice Commits both sides' whole sorted orders, prices the interval and emits its trades in one
+    ///         transaction, for intervals whose bids fit one: the orders stay in memory instead of coming back as
+    ///         calldata pages.
+    function orderAndClear(
+        Interval storage iv,
+        ClearingState storage cs,
+        mapping(uint32 => Bid) storage bids,
+        mapping(Side => mapping(uint16 => bytes32)) storage digests,
+        uint32 interval,
+        uint32[] calldata sellIndexes,
+        uint32[] calldata buyIndexes,
+        uint32 sellPos,
+        uint32 buyPos
+    ) external {
+        requireClearable(iv, interval);
+        if (cs.sellPages != 0 || cs.buyPages != 0) revert E.OrderAlreadyPaged(interval, cs.sellPages, cs.buyPages);
+        if (iv.phase == Phase.Open) iv.phase = Phase.Clearing;
+        Flat memory sells;
+        Flat memory buys;
+        if (sellIndexes.length != 0) sells = commitPage(iv, cs, bids, digests, interval, Side.Sell, sellIndexes);
+        if (buyIndexes.length != 0) buys = commitPage(iv, cs, bids, digests, interval, Side.Buy, buyIndexes);
+        priceAndTrade(iv, cs, interval, sellPos, buyPos, sells, buys);
     }
 
     // ========================================================================================= clearing
@@ -116,6 +157,20 @@ library MarketClearing {
         requireClearable(iv, interval);
         Flat memory sells = flatten(digests, interval, Side.Sell, sellPages);
         Flat memory buys = flatten(digests, interval, Side.Buy, buyPages);
+        priceAndTrade(iv, cs, interval, sellPos, buyPos, sells, buys);
+    }
+
+    /// @dev First call (both sides fully ordered): verify the marginal pair and fix the price; every call: emit
+    ///      the trades the given orders reach, and close the clearing once every matched Wh is traded.
+    function priceAndTrade(
+        Interval storage iv,
+        ClearingState storage cs,
+        uint32 interval,
+        uint32 sellPos,
+        uint32 buyPos,
+        Flat memory sells,
+        Flat memory buys
+    ) internal {
         if (!cs.priced) {
             // Both sides are ordered even when one is empty: billing reads every buy bid to release its lock.
             if (cs.sellsOrdered != iv.sellCount) {

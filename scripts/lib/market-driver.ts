@@ -216,14 +216,20 @@ export class MarketDriver {
     const receipts = { order: [] as Receipts, clear: [] as Receipts };
     const sellPages = orderPages(result.sells, this.orderPageSize);
     const buyPages = orderPages(result.buys, this.orderPageSize);
+    const sellPos = result.marginal?.sellPos ?? NO_TRADE;
+    const buyPos = result.marginal?.buyPos ?? 0;
+    const bidIndexes = (pages: OrderPage[]) => pages.flatMap((p) => p.entries.map((e) => unpackEntry(e).bidIndex));
+    if (sellPages.length <= 1 && buyPages.length <= 1) {
+      // every bid fits one page a side: order and clear in one transaction
+      receipts.clear.push(await wait(anyone.orderAndClear(interval, bidIndexes(sellPages), bidIndexes(buyPages), sellPos, buyPos, this.tx)));
+      return { result, receipts, sellPages, buyPages };
+    }
     const bothSides = result.sells.length > 0 && result.buys.length > 0;
     for (const [side, pages] of [[SIDE.sell, sellPages], [SIDE.buy, buyPages]] as const) {
       for (const p of pages) {
         receipts.order.push(await wait(anyone.submitOrder(interval, side, p.entries.map((e) => unpackEntry(e).bidIndex), this.tx)));
       }
     }
-    const sellPos = result.marginal?.sellPos ?? NO_TRADE;
-    const buyPos = result.marginal?.buyPos ?? 0;
     // One call when the pages fit; the contract resumes trade emission from its cursor otherwise.
     const neededSell = bothSides ? pagesThrough(sellPages, result.marginal ? sellPos + 1 : 0) : [];
     const neededBuy = bothSides ? pagesThrough(buyPages, result.marginal ? buyPos + 1 : 0) : [];

@@ -1,13 +1,18 @@
 import { expect } from "chai";
 
-import { SIDE, type Reading } from "../../scripts/lib/market-driver.js";
+import { MarketDriver, SIDE, type Reading } from "../../scripts/lib/market-driver.js";
 import { lemBill } from "../../sim/market/billing.js";
 import type { OrderBid } from "../../sim/market/clearing.js";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
 
 describe("KiezMarket: one interval from bids to settlement", function () {
-  it("clears, bills and settles to the engine's figures, conserving every euro", async function () {
+  for (const paged of [false, true]) {
+  it(`clears, bills and settles to the engine's figures, conserving every euro (${paged ? "every step paged" : "one transaction per step"})`, async function () {
     const f = await deployCommunity();
+    // one bid per order page and two readings per meter page force every paged path
+    const driver = paged
+      ? new MarketDriver(f.market, f.driver.roles, f.driver.tariffs, f.participants, { orderPageSize: 1, meterPageSize: 2 })
+      : f.driver;
     const [sellerA, sellerB, buyerA, buyerB] = f.households;
     await f.register(sellerA, "pv", 0);
     await f.register(sellerB, "pvBattery", 1);
@@ -30,7 +35,8 @@ describe("KiezMarket: one interval from bids to settlement", function () {
     }
     await f.closeGate(interval);
 
-    const cleared = await f.driver.clear(interval, bids);
+    const cleared = await driver.clear(interval, bids);
+    expect(cleared.receipts.order.length).to.equal(paged ? 4 : 0);
     // sells 100k(800) 120k(500); buys 140k(600) 125k(900): 600 + 200 at (100k,125k), then (120k,125k) 500
     expect(cleared.result.matchedWh).to.equal(1300);
     expect(cleared.result.price).to.equal(122_500);
@@ -45,18 +51,17 @@ describe("KiezMarket: one interval from bids to settlement", function () {
       { participant: await buyerA.getAddress(), importWh: 700, exportWh: 0 },
       { participant: await buyerB.getAddress(), importWh: 900, exportWh: 0 },
     ];
-    const metered = await f.driver.meter(interval, readings);
-    const billed = await f.driver.bill(interval, metered.pages, cleared);
-    expect((await f.market.intervalOf(interval)).phase).to.equal(7n); // Billed
-
+    const metered = await driver.meter(interval, readings);
+    expect(metered.pages.length).to.equal(paged ? 2 : 1);
     const marketAddress = await f.market.getAddress();
     const before = await Promise.all(readings.map((r) => f.market.accountOf(r.participant)));
-    await f.driver.settle(interval, billed.billPages);
+    const billed = await driver.billAndSettle(interval, metered.pages, cleared);
     expect((await f.market.intervalOf(interval)).phase).to.equal(9n); // Settled
+    const billPage = (i: number) => billed.billPages[paged ? Math.floor(i / 2) : 0][paged ? i % 2 : i];
 
     const dayStart = interval % 96 === 92;
     for (const [i, r] of readings.entries()) {
-      const bill = billed.billPages[0][i];
+      const bill = billPage(i);
       const expected = lemBill(
         { importWh: r.importWh, exportWh: r.exportWh, p2pBoughtWh: bill.p2pBoughtWh, p2pSoldWh: bill.p2pSoldWh },
         cleared.result.price,
@@ -79,4 +84,5 @@ describe("KiezMarket: one interval from bids to settlement", function () {
     }
     expect(await f.token.balanceOf(marketAddress)).to.equal(owed);
   });
+  }
 });

@@ -325,6 +325,31 @@ describe("KiezMarket refusals", function () {
       await expect(m.market.clear(m.interval, 1, 1, sp, bp)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 3);
     });
 
+    it("orders and clears in one transaction, refusing an incomplete order, a started paged order and a wrong pair", async function () {
+      const m = await closedMarket();
+      await expect(m.market.orderAndClear(m.interval, [0, 1], [2], 1, 1))
+        .to.be.revertedWithCustomError(m.market, "OrderIncomplete")
+        .withArgs(m.interval, SIDE.buy, 1, 2);
+      await expect(m.market.orderAndClear(m.interval, [1, 0], [2, 3], 1, 1)).to.be.revertedWithCustomError(m.market, "OrderNotSorted");
+      await expect(m.market.orderAndClear(m.interval, [0, 1], [2, 3], 0, 1)).to.be.revertedWithCustomError(m.market, "ClearingStillMatchable").withArgs(1, 1);
+      await m.market.connect(m.roles.admin).pause();
+      await expect(m.market.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1)).to.be.revertedWithCustomError(m.market, "EnforcedPause");
+      await m.market.connect(m.roles.admin).unpause();
+      await expect(m.market.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1)).to.emit(m.market, "IntervalCleared").withArgs(m.interval, 122_500, 1300);
+      await expect(m.market.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 3);
+    });
+
+    it("refuses the one-transaction clearing once paged ordering has begun, and before gate closure", async function () {
+      const early = await market();
+      await early.market.connect(early.pv).placeBid(early.interval, SIDE.sell, 100, 100_000);
+      await expect(early.market.orderAndClear(early.interval, [0], [], NO_TRADE, 0)).to.be.revertedWithCustomError(early.market, "IntervalGateNotClosed");
+      const m = await closedMarket();
+      await m.market.submitOrder(m.interval, SIDE.sell, [0, 1]);
+      await expect(m.market.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1))
+        .to.be.revertedWithCustomError(m.market, "OrderAlreadyPaged")
+        .withArgs(m.interval, 1, 0);
+    });
+
     it("refuses a pair that does not match, and clears with no trade when none can", async function () {
       const m = await market();
       await m.market.connect(m.pv).placeBid(m.interval, SIDE.sell, 500, 150_000);
