@@ -1,18 +1,17 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import type { ContractFuture, IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
 
 import { BERLIN_2023_SUPPLIERS } from "../../sim/scenario/tariffs-berlin-2023.js";
 import EuroTokenModule from "./EuroToken.js";
 import MarketSystemModule from "./MarketSystem.js";
 
 /**
- * A community market cloned from the factory, settling in the EuroToken of this deployment.
- * Every role and fee recipient is a parameter (defaults: the deployer's accounts 0–7 on a local chain).
- * Tariffs default to the Berlin 2023 scenario.
+ * Clones and initializes a community market from the factory, settling in `token`. Every role and fee
+ * recipient is a parameter (defaults: the deployer's accounts 0–7 on a local chain); tariffs default to the
+ * Berlin 2023 scenario. Shared by the modules below.
  */
-export default buildModule("Community", (m) => {
-  const { token } = m.useModule(EuroTokenModule);
+export function createCommunity(m: IgnitionModuleBuilder, token: ContractFuture<string>) {
   const { factory, implementation } = m.useModule(MarketSystemModule);
-
   const init = {
     admin: m.getParameter("admin", m.getAccount(0)),
     operator: m.getParameter("operator", m.getAccount(1)),
@@ -33,5 +32,11 @@ export default buildModule("Community", (m) => {
   const create = m.call(factory, "createCommunity", [m.getParameter("name", "Berlin case study"), init]);
   const marketAddress = m.readEventArgument(create, "CommunityCreated", "market");
   const market = m.contractAt("KiezMarket", marketAddress);
-  return { token, factory, implementation, market };
+  return { factory, implementation, market };
+}
+
+/** A community settling in this deployment's own EuroToken (local chains, testnets with a faucet). */
+export default buildModule("Community", (m) => {
+  const { token } = m.useModule(EuroTokenModule);
+  return { token, ...createCommunity(m, token) };
 });
