@@ -146,7 +146,7 @@ struct BidRefs {
 }
 
 /// @notice A participant's bill for one interval. Money follows from these quantities, the clearing price and
-///         the tariff (see MarketMath.billAmounts), so anyone can recompute it.
+///         the tariff (MarketSettlement.settleBill; the engine's lemBill), so anyone can recompute it.
 struct Bill {
     address participant;
     uint8 supplier;

@@ -186,7 +186,6 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
       const bauImport = new Int32Array(n);
       const bauExport = new Int32Array(n);
       for (let i = 0; i < n; i++) {
-        const h = homes[i];
         const l = loadAll[step * n + i];
         const p = pvAll[step * n + i];
         load[i] = l;
