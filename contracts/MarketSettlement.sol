@@ -140,12 +140,20 @@ library MarketSettlement {
         uint256 paid = gridDue < free ? gridDue : free;
         free -= paid;
         totals.supplierIn[supplier] += paid;
-        acct.free = free.toUint112();
-        acct.locked = a.locked - released.toUint112();
-        acct.lastSettledInterval = interval;
+        storeAccount(acct, free, a.locked - released, interval);
         if (paid != gridDue) {
             owed[participant] += gridDue - paid;
             emit Ev.DebtRecorded(interval, participant, gridDue - paid);
+        }
+    }
+
+    /// @dev Writes an account in one SSTORE instead of one per field. Layout of the slot (Solidity packs struct
+    ///      members from the low-order end): free in bits 0–111, locked in 112–223, lastSettledInterval in 224–255.
+    function storeAccount(Account storage acct, uint256 free, uint256 locked, uint32 lastSettledInterval) internal {
+        uint256 word = uint256(free.toUint112()) | (uint256(locked.toUint112()) << 112)
+            | (uint256(lastSettledInterval) << 224);
+        assembly ("memory-safe") {
+            sstore(acct.slot, word)
         }
     }
 
