@@ -8,12 +8,12 @@
  */
 import type { Wallet } from "ethers";
 
-import { dayStartSlot as dayStartSlotOf, INTERVAL_SECONDS } from "../sim/calendar.js";
+import { dayStartSlot as dayStartSlotOf, INTERVAL_SECONDS, slotTime } from "../sim/calendar.js";
 import { buildCommunity } from "../sim/community.js";
 import { simulate, type IntervalDetail } from "../sim/engine.js";
 import { DEFAULT_CHAINS, gasCostEur } from "../sim/gas-cost.js";
 import type { OrderBid } from "../sim/market/clearing.js";
-import { simulationOutputs, type BidSnapshot } from "../sim/report/outputs.js";
+import { keepBusiestBids, simulationOutputs, type BidSnapshot } from "../sim/report/outputs.js";
 import { summarize } from "../sim/report/summary.js";
 import { createCommunity, EUR } from "./lib/chain.js";
 import { fail, flags, loadScenario, progress, writeOutputs } from "./lib/cli.js";
@@ -140,13 +140,10 @@ try {
     record("meter", metered.receipts, readings.length);
     record("billAndSettle", (await c.driver.billAndSettle(id, metered.pages, cleared)).receipts, readings.length);
     intervalsSettled++;
-    if (d.dayIndex === 0 && (!snapshot || d.bids.length > snapshot.bids.length)) {
-      snapshot = { localTime: `${scenario.start} ${String(Math.floor(d.slot / 4)).padStart(2, "0")}:${String((d.slot % 4) * 15).padStart(2, "0")}`, bids: d.bids, price: d.clearing.price };
-    }
+    snapshot = keepBusiestBids(snapshot, d, scenario.start);
     if (process.stderr.isTTY && !process.env.CI) showProgress(d.step + 1, scenario.days * 96);
     else {
-      const hhmm = `${String(Math.floor(d.slot / 4)).padStart(2, "0")}:${String((d.slot % 4) * 15).padStart(2, "0")}`;
-      log(`interval ${d.step + 1}/${scenario.days * 96} (day ${d.dayIndex + 1} ${hhmm}): ${d.bids.length} bids, ${(d.clearing.matchedWh / 1000).toFixed(1)} kWh P2P at ${(Number(onChain.price) / 1e6).toFixed(4)} EUR/kWh, settled`);
+      log(`interval ${d.step + 1}/${scenario.days * 96} (day ${d.dayIndex + 1} ${slotTime(d.slot)}): ${d.bids.length} bids, ${(d.clearing.matchedWh / 1000).toFixed(1)} kWh P2P at ${(Number(onChain.price) / 1e6).toFixed(4)} EUR/kWh, settled`);
     }
   };
   const result = await simulate(scenario, { onInterval });

@@ -4,8 +4,7 @@
  * Simulates the community BAU vs LEM with the engine and writes summary.json, report.md, participants.csv,
  * intervals.csv and SVG charts to DIR (default out/simulate/).
  */
-import type { BidSnapshot } from "../sim/report/outputs.js";
-import { simulationOutputs } from "../sim/report/outputs.js";
+import { keepBusiestBids, simulationOutputs, type BidSnapshot } from "../sim/report/outputs.js";
 import { summarize } from "../sim/report/summary.js";
 import { simulate } from "../sim/engine.js";
 import { flags, loadScenario, progress, writeOutputs } from "./lib/cli.js";
@@ -37,10 +36,7 @@ let snapshot: BidSnapshot | undefined;
 const result = await simulate(scenario, {
   onProgress: progress("simulating days"),
   onInterval: (d) => {
-    // keep the bids of the first day's busiest interval for the bid-price chart
-    if (d.dayIndex === 0 && (!snapshot || d.bids.length > snapshot.bids.length)) {
-      snapshot = { localTime: `${scenario.start} ${String(Math.floor(d.slot / 4)).padStart(2, "0")}:${String((d.slot % 4) * 15).padStart(2, "0")}`, bids: d.bids, price: d.clearing.price };
-    }
+    snapshot = keepBusiestBids(snapshot, d, scenario.start);
   },
 });
 const seconds = (performance.now() - started) / 1000;

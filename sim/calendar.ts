@@ -19,6 +19,11 @@ export function parseDate(text: string): number | null {
   return ms;
 }
 
+/** Local clock time HH:MM at the start of quarter-hour `slot` (0..95). */
+export function slotTime(slot: number): string {
+  return `${String(Math.floor(slot / 4)).padStart(2, "0")}:${String((slot % 4) * 15).padStart(2, "0")}`;
+}
+
 export function formatDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }

@@ -262,13 +262,15 @@ async function replay(ctx: {
       const released = s.bids
         .filter((x) => !x.cancelled && x.side === "buy" && x.participant === who)
         .reduce((sum, x) => sum + BigInt(buyLockUnits(t, x.wh, x.price)) * WEI, 0n);
-      // the engine's bill lines, in nano-euro; the ledger moves them × 1e9 wei
-      const lines = lemBill({ importWh: 0, exportWh: 0, p2pBoughtWh: b.p2pBoughtWh, p2pSoldWh: b.p2pSoldWh }, price, st, dayStart);
+      // The engine's bill lines (nano-euro; the ledger moves them × 1e9 wei). Metered flows chosen so the
+      // engine's residual is exactly the bill's grid import or export.
+      const metered = { importWh: b.gridImportWh + b.p2pBoughtWh, exportWh: b.gridExportWh + b.p2pSoldWh };
+      const lines = lemBill({ ...metered, p2pBoughtWh: b.p2pBoughtWh, p2pSoldWh: b.p2pSoldWh }, price, st, dayStart);
       const wei = (nano: number) => BigInt(nano) * WEI;
       const cost = wei(lines.p2pCost);
       const proceeds = wei(lines.p2pProceeds);
-      const exportCredit = BigInt(b.gridExportWh) * BigInt(t.feedInTariff) * WEI;
-      const gridDue = BigInt(b.gridImportWh) * BigInt(timeOfUse(t)) * WEI + wei(lines.dailyCharge);
+      const exportCredit = wei(lines.gridExportCredit);
+      const gridDue = wei(lines.gridImportCost) + wei(lines.dailyCharge);
       const before = (free.get(who) ?? 0n) + released;
       const afterP2p = before - cost - wei(lines.platformFee) - wei(lines.levies) - wei(lines.supplierFee) - wei(lines.networkFee) + proceeds + exportCredit;
       const paid = gridDue < afterP2p ? gridDue : afterP2p;

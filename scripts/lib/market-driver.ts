@@ -261,21 +261,31 @@ export class MarketDriver {
     const refs = bidRefsByParticipant(cleared.result);
     const billPages: ChainBill[][] = [];
     const receipts: Receipts = [];
-    const emptyRefs: BidRefs = { sellPositions: [], buyPositions: [] };
     for (let k = 0; k < meterPages.length; k++) {
-      const readings = meterPages[k];
-      const pageRefs = readings.map((r) => refs.get(r.participant.toLowerCase()) ?? emptyRefs);
-      const bills = readings.map((r, i) => this.billOf(r, pageRefs[i], cleared.result));
-      const needsSells = pageRefs.some((r) => r.sellPositions.length > 0);
-      const needsBuys = pageRefs.some((r) => r.buyPositions.length > 0);
-      receipts.push(
-        await wait(
-          operator.bill(interval, k, readings, pageRefs, needsSells ? cleared.sellPages : [], needsBuys ? cleared.buyPages : [], this.tx),
-        ),
-      );
-      billPages.push(bills);
+      const p = this.billingPage(meterPages[k], refs, cleared);
+      receipts.push(await wait(operator.bill(interval, k, meterPages[k], p.refs, p.sellPages, p.buyPages, this.tx)));
+      billPages.push(p.bills);
     }
     return { billPages, receipts };
+  }
+
+  /**
+   * What the contract needs to bill a meter page: each participant's bid positions, the committed order pages
+   * the page refers to (none for a side nobody on the page bid on), and the bills it will issue.
+   */
+  private billingPage(
+    readings: readonly MeteredReading[],
+    refs: ReadonlyMap<string, BidRefs>,
+    cleared: { result: ClearingResult; sellPages: OrderPage[]; buyPages: OrderPage[] },
+  ) {
+    const emptyRefs: BidRefs = { sellPositions: [], buyPositions: [] };
+    const pageRefs = readings.map((r) => refs.get(r.participant.toLowerCase()) ?? emptyRefs);
+    return {
+      refs: pageRefs,
+      bills: readings.map((r, i) => this.billOf(r, pageRefs[i], cleared.result)),
+      sellPages: pageRefs.some((r) => r.sellPositions.length > 0) ? cleared.sellPages : [],
+      buyPages: pageRefs.some((r) => r.buyPositions.length > 0) ? cleared.buyPages : [],
+    };
   }
 
   billOf(r: MeteredReading, refs: BidRefs, result: ClearingResult): ChainBill {
@@ -316,17 +326,9 @@ export class MarketDriver {
       return { billPages: billed.billPages, receipts: [...billed.receipts, ...settled] };
     }
     const operator = this.market.connect(this.roles.operator);
-    const refs = bidRefsByParticipant(cleared.result);
-    const emptyRefs: BidRefs = { sellPositions: [], buyPositions: [] };
-    const readings = meterPages[0];
-    const pageRefs = readings.map((r) => refs.get(r.participant.toLowerCase()) ?? emptyRefs);
-    const bills = readings.map((r, i) => this.billOf(r, pageRefs[i], cleared.result));
-    const needsSells = pageRefs.some((r) => r.sellPositions.length > 0);
-    const needsBuys = pageRefs.some((r) => r.buyPositions.length > 0);
-    const receipt = await wait(
-      operator.billAndSettle(interval, readings, pageRefs, needsSells ? cleared.sellPages : [], needsBuys ? cleared.buyPages : [], this.tx),
-    );
-    return { billPages: [bills], receipts: [receipt] };
+    const p = this.billingPage(meterPages[0], bidRefsByParticipant(cleared.result), cleared);
+    const receipt = await wait(operator.billAndSettle(interval, meterPages[0], p.refs, p.sellPages, p.buyPages, this.tx));
+    return { billPages: [p.bills], receipts: [receipt] };
   }
 
   /** Settles every bill page in order. */

@@ -2,6 +2,7 @@
  * The files a simulation run produces, as text: summary.json, report.md, participants.csv, intervals.csv
  * and the SVG charts. Pure (no file access) so the command line and the dApp build the same outputs.
  */
+import { slotTime } from "../calendar.js";
 import type { IntervalDetail, SimulationResult } from "../engine.js";
 import { barChart, lineChart } from "./charts.js";
 import { CASE_STUDY, savingPct, summarize, type Summary } from "./summary.js";
@@ -13,6 +14,12 @@ export interface BidSnapshot {
   localTime: string;
   bids: IntervalDetail["bids"];
   price: number;
+}
+
+/** Keeps the first day's busiest interval (most bids) for the bid-price chart: call with each interval. */
+export function keepBusiestBids(kept: BidSnapshot | undefined, d: IntervalDetail, start: string): BidSnapshot | undefined {
+  if (d.dayIndex !== 0 || (kept && d.bids.length <= kept.bids.length)) return kept;
+  return { localTime: `${start} ${slotTime(d.slot)}`, bids: d.bids, price: d.clearing.price };
 }
 
 export function csv(rows: (string | number)[][]): string {
@@ -47,7 +54,6 @@ function dailyProfile(r: SimulationResult, f: (x: SimulationResult["intervals"][
   return out;
 }
 
-const hhmm = (slot: number) => `${String(Math.floor(slot / 4)).padStart(2, "0")}:${String((slot % 4) * 15).padStart(2, "0")}`;
 
 export function charts(r: SimulationResult, s: Summary, snapshot?: BidSnapshot): Record<string, string> {
   const kw = (wh: number) => (wh * 4) / 1000;
@@ -55,13 +61,13 @@ export function charts(r: SimulationResult, s: Summary, snapshot?: BidSnapshot):
     "load-pv-profile.svg": lineChart("Average community load and PV over the day", "kW", [
       { name: "load", values: dailyProfile(r, (x) => kw(x.loadWh)) },
       { name: "PV", values: dailyProfile(r, (x) => kw(x.pvWh)) },
-    ], hhmm),
+    ], slotTime),
     "grid-exchange.svg": lineChart("Grid exchange over the day: BAU vs LEM (import +, export −)", "kW", [
       { name: "import BAU", values: dailyProfile(r, (x) => kw(x.importBauWh)), color: "#d62728" },
       { name: "import LEM", values: dailyProfile(r, (x) => kw(x.importLemWh)), color: "#ff9896" },
       { name: "export BAU", values: dailyProfile(r, (x) => -kw(x.exportBauWh)), color: "#1f77b4" },
       { name: "export LEM", values: dailyProfile(r, (x) => -kw(x.exportLemWh)), color: "#aec7e8" },
-    ], hhmm),
+    ], slotTime),
     "bills-by-class.svg": barChart("Average daily bill per participant", "EUR per day", Object.values(CLASS_LABEL), [
       { name: "BAU", values: Object.keys(CLASS_LABEL).map((c) => s.classes[c as keyof typeof CLASS_LABEL].billBauEur) },
       { name: "LEM", values: Object.keys(CLASS_LABEL).map((c) => s.classes[c as keyof typeof CLASS_LABEL].billLemEur) },
