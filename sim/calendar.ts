@@ -24,10 +24,6 @@ export function slotTime(slot: number): string {
   return `${String(Math.floor(slot / 4)).padStart(2, "0")}:${String((slot % 4) * 15).padStart(2, "0")}`;
 }
 
-export function formatDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
 /** The chain interval id of quarter-hour `slot` (0..95) of the local day starting at `localMidnightMs` (as UTC ms). */
 export function intervalId(localDayMs: number, slot: number, utcOffsetHours: number): number {
   return Math.floor((localDayMs - utcOffsetHours * 3_600_000) / 1000 / INTERVAL_SECONDS) + slot;

@@ -2,7 +2,7 @@
  * Bills per participant and interval (case study eqs. 7–12), identical to the contract's billing and
  * settlement (contracts/MarketMath.sol, MarketSettlement.sol). All money in integer nano-euro.
  */
-import { lemCharges, timeOfUse, type SupplierTariff, type Tariff } from "./tariff.js";
+import { timeOfUse, type SupplierTariff } from "./tariff.js";
 
 export const INTERVALS_PER_DAY = 96;
 export const INTERVAL_SECONDS = 900;
@@ -74,11 +74,6 @@ export function lemBill(q: IntervalQuantities, price: number, tariff: SupplierTa
 /** The BAU bill: every excess kWh sold at FiT, every unmet kWh bought at ToU (eqs. 11–12). */
 export function bauBill(importWh: number, exportWh: number, tariff: SupplierTariff, dayStart: boolean): BillLines {
   return lemBill({ importWh, exportWh, p2pBoughtWh: 0, p2pSoldWh: 0 }, 0, tariff, dayStart);
-}
-
-/** Per-kWh buyer cost in the LEM at price p (µEUR/kWh). */
-export function lemBuyCostPerKWh(t: Tariff, price: number): number {
-  return price + lemCharges(t);
 }
 
 export function isDayStart(interval: number, dayStartSlot: number): boolean {
