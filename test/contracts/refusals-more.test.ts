@@ -91,4 +91,46 @@ describe("KiezMarket refusals, continued", function () {
       .to.be.revertedWithCustomError(f.market, "SettlementOutOfOrder")
       .withArgs(await consumer.getAddress(), second, first);
   });
+
+  it("refuses a community with no suppliers, order pages that skip one, and bills that leave a lock unreleased", async function () {
+    const f = await deployCommunity();
+    const init = {
+      admin: await f.roles.admin.getAddress(), operator: await f.roles.operator.getAddress(), meter: await f.roles.meter.getAddress(),
+      token: await f.token.getAddress(), platform: await f.roles.platform.getAddress(), taxCollector: await f.roles.taxCollector.getAddress(),
+      networkOperator: await f.roles.networkOperator.getAddress(), suppliers: [], tariffs: [], gateLeadSeconds: 300, dayStartSlot: 92,
+    };
+    await expect(f.factory.createCommunity("none", init)).to.be.revertedWithCustomError(f.market, "MarketTooManySuppliers").withArgs(0, 16);
+
+    const [pv, a, b, c] = f.households;
+    await f.register(pv, "pv");
+    for (const x of [a, b, c]) await f.register(x, "consumer");
+    await f.fund([a, b, c], 10n * EUR);
+    const interval = await f.openNextInterval();
+    const bids: OrderBid[] = [{ index: 0, participant: await pv.getAddress(), side: "sell", wh: 300, price: 100_000 }];
+    await f.market.connect(pv).placeBid(interval, SIDE.sell, 300, 100_000);
+    for (const [i, x, price] of [[1, a, 130_000], [2, b, 120_000], [3, c, 90_000]] as const) {
+      await f.market.connect(x).placeBid(interval, SIDE.buy, 200, price);
+      bids.push({ index: i, participant: await x.getAddress(), side: "buy", wh: 200, price });
+    }
+    await f.closeGate(interval);
+    await f.market.submitOrder(interval, SIDE.sell, [0]);
+    for (const i of [1, 2, 3]) await f.market.submitOrder(interval, SIDE.buy, [i]);
+    const sells = orderPages([bids[0]], 1);
+    const buys = orderPages([bids[1], bids[2], bids[3]], 1);
+    await expect(f.market.clear(interval, 0, 1, sells, [buys[0], buys[2]]))
+      .to.be.revertedWithCustomError(f.market, "OrderPagesNotConsecutive")
+      .withArgs(SIDE.buy, 1, 2);
+    await f.market.clear(interval, 0, 1, sells, buys);
+    const readings = await Promise.all([pv, a, b, c].map(async (x, i) => ({ participant: await x.getAddress(), importWh: i === 0 ? 0 : 200, exportWh: i === 0 ? 300 : 0 })));
+    await f.market.connect(f.roles.meter).postReadings(interval, readings);
+    await f.market.connect(f.roles.meter).finishMetering(interval);
+    const metered = readings.map((r) => ({ ...r, supplier: 0 }));
+    // c's bid (position 2) filled nothing; leaving it out keeps the Wh totals right but strands its lock
+    const refs = [{ sellPositions: [0], buyPositions: [] }, { sellPositions: [], buyPositions: [0] }, { sellPositions: [], buyPositions: [1] }, { sellPositions: [], buyPositions: [] }];
+    const t = TARIFFS[0].prices;
+    const lockOf = (price: number) => 200n * BigInt(price + t.platformFee + t.levies + t.lemSupplierMargin + t.lemNetworkFee);
+    await expect(f.market.connect(f.roles.operator).bill(interval, 0, metered, refs, sells, buys))
+      .to.be.revertedWithCustomError(f.market, "BillingLocksMismatch")
+      .withArgs(interval, lockOf(130_000) + lockOf(120_000), lockOf(130_000) + lockOf(120_000) + lockOf(90_000));
+  });
 });
