@@ -5,8 +5,7 @@
  *   npm run bench:sim
  */
 import { simulate } from "../sim/engine.js";
-import { DEFAULT_SCENARIO } from "../sim/scenario/scenario.js";
-import { scaleCommunity } from "./lib/cli.js";
+import { DEFAULT_SCENARIO, scaleCommunity } from "../sim/scenario/scenario.js";
 
 async function bench(label: string, participants: number, days: number, start: string) {
   const scenario = { ...scaleCommunity(DEFAULT_SCENARIO, participants), days, start };

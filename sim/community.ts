@@ -81,3 +81,19 @@ export function buildCommunity(scenario: Scenario): Household[] {
   }
   return homes;
 }
+
+/**
+ * The simulated home that stands in for a household the scenario does not know (one that registered itself):
+ * a home of its class, picked by its address so that the dev meter and the dApp pick the same one.
+ */
+export function standInHousehold(address: string, cls: ParticipantClass, homes: readonly Household[]): Household | undefined {
+  const ofClass = homes.filter((h) => h.class === cls);
+  if (ofClass.length === 0) return undefined;
+  // FNV-1a over the lower-case address: stable across runs, machines and the browser
+  let hash = 0x811c9dc5;
+  for (const ch of address.toLowerCase()) {
+    hash ^= ch.charCodeAt(0);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return ofClass[hash % ofClass.length];
+}

@@ -30,6 +30,10 @@ export interface IntervalDetail {
   /** LEM and BAU bill per household. */
   lemBills: BillLines[];
   bauBills: BillLines[];
+  /** Per household: load and PV of the interval (Wh), and its LEM battery's charge at the end (Wh; null: none). */
+  loadWh: ArrayLike<number>;
+  pvWh: ArrayLike<number>;
+  batterySocWh: (number | null)[];
 }
 
 export interface IntervalRecord {
@@ -311,7 +315,21 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
         bids: bids.length,
       });
       if (options.onInterval) {
-        await options.onInterval({ step: intervals.length - 1, interval: id, dayIndex: day, slot, dayStart, bids, clearing, readings, lemBills, bauBills });
+        await options.onInterval({
+          step: intervals.length - 1,
+          interval: id,
+          dayIndex: day,
+          slot,
+          dayStart,
+          bids,
+          clearing,
+          readings,
+          lemBills,
+          bauBills,
+          loadWh: loadAll.subarray(step * n, step * n + n),
+          pvWh: pvAll.subarray(step * n, step * n + n),
+          batterySocWh: lemBatteries.map((b) => (b ? b.socWh : null)),
+        });
       }
     }
     options.onProgress?.(day + 1, scenario.days);

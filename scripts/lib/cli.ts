@@ -4,7 +4,8 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 import { parseDate } from "../../sim/calendar.js";
-import { DEFAULT_SCENARIO, parseScenario, ScenarioError, type Scenario } from "../../sim/scenario/scenario.js";
+import { DEFAULT_SCENARIO, parseScenario, scaleCommunity, ScenarioError, type Scenario } from "../../sim/scenario/scenario.js";
+
 
 /** Prints a message that says what to fix and exits with code 2 (bad input). */
 export function fail(message: string): never {
@@ -67,25 +68,6 @@ export function loadScenario(values: { scenario?: string; days?: string; start?:
   const participants = wholeNumber("participants", values.participants, 1, 100_000);
   if (participants !== undefined) scenario = scaleCommunity(scenario, participants);
   return scenario;
-}
-
-/** The scenario with its community scaled to `total` households, keeping each group's class shares. */
-export function scaleCommunity(scenario: Scenario, total: number): Scenario {
-  const groups = scenario.community.flatMap((g) => (["consumer", "pv", "pvBattery"] as const).map((cls) => ({ supplier: g.supplier, cls, count: g[cls] })));
-  const current = groups.reduce((s, g) => s + g.count, 0);
-  const scaled = groups.map((g) => ({ ...g, exact: (g.count * total) / current, count: Math.floor((g.count * total) / current) }));
-  let left = total - scaled.reduce((s, g) => s + g.count, 0);
-  for (const g of [...scaled].sort((a, b) => b.exact - b.count - (a.exact - a.count))) {
-    if (left-- <= 0) break;
-    g.count++;
-  }
-  const community = scenario.community.map((g) => ({
-    supplier: g.supplier,
-    consumer: scaled.find((x) => x.supplier === g.supplier && x.cls === "consumer")!.count,
-    pv: scaled.find((x) => x.supplier === g.supplier && x.cls === "pv")!.count,
-    pvBattery: scaled.find((x) => x.supplier === g.supplier && x.cls === "pvBattery")!.count,
-  }));
-  return { ...scenario, community, extraHouseholds: [] };
 }
 
 /** A progress bar on a terminal, plain lines (every 10%) in CI or when piped. */

@@ -10,23 +10,9 @@ import { clearInterval, type ClearingResult, type OrderBid, type Side } from "..
 import { gridResidual } from "../../sim/market/billing.js";
 import { buyLockUnits, type SupplierTariff, type Tariff } from "../../sim/market/tariff.js";
 
-/** Contract enum values. */
-export const SIDE = { sell: 1, buy: 2 } as const;
-export const PHASE = [
-  "None",
-  "Open",
-  "Clearing",
-  "Cleared",
-  "Metering",
-  "Metered",
-  "Billing",
-  "Billed",
-  "Settling",
-  "Settled",
-] as const;
-export const CLASS = { consumer: 1, pv: 2, pvBattery: 3 } as const;
-export const NO_TRADE = 0xffffffff;
-export const WEI_PER_UNIT = 1_000_000_000n;
+import { BID_DOMAIN, EIP712_BID_TYPES, NO_TRADE, SIDE } from "../../sim/market/onchain.js";
+
+export { CLASS, NO_TRADE, PHASE, SIDE, WEI_PER_UNIT } from "../../sim/market/onchain.js";
 export const INTERVAL_SECONDS = 900;
 
 export interface OrderEntry {
@@ -148,21 +134,10 @@ export function bidRefsByParticipant(result: ClearingResult): Map<string, BidRef
   return refs;
 }
 
-export const EIP712_BID_TYPES = {
-  Bid: [
-    { name: "participant", type: "address" },
-    { name: "interval", type: "uint32" },
-    { name: "side", type: "uint8" },
-    { name: "wh", type: "uint24" },
-    { name: "price", type: "uint32" },
-    { name: "nonce", type: "uint64" },
-    { name: "deadline", type: "uint64" },
-  ],
-};
 
 export async function bidDomain(market: KiezMarket): Promise<TypedDataDomain> {
   const { chainId } = await market.runner!.provider!.getNetwork();
-  return { name: "Kiezstrom Market", version: "1", chainId, verifyingContract: await market.getAddress() };
+  return { ...BID_DOMAIN, chainId, verifyingContract: await market.getAddress() };
 }
 
 /** Signs a bid off-chain (EIP-712) for relaying. */
@@ -173,12 +148,14 @@ export async function signBid(
 ): Promise<SignedBidInput> {
   const participant = await signer.getAddress();
   const message = { participant, interval: bid.interval, side: SIDE[bid.side], wh: bid.wh, price: bid.price, nonce: bid.nonce, deadline: bid.deadline };
-  const signature = Signature.from(await signer.signTypedData(domain, EIP712_BID_TYPES, message));
+  const signature = Signature.from(await signer.signTypedData(domain, { Bid: [...EIP712_BID_TYPES.Bid] }, message));
   return { ...message, v: signature.v, r: signature.r, s: signature.s };
 }
 
 export interface ParticipantInfo {
   supplier: number;
+  /** KiezMarket's participant class, where known. */
+  participantClass?: number;
 }
 
 /**

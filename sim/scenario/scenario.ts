@@ -286,3 +286,22 @@ export function parseScenario(value: Json): Scenario {
     assumptions: o.assumptions === undefined ? undefined : r.at("assumptions").array(o.assumptions).map((a, i) => r.at("assumptions").at(i).string(a)),
   };
 }
+
+/** The scenario with its community scaled to `total` households, keeping each group's class shares. */
+export function scaleCommunity(scenario: Scenario, total: number): Scenario {
+  const groups = scenario.community.flatMap((g) => (["consumer", "pv", "pvBattery"] as const).map((cls) => ({ supplier: g.supplier, cls, count: g[cls] })));
+  const current = groups.reduce((s, g) => s + g.count, 0);
+  const scaled = groups.map((g) => ({ ...g, exact: (g.count * total) / current, count: Math.floor((g.count * total) / current) }));
+  let left = total - scaled.reduce((s, g) => s + g.count, 0);
+  for (const g of [...scaled].sort((a, b) => b.exact - b.count - (a.exact - a.count))) {
+    if (left-- <= 0) break;
+    g.count++;
+  }
+  const community = scenario.community.map((g) => ({
+    supplier: g.supplier,
+    consumer: scaled.find((x) => x.supplier === g.supplier && x.cls === "consumer")!.count,
+    pv: scaled.find((x) => x.supplier === g.supplier && x.cls === "pv")!.count,
+    pvBattery: scaled.find((x) => x.supplier === g.supplier && x.cls === "pvBattery")!.count,
+  }));
+  return { ...scenario, community, extraHouseholds: [] };
+}

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { AbiCoder, Contract, id, JsonRpcProvider, keccak256, toBeHex, zeroPadValue } from "ethers";
 
-import { freePort, startNode } from "./local-node.js";
+import { freePort, startNode } from "../../scripts/lib/local-node.js";
 
 const tsx = (script: string, args: string[]) => spawnSync(process.execPath, ["--import", "tsx", script, ...args], { encoding: "utf8", env: { ...process.env, CI: "true" } });
 

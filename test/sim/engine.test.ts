@@ -4,8 +4,7 @@ import { describe, it } from "node:test";
 import { simulate } from "../../sim/engine.js";
 import { simulationOutputs } from "../../sim/report/outputs.js";
 import { summarize } from "../../sim/report/summary.js";
-import { DEFAULT_SCENARIO, parseScenario, ScenarioError, type Scenario } from "../../sim/scenario/scenario.js";
-import { scaleCommunity } from "../../scripts/lib/cli.js";
+import { DEFAULT_SCENARIO, parseScenario, scaleCommunity, ScenarioError, type Scenario } from "../../sim/scenario/scenario.js";
 
 const small = (over: Partial<Scenario> = {}): Scenario => ({ ...scaleCommunity(DEFAULT_SCENARIO, 40), ...over });
 

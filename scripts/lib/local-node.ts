@@ -1,4 +1,7 @@
-/** Starts a Hardhat node on 127.0.0.1 on a free port for a test, and stops it by its process id. */
+/**
+ * Starts a Hardhat node on 127.0.0.1 (on a free port unless one is given) and stops it by its process id:
+ * the machine is shared, so nothing assumes port 8545 or stops a node by name.
+ */
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 
@@ -14,8 +17,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startNode(): Promise<{ url: string; stop: () => void }> {
-  const port = await freePort();
+export async function startNode(options: { port?: number } = {}): Promise<{ url: string; port: number; pid: number; stop: () => void }> {
+  const port = options.port ?? (await freePort());
   const child = spawn("hardhat", ["node", "--hostname", "127.0.0.1", "--port", String(port)], { stdio: ["ignore", "pipe", "pipe"], detached: false });
   let output = "";
   await new Promise<void>((resolve, reject) => {
@@ -29,13 +32,16 @@ export async function startNode(): Promise<{ url: string; stop: () => void }> {
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`hardhat node exited with ${code}:\n${output}`)));
+    child.on("error", (e) => reject(new Error(`could not start hardhat node: ${e.message}`)));
+    child.on("exit", (code) => reject(new Error(`hardhat node exited with ${code}${/EADDRINUSE|address already in use/i.test(output) ? ` (port ${port} is taken; choose another)` : ""}:\n${output.slice(-2000)}`)));
   });
   child.stdout.removeAllListeners("data");
   child.stdout.resume();
   child.stderr.resume();
   return {
     url: `http://127.0.0.1:${port}`,
+    port,
+    pid: child.pid!,
     stop: () => {
       if (child.pid && child.exitCode === null) process.kill(child.pid, "SIGTERM");
     },
