@@ -67,7 +67,7 @@ interface BidState extends OrderBid {
   cancelled: boolean;
 }
 
-interface IntervalState {
+export interface IntervalState {
   epoch: number;
   bids: BidState[];
   priced?: { price: number; matchedWh: number };
@@ -90,11 +90,15 @@ export function unpackIndexes(hex: string): number[] {
   return out;
 }
 
-/** Replays a market from its events in chain order and checks every interval and every balance. */
-export async function replayMarket(events: readonly MarketEvent[], reader: MarketReader, dayStartSlot: number): Promise<ReplayResult> {
+/**
+ * Rebuilds a market from its events in chain order, without any view call: tariffs, participants, every
+ * interval's bids, clearing, trades, readings and bills, and the ledger as settlement moved it. Findings are
+ * what the events alone contradict (debts and P2P conservation).
+ */
+export function rebuildMarket(events: readonly MarketEvent[], dayStartSlot: number) {
   const findings: Finding[] = [];
   const tariffs = new Map<string, { prices: Tariff; dailyChargeMicroEur: number }>(); // `${supplier}:${epoch}`
-  const participants = new Map<string, { supplier: number; importLimitWh: number; exportLimitWh: number }>();
+  const participants = new Map<string, { supplier: number; participantClass: number; importLimitWh: number; exportLimitWh: number }>();
   const intervals = new Map<number, IntervalState>();
   const supplierAccounts = new Map<number, string>();
   let fees = { platform: "", tax: "", network: "" };
@@ -135,7 +139,7 @@ export async function replayMarket(events: readonly MarketEvent[], reader: Marke
         fees = { platform: key(a.platform), tax: key(a.taxCollector), network: key(a.networkOperator) };
         break;
       case "ParticipantRegistered":
-        participants.set(key(a.participant), { supplier: Number(a.supplier), importLimitWh: Number(a.importLimitWh), exportLimitWh: Number(a.exportLimitWh) });
+        participants.set(key(a.participant), { supplier: Number(a.supplier), participantClass: Number(a.participantClass), importLimitWh: Number(a.importLimitWh), exportLimitWh: Number(a.exportLimitWh) });
         break;
       case "Deposited":
         add(free, a.account, a.amount);
@@ -259,6 +263,14 @@ export async function replayMarket(events: readonly MarketEvent[], reader: Marke
     if (s.settledVolume !== undefined && s.settledVolume !== poolIn) findings.push({ interval: id, check: "conservation", detail: `IntervalSettled states ${s.settledVolume} wei of P2P payments, replay ${poolIn}` });
   }
 
+  return { findings, tariffs, tariffOf, participants, intervals, supplierAccounts, free, locked, owed };
+}
+
+export type MarketRebuild = ReturnType<typeof rebuildMarket>;
+
+/** Replays a market from its events in chain order and checks every interval and every balance. */
+export async function replayMarket(events: readonly MarketEvent[], reader: MarketReader, dayStartSlot: number): Promise<ReplayResult> {
+  const { findings, tariffOf, participants, intervals, free, locked, owed } = rebuildMarket(events, dayStartSlot);
   // ---- per-interval checks: clearing, bounds, trades, bills, settlement
   const table: IntervalAudit[] = [];
   for (const [id, s] of [...intervals].sort((x, y) => x[0] - y[0])) {

@@ -37,7 +37,7 @@ export async function auditMarket(rpc: string, marketAddress: string, abi: reado
     const market = new Contract(marketAddress, iface, provider);
     let config: { token: string; supplierCount: bigint; dayStartSlot: bigint };
     try {
-      config = await market.config();
+      config = await market.config({ blockTag: "latest" });
     } catch {
       throw new AuditInputError(`the contract at ${marketAddress} is not a Kiezstrom market (it has no config())`);
     }
@@ -56,13 +56,13 @@ export async function auditMarket(rpc: string, marketAddress: string, abi: reado
     const { details: _details, ...result } = await replayMarket(
       events,
       {
-        phaseOf: async (id) => Number((await market.intervalOf(id)).phase),
+        phaseOf: async (id) => Number((await market.intervalOf(id, { blockTag: toBlock })).phase),
         accountOf: async (a) => {
-          const acc = await market.accountOf(a);
+          const acc = await market.accountOf(a, { blockTag: toBlock });
           return { free: acc.free as bigint, locked: acc.locked as bigint };
         },
-        owed: async (a) => (await market.owed(a)) as bigint,
-        tokenBalance: async () => (await token.balanceOf(marketAddress)) as bigint,
+        owed: async (a) => (await market.owed(a, { blockTag: toBlock })) as bigint,
+        tokenBalance: async () => (await token.balanceOf(marketAddress, { blockTag: toBlock })) as bigint,
       },
       Number(config.dayStartSlot),
     );

@@ -1,0 +1,48 @@
+/**
+ * Auto-trading: while the page is open and the household has it on, each new interval gets the bid the
+ * engine's strategy makes from the home's forecast and preferences, signed and relayed (or sent).
+ */
+import { useEffect, useRef, useState } from "react";
+
+import { useRelayedBid } from "../lib/bids";
+import { intervalLabel, useMarket } from "../lib/market";
+import { useHome, useHomeDay, useMarketDay } from "../pages/HomePage";
+import { formatKWh } from "../lib/amounts";
+
+export function AutoBidder({ me }: { me: `0x${string}` }) {
+  const m = useMarket();
+  const [home] = useHome(me);
+  const { date, slot } = useMarketDay();
+  const day = useHomeDay(home, date);
+  const relay = useRelayedBid(m.rc);
+  const done = useRef(new Set<number>());
+  const [last, setLast] = useState<string | null>(null);
+  const j = m.biddingInterval;
+  const on = !!home?.preferences.autoTrading && !!m.rc.relayUrl;
+
+  useEffect(() => {
+    if (!on || j === null || slot === null || !day || done.current.has(j)) return;
+    const mine = m.rebuild.intervals.get(j)?.bids.some((b) => b.participant === me.toLowerCase());
+    done.current.add(j);
+    if (mine) return;
+    const bids = day.bids[slot] ?? [];
+    void (async () => {
+      for (const b of bids) {
+        try {
+          await relay(me, { interval: j, side: b.side, wh: b.wh, price: b.price }, (m.clock?.gateClosesAt ?? 0) + 86_400);
+          setLast(`Auto-trading placed a ${b.side === "sell" ? "sell" : "buy"} bid of ${formatKWh(b.wh)} for ${intervalLabel(j)}.`);
+        } catch (e) {
+          setLast(`Auto-trading could not bid for ${intervalLabel(j)}: ${(e as Error).message}`);
+        }
+      }
+      if (bids.length === 0) setLast(`Auto-trading: nothing to trade at ${intervalLabel(j)} by your home's forecast.`);
+    })();
+  }, [on, j, slot, day]); // the rest is read at the moment of bidding
+
+  if (!home?.preferences.autoTrading) return null;
+  return (
+    <p className="hint" role="status" data-testid="auto-trading">
+      {m.rc.relayUrl ? (last ?? "Auto-trading is on: bids follow your home's forecast each interval.") : "Auto-trading needs the community's relay, which this deployment does not offer."}
+    </p>
+  );
+}

@@ -1,0 +1,47 @@
+/** Small shared view pieces: sections, form fields, a write's status line, an engine SVG chart. */
+import type { ReactNode } from "react";
+
+import { txMessage, type TxState } from "../lib/tx";
+
+export function Section({ title, children, id }: { title: string; children: ReactNode; id?: string }) {
+  return (
+    <section className="card" aria-labelledby={id ? `${id}-title` : undefined} data-testid={id}>
+      <h2 id={id ? `${id}-title` : undefined}>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+export function Field({ label, children, hint, error }: { label: string; children: ReactNode; hint?: string; error?: string | null }) {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      {children}
+      {hint && <small className="hint">{hint}</small>}
+      {error && (
+        <small className="error" role="alert">
+          {error}
+        </small>
+      )}
+    </label>
+  );
+}
+
+export function TxStatus({ state }: { state: TxState }) {
+  const text = txMessage(state);
+  if (!text) return null;
+  return (
+    <p className={`tx tx-${state.status}`} role={state.status === "error" ? "alert" : "status"}>
+      {text}
+    </p>
+  );
+}
+
+/** An SVG chart built by the engine's chart module (which escapes every label). */
+export function SvgChart({ svg, label }: { svg: string; label: string }) {
+  return <div className="chart" role="img" aria-label={label} dangerouslySetInnerHTML={{ __html: svg }} />;
+}
+
+export function Short({ address }: { address: string }) {
+  return <code title={address}>{`${address.slice(0, 6)}…${address.slice(-4)}`}</code>;
+}

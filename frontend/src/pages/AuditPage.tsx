@@ -1,0 +1,163 @@
+/** Audit: the replay checks of `npm run audit`, run in the browser from the market's events, and any interval in detail. */
+import { useState } from "react";
+import { useConfig } from "wagmi";
+import { getBlockNumber, readContract } from "wagmi/actions";
+
+import { euroTokenAbi, kiezMarketAbi } from "../contracts/generated";
+import { replayMarket, type ReplayResult } from "../../../sim/audit";
+import { formatCt, formatKWh } from "../lib/amounts";
+import { explainError } from "../lib/errors";
+import { intervalLabel, useMarket } from "../lib/market";
+import { Section, Short } from "../components/ui";
+
+export function AuditPage() {
+  const { rc, store, dayStartSlot, rebuild } = useMarket();
+  const config = useConfig();
+  const [report, setReport] = useState<ReplayResult | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const ids = [...rebuild.intervals.keys()].filter((id) => rebuild.intervals.get(id)!.bids.length > 0).sort((a, b) => b - a);
+  const [picked, setPicked] = useState<number | null>(null);
+  const selected = picked ?? ids.find((id) => rebuild.intervals.get(id)!.cleared) ?? null;
+  const detail = selected !== null ? rebuild.intervals.get(selected) : undefined;
+
+  async function run() {
+    setBusy(true);
+    setError(null);
+    try {
+      // events and view calls at one block, so the replay and the chain describe the same moment
+      const blockNumber = await getBlockNumber(config);
+      await store.syncThrough(blockNumber);
+      const events = store.events.filter((e) => e.blockNumber <= blockNumber);
+      const result = await replayMarket(
+        events,
+        {
+          phaseOf: async (id) => Number((await readContract(config, { address: rc.market, abi: kiezMarketAbi, functionName: "intervalOf", args: [id], blockNumber })).phase),
+          accountOf: async (a) => {
+            const acc = await readContract(config, { address: rc.market, abi: kiezMarketAbi, functionName: "accountOf", args: [a as `0x${string}`], blockNumber });
+            return { free: acc.free, locked: acc.locked };
+          },
+          owed: (a) => readContract(config, { address: rc.market, abi: kiezMarketAbi, functionName: "owed", args: [a as `0x${string}`], blockNumber }),
+          tokenBalance: () => readContract(config, { address: rc.token, abi: euroTokenAbi, functionName: "balanceOf", args: [rc.market], blockNumber }),
+        },
+        dayStartSlot,
+      );
+      setReport(result);
+    } catch (e) {
+      setError(explainError(e, { rpcUrl: rc.rpcUrl }));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const row = report && selected !== null ? report.intervals.find((r) => r.interval === selected) : undefined;
+  const findings = report ? report.findings.filter((f) => selected === null || f.interval === undefined || f.interval === selected) : [];
+
+  return (
+    <>
+      <Section title="Audit the market" id="audit">
+        <p>
+          Replays every interval from the market's events with the reference clearing and billing, rebuilds every balance and compares it with the
+          chain: the same checks as <code>npm run audit</code>.
+        </p>
+        <button onClick={() => void run()} disabled={busy}>
+          {busy ? "Replaying…" : "Run the audit"}
+        </button>
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        {report && (
+          <p data-testid="audit-verdict" className={report.findings.length === 0 ? "ok" : "error"}>
+            {report.findings.length === 0
+              ? `Pass: ${report.intervals.length} intervals and ${report.accounts} accounts replayed, no finding. The market holds ${report.tokenBalance} wei and owes ${report.owedByMarket} wei.`
+              : `Fail: ${report.findings.length} findings.`}
+          </p>
+        )}
+      </Section>
+      <Section title="Interval" id="audit-interval">
+        <select aria-label="Interval to audit" value={selected ?? ""} onChange={(e) => setPicked(Number(e.target.value))}>
+          {ids.map((id) => (
+            <option key={id} value={id}>
+              {intervalLabel(id)} (interval {id})
+            </option>
+          ))}
+        </select>
+        {detail && selected !== null && (
+          <>
+            <p>
+              {detail.bids.filter((b) => !b.cancelled).length} bids; {detail.cleared ? `cleared at ${formatCt(detail.cleared.price)} for ${formatKWh(detail.cleared.matchedWh)}` : "not cleared yet"}; {detail.trades.length} trades;{" "}
+              {detail.bills.size} bills; {detail.settledEvents > 0 ? "settled" : "not settled"}.
+              {row && <strong className={row.ok ? "ok" : "error"}> Replay: {row.ok ? "consistent" : "findings below"}.</strong>}
+            </p>
+            {findings.length > 0 && (
+              <ul>
+                {findings.map((f, i) => (
+                  <li key={i} className="error">
+                    {f.check}: {f.detail}
+                  </li>
+                ))}
+              </ul>
+            )}
+            <div className="two">
+              <div>
+                <h3>Bids</h3>
+                <table>
+                  <tbody>
+                    {detail.bids.slice(0, 40).map((b) => (
+                      <tr key={b.index}>
+                        <td>#{b.index}</td>
+                        <td>{b.side}</td>
+                        <td>{formatKWh(b.wh)}</td>
+                        <td>{formatCt(b.price)}</td>
+                        <td>
+                          <Short address={b.participant} />
+                        </td>
+                        <td>{b.cancelled ? "cancelled" : ""}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              <div>
+                <h3>Trades</h3>
+                <table>
+                  <tbody>
+                    {detail.trades.map((t, i) => (
+                      <tr key={i}>
+                        <td>
+                          <Short address={t.seller} /> → <Short address={t.buyer} />
+                        </td>
+                        <td>{formatKWh(t.wh)}</td>
+                        <td>{formatCt(t.price)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+                <h3>Bills</h3>
+                <table>
+                  <tbody>
+                    {[...detail.bills].slice(0, 40).map(([who, b]) => (
+                      <tr key={who}>
+                        <td>
+                          <Short address={who} />
+                        </td>
+                        <td>
+                          P2P {formatKWh(b.p2pBoughtWh)} in / {formatKWh(b.p2pSoldWh)} out
+                        </td>
+                        <td>
+                          grid {formatKWh(b.gridImportWh)} in / {formatKWh(b.gridExportWh)} out
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </div>
+          </>
+        )}
+      </Section>
+    </>
+  );
+}

@@ -1,0 +1,204 @@
+/** My Home: appliances, generators, battery and preferences, with their simulated power and charge over the day. */
+import { useEffect, useState } from "react";
+
+import { lineChart } from "../../../sim/report/charts";
+import { slotTime } from "../../../sim/calendar";
+import { CLASS_NAMES } from "../../../sim/market/onchain";
+import { formatCt, formatKWh } from "../lib/amounts";
+import { HOME_SAVED, homeProblem, initialHome, loadHome, saveHome, simulateHome, type HomeDay, type HomeSpec } from "../lib/home";
+import { intervalDay, useMarket } from "../lib/market";
+import { Field, Section, SvgChart } from "../components/ui";
+
+export function useHome(me: `0x${string}`): [HomeSpec | null, (h: HomeSpec) => void] {
+  const { rebuild, rc } = useMarket();
+  const p = rebuild.participants.get(me.toLowerCase());
+  const [home, setHome] = useState<HomeSpec | null>(null);
+  const cls = p ? (CLASS_NAMES[p.participantClass as 1 | 2 | 3] ?? "consumer") : null;
+  const supplier = p?.supplier ?? 0;
+  useEffect(() => {
+    if (!cls) return;
+    const load = () => setHome(loadHome(me) ?? initialHome(me, cls, supplier, rc.community));
+    load();
+    window.addEventListener(HOME_SAVED, load);
+    return () => window.removeEventListener(HOME_SAVED, load);
+  }, [me, cls, supplier, rc.community]);
+  return [home, (h: HomeSpec) => saveHome(me, h)];
+}
+
+/** The day the market is on: the clock's simulated day on a local community, else the chain's. */
+export function useMarketDay(): { date: string; slot: number | null } {
+  const { clock, biddingInterval, dayStartSlot } = useMarket();
+  if (clock?.simulatedDate) return { date: clock.simulatedDate, slot: clock.simulatedSlot };
+  if (biddingInterval !== null) return { date: intervalDay(biddingInterval), slot: (((biddingInterval - dayStartSlot) % 96) + 96) % 96 };
+  return { date: new Date().toISOString().slice(0, 10), slot: null };
+}
+
+export function useHomeDay(home: HomeSpec | null, date: string): HomeDay | null {
+  const { rc } = useMarket();
+  const [day, setDay] = useState<HomeDay | null>(null);
+  useEffect(() => {
+    if (!home || homeProblem(home)) return;
+    let current = true;
+    void simulateHome(home, date, rc.community?.seed).then((d) => current && setDay(d));
+    return () => {
+      current = false;
+    };
+  }, [home, date, rc.community?.seed]);
+  return day;
+}
+
+export function HomePage({ me }: { me: `0x${string}` }) {
+  const [saved, save] = useHome(me);
+  const [draft, setDraft] = useState<HomeSpec | null>(null);
+  const home = draft ?? saved;
+  const { date, slot } = useMarketDay();
+  const day = useHomeDay(saved, date);
+  if (!home) return <p>Loading your home…</p>;
+  const problem = homeProblem(home);
+  const edit = (h: Partial<HomeSpec>) => setDraft({ ...home, ...h });
+  const now = slot ?? 0;
+
+  return (
+    <>
+      <Section title={`My home on ${date}`} id="home-now">
+        {day ? (
+          <>
+            <div className="stats">
+              <Stat label="Load now" value={`${((day.loadWh[now] ?? 0) * 4 / 1000).toFixed(2)} kW`} />
+              <Stat label="PV now" value={`${((day.pvWh[now] ?? 0) * 4 / 1000).toFixed(2)} kW`} />
+              {day.socWh.length > 0 && home.battery && <Stat label="Battery" value={`${Math.round((100 * (day.socWh[now] ?? 0)) / home.battery.capacityWh)} %`} />}
+              <Stat label="Grid import today" value={formatKWh(day.importWh.reduce((a, b) => a + b, 0), 1)} />
+              <Stat label="Surplus today" value={formatKWh(day.exportWh.reduce((a, b) => a + b, 0), 1)} />
+            </div>
+            <SvgChart
+              label="Power over the day"
+              svg={lineChart(
+                `My home, ${date} (now ${slotTime(now)})`,
+                "kW",
+                [
+                  { name: "load", values: day.loadWh.map((w) => (w * 4) / 1000) },
+                  { name: "PV", values: day.pvWh.map((w) => (w * 4) / 1000) },
+                  ...(home.battery ? [{ name: "battery kWh", values: day.socWh.map((w) => w / 1000) }] : []),
+                ],
+                (i) => slotTime(i),
+                8,
+              )}
+            />
+          </>
+        ) : (
+          <p>Simulating your day…</p>
+        )}
+      </Section>
+
+      <Section title="My appliances" id="appliances">
+        <Field label="Yearly consumption (kWh, standard household profile)" hint="Used when no appliances are listed; listed appliances replace it.">
+          <input aria-label="Yearly consumption" type="number" min={1} value={home.annualKWh} onChange={(e) => edit({ annualKWh: Number(e.target.value) })} />
+        </Field>
+        <table>
+          <thead>
+            <tr>
+              <th>Appliance</th>
+              <th>Power (W)</th>
+              <th>Starts</th>
+              <th>Minutes</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {home.appliances.map((a, i) => (
+              <tr key={i}>
+                <td>
+                  <input aria-label={`Appliance ${i + 1} name`} value={a.name} onChange={(e) => edit({ appliances: home.appliances.map((x, k) => (k === i ? { ...x, name: e.target.value } : x)) })} />
+                </td>
+                <td>
+                  <input type="number" aria-label={`Appliance ${i + 1} power`} value={a.ratedW} onChange={(e) => edit({ appliances: home.appliances.map((x, k) => (k === i ? { ...x, ratedW: Number(e.target.value) } : x)) })} />
+                </td>
+                <td>
+                  <input aria-label={`Appliance ${i + 1} start`} value={a.start} onChange={(e) => edit({ appliances: home.appliances.map((x, k) => (k === i ? { ...x, start: e.target.value } : x)) })} />
+                </td>
+                <td>
+                  <input type="number" aria-label={`Appliance ${i + 1} minutes`} value={a.durationMin} onChange={(e) => edit({ appliances: home.appliances.map((x, k) => (k === i ? { ...x, durationMin: Number(e.target.value) } : x)) })} />
+                </td>
+                <td>
+                  <button className="link" onClick={() => edit({ appliances: home.appliances.filter((_, k) => k !== i) })}>
+                    Remove
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <button className="link" onClick={() => edit({ appliances: [...home.appliances, { name: "Washing machine", ratedW: 2000, start: "18:00", durationMin: 90 }] })}>
+          Add an appliance
+        </button>
+      </Section>
+
+      <Section title="My generators" id="generators">
+        <Field label="Rooftop PV (kWp)">
+          <input aria-label="PV power" type="number" step="0.1" min={0} value={home.pvKWp} onChange={(e) => edit({ pvKWp: Number(e.target.value) })} />
+        </Field>
+      </Section>
+
+      <Section title="My batteries" id="batteries">
+        {home.battery ? (
+          <div className="row">
+            <Field label="Capacity (kWh)">
+              <input aria-label="Battery capacity" type="number" step="0.1" value={home.battery.capacityWh / 1000} onChange={(e) => edit({ battery: { ...home.battery!, capacityWh: Number(e.target.value) * 1000 } })} />
+            </Field>
+            <Field label="Max charge (kW)">
+              <input aria-label="Battery charge power" type="number" step="0.1" value={home.battery.maxChargeW / 1000} onChange={(e) => edit({ battery: { ...home.battery!, maxChargeW: Number(e.target.value) * 1000 } })} />
+            </Field>
+            <Field label="Max discharge (kW)">
+              <input aria-label="Battery discharge power" type="number" step="0.1" value={home.battery.maxDischargeW / 1000} onChange={(e) => edit({ battery: { ...home.battery!, maxDischargeW: Number(e.target.value) * 1000 } })} />
+            </Field>
+          </div>
+        ) : (
+          <p>No battery.</p>
+        )}
+      </Section>
+
+      <Section title="My preferences" id="preferences">
+        <div className="row">
+          <Field label="Never sell below (ct/kWh)" hint={home.preferences.minSellPrice ? formatCt(home.preferences.minSellPrice) : "no limit"}>
+            <input aria-label="Minimum sell price" type="number" step="0.01" min={0} value={(home.preferences.minSellPrice ?? 0) / 10_000} onChange={(e) => edit({ preferences: { ...home.preferences, minSellPrice: Math.round(Number(e.target.value) * 10_000) || undefined } })} />
+          </Field>
+          <Field label="Never buy above (ct/kWh)" hint={home.preferences.maxBuyPrice ? formatCt(home.preferences.maxBuyPrice) : "no limit"}>
+            <input aria-label="Maximum buy price" type="number" step="0.01" min={0} value={(home.preferences.maxBuyPrice ?? 0) / 10_000} onChange={(e) => edit({ preferences: { ...home.preferences, maxBuyPrice: Math.round(Number(e.target.value) * 10_000) || undefined } })} />
+          </Field>
+          <Field label="Battery reserve (%)">
+            <input aria-label="Battery reserve" type="number" min={0} max={100} value={home.preferences.batteryReservePct} onChange={(e) => edit({ preferences: { ...home.preferences, batteryReservePct: Number(e.target.value) } })} />
+          </Field>
+          <label className="field">
+            <span>Auto-trading</span>
+            <input type="checkbox" aria-label="Auto-trading" checked={home.preferences.autoTrading} onChange={(e) => edit({ preferences: { ...home.preferences, autoTrading: e.target.checked } })} />
+            <small className="hint">Bids for you each interval from your home's forecast while this page is open.</small>
+          </label>
+        </div>
+      </Section>
+      {problem && (
+        <p className="error" role="alert">
+          {problem}
+        </p>
+      )}
+      <div className="row">
+        <button disabled={!draft || !!problem} onClick={() => draft && (save(draft), setDraft(null))}>
+          Save my home
+        </button>
+        {draft && (
+          <button className="link" onClick={() => setDraft(null)}>
+            Discard changes
+          </button>
+        )}
+      </div>
+    </>
+  );
+}
+
+function Stat({ label, value }: { label: string; value: string }) {
+  return (
+    <div className="stat">
+      <small>{label}</small>
+      <strong>{value}</strong>
+    </div>
+  );
+}

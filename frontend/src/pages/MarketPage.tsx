@@ -1,0 +1,265 @@
+/** The market: the interval open for bids and its gate, the order book, a bid form with prices read from the contract, my bids. */
+import { useMemo, useState } from "react";
+
+import { kiezMarketAbi } from "../contracts/generated";
+import { ctText, formatCt, formatEuro, formatKWh, parseEnergyKWh, parsePriceCt } from "../lib/amounts";
+import { useRelayedBid } from "../lib/bids";
+import { intervalLabel, useMarket } from "../lib/market";
+import { useTransactor } from "../lib/tx";
+import { askRange, bidRange, buyLockUnits, lemCharges, timeOfUse } from "../../../sim/market/tariff";
+import type { Side } from "../../../sim/market/clearing";
+import { Field, Section, Short, TxStatus } from "../components/ui";
+
+export function MarketPage({ me }: { me: `0x${string}` }) {
+  const m = useMarket();
+  const { rebuild, biddingInterval: j, clock, chainNow, rc } = m;
+  const participant = rebuild.participants.get(me.toLowerCase());
+  const state = j !== null ? rebuild.intervals.get(j) : undefined;
+  const tariff = participant && state ? safeTariff(() => rebuild.tariffOf(participant.supplier, state.epoch)) : null;
+  const opened = j !== null ? m.store.events.find((e) => e.name === "IntervalOpened" && Number(e.args.interval) === j) : undefined;
+  const gate = opened ? Number(opened.args.gateClosesAt) : 0;
+
+  let countdown = "";
+  if (clock?.manual) countdown = "closes when the operator advances the market clock";
+  else if (clock?.nextTickAt) countdown = `closes in ${Math.max(0, Math.ceil((clock.nextTickAt - Date.now()) / 1000))} s (accelerated time: one interval every ${clock.realMsPerInterval / 1000} s)`;
+  else if (chainNow !== null && gate > 0) countdown = `closes in ${formatDuration(Math.max(0, gate - chainNow))}`;
+
+  const live = (state?.bids ?? []).filter((b) => !b.cancelled);
+  const sells = [...live.filter((b) => b.side === "sell")].sort((a, b) => a.price - b.price);
+  const buys = [...live.filter((b) => b.side === "buy")].sort((a, b) => b.price - a.price);
+
+  return (
+    <>
+      <Section title="Next interval" id="market-clock">
+        {j === null ? (
+          <p>No interval is open for bids yet.</p>
+        ) : (
+          <p>
+            Bidding for <strong data-testid="bidding-interval">{intervalLabel(j)}</strong> (interval {j}) <strong>{countdown}</strong>.
+            {gate > 0 && ` Gate at ${new Date(gate * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} chain time.`}
+            {clock?.lastError && <span className="error"> The market clock reports: {clock.lastError}</span>}
+          </p>
+        )}
+      </Section>
+      {participant && j !== null && tariff && <BidForm me={me} interval={j} tariff={tariff} limits={participant} />}
+      <Section title={`Order book ${j !== null ? intervalLabel(j) : ""}`} id="order-book">
+        <div className="two">
+          <BookSide title={`Asks (${sells.length})`} bids={sells} me={me} />
+          <BookSide title={`Bids (${buys.length})`} bids={buys} me={me} />
+        </div>
+      </Section>
+      <MyBids me={me} />
+      {!rc.relayUrl && <p className="hint">This community has no relay: bids are sent as transactions from your wallet.</p>}
+    </>
+  );
+}
+
+function formatDuration(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  return m > 0 ? `${m} min ${seconds % 60} s` : `${seconds} s`;
+}
+
+function safeTariff<T>(f: () => T): T | null {
+  try {
+    return f();
+  } catch {
+    return null;
+  }
+}
+
+function BookSide({ title, bids, me }: { title: string; bids: { participant: string; wh: number; price: number; index: number }[]; me: string }) {
+  return (
+    <div>
+      <h3>{title}</h3>
+      <table>
+        <thead>
+          <tr>
+            <th>Price</th>
+            <th>Energy</th>
+            <th>From</th>
+          </tr>
+        </thead>
+        <tbody>
+          {bids.slice(0, 12).map((b) => (
+            <tr key={b.index} className={b.participant === me.toLowerCase() ? "mine" : undefined}>
+              <td>{formatCt(b.price)}</td>
+              <td>{formatKWh(b.wh)}</td>
+              <td>{b.participant === me.toLowerCase() ? "you" : <Short address={b.participant} />}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {bids.length > 12 && <p className="hint">and {bids.length - 12} more</p>}
+    </div>
+  );
+}
+
+function BidForm({ me, interval, tariff, limits }: { me: `0x${string}`; interval: number; tariff: { prices: import("../../../sim/market/tariff").Tariff }; limits: { importLimitWh: number; exportLimitWh: number } }) {
+  const { rc, clock } = useMarket();
+  const t = tariff.prices;
+  const tx = useTransactor({ rpcUrl: rc.rpcUrl });
+  const relay = useRelayedBid(rc);
+  const [side, setSide] = useState<Side>(limits.exportLimitWh > 0 ? "sell" : "buy");
+  const [energy, setEnergy] = useState("0.5");
+  const [price, setPrice] = useState("");
+  const [path, setPath] = useState<"direct" | "relay">(rc.relayUrl ? "relay" : "direct");
+  const [relayState, setRelayState] = useState<{ busy: boolean; message: string | null; error: boolean }>({ busy: false, message: null, error: false });
+  const range = side === "sell" ? askRange(t) : bidRange(t);
+  const limitWh = side === "sell" ? limits.exportLimitWh : limits.importLimitWh;
+  const wh = parseEnergyKWh(energy, "energy", Math.max(limitWh, 1));
+  const p = parsePriceCt(price || "", "price");
+  const priceError = !p.ok ? p.error : p.value < range.min || p.value > range.max ? `The price must be from ${formatCt(range.min, 4)} to ${formatCt(range.max, 4)}.` : null;
+  const energyError = limitWh === 0 ? `Your registration allows no ${side === "sell" ? "selling" : "buying"}.` : wh.ok ? null : wh.error;
+  const ok = !priceError && !energyError && wh.ok && p.ok;
+  const busy = relayState.busy || ["checking", "signing", "pending"].includes(tx.state.status);
+  const breakdown = useMemo(() => {
+    const at = p.ok ? p.value : side === "sell" ? range.min : range.max;
+    if (side === "buy") {
+      return [
+        ["P2P energy price", at],
+        ["Platform fee", t.platformFee],
+        ["Levies and taxes", t.levies],
+        ["Supplier margin (LEM)", t.lemSupplierMargin],
+        ["Network fee (LEM)", t.lemNetworkFee],
+        ["You pay per kWh", at + lemCharges(t)],
+        ["Grid price instead", timeOfUse(t)],
+      ] as const;
+    }
+    return [
+      ["You earn per kWh", at],
+      ["Feed-in tariff instead", t.feedInTariff],
+    ] as const;
+  }, [p, side, t, range.min, range.max]);
+
+  async function submit() {
+    if (!ok || !wh.ok || !p.ok) return;
+    setRelayState({ busy: false, message: null, error: false });
+    tx.reset();
+    if (path === "direct") {
+      await tx.send(`${side === "sell" ? "Ask" : "Bid"} for ${intervalLabel(interval)}`, { address: rc.market, abi: kiezMarketAbi, functionName: "placeBid", args: [interval, side === "sell" ? 1 : 2, wh.value, p.value] });
+      return;
+    }
+    setRelayState({ busy: true, message: "Checking with the market, then sign in your wallet…", error: false });
+    try {
+      const deadline = (clock?.gateClosesAt ?? Math.floor(Date.now() / 1000)) + 86_400;
+      await relay(me, { interval, side, wh: wh.value, price: p.value }, deadline);
+      setRelayState({ busy: false, message: `Your ${side === "sell" ? "ask" : "bid"} for ${intervalLabel(interval)} was relayed (no gas for you).`, error: false });
+    } catch (e) {
+      setRelayState({ busy: false, message: (e as Error).message, error: true });
+    }
+  }
+
+  return (
+    <Section title={`Place a bid for ${intervalLabel(interval)}`} id="bid-form">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <div className="row">
+          <label>
+            <input type="radio" name="side" checked={side === "buy"} onChange={() => setSide("buy")} /> Buy
+          </label>
+          <label>
+            <input type="radio" name="side" checked={side === "sell"} onChange={() => setSide("sell")} /> Sell
+          </label>
+        </div>
+        <Field label="Energy (kWh)" hint={`at most ${formatKWh(limitWh)} per interval`} error={energyError}>
+          <input aria-label="Energy" value={energy} onChange={(e) => setEnergy(e.target.value)} inputMode="decimal" />
+        </Field>
+        <Field label="Limit price (ct/kWh)" hint={`allowed: ${ctText(range.min)} to ${ctText(range.max)} ct/kWh`} error={price === "" ? null : priceError}>
+          <input aria-label="Price" value={price} onChange={(e) => setPrice(e.target.value)} inputMode="decimal" placeholder={ctText(side === "sell" ? range.min : range.max)} />
+        </Field>
+        <table className="breakdown" aria-label="What a kWh costs or earns">
+          <tbody>
+            {breakdown.map(([label, v]) => (
+              <tr key={label}>
+                <td>{label}</td>
+                <td>{formatCt(v, 4)}</td>
+              </tr>
+            ))}
+            {side === "buy" && wh.ok && p.ok && (
+              <tr>
+                <td>Locked until settlement</td>
+                <td>{formatEuro(BigInt(buyLockUnits(t, wh.value, p.value)) * 1_000_000_000n, 4)}</td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+        {rc.relayUrl && (
+          <div className="row">
+            <label>
+              <input type="radio" name="path" checked={path === "relay"} onChange={() => setPath("relay")} /> Sign and relay (no gas)
+            </label>
+            <label>
+              <input type="radio" name="path" checked={path === "direct"} onChange={() => setPath("direct")} /> Send a transaction
+            </label>
+          </div>
+        )}
+        <button type="submit" disabled={!ok || price === "" || busy}>
+          {side === "sell" ? "Place ask" : "Place bid"}
+        </button>
+      </form>
+      <TxStatus state={tx.state} />
+      {relayState.message && (
+        <p className={relayState.error ? "tx tx-error" : "tx"} role={relayState.error ? "alert" : "status"}>
+          {relayState.message}
+        </p>
+      )}
+    </Section>
+  );
+}
+
+function MyBids({ me }: { me: `0x${string}` }) {
+  const { rebuild, rc, chainNow, store } = useMarket();
+  const tx = useTransactor({ rpcUrl: rc.rpcUrl });
+  const mine = [];
+  for (const [id, s] of rebuild.intervals) {
+    for (const b of s.bids) if (b.participant === me.toLowerCase()) mine.push({ id, b, cleared: s.cleared });
+  }
+  const gates = new Map(store.events.filter((e) => e.name === "IntervalOpened").map((e) => [Number(e.args.interval), Number(e.args.gateClosesAt)]));
+  mine.sort((x, y) => y.id - x.id);
+  return (
+    <Section title="My bids" id="my-bids">
+      {mine.length === 0 ? (
+        <p>You have no bids yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Interval</th>
+              <th>Side</th>
+              <th>Energy</th>
+              <th>Limit</th>
+              <th>Status</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {mine.slice(0, 30).map(({ id, b, cleared }) => {
+              const open = !b.cancelled && !cleared && chainNow !== null && (gates.get(id) ?? 0) > chainNow;
+              return (
+                <tr key={`${id}:${b.index}`}>
+                  <td>{intervalLabel(id)}</td>
+                  <td>{b.side}</td>
+                  <td>{formatKWh(b.wh)}</td>
+                  <td>{formatCt(b.price)}</td>
+                  <td>{b.cancelled ? "cancelled" : cleared ? `cleared at ${formatCt(cleared.price)}` : open ? "open" : "gate closed"}</td>
+                  <td>
+                    {open && (
+                      <button className="link" onClick={() => void tx.send(`Cancelling the ${intervalLabel(id)} bid`, { address: rc.market, abi: kiezMarketAbi, functionName: "cancelBid", args: [id, b.index] })}>
+                        Cancel
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      <TxStatus state={tx.state} />
+    </Section>
+  );
+}

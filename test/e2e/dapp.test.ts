@@ -1,0 +1,215 @@
+/**
+ * The dApp end to end in headless Chromium (Debian's chromium, driven by playwright-core): the production
+ * build, served by the local community's services (`npm run dev -- --manual --serve frontend/dist`) against
+ * a Hardhat node on a free port. A household connects, registers, deposits, bids (direct and relayed), sees
+ * the interval cleared, billed and settled, and withdraws; then the refusals: a rejected signature, the
+ * wrong chain, an amount above the balance, a late bid. Screenshots of every page go to out/e2e/.
+ */
+import assert from "node:assert/strict";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+
+import { chromium, type Browser, type Page } from "playwright-core";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SHOTS = "out/e2e";
+const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+let dev: ChildProcess;
+let ready: { api: string; rpc: string; market: string };
+let browser: Browser;
+
+async function tick(times = 1) {
+  for (let i = 0; i < times; i++) {
+    const res = await fetch(`${ready.api}/api/clock/tick`, { method: "POST" });
+    assert.equal(res.status, 200);
+  }
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+async function goTo(page: Page, name: string) {
+  await page.getByRole("navigation", { name: "Pages" }).getByRole("button", { name, exact: true }).click();
+}
+
+/** An injected EIP-1193 wallet for the refusal paths: forwards to the node, and can reject or sit on another chain. */
+function injectedWallet(rpc: string, account: string) {
+  return `(() => {
+    const listeners = {};
+    let chainId = "0x1";
+    window.__wallet = { reject: false, setChain: (id) => { chainId = id; (listeners.chainChanged || []).forEach((l) => l(id)); } };
+    window.ethereum = {
+      isMetaMask: false,
+      on: (e, l) => { (listeners[e] ||= []).push(l); },
+      removeListener: (e, l) => { listeners[e] = (listeners[e] || []).filter((x) => x !== l); },
+      request: async ({ method, params }) => {
+        if (method === "eth_requestAccounts" || method === "eth_accounts") return [${JSON.stringify(account)}];
+        if (method === "eth_chainId") return chainId;
+        if (method === "wallet_switchEthereumChain") { window.__wallet.setChain(params[0].chainId); return null; }
+        if (method === "wallet_requestPermissions" || method === "wallet_getPermissions") return [{ parentCapability: "eth_accounts" }];
+        if (window.__wallet.reject && (method === "eth_sendTransaction" || method.startsWith("eth_signTypedData"))) {
+          throw Object.assign(new Error("User rejected the request."), { code: 4001 });
+        }
+        const res = await fetch(${JSON.stringify(rpc)}, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: params || [] }) });
+        const body = await res.json();
+        if (body.error) throw Object.assign(new Error(body.error.message), body.error);
+        return body.result;
+      },
+    };
+  })();`;
+}
+
+describe("the dApp in a real browser", { timeout: 600_000 }, () => {
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (npm test installs it when run as root)`);
+    mkdirSync(SHOTS, { recursive: true });
+    const build = spawnSync("npm", ["run", "check:bundle", "--silent"], { cwd: "frontend", encoding: "utf8" });
+    process.stdout.write(build.stdout.split("\n").filter((l) => /dApp JavaScript/.test(l)).join("\n") + "\n");
+    assert.equal(build.status, 0, `production build or bundle budget failed:\n${build.stdout}\n${build.stderr}`);
+    dev = spawn("tsx", ["scripts/dev.ts", "--manual", "--no-frontend", "--serve", "frontend/dist", "--households", "12"], { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    ready = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`npm run dev did not get ready in 180 s:\n${output}`)), 180_000);
+      const onData = (d: Buffer) => {
+        output += d;
+        const m = /^ready (\{.*\})$/m.exec(output);
+        if (m) {
+          clearTimeout(timer);
+          resolve(JSON.parse(m[1]));
+        }
+      };
+      dev.stdout!.on("data", onData);
+      dev.stderr!.on("data", onData);
+      dev.on("exit", (code) => reject(new Error(`npm run dev exited with ${code}:\n${output}`)));
+    });
+    dev.stdout!.resume();
+    dev.stderr!.resume();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (dev?.pid && dev.exitCode === null) {
+      dev.kill("SIGTERM");
+      await new Promise((r) => dev.once("exit", r));
+    }
+  });
+
+  it("a household connects, registers, deposits, bids, is cleared, billed and settled, and withdraws", async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(`${ready.api}/#home`);
+    await page.getByLabel("Dev account").selectOption({ index: 1 });
+    await page.getByRole("button", { name: "Register" }).click();
+    await page.getByText("Registration: done").waitFor({ timeout: 30_000 });
+    await page.getByText(/My home on/).waitFor();
+    await page.getByText("Load now").waitFor({ timeout: 30_000 });
+    await shot(page, "home");
+
+    await goTo(page, "Wallet");
+    await page.getByRole("button", { name: "Get 100 test euros" }).click();
+    await page.getByText("100 test euros are in your wallet.").waitFor({ timeout: 30_000 });
+    // refused in the form: over-precise, zero, and more than the wallet holds
+    await page.getByLabel("Deposit amount").fill("1.0000000001");
+    await page.getByText("at most 9 decimal places").waitFor();
+    await page.getByLabel("Deposit amount").fill("0");
+    await page.getByText("must be more than zero").waitFor();
+    await page.getByLabel("Deposit amount").fill("5000");
+    await page.getByText(/Your wallet holds 100.00 EUR/).waitFor();
+    assert.equal(await page.getByRole("button", { name: "Deposit", exact: true }).isDisabled(), true);
+    await page.getByLabel("Deposit amount").fill("20");
+    await page.getByRole("button", { name: "Deposit", exact: true }).click();
+    await page.getByText("Deposit: done").waitFor({ timeout: 30_000 });
+    await page.getByTestId("free-balance").getByText("20.0000 EUR").waitFor({ timeout: 10_000 });
+
+    await goTo(page, "Market");
+    const interval = await page.getByTestId("bidding-interval").textContent();
+    // a direct buy bid at the highest allowed price
+    await page.getByLabel("Buy").check();
+    await page.getByLabel("Send a transaction").check();
+    await page.getByLabel("Energy").fill("0.2");
+    await page.getByLabel("Price").fill(await page.getByLabel("Price").getAttribute("placeholder") ?? "");
+    await page.getByRole("button", { name: "Place bid" }).click();
+    await page.getByText(/Bid for .*: done/).waitFor({ timeout: 30_000 });
+    // a relayed (signed) ask at the lowest allowed price
+    await page.getByLabel("Sell").check();
+    await page.getByLabel("Sign and relay (no gas)").check();
+    await page.getByLabel("Energy").fill("0.1");
+    await page.getByLabel("Price").fill(await page.getByLabel("Price").getAttribute("placeholder") ?? "");
+    await page.getByRole("button", { name: "Place ask" }).click();
+    await page.getByText(/was relayed \(no gas for you\)/).waitFor({ timeout: 30_000 });
+    await page.getByTestId("my-bids").getByText("open").first().waitFor({ timeout: 10_000 });
+    await shot(page, "market");
+
+    // the clock: the gate closes and the interval clears; three ticks later it is metered, billed, settled
+    await tick(4);
+    await goTo(page, "Results");
+    await page.getByTestId("cleared").getByText(interval!.trim()).first().waitFor({ timeout: 20_000 });
+    await shot(page, "results");
+    await goTo(page, "Wallet");
+    await page.getByTestId("bill-table").getByText("settled").first().waitFor({ timeout: 20_000 });
+    await page.getByTestId("saving").waitFor();
+    await page.getByLabel("Withdraw amount").fill("5");
+    await page.getByRole("button", { name: "Withdraw", exact: true }).click();
+    await page.getByText("Withdrawal: done").waitFor({ timeout: 30_000 });
+    await page.getByLabel("Withdraw amount").fill("1000");
+    await page.getByText(/at most your free balance/).waitFor();
+    await shot(page, "wallet");
+
+    await goTo(page, "Audit");
+    await page.getByRole("button", { name: "Run the audit" }).click();
+    await page.getByTestId("audit-verdict").waitFor({ timeout: 60_000 });
+    const verdict = await page.getByTestId("audit-verdict").textContent();
+    assert.match(verdict ?? "", /^Pass/, `${verdict}\n${await page.getByTestId("audit-interval").textContent()}`);
+    await shot(page, "audit");
+    await goTo(page, "Research");
+    await page.getByText("Gas per action and its cost").waitFor();
+    await shot(page, "research");
+
+    // a late bid: the page still shows the old interval (its clock status is held back) while the gate has closed
+    await goTo(page, "Market");
+    const status = await (await fetch(`${ready.api}/api/clock`)).json();
+    await page.route("**/api/clock", (route) => route.fulfill({ json: status }));
+    await tick(1);
+    await page.getByLabel("Buy").check();
+    await page.getByLabel("Send a transaction").check();
+    await page.getByLabel("Energy").fill("0.1");
+    await page.getByLabel("Price").fill(await page.getByLabel("Price").getAttribute("placeholder") ?? "");
+    await page.getByRole("button", { name: "Place bid" }).click();
+    await page.getByText(/interval is closed for bids|interval closed at/).waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByLabel("Energy").inputValue(), "0.1", "the form keeps what was typed");
+    await shot(page, "late-bid");
+
+    // auto-trading from preferences: on, saved, and the next interval gets the home's bid (or is told there is none)
+    await page.unroute("**/api/clock");
+    await goTo(page, "Home");
+    await page.getByLabel("Auto-trading").check();
+    await page.getByRole("button", { name: "Save my home" }).click();
+    await tick(1);
+    await page.getByTestId("auto-trading").getByText(/Auto-trading placed|nothing to trade/).waitFor({ timeout: 30_000 });
+    await page.close();
+  });
+
+  it("an injected wallet on the wrong chain is told so and switched; a rejected request leaves the form intact", async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const accounts: string[] = (await (await fetch(ready.rpc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_accounts", params: [] }) })).json()).result;
+    await context.addInitScript(injectedWallet(ready.rpc, accounts[15]));
+    const page = await context.newPage();
+    await page.goto(`${ready.api}/#home`);
+    await page.getByRole("button", { name: "Browser wallet" }).click();
+    await page.getByTestId("wrong-network").waitFor({ timeout: 20_000 });
+    await shot(page, "wrong-network");
+    await page.getByRole("button", { name: /Switch to/ }).click();
+    await page.getByTestId("wrong-network").waitFor({ state: "detached", timeout: 20_000 });
+
+    await page.evaluate(() => ((window as unknown as { __wallet: { reject: boolean } }).__wallet.reject = true));
+    await page.getByLabel("Import limit").fill("2.5");
+    await page.getByRole("button", { name: "Register" }).click();
+    await page.getByText("You declined the request in your wallet. Nothing was sent.").waitFor({ timeout: 20_000 });
+    assert.equal(await page.getByLabel("Import limit").inputValue(), "2.5", "the form keeps what was typed");
+    await shot(page, "rejected");
+    await context.close();
+  });
+});
