@@ -106,15 +106,15 @@ try {
     name: `${scenario.name} (local)`,
     chainId: Number((await c.provider.getNetwork()).chainId),
     rpcUrl: node.url,
-    market: await c.market.getAddress(),
-    token: await c.token.getAddress(),
-    factory: await c.factory.getAddress(),
+    market: (await c.market.getAddress()) as `0x${string}`,
+    token: (await c.token.getAddress()) as `0x${string}`,
+    factory: (await c.factory.getAddress()) as `0x${string}`,
     fromBlock: 0,
     relayUrl: "/api/relay",
     clockUrl: "/api/clock",
     faucetUrl: "/api/faucet",
     // the first eight run the community (admin, operator, meter, fee recipients, suppliers)
-    devAccounts: accounts.slice(8),
+    devAccounts: accounts.slice(8) as `0x${string}`[],
     community: { seed: scenario.seed, households: homes.length },
   };
   const api = await startDevApi({ community: c, clock, serial, config, port: apiPort, staticDir: values.serve, log });

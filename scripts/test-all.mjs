@@ -13,7 +13,15 @@ const SUITES = [
   { name: "engine and scripts", command: "node", args: ["--import", "tsx", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=tap", "--test-reporter-destination=.test-engine.tap", "test/sim/*.test.ts", "test/scripts/*.test.ts"], parse: parseNodeTap, tapFile: ".test-engine.tap" },
 ];
 if (existsSync("frontend/package.json")) {
-  SUITES.push({ name: "frontend", command: "npm", args: ["--prefix", "frontend", "test", "--silent"], parse: parseVitest });
+  SUITES.push({ name: "dApp components and hooks (Vitest)", command: "npm", args: ["--prefix", "frontend", "test", "--silent"], parse: parseVitest });
+  SUITES.push({
+    name: "dApp end to end (headless Chromium)",
+    setup: { command: "node", args: ["scripts/ensure-chromium.mjs"] },
+    command: "node",
+    args: ["--import", "tsx", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=tap", "--test-reporter-destination=.test-e2e.tap", "test/e2e/*.test.ts"],
+    parse: parseNodeTap,
+    tapFile: ".test-e2e.tap",
+  });
 }
 
 function parseMocha(out) {
@@ -42,6 +50,11 @@ function strip(s) {
 
 async function runSuite(suite) {
   process.stdout.write(`\n=== ${suite.name}: ${suite.command} ${suite.args.join(" ")}\n`);
+  if (suite.setup) {
+    const { spawnSync } = await import("node:child_process");
+    const r = spawnSync(suite.setup.command, suite.setup.args, { stdio: "inherit" });
+    if (r.status !== 0) return { passed: 0, failed: 1, skipped: 0, note: `setup (${suite.setup.args.join(" ")}) failed` };
+  }
   const { rmSync, readFileSync } = await import("node:fs");
   if (suite.tapFile) rmSync(suite.tapFile, { force: true });
   return new Promise((resolve) => {

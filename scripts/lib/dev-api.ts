@@ -13,26 +13,12 @@ import { extname, join, normalize, resolve } from "node:path";
 
 import { isAddress, type Interface } from "ethers";
 
+import type { RuntimeConfig } from "../../frontend/src/runtime-config.js";
 import type { Community } from "./chain.js";
+
+export type { RuntimeConfig };
 import type { MarketClock, Serial } from "./market-clock.js";
 import { wait, type SignedBidInput } from "./market-driver.js";
-
-export interface RuntimeConfig {
-  name: string;
-  chainId: number;
-  rpcUrl: string;
-  market: string;
-  token: string;
-  factory: string;
-  fromBlock: number;
-  relayUrl?: string;
-  clockUrl?: string;
-  faucetUrl?: string;
-  /** Unlocked accounts of the dev node a household may use (never the role accounts). */
-  devAccounts?: string[];
-  /** The engine community behind the dev meter: its seed and size, so the dApp can show a stand-in home. */
-  community?: { seed: number; households: number };
-}
 
 const FAUCET_EUR = 100n;
 const MAX_BODY_BYTES = 1_000_000;

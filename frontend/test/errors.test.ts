@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { ContractFunctionExecutionError, ContractFunctionRevertedError, encodeErrorResult, HttpRequestError, UserRejectedRequestError } from "viem";
+
+import { kiezMarketAbi } from "../src/contracts/generated";
+import { explainError, explainRevert } from "../src/lib/errors";
+
+function reverted(errorName: string, args: readonly unknown[]) {
+  const data = encodeErrorResult({ abi: kiezMarketAbi, errorName, args } as never);
+  const cause = new ContractFunctionRevertedError({ abi: kiezMarketAbi, data, functionName: "placeBid" });
+  return new ContractFunctionExecutionError(cause, { abi: kiezMarketAbi, functionName: "placeBid", args: [] });
+}
+
+describe("errors in a household's words", () => {
+  it("decodes the market's custom errors with their values", () => {
+    expect(explainError(reverted("LedgerInsufficientFree", ["0x0000000000000000000000000000000000000001", 5n * 10n ** 18n, 10n ** 18n]))).toBe(
+      "Your free balance in the market is 1.00 EUR; this needs 5.00 EUR. Deposit more euros, or cancel an open buy bid.",
+    );
+    expect(explainError(reverted("BidEnergyAboveLimit", [6000, 5000]))).toMatch(/at most 5.000 kWh per interval; this bid has 6.000 kWh/);
+    expect(explainError(reverted("BidAskOutOfRange", [80_000, 82_000, 170_000]))).toMatch(/above the feed-in tariff \(8.20 ct\/kWh\)/);
+    expect(explainError(reverted("IntervalWrongPhase", [1994724, 3]))).toMatch(/closed for bids: it is already cleared/);
+    expect(explainError(reverted("EnforcedPause", []))).toMatch(/paused/);
+  });
+
+  it("says a refusal in the wallet sent nothing", () => {
+    expect(explainError(new UserRejectedRequestError(new Error("no")))).toBe("You declined the request in your wallet. Nothing was sent.");
+    expect(explainError({ code: 4001, message: "User rejected" })).toMatch(/declined/);
+  });
+
+  it("says when the node cannot be reached", () => {
+    const e = new HttpRequestError({ url: "http://127.0.0.1:1", body: {}, details: "fetch failed" });
+    expect(explainError(e, { rpcUrl: "http://127.0.0.1:1" })).toMatch(/cannot be reached at http:\/\/127.0.0.1:1/);
+  });
+
+  it("names an unknown error rather than hiding it", () => {
+    expect(explainRevert("SomethingNew", [1n])).toBe("The market refused: SomethingNew(1).");
+  });
+});
