@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ContractFunctionExecutionError, ContractFunctionRevertedError, encodeErrorResult, HttpRequestError, UserRejectedRequestError } from "viem";
+import { ContractFunctionExecutionError, ContractFunctionRevertedError, encodeErrorResult, HttpRequestError, InsufficientFundsError, UserRejectedRequestError } from "viem";
+import { euroTokenAbi } from "../src/contracts/generated";
 
 import { kiezMarketAbi } from "../src/contracts/generated";
 import { explainError, explainRevert } from "../src/lib/errors";
@@ -29,6 +30,14 @@ describe("errors in a household's words", () => {
   it("says when the node cannot be reached", () => {
     const e = new HttpRequestError({ url: "http://127.0.0.1:1", body: {}, details: "fetch failed" });
     expect(explainError(e, { rpcUrl: "http://127.0.0.1:1" })).toMatch(/cannot be reached at http:\/\/127.0.0.1:1/);
+  });
+
+  it("says when the wallet lacks euros, allowance or gas money", () => {
+    const data = encodeErrorResult({ abi: euroTokenAbi, errorName: "ERC20InsufficientBalance", args: ["0x0000000000000000000000000000000000000001", 10n ** 18n, 5n * 10n ** 18n] });
+    const e = new ContractFunctionExecutionError(new ContractFunctionRevertedError({ abi: euroTokenAbi, data, functionName: "transfer" }), { abi: euroTokenAbi, functionName: "transfer", args: [] });
+    expect(explainError(e)).toBe("Your wallet holds 1.00 EUR of the euro token; this needs 5.00 EUR.");
+    expect(explainRevert("ERC20InsufficientAllowance", ["0x0000000000000000000000000000000000000002", 0n, 10n ** 18n])).toMatch(/Approve the amount first/);
+    expect(explainError(new InsufficientFundsError())).toMatch(/too little ETH to pay the network fee/);
   });
 
   it("names an unknown error rather than hiding it", () => {
