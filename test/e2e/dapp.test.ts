@@ -103,7 +103,7 @@ describe("the dApp in a real browser", { timeout: 600_000 }, () => {
     await page.goto(`${ready.api}/#home`);
     await page.getByLabel("Dev account").selectOption({ index: 1 });
     await page.getByRole("button", { name: "Register" }).click();
-    await page.getByText("Registration: done").waitFor({ timeout: 30_000 });
+    await page.getByTestId("registration").getByText(/Registered as a PV prosumer/).waitFor({ timeout: 30_000 });
     await page.getByText(/My home on/).waitFor();
     await page.getByText("Load now").waitFor({ timeout: 30_000 });
     await shot(page, "home");
@@ -189,6 +189,26 @@ describe("the dApp in a real browser", { timeout: 600_000 }, () => {
     await page.getByRole("button", { name: "Save my home" }).click();
     await tick(1);
     await page.getByTestId("auto-trading").getByText(/Auto-trading placed|nothing to trade/).waitFor({ timeout: 30_000 });
+
+    // too little euro in the market for a bid's lock: the market's refusal, decoded
+    await goTo(page, "Wallet");
+    await page.getByLabel("Withdraw amount").fill("15");
+    await page.getByRole("button", { name: "Withdraw", exact: true }).click();
+    await page.getByText("Withdrawal: done").waitFor({ timeout: 30_000 });
+    await goTo(page, "Market");
+    await page.getByLabel("Buy").check();
+    await page.getByLabel("Send a transaction").check();
+    await page.getByLabel("Energy").fill("2");
+    await page.getByLabel("Price").fill(await page.getByLabel("Price").getAttribute("placeholder") ?? "");
+    await page.getByRole("button", { name: "Place bid" }).click();
+    await page.getByText(/Your free balance in the market is .* EUR; this needs .* EUR/).waitFor({ timeout: 30_000 });
+    await shot(page, "insufficient-balance");
+
+    // the node goes away: the page says so instead of showing stale figures silently
+    await page.route(`${ready.rpc}/**`, (route) => route.abort());
+    await page.route(ready.rpc, (route) => route.abort());
+    await page.getByText(/node cannot be reached/).first().waitFor({ timeout: 30_000 });
+    await shot(page, "rpc-unreachable");
     await page.close();
   });
 

@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import { lineChart } from "../../../sim/report/charts";
 import { slotTime } from "../../../sim/calendar";
 import { CLASS_NAMES } from "../../../sim/market/onchain";
+import { DEFAULT_SCENARIO } from "../../../sim/scenario/scenario";
 import { formatCt, formatKWh } from "../lib/amounts";
 import { HOME_SAVED, homeProblem, initialHome, loadHome, saveHome, simulateHome, type HomeDay, type HomeSpec } from "../lib/home";
 import { intervalDay, useMarket } from "../lib/market";
@@ -60,6 +61,7 @@ export function HomePage({ me }: { me: `0x${string}` }) {
 
   return (
     <>
+      <RegistrationStatus me={me} />
       <Section title={`My home on ${date}`} id="home-now">
         {day ? (
           <>
@@ -191,6 +193,19 @@ export function HomePage({ me }: { me: `0x${string}` }) {
         )}
       </div>
     </>
+  );
+}
+
+function RegistrationStatus({ me }: { me: string }) {
+  const { rebuild } = useMarket();
+  const p = rebuild.participants.get(me.toLowerCase());
+  if (!p) return null;
+  const cls = { 1: "consumer", 2: "PV prosumer", 3: "PV + battery prosumer" }[p.participantClass] ?? "participant";
+  return (
+    <p className="banner ok" data-testid="registration">
+      Registered as a {cls} with {DEFAULT_SCENARIO.suppliers[p.supplier]?.name ?? `supplier ${p.supplier + 1}`}: up to {formatKWh(p.importLimitWh)} bought and{" "}
+      {formatKWh(p.exportLimitWh)} sold per interval.
+    </p>
   );
 }
 
