@@ -32,14 +32,9 @@ interface IKiezMarketEvents {
     event IntervalCleared(uint32 indexed interval, uint32 price, uint64 matchedWh);
     event ReadingsPosted(uint32 indexed interval, uint16 page, Reading[] readings);
     event MeteringFinished(uint32 indexed interval, uint16 pages);
-    event BillIssued(
-        uint32 indexed interval,
-        address indexed participant,
-        uint32 p2pBoughtWh,
-        uint32 p2pSoldWh,
-        uint32 gridImportWh,
-        uint32 gridExportWh
-    );
+    /// @notice A page of bills, one 32-byte word each (MarketMath.packBill): participant << 96 | P2P bought Wh << 64
+    ///         | P2P sold Wh << 32 | grid Wh as a two's-complement int32 (import positive, export negative).
+    event BillsIssued(uint32 indexed interval, uint16 page, bytes bills);
     event BillingRestarted(uint32 indexed interval);
     event IntervalBilled(uint32 indexed interval);
     event IntervalSettled(uint32 indexed interval, uint256 p2pVolume);

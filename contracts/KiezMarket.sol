@@ -507,11 +507,12 @@ contract KiezMarket is
     }
 
     /// @notice Bills and settles an interval metered in a single page, in one transaction (cheaper than `bill`
-    ///         then `settle`). Operator role. All totals are checked before anything commits.
+    ///         then `settle`). Operator role. The caller supplies the committed readings and the committed order
+    ///         pages (sells through the marginal pair, every buy page); each participant's fills are read from
+    ///         the orders. All totals are checked before anything commits.
     function billAndSettle(
         uint32 interval,
         MeteredReading[] calldata readings,
-        BidRefs[] calldata refs,
         OrderPage[] calldata sellPages,
         OrderPage[] calldata buyPages
     ) external onlyRole(OPERATOR_ROLE) nonReentrant {
@@ -527,14 +528,13 @@ contract KiezMarket is
             supplierAccount,
             _settlementContext(interval, 0),
             readings,
-            refs,
             sellPages,
             buyPages
         );
     }
 
     /// @notice Discards the bills issued so far for an interval still being billed (no money has moved).
-    ///         Operator role. Auditors ignore BillIssued events of the interval before BillingRestarted.
+    ///         Operator role. Auditors ignore BillsIssued events of the interval before BillingRestarted.
     function restartBilling(uint32 interval) external onlyRole(OPERATOR_ROLE) {
         Interval storage iv = _intervals[interval];
         if (iv.phase != Phase.Billing) revert IntervalWrongPhase(interval, iv.phase);

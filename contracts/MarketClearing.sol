@@ -337,6 +337,7 @@ library MarketClearing {
         Flat memory buys = flatten(digests, interval, Side.Buy, buyPages);
         uint64 matched = cs.matchedWh;
         Bill[] memory bills = new Bill[](readings.length);
+        bytes memory packed = new bytes(readings.length * 32);
         uint64 pageSold;
         uint64 pageBought;
         uint64 pageReleased;
@@ -344,10 +345,12 @@ library MarketClearing {
             Tariff memory t = tariffs[readings[i].supplier][iv.tariffEpoch];
             Bill memory b = billOf(interval, readings[i], refs[i], sells, buys, matched, t);
             bills[i] = b;
+            storeWord(packed, i, MarketMath.packBill(b.participant, b.p2pBoughtWh, b.p2pSoldWh, b.gridImportWh, b.gridExportWh));
             pageSold += b.p2pSoldWh;
             pageBought += b.p2pBoughtWh;
             pageReleased += b.lockReleasedUnits;
         }
+        emit Ev.BillsIssued(interval, meterPage, packed);
         bs.billedSoldWh += pageSold;
         bs.billedBoughtWh += pageBought;
         bs.releasedLockUnits += pageReleased;
@@ -364,10 +367,13 @@ library MarketClearing {
         return keccak256(abi.encode(bills));
     }
 
-    /// @notice Bills and settles an interval whose readings fit one meter page, in one transaction: each
-    ///         participant's bill is computed, issued and settled at once, and the totals (every filled Wh and
-    ///         every lock accounted for) are checked before the transaction can commit, so no money moves on an
-    ///         incomplete bill set. Cheaper than `bill` then `settle`; larger communities page through those.
+    /// @notice Bills and settles an interval whose readings fit one meter page, in one transaction. Each
+    ///         participant's fills and locks are summed from the committed orders themselves (into transient
+    ///         storage, keyed by participant), so the caller names no bid positions; each bill is computed, issued
+    ///         and settled at once, and the totals (every filled Wh and every lock accounted for) are checked
+    ///         before the transaction can commit, so no money moves on an incomplete bill set. The sell pages must
+    ///         reach the marginal pair; the buy pages must be complete (their locks are released). Cheaper than
+    ///         `bill` then `settle`; larger communities page through those.
     function billAndSettle(
         Interval storage iv,
         ClearingState storage cs,
@@ -379,71 +385,156 @@ library MarketClearing {
         mapping(uint8 => address) storage supplierAccount,
         MarketSettlement.Context calldata ctx,
         MeteredReading[] calldata readings,
-        BidRefs[] calldata refs,
         OrderPage[] calldata sellPages,
         OrderPage[] calldata buyPages
     ) external {
         uint32 interval = ctx.interval;
         if (iv.phase != Phase.Metered) revert E.IntervalWrongPhase(interval, iv.phase);
         if (bs.meterPages != 1) revert E.BillingNeedsPages(interval, bs.meterPages);
-        if (refs.length != readings.length) revert E.MarketLengthMismatch(readings.length, refs.length);
-        Flat memory sells = flatten(digests, interval, Side.Sell, sellPages);
-        Flat memory buys = flatten(digests, interval, Side.Buy, buyPages);
         uint64 matched = cs.matchedWh;
-        uint16 epoch = iv.tariffEpoch;
+        addFills(digests, interval, Side.Sell, sellPages, matched);
+        addFills(digests, interval, Side.Buy, buyPages, matched);
+        Totals memory sums;
+        sums.settlement = MarketSettlement.newTotals(ctx.supplierCount);
+        sums.dayStart = MarketMath.isDayStart(interval, ctx.dayStartSlot);
         // one tariff read per supplier, not per participant
-        Tariff[] memory byPosition = new Tariff[](ctx.supplierCount);
-        bool[] memory loaded = new bool[](ctx.supplierCount);
-        MarketSettlement.PageTotals memory totals = MarketSettlement.newTotals(ctx.supplierCount);
-        bool dayStart = MarketMath.isDayStart(interval, ctx.dayStartSlot);
-        uint64 sold;
-        uint64 bought;
-        uint64 released;
+        Tariff[] memory tariffOf = new Tariff[](ctx.supplierCount);
+        uint256 loaded;
+        bytes memory packed = new bytes(readings.length * 32);
         for (uint256 i = 0; i < readings.length; ++i) {
-            uint8 supplier = readings[i].supplier;
-            if (!loaded[supplier]) {
-                byPosition[supplier] = tariffs[supplier][epoch];
-                loaded[supplier] = true;
+            MeteredReading calldata r = readings[i];
+            uint8 supplier = r.supplier;
+            if (loaded & (1 << supplier) == 0) {
+                tariffOf[supplier] = tariffs[supplier][iv.tariffEpoch];
+                loaded |= 1 << supplier;
             }
-            Tariff memory t = byPosition[supplier];
-            Bill memory b = billOf(interval, readings[i], refs[i], sells, buys, matched, t);
-            MarketSettlement.settleBill(
-                accounts[b.participant],
-                owed,
-                interval,
-                b.participant,
-                supplier,
-                b.p2pBoughtWh,
-                b.p2pSoldWh,
-                b.gridImportWh,
-                b.gridExportWh,
-                b.lockReleasedUnits,
-                t,
-                ctx.price,
-                dayStart,
-                totals
-            );
-            sold += b.p2pSoldWh;
-            bought += b.p2pBoughtWh;
-            released += b.lockReleasedUnits;
+            storeWord(packed, i, settleReading(accounts, owed, ctx, r, tariffOf[supplier], sums));
         }
-        if (sold != matched || bought != matched) revert E.BillingTotalsMismatch(interval, sold, bought, matched);
-        if (released != iv.lockUnits) revert E.BillingLocksMismatch(interval, released, iv.lockUnits);
+        if (sums.sold != matched || sums.bought != matched) {
+            revert E.BillingTotalsMismatch(interval, sums.sold, sums.bought, matched);
+        }
+        if (sums.released != iv.lockUnits) revert E.BillingLocksMismatch(interval, sums.released, iv.lockUnits);
+        MarketSettlement.PageTotals memory totals = sums.settlement;
         if (totals.poolIn != totals.poolOut) revert E.SettlementPoolUnbalanced(interval, totals.poolIn, totals.poolOut);
         MarketSettlement.creditFees(accounts, supplierAccount, ctx, totals);
         bs.billedPages = 1;
         bs.settledPages = 1;
-        bs.billedSoldWh = sold;
-        bs.billedBoughtWh = bought;
-        bs.releasedLockUnits = released;
+        bs.billedSoldWh = sums.sold;
+        bs.billedBoughtWh = sums.bought;
+        bs.releasedLockUnits = sums.released;
         bs.poolIn = SafeCast.toUint128(totals.poolIn);
         bs.poolOut = SafeCast.toUint128(totals.poolOut);
         iv.phase = Phase.Settled;
+        emit Ev.BillsIssued(interval, 0, packed);
         emit Ev.IntervalBilled(interval);
         emit Ev.IntervalSettled(interval, totals.poolIn);
     }
 
-    /// @dev One participant's bill from their reading and bid positions; emits BillIssued.
+    /// @dev Running totals of `billAndSettle`.
+    struct Totals {
+        uint64 sold;
+        uint64 bought;
+        uint64 released;
+        bool dayStart;
+        MarketSettlement.PageTotals settlement;
+    }
+
+    /// @dev Bills and settles one reading from the participant's summed fills; returns the packed bill.
+    function settleReading(
+        mapping(address => Account) storage accounts,
+        mapping(address => uint256) storage owed,
+        MarketSettlement.Context calldata ctx,
+        MeteredReading calldata r,
+        Tariff memory t,
+        Totals memory sums
+    ) private returns (uint256) {
+        (uint64 sold, uint64 bought, uint64 released) = takeFills(r.participant, t);
+        (uint32 gridImportWh, uint32 gridExportWh) = MarketMath.gridResidual(r.importWh, r.exportWh, bought, sold);
+        MarketSettlement.settleBill(
+            accounts[r.participant],
+            owed,
+            ctx.interval,
+            r.participant,
+            r.supplier,
+            bought,
+            sold,
+            gridImportWh,
+            gridExportWh,
+            released,
+            t,
+            ctx.price,
+            sums.dayStart,
+            sums.settlement
+        );
+        sums.sold += sold;
+        sums.bought += bought;
+        sums.released += released;
+        return MarketMath.packBill(r.participant, SafeCast.toUint32(bought), SafeCast.toUint32(sold), gridImportWh, gridExportWh);
+    }
+
+    /// @dev Adds each committed entry's fill (and, for buys, its Wh and Wh × price for the lock) to its
+    ///      participant's transient word: sold | bought << 64 | buyWh << 128 | buyWhPrice << 192. Pages are
+    ///      checked against their committed digests and must be consecutive, so no entry counts twice.
+    function addFills(
+        mapping(Side => mapping(uint16 => bytes32)) storage digests,
+        uint32 interval,
+        Side side,
+        OrderPage[] calldata pages,
+        uint64 matched
+    ) private {
+        uint256 next = pages.length == 0 ? 0 : pages[0].startPos;
+        for (uint256 p = 0; p < pages.length; ++p) {
+            OrderPage calldata pg = pages[p];
+            if (keccak256(abi.encode(side, pg.startPos, pg.cumStartWh, pg.entries)) != digests[side][pg.page]) {
+                revert E.OrderPageMismatch(interval, side, pg.page);
+            }
+            if (pg.startPos != next) revert E.OrderPagesNotConsecutive(side, uint32(next), pg.startPos);
+            uint256 cum = pg.cumStartWh;
+            uint256[] calldata entries = pg.entries;
+            next += entries.length;
+            for (uint256 i = 0; i < entries.length; ++i) {
+                uint256 e = entries[i];
+                uint256 wh = e.entryWh();
+                uint256 filled = MarketMath.fill(matched, uint64(cum), uint24(wh));
+                cum += wh;
+                uint256 delta = side == Side.Sell ? filled : (filled << 64) | (wh << 128) | ((wh * e.entryPrice()) << 192);
+                if (delta == 0) continue;
+                uint256 key = uint160(e.entryParticipant());
+                // Cannot overflow a field: fills sum to at most `matched` (< 2^64), and a participant's buy Wh and
+                // Wh × price sum to at most the interval's lockUnits, a uint64 checked as each bid was locked.
+                assembly ("memory-safe") {
+                    tstore(key, add(tload(key), delta))
+                }
+            }
+        }
+    }
+
+    /// @dev A participant's summed fills and released locks (at their tariff), read once: the word is cleared,
+    ///      so a participant listed twice is not paid twice.
+    function takeFills(address participant, Tariff memory t)
+        private
+        returns (uint64 sold, uint64 bought, uint64 released)
+    {
+        uint256 key = uint160(participant);
+        uint256 w;
+        assembly ("memory-safe") {
+            w := tload(key)
+            tstore(key, 0)
+        }
+        sold = uint64(w);
+        bought = uint64(w >> 64);
+        // at most this participant's share of the interval's lockUnits (a uint64), by the same argument
+        released = SafeCast.toUint64(uint256(uint64(w >> 192)) + uint256(uint64(w >> 128)) * MarketMath.lemCharges(t));
+    }
+
+    /// @dev Writes word `i` of a packed bytes array.
+    function storeWord(bytes memory packed, uint256 i, uint256 word) private pure {
+        assembly ("memory-safe") {
+            mstore(add(add(packed, 32), mul(i, 32)), word)
+        }
+    }
+
+    /// @dev One participant's bill from their reading and bid positions.
     function billOf(
         uint32 interval,
         MeteredReading calldata r,
@@ -452,14 +543,13 @@ library MarketClearing {
         Flat memory buys,
         uint64 matched,
         Tariff memory t
-    ) internal returns (Bill memory b) {
+    ) internal pure returns (Bill memory b) {
         (uint64 sold,) = sumFills(interval, Side.Sell, r.participant, ref.sellPositions, sells, matched, t);
         (uint64 bought, uint64 released) = sumFills(interval, Side.Buy, r.participant, ref.buyPositions, buys, matched, t);
         (uint32 gridImportWh, uint32 gridExportWh) = MarketMath.gridResidual(r.importWh, r.exportWh, bought, sold);
         b = Bill(
             r.participant, r.supplier, SafeCast.toUint32(bought), SafeCast.toUint32(sold), gridImportWh, gridExportWh, released
         );
-        emit Ev.BillIssued(interval, r.participant, b.p2pBoughtWh, b.p2pSoldWh, gridImportWh, gridExportWh);
     }
 
     /// @dev Sums a participant's fills on one side from their bid positions; for buys also the locks released.

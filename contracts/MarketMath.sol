@@ -64,6 +64,18 @@ library MarketMath {
         return rest < wh ? rest : wh;
     }
 
+    /// @notice One bill of a BillsIssued event: participant << 96 | bought << 64 | sold << 32 | uint32(int32 grid),
+    ///         where grid is the import (positive) or the export (negative) left to the grid.
+    function packBill(address participant, uint32 boughtWh, uint32 soldWh, uint32 gridImportWh, uint32 gridExportWh)
+        internal
+        pure
+        returns (uint256)
+    {
+        int32 grid = SafeCast.toInt32(int256(uint256(gridImportWh)) - int256(uint256(gridExportWh)));
+        return (uint256(uint160(participant)) << 96) | (uint256(boughtWh) << 64) | (uint256(soldWh) << 32)
+            | uint256(uint32(grid));
+    }
+
     function isDayStart(uint32 interval, uint8 dayStartSlot) internal pure returns (bool) {
         return interval % INTERVALS_PER_DAY == dayStartSlot;
     }

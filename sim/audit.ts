@@ -83,6 +83,23 @@ export interface IntervalState {
 
 const key = (a: string) => a.toLowerCase();
 
+/** BillsIssued carries one 32-byte word per bill (MarketMath.packBill). */
+export function unpackBills(hex: string) {
+  const out = [];
+  for (let i = 2; i + 64 <= hex.length; i += 64) {
+    const word = hex.slice(i, i + 64);
+    const grid = parseInt(word.slice(56, 64), 16) | 0; // two's-complement int32
+    out.push({
+      participant: `0x${word.slice(0, 40)}`,
+      p2pBoughtWh: parseInt(word.slice(40, 48), 16),
+      p2pSoldWh: parseInt(word.slice(48, 56), 16),
+      gridImportWh: grid > 0 ? grid : 0,
+      gridExportWh: grid < 0 ? -grid : 0,
+    });
+  }
+  return out;
+}
+
 /** OrderPageCommitted carries bid indexes as 4-byte big-endian numbers. */
 export function unpackIndexes(hex: string): number[] {
   const out: number[] = [];
@@ -202,9 +219,11 @@ export function rebuildMarket(events: readonly MarketEvent[], dayStartSlot: numb
       case "BillingRestarted":
         iv(Number(a.interval)).bills.clear();
         break;
-      case "BillIssued":
-        iv(Number(a.interval)).bills.set(key(a.participant), { p2pBoughtWh: Number(a.p2pBoughtWh), p2pSoldWh: Number(a.p2pSoldWh), gridImportWh: Number(a.gridImportWh), gridExportWh: Number(a.gridExportWh) });
+      case "BillsIssued": {
+        const bills = iv(Number(a.interval)).bills;
+        for (const b of unpackBills(a.bills)) bills.set(b.participant, b);
         break;
+      }
       case "DebtRecorded":
         iv(Number(a.interval)).debts.set(key(a.participant), (iv(Number(a.interval)).debts.get(key(a.participant)) ?? 0n) + a.amount);
         break;

@@ -289,8 +289,9 @@ export class MarketDriver {
   }
 
   /**
-   * Bills and settles an interval metered in one page, in one transaction (the cheaper path); intervals with
-   * more meter pages go through `bill` and `settle`. Returns the bills as issued.
+   * Bills and settles an interval metered in one page, in one transaction (the cheaper path: the contract reads
+   * each participant's fills from the committed orders); intervals with more meter pages go through `bill` and
+   * `settle`. Returns the bills as issued.
    */
   async billAndSettle(
     interval: number,
@@ -303,9 +304,14 @@ export class MarketDriver {
       return { billPages: billed.billPages, receipts: [...billed.receipts, ...settled] };
     }
     const operator = this.market.connect(this.roles.operator);
-    const p = this.billingPage(meterPages[0], bidRefsByParticipant(cleared.result), cleared);
-    const receipt = await wait(operator.billAndSettle(interval, meterPages[0], p.refs, p.sellPages, p.buyPages, this.tx));
-    return { billPages: [p.bills], receipts: [receipt] };
+    const refs = bidRefsByParticipant(cleared.result);
+    const emptyRefs: BidRefs = { sellPositions: [], buyPositions: [] };
+    const bills = meterPages[0].map((r) => this.billOf(r, refs.get(r.participant.toLowerCase()) ?? emptyRefs, cleared.result));
+    // sells through the marginal pair (later ones fill nothing); every buy page (each lock is released)
+    const { marginal } = cleared.result;
+    const sellPages = marginal ? pagesThrough(cleared.sellPages, marginal.sellPos) : [];
+    const receipt = await wait(operator.billAndSettle(interval, meterPages[0], sellPages, cleared.buyPages, this.tx));
+    return { billPages: [bills], receipts: [receipt] };
   }
 
   /** Settles every bill page in order. */

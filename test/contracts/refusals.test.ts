@@ -444,17 +444,34 @@ describe("KiezMarket refusals", function () {
       const cleared = await m.driver.clear(m.interval, m.bids);
       const { pages } = await m.driver.meter(m.interval, readings);
       const op = m.market.connect(m.roles.operator);
-      const none = { sellPositions: [], buyPositions: [] };
-      await expect(m.market.connect(m.stranger).billAndSettle(m.interval, pages[0], readings.map(() => none), [], []))
+      await expect(m.market.connect(m.stranger).billAndSettle(m.interval, pages[0], [], []))
         .to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
       const before = await m.market.accountOf(await m.consumer.getAddress());
-      await expect(op.billAndSettle(m.interval, pages[0], readings.map(() => none), cleared.sellPages, cleared.buyPages))
+      // without the order pages no fill can be found: nothing is accounted for
+      await expect(op.billAndSettle(m.interval, pages[0], [], []))
         .to.be.revertedWithCustomError(m.market, "BillingTotalsMismatch")
         .withArgs(m.interval, 0, 0, 1300);
+      // without the buy pages the buyers' fills are missing
+      await expect(op.billAndSettle(m.interval, pages[0], cleared.sellPages, []))
+        .to.be.revertedWithCustomError(m.market, "BillingTotalsMismatch")
+        .withArgs(m.interval, 1300, 0, 1300);
+      // a page given twice, or altered, is refused
+      await expect(op.billAndSettle(m.interval, pages[0], [cleared.sellPages[0], cleared.sellPages[0]], cleared.buyPages))
+        .to.be.revertedWithCustomError(m.market, "OrderPagesNotConsecutive")
+        .withArgs(SIDE.sell, cleared.sellPages[0].entries.length, 0);
+      const altered = { ...cleared.buyPages[0], cumStartWh: 1 };
+      await expect(op.billAndSettle(m.interval, pages[0], cleared.sellPages, [altered]))
+        .to.be.revertedWithCustomError(m.market, "OrderPageMismatch")
+        .withArgs(m.interval, SIDE.buy, 0);
+      // a reading listed twice: its fills are taken once, so the totals still hold, but it would be settled twice
+      // — the meter digest refuses a page that differs from the posted one
+      await expect(op.billAndSettle(m.interval, [...pages[0], pages[0][0]], cleared.sellPages, cleared.buyPages))
+        .to.be.revertedWithCustomError(m.market, "MeterPageMismatch")
+        .withArgs(m.interval, 0);
       expect((await m.market.accountOf(await m.consumer.getAddress())).free).to.equal(before.free);
       await m.driver.billAndSettle(m.interval, pages, cleared);
       expect((await m.market.intervalOf(m.interval)).phase).to.equal(9n);
-      await expect(op.billAndSettle(m.interval, pages[0], readings.map(() => none), [], []))
+      await expect(op.billAndSettle(m.interval, pages[0], [], []))
         .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
         .withArgs(m.interval, 9);
     });
@@ -468,7 +485,7 @@ describe("KiezMarket refusals", function () {
       await meter.postReadings(m.interval, readings.slice(2));
       await meter.finishMetering(m.interval);
       const first = readings.slice(0, 2).map((r) => ({ ...r, supplier: m.participants.get(r.participant.toLowerCase())!.supplier }));
-      await expect(m.market.connect(m.roles.operator).billAndSettle(m.interval, first, first.map(() => ({ sellPositions: [], buyPositions: [] })), [], []))
+      await expect(m.market.connect(m.roles.operator).billAndSettle(m.interval, first, [], []))
         .to.be.revertedWithCustomError(m.market, "BillingNeedsPages")
         .withArgs(m.interval, 2);
     });

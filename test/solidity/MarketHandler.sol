@@ -157,7 +157,7 @@ contract MarketHandler {
         // half the intervals take the one-transaction path, half bill and settle separately
         bool oneTransaction = readingSeed % 2 == 0;
         vm.prank(operator);
-        if (oneTransaction) market.billAndSettle(id, metered, refs, sellPages, buyPages);
+        if (oneTransaction) market.billAndSettle(id, metered, sellPages, buyPages);
         else market.bill(id, 0, metered, refs, sellPages, buyPages);
         _checkPhase(id, oneTransaction ? Phase.Settled : Phase.Billed);
         Bill[] memory bills = _billsFromLogs(id, buys);
@@ -305,26 +305,38 @@ contract MarketHandler {
         for (uint256 i = 0; i < e.length; ++i) if (e[i].participant == who) out[n++] = uint32(i);
     }
 
-    /// @dev Bills as the events state them, completed with supplier and released locks as the driver does.
+    /// @dev Bills as the BillsIssued events state them, completed with supplier and released locks as the driver does.
     function _billsFromLogs(uint32 id, OrderEntry[] memory buys) internal returns (Bill[] memory bills) {
         Vm.Log[] memory logs = vm.getRecordedLogs();
-        bytes32 topic = keccak256("BillIssued(uint32,address,uint32,uint32,uint32,uint32)");
+        bytes32 topic = keccak256("BillsIssued(uint32,uint16,bytes)");
         uint256 n;
-        for (uint256 i = 0; i < logs.length; ++i) if (logs[i].topics[0] == topic) ++n;
+        for (uint256 i = 0; i < logs.length; ++i) {
+            if (logs[i].topics[0] != topic) continue;
+            (, bytes memory page) = abi.decode(logs[i].data, (uint16, bytes));
+            n += page.length / 32;
+        }
         bills = new Bill[](n);
         n = 0;
         uint16 epoch = market.intervalOf(id).tariffEpoch;
         for (uint256 i = 0; i < logs.length; ++i) {
             if (logs[i].topics[0] != topic) continue;
-            address who = address(uint160(uint256(logs[i].topics[2])));
-            uint8 supplier = market.participantOf(who).supplier;
-            Tariff memory t = market.tariffOf(supplier, epoch);
-            uint64 lock;
-            for (uint256 j = 0; j < buys.length; ++j) {
-                if (buys[j].participant == who) lock += MarketMath.buyLockUnits(t, buys[j].wh, buys[j].price);
+            (, bytes memory packed) = abi.decode(logs[i].data, (uint16, bytes));
+            for (uint256 k = 0; k < packed.length / 32; ++k) {
+                uint256 w;
+                assembly ("memory-safe") {
+                    w := mload(add(add(packed, 32), mul(k, 32)))
+                }
+                address who = address(uint160(w >> 96));
+                uint8 supplier = market.participantOf(who).supplier;
+                Tariff memory t = market.tariffOf(supplier, epoch);
+                uint64 lock;
+                for (uint256 j = 0; j < buys.length; ++j) {
+                    if (buys[j].participant == who) lock += MarketMath.buyLockUnits(t, buys[j].wh, buys[j].price);
+                }
+                int32 grid = int32(uint32(w));
+                (uint32 gridIn, uint32 gridOut) = grid > 0 ? (uint32(grid), uint32(0)) : (uint32(0), uint32(-int32(grid)));
+                bills[n++] = Bill(who, supplier, uint32(w >> 64), uint32(w >> 32), gridIn, gridOut, lock);
             }
-            (uint32 bought, uint32 sold, uint32 gridIn, uint32 gridOut) = abi.decode(logs[i].data, (uint32, uint32, uint32, uint32));
-            bills[n++] = Bill(who, supplier, bought, sold, gridIn, gridOut, lock);
         }
     }
 }

@@ -1162,39 +1162,9 @@ export const kiezMarketAbi = [
         "internalType": "uint32",
         "name": "interval",
         "type": "uint32"
-      },
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "participant",
-        "type": "address"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint32",
-        "name": "p2pBoughtWh",
-        "type": "uint32"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint32",
-        "name": "p2pSoldWh",
-        "type": "uint32"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint32",
-        "name": "gridImportWh",
-        "type": "uint32"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint32",
-        "name": "gridExportWh",
-        "type": "uint32"
       }
     ],
-    "name": "BillIssued",
+    "name": "BillingRestarted",
     "type": "event"
   },
   {
@@ -1205,9 +1175,21 @@ export const kiezMarketAbi = [
         "internalType": "uint32",
         "name": "interval",
         "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "page",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "bills",
+        "type": "bytes"
       }
     ],
-    "name": "BillingRestarted",
+    "name": "BillsIssued",
     "type": "event"
   },
   {
@@ -2195,23 +2177,6 @@ export const kiezMarketAbi = [
         ],
         "internalType": "struct MeteredReading[]",
         "name": "readings",
-        "type": "tuple[]"
-      },
-      {
-        "components": [
-          {
-            "internalType": "uint32[]",
-            "name": "sellPositions",
-            "type": "uint32[]"
-          },
-          {
-            "internalType": "uint32[]",
-            "name": "buyPositions",
-            "type": "uint32[]"
-          }
-        ],
-        "internalType": "struct BidRefs[]",
-        "name": "refs",
         "type": "tuple[]"
       },
       {
