@@ -27,7 +27,6 @@ import {
     Interval,
     MarketConfig,
     MarketInit,
-    MeteredReading,
     OrderPage,
     Participant,
     ParticipantClass,
@@ -451,12 +450,12 @@ contract KiezMarket is
         if (iv.phase != Phase.Cleared && iv.phase != Phase.Metering) revert IntervalWrongPhase(interval, iv.phase);
         if (readings.length == 0) revert MeterEmptyPage();
         // The committed page carries each participant's supplier, so billing need not read registrations.
-        MeteredReading[] memory metered = new MeteredReading[](readings.length);
+        uint256[] memory metered = new uint256[](readings.length);
         for (uint256 i = 0; i < readings.length; ++i) {
             Reading calldata r = readings[i];
             Participant storage p = _participants[r.participant];
             if (p.class == ParticipantClass.None) revert ParticipantNotRegistered(r.participant);
-            metered[i] = MeteredReading(r.participant, p.supplier, r.importWh, r.exportWh);
+            metered[i] = MarketMath.packReading(r.participant, p.supplier, r.importWh, r.exportWh);
         }
         iv.phase = Phase.Metering;
         BillingState storage bs = _billing[interval];
@@ -477,13 +476,13 @@ contract KiezMarket is
     // =========================================================================================== billing
 
     /// @notice Bills the participants of one meter page, in page order. Operator role. The caller supplies
-    ///         the committed readings (with suppliers) and where each participant's bids stand in the committed
+    ///         the committed readings (with suppliers, packed as MarketMath.packReading) and where each participant's bids stand in the committed
     ///         orders; the contract checks that every filled Wh and every lock is accounted for once the last
     ///         page is billed.
     function bill(
         uint32 interval,
         uint16 meterPage,
-        MeteredReading[] calldata readings,
+        uint256[] calldata readings,
         BidRefs[] calldata refs,
         OrderPage[] calldata sellPages,
         OrderPage[] calldata buyPages
@@ -507,12 +506,12 @@ contract KiezMarket is
     }
 
     /// @notice Bills and settles an interval metered in a single page, in one transaction (cheaper than `bill`
-    ///         then `settle`). Operator role. The caller supplies the committed readings and the committed order
+    ///         then `settle`). Operator role. The caller supplies the committed (packed) readings and the committed order
     ///         pages (sells through the marginal pair, every buy page); each participant's fills are read from
     ///         the orders. All totals are checked before anything commits.
     function billAndSettle(
         uint32 interval,
-        MeteredReading[] calldata readings,
+        uint256[] calldata readings,
         OrderPage[] calldata sellPages,
         OrderPage[] calldata buyPages
     ) external onlyRole(OPERATOR_ROLE) nonReentrant {

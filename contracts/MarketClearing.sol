@@ -324,7 +324,7 @@ library MarketClearing {
         mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
         uint32 interval,
         uint16 meterPage,
-        MeteredReading[] calldata readings,
+        uint256[] calldata readings,
         BidRefs[] calldata refs,
         OrderPage[] calldata sellPages,
         OrderPage[] calldata buyPages
@@ -342,8 +342,9 @@ library MarketClearing {
         uint64 pageBought;
         uint64 pageReleased;
         for (uint256 i = 0; i < readings.length; ++i) {
-            Tariff memory t = tariffs[readings[i].supplier][iv.tariffEpoch];
-            Bill memory b = billOf(interval, readings[i], refs[i], sells, buys, matched, t);
+            MeteredReading memory r = MarketMath.unpackReading(readings[i]);
+            Tariff memory t = tariffs[r.supplier][iv.tariffEpoch];
+            Bill memory b = billOf(interval, r, refs[i], sells, buys, matched, t);
             bills[i] = b;
             storeWord(packed, i, MarketMath.packBill(b.participant, b.p2pBoughtWh, b.p2pSoldWh, b.gridImportWh, b.gridExportWh));
             pageSold += b.p2pSoldWh;
@@ -384,7 +385,7 @@ library MarketClearing {
         mapping(address => uint256) storage owed,
         mapping(uint8 => address) storage supplierAccount,
         MarketSettlement.Context calldata ctx,
-        MeteredReading[] calldata readings,
+        uint256[] calldata readings,
         OrderPage[] calldata sellPages,
         OrderPage[] calldata buyPages
     ) external {
@@ -402,7 +403,7 @@ library MarketClearing {
         uint256 loaded;
         bytes memory packed = new bytes(readings.length * 32);
         for (uint256 i = 0; i < readings.length; ++i) {
-            MeteredReading calldata r = readings[i];
+            MeteredReading memory r = MarketMath.unpackReading(readings[i]);
             uint8 supplier = r.supplier;
             if (loaded & (1 << supplier) == 0) {
                 tariffOf[supplier] = tariffs[supplier][iv.tariffEpoch];
@@ -444,7 +445,7 @@ library MarketClearing {
         mapping(address => Account) storage accounts,
         mapping(address => uint256) storage owed,
         MarketSettlement.Context calldata ctx,
-        MeteredReading calldata r,
+        MeteredReading memory r,
         Tariff memory t,
         Totals memory sums
     ) private returns (uint256) {
@@ -537,7 +538,7 @@ library MarketClearing {
     /// @dev One participant's bill from their reading and bid positions.
     function billOf(
         uint32 interval,
-        MeteredReading calldata r,
+        MeteredReading memory r,
         BidRefs calldata ref,
         Flat memory sells,
         Flat memory buys,

@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {Side, Tariff} from "./MarketTypes.sol";
+import {MeteredReading, Side, Tariff} from "./MarketTypes.sol";
 
 /// @title MarketMath
 /// @notice The market's arithmetic, shared by the contract and mirrored bit for bit by the engine (sim/).
@@ -62,6 +62,19 @@ library MarketMath {
         if (matchedWh <= cumBeforeWh) return 0;
         uint64 rest = matchedWh - cumBeforeWh;
         return rest < wh ? rest : wh;
+    }
+
+    /// @notice A committed reading in one word: participant << 96 | supplier << 64 | importWh << 32 | exportWh.
+    function packReading(address participant, uint8 supplier, uint32 importWh, uint32 exportWh)
+        internal
+        pure
+        returns (uint256)
+    {
+        return (uint256(uint160(participant)) << 96) | (uint256(supplier) << 64) | (uint256(importWh) << 32) | exportWh;
+    }
+
+    function unpackReading(uint256 w) internal pure returns (MeteredReading memory) {
+        return MeteredReading(address(uint160(w >> 96)), uint8(w >> 64), uint32(w >> 32), uint32(w));
     }
 
     /// @notice One bill of a BillsIssued event: participant << 96 | bought << 64 | sold << 32 | uint32(int32 grid),

@@ -132,6 +132,7 @@ struct Reading {
 }
 
 /// @notice A reading as committed by the market: with the participant's supplier, read when it was posted.
+///         Committed and passed to billing packed in one word (MarketMath.packReading).
 struct MeteredReading {
     address participant;
     uint8 supplier;

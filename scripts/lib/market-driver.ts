@@ -56,6 +56,15 @@ export interface MeteredReading extends Reading {
   supplier: number;
 }
 
+/** A committed reading in one word, as the market commits and bills it (MarketMath.packReading). */
+export function packReading(r: MeteredReading): bigint {
+  return (BigInt(r.participant) << 96n) | (BigInt(r.supplier) << 64n) | (BigInt(r.importWh) << 32n) | BigInt(r.exportWh);
+}
+
+export function packReadings(page: readonly MeteredReading[]): bigint[] {
+  return page.map(packReading);
+}
+
 export interface BidRefs {
   sellPositions: number[];
   buyPositions: number[];
@@ -240,7 +249,7 @@ export class MarketDriver {
     const receipts: Receipts = [];
     for (let k = 0; k < meterPages.length; k++) {
       const p = this.billingPage(meterPages[k], refs, cleared);
-      receipts.push(await wait(operator.bill(interval, k, meterPages[k], p.refs, p.sellPages, p.buyPages, this.tx)));
+      receipts.push(await wait(operator.bill(interval, k, packReadings(meterPages[k]), p.refs, p.sellPages, p.buyPages, this.tx)));
       billPages.push(p.bills);
     }
     return { billPages, receipts };
@@ -310,7 +319,7 @@ export class MarketDriver {
     // sells through the marginal pair (later ones fill nothing); every buy page (each lock is released)
     const { marginal } = cleared.result;
     const sellPages = marginal ? pagesThrough(cleared.sellPages, marginal.sellPos) : [];
-    const receipt = await wait(operator.billAndSettle(interval, meterPages[0], sellPages, cleared.buyPages, this.tx));
+    const receipt = await wait(operator.billAndSettle(interval, packReadings(meterPages[0]), sellPages, cleared.buyPages, this.tx));
     return { billPages: [bills], receipts: [receipt] };
   }
 

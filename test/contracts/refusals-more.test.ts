@@ -1,7 +1,7 @@
 /** The remaining refusals, each asserted by its custom error and values. */
 import { expect } from "chai";
 
-import { orderPages, SIDE, tariffStruct } from "../../scripts/lib/market-driver.js";
+import { orderPages, SIDE, tariffStruct, packReadings } from "../../scripts/lib/market-driver.js";
 import type { OrderBid } from "../../sim/market/clearing.js";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
 
@@ -62,11 +62,11 @@ describe("KiezMarket refusals, continued", function () {
     const metered = [readings.slice(0, 1), readings.slice(1)].map((p) => p.map((r) => ({ ...r, supplier: 0 })));
     const none = { sellPositions: [], buyPositions: [] };
     const op = f.market.connect(f.roles.operator);
-    await expect(op.bill(interval, 1, metered[1], [none, none], [], []))
+    await expect(op.bill(interval, 1, packReadings(metered[1]), [none, none], [], []))
       .to.be.revertedWithCustomError(f.market, "BillingPageOutOfOrder")
       .withArgs(interval, 1, 0);
-    await op.bill(interval, 0, metered[0], [{ sellPositions: [0], buyPositions: [] }], sells, []);
-    await expect(op.bill(interval, 1, metered[1], [{ sellPositions: [], buyPositions: [0, 0] }, none], [], buys))
+    await op.bill(interval, 0, packReadings(metered[0]), [{ sellPositions: [0], buyPositions: [] }], sells, []);
+    await expect(op.bill(interval, 1, packReadings(metered[1]), [{ sellPositions: [], buyPositions: [0, 0] }, none], [], buys))
       .to.be.revertedWithCustomError(f.market, "BillingPositionsNotIncreasing")
       .withArgs(SIDE.buy, 0, 0);
   });
@@ -129,7 +129,7 @@ describe("KiezMarket refusals, continued", function () {
     const refs = [{ sellPositions: [0], buyPositions: [] }, { sellPositions: [], buyPositions: [0] }, { sellPositions: [], buyPositions: [1] }, { sellPositions: [], buyPositions: [] }];
     const t = TARIFFS[0].prices;
     const lockOf = (price: number) => 200n * BigInt(price + t.platformFee + t.levies + t.lemSupplierMargin + t.lemNetworkFee);
-    await expect(f.market.connect(f.roles.operator).bill(interval, 0, metered, refs, sells, buys))
+    await expect(f.market.connect(f.roles.operator).bill(interval, 0, packReadings(metered), refs, sells, buys))
       .to.be.revertedWithCustomError(f.market, "BillingLocksMismatch")
       .withArgs(interval, lockOf(130_000) + lockOf(120_000), lockOf(130_000) + lockOf(120_000) + lockOf(90_000));
   });

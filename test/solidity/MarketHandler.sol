@@ -16,7 +16,6 @@ import {
     OrderEntry,
     OrderPage,
     Phase,
-    MeteredReading,
     Reading,
     Side,
     Tariff
@@ -140,12 +139,12 @@ contract MarketHandler {
         _checkLimits(cs, sells, buys);
 
         Reading[] memory readings = new Reading[](ACTORS);
-        MeteredReading[] memory metered = new MeteredReading[](ACTORS);
+        uint256[] memory metered = new uint256[](ACTORS);
         BidRefs[] memory refs = new BidRefs[](ACTORS);
         for (uint256 i = 0; i < ACTORS; ++i) {
             uint256 r = uint256(keccak256(abi.encode(readingSeed, i)));
             readings[i] = Reading(actors[i], uint32(r % 4_000), i < 2 ? 0 : uint32((r >> 64) % 4_000));
-            metered[i] = MeteredReading(actors[i], uint8(i % 2), readings[i].importWh, readings[i].exportWh);
+            metered[i] = MarketMath.packReading(actors[i], uint8(i % 2), readings[i].importWh, readings[i].exportWh);
             refs[i] = _refsOf(actors[i], sells, buys);
         }
         vm.prank(meter);

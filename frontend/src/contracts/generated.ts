@@ -2042,31 +2042,9 @@ export const kiezMarketAbi = [
         "type": "uint16"
       },
       {
-        "components": [
-          {
-            "internalType": "address",
-            "name": "participant",
-            "type": "address"
-          },
-          {
-            "internalType": "uint8",
-            "name": "supplier",
-            "type": "uint8"
-          },
-          {
-            "internalType": "uint32",
-            "name": "importWh",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint32",
-            "name": "exportWh",
-            "type": "uint32"
-          }
-        ],
-        "internalType": "struct MeteredReading[]",
+        "internalType": "uint256[]",
         "name": "readings",
-        "type": "tuple[]"
+        "type": "uint256[]"
       },
       {
         "components": [
@@ -2153,31 +2131,9 @@ export const kiezMarketAbi = [
         "type": "uint32"
       },
       {
-        "components": [
-          {
-            "internalType": "address",
-            "name": "participant",
-            "type": "address"
-          },
-          {
-            "internalType": "uint8",
-            "name": "supplier",
-            "type": "uint8"
-          },
-          {
-            "internalType": "uint32",
-            "name": "importWh",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint32",
-            "name": "exportWh",
-            "type": "uint32"
-          }
-        ],
-        "internalType": "struct MeteredReading[]",
+        "internalType": "uint256[]",
         "name": "readings",
-        "type": "tuple[]"
+        "type": "uint256[]"
       },
       {
         "components": [
