@@ -29,7 +29,7 @@ export function AutoBidder({ me }: { me: `0x${string}` }) {
     void (async () => {
       for (const b of bids) {
         try {
-          await relay(me, { interval: j, side: b.side, wh: b.wh, price: b.price }, (m.clock?.gateClosesAt ?? 0) + 86_400);
+          await relay(me, { interval: j, side: b.side, wh: b.wh, price: b.price }, m.chainNow);
           setLast(`Auto-trading placed a ${b.side === "sell" ? "sell" : "buy"} bid of ${formatKWh(b.wh)} for ${intervalLabel(j)}.`);
         } catch (e) {
           setLast(`Auto-trading could not bid for ${intervalLabel(j)}: ${(e as Error).message}`);

@@ -15,10 +15,14 @@ export interface BidInput {
   price: number;
 }
 
+/** How long a signed bid stays valid: a day of the chain's time, well past any gate it can be placed before. */
+export const SIGNED_BID_VALIDITY_SECONDS = 86_400;
+
 /** Signs a bid and hands it to the relay; checks it with the market first. Throws a household message. */
 export function useRelayedBid(rc: RuntimeConfig) {
   const config = useConfig();
-  return async function relay(me: `0x${string}`, bid: BidInput, deadline: number): Promise<string> {
+  return async function relay(me: `0x${string}`, bid: BidInput, chainNow: number | null): Promise<string> {
+    const deadline = (chainNow ?? Math.floor(Date.now() / 1000)) + SIGNED_BID_VALIDITY_SECONDS;
     if (!rc.relayUrl) throw new Error("This community has no relay: send the bid as a transaction.");
     try {
       // the same checks the relayed bid will meet, as a call from the household (no signature yet)

@@ -95,7 +95,7 @@ function BookSide({ title, bids, me }: { title: string; bids: { participant: str
 }
 
 function BidForm({ me, interval, tariff, limits }: { me: `0x${string}`; interval: number; tariff: { prices: import("../../../sim/market/tariff").Tariff }; limits: { importLimitWh: number; exportLimitWh: number } }) {
-  const { rc, clock } = useMarket();
+  const { rc, chainNow } = useMarket();
   const t = tariff.prices;
   const tx = useTransactor({ rpcUrl: rc.rpcUrl });
   const relay = useRelayedBid(rc);
@@ -141,8 +141,7 @@ function BidForm({ me, interval, tariff, limits }: { me: `0x${string}`; interval
     }
     setRelayState({ busy: true, message: "Checking with the market, then sign in your wallet…", error: false });
     try {
-      const deadline = (clock?.gateClosesAt ?? Math.floor(Date.now() / 1000)) + 86_400;
-      await relay(me, { interval, side, wh: wh.value, price: p.value }, deadline);
+      await relay(me, { interval, side, wh: wh.value, price: p.value }, chainNow);
       setRelayState({ busy: false, message: `Your ${side === "sell" ? "ask" : "bid"} for ${intervalLabel(interval)} was relayed (no gas for you).`, error: false });
     } catch (e) {
       setRelayState({ busy: false, message: (e as Error).message, error: true });
