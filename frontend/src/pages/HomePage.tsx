@@ -5,7 +5,7 @@ import { lineChart } from "../../../sim/report/charts";
 import { slotTime } from "../../../sim/calendar";
 import { CLASS_NAMES } from "../../../sim/market/onchain";
 import { DEFAULT_SCENARIO } from "../../../sim/scenario/scenario";
-import { formatCt, formatKWh } from "../lib/amounts";
+import { ctText, formatCt, formatKWh, parsePriceCt } from "../lib/amounts";
 import { HOME_SAVED, homeProblem, initialHome, loadHome, saveHome, simulateHome, type HomeDay, type HomeSpec } from "../lib/home";
 import { intervalDay, useMarket } from "../lib/market";
 import { Field, Section, SvgChart } from "../components/ui";
@@ -51,11 +51,14 @@ export function useHomeDay(home: HomeSpec | null, date: string): HomeDay | null 
 export function HomePage({ me }: { me: `0x${string}` }) {
   const [saved, save] = useHome(me);
   const [draft, setDraft] = useState<HomeSpec | null>(null);
+  const [limitErrors, setLimitErrors] = useState<{ minSell?: string | null; maxBuy?: string | null }>({});
+  // remounts the typed fields when a draft is saved or discarded
+  const [formKey, setFormKey] = useState(0);
   const home = draft ?? saved;
   const { date, slot } = useMarketDay();
   const day = useHomeDay(saved, date);
   if (!home) return <p>Loading your home…</p>;
-  const problem = homeProblem(home);
+  const problem = homeProblem(home) ?? limitErrors.minSell ?? limitErrors.maxBuy ?? null;
   const edit = (h: Partial<HomeSpec>) => setDraft({ ...home, ...h });
   const now = slot ?? 0;
 
@@ -161,12 +164,8 @@ export function HomePage({ me }: { me: `0x${string}` }) {
 
       <Section title="My preferences" id="preferences">
         <div className="row">
-          <Field label="Never sell below (ct/kWh)" hint={home.preferences.minSellPrice ? formatCt(home.preferences.minSellPrice) : "no limit"}>
-            <input aria-label="Minimum sell price" type="number" step="0.01" min={0} value={(home.preferences.minSellPrice ?? 0) / 10_000} onChange={(e) => edit({ preferences: { ...home.preferences, minSellPrice: Math.round(Number(e.target.value) * 10_000) || undefined } })} />
-          </Field>
-          <Field label="Never buy above (ct/kWh)" hint={home.preferences.maxBuyPrice ? formatCt(home.preferences.maxBuyPrice) : "no limit"}>
-            <input aria-label="Maximum buy price" type="number" step="0.01" min={0} value={(home.preferences.maxBuyPrice ?? 0) / 10_000} onChange={(e) => edit({ preferences: { ...home.preferences, maxBuyPrice: Math.round(Number(e.target.value) * 10_000) || undefined } })} />
-          </Field>
+          <PriceLimit key={`min-${formKey}`} label="Never sell below (ct/kWh)" aria="Minimum sell price" value={home.preferences.minSellPrice} onChange={(v) => edit({ preferences: { ...home.preferences, minSellPrice: v } })} onError={(e) => setLimitErrors({ ...limitErrors, minSell: e })} />
+          <PriceLimit key={`max-${formKey}`} label="Never buy above (ct/kWh)" aria="Maximum buy price" value={home.preferences.maxBuyPrice} onChange={(v) => edit({ preferences: { ...home.preferences, maxBuyPrice: v } })} onError={(e) => setLimitErrors({ ...limitErrors, maxBuy: e })} />
           <Field label="Battery reserve (%)">
             <input aria-label="Battery reserve" type="number" min={0} max={100} value={home.preferences.batteryReservePct} onChange={(e) => edit({ preferences: { ...home.preferences, batteryReservePct: Number(e.target.value) } })} />
           </Field>
@@ -183,16 +182,56 @@ export function HomePage({ me }: { me: `0x${string}` }) {
         </p>
       )}
       <div className="row">
-        <button disabled={!draft || !!problem} onClick={() => draft && (save(draft), setDraft(null))}>
+        <button
+          disabled={!draft || !!problem}
+          onClick={() => {
+            if (!draft) return;
+            save(draft);
+            setDraft(null);
+            setFormKey((k) => k + 1);
+          }}
+        >
           Save my home
         </button>
         {draft && (
-          <button className="link" onClick={() => setDraft(null)}>
+          <button
+            className="link"
+            onClick={() => {
+              setDraft(null);
+              setLimitErrors({});
+              setFormKey((k) => k + 1);
+            }}
+          >
             Discard changes
           </button>
         )}
       </div>
     </>
+  );
+}
+
+/** A price limit typed in ct/kWh (parsed exactly); empty means no limit. */
+export function PriceLimit({ label, aria, value, onChange, onError }: { label: string; aria: string; value?: number; onChange: (v: number | undefined) => void; onError: (e: string | null) => void }) {
+  const [text, setText] = useState(value ? ctText(value) : "");
+  const parsed = text.trim() === "" ? null : parsePriceCt(text, "price limit");
+  const error = parsed && !parsed.ok ? parsed.error : null;
+  return (
+    <Field label={label} hint={value ? formatCt(value, 4) : "no limit"} error={error}>
+      <input
+        aria-label={aria}
+        value={text}
+        inputMode="decimal"
+        placeholder="no limit"
+        onChange={(e) => {
+          const t = e.target.value;
+          setText(t);
+          const r = t.trim() === "" ? null : parsePriceCt(t, "price limit");
+          onError(r && !r.ok ? r.error : null);
+          if (!r) onChange(undefined);
+          else if (r.ok) onChange(r.value);
+        }}
+      />
+    </Field>
   );
 }
 
