@@ -40,13 +40,16 @@ function injectedWallet(rpc: string, account: string) {
   return `(() => {
     const listeners = {};
     let chainId = "0x1";
+    let connected = false;
     window.__wallet = { reject: false, setChain: (id) => { chainId = id; (listeners.chainChanged || []).forEach((l) => l(id)); } };
     window.ethereum = {
       isMetaMask: false,
       on: (e, l) => { (listeners[e] ||= []).push(l); },
       removeListener: (e, l) => { listeners[e] = (listeners[e] || []).filter((x) => x !== l); },
       request: async ({ method, params }) => {
-        if (method === "eth_requestAccounts" || method === "eth_accounts") return [${JSON.stringify(account)}];
+        // like a real wallet, it shows accounts only to a site the household has connected
+        if (method === "eth_requestAccounts") { connected = true; return [${JSON.stringify(account)}]; }
+        if (method === "eth_accounts") return connected ? [${JSON.stringify(account)}] : [];
         if (method === "eth_chainId") return chainId;
         if (method === "wallet_switchEthereumChain") { window.__wallet.setChain(params[0].chainId); return null; }
         if (method === "wallet_requestPermissions" || method === "wallet_getPermissions") return [{ parentCapability: "eth_accounts" }];
@@ -59,6 +62,13 @@ function injectedWallet(rpc: string, account: string) {
         return body.result;
       },
     };
+    // EIP-6963: announce the wallet to dApps that ask
+    const announce = () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail: Object.freeze({
+      info: { uuid: "5b0f7e0e-0000-4000-8000-000000000001", name: "Kiez Test Wallet", icon: "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E", rdns: "org.kiezstrom.testwallet" },
+      provider: window.ethereum,
+    }) }));
+    window.addEventListener("eip6963:requestProvider", announce);
+    announce();
   })();`;
 }
 
@@ -212,13 +222,15 @@ describe("the dApp in a real browser", { timeout: 600_000 }, () => {
     await page.close();
   });
 
-  it("an injected wallet on the wrong chain is told so and switched; a rejected request leaves the form intact", async () => {
+  it("an EIP-6963 wallet on the wrong chain is told so and switched; a rejected request leaves the form intact", async () => {
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
     const accounts: string[] = (await (await fetch(ready.rpc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_accounts", params: [] }) })).json()).result;
     await context.addInitScript(injectedWallet(ready.rpc, accounts[15]));
     const page = await context.newPage();
     await page.goto(`${ready.api}/#home`);
-    await page.getByRole("button", { name: "Browser wallet" }).click();
+    // discovered through EIP-6963 by its name, beside the generic injected one
+    await page.getByRole("button", { name: "Browser wallet" }).waitFor();
+    await page.getByRole("button", { name: "Kiez Test Wallet" }).click();
     await page.getByTestId("wrong-network").waitFor({ timeout: 20_000 });
     await shot(page, "wrong-network");
     await page.getByRole("button", { name: /Switch to/ }).click();
