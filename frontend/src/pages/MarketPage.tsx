@@ -1,12 +1,12 @@
 /** The market: the interval open for bids and its gate, the order book, a bid form with prices read from the contract, my bids. */
 import { useMemo, useState } from "react";
 
-import { kiezMarketAbi } from "../contracts/generated";
+import { kiezMarketAbi, useReadKiezMarket } from "../contracts/generated";
 import { ctText, formatCt, formatEuro, formatKWh, parseEnergyKWh, parsePriceCt } from "../lib/amounts";
 import { useRelayedBid } from "../lib/bids";
 import { intervalLabel, useMarket } from "../lib/market";
 import { useTransactor } from "../lib/tx";
-import { askRange, bidRange, buyLockUnits, lemCharges, timeOfUse } from "../../../sim/market/tariff";
+import { askRange, bidRange, buyLockUnits, lemCharges, TARIFF_FIELDS, timeOfUse, type Tariff } from "../../../sim/market/tariff";
 import type { Side } from "../../../sim/market/clearing";
 import { Field, Section, Short, TxStatus } from "../components/ui";
 
@@ -15,7 +15,14 @@ export function MarketPage({ me }: { me: `0x${string}` }) {
   const { rebuild, biddingInterval: j, clock, chainNow, rc } = m;
   const participant = rebuild.participants.get(me.toLowerCase());
   const state = j !== null ? rebuild.intervals.get(j) : undefined;
-  const tariff = participant && state ? safeTariff(() => rebuild.tariffOf(participant.supplier, state.epoch)) : null;
+  // the prices the market will check this bid against, read from the contract for the interval's tariff epoch
+  const onChainTariff = useReadKiezMarket({
+    address: rc.market,
+    functionName: "tariffOf",
+    args: [participant?.supplier ?? 0, state?.epoch ?? 0],
+    query: { enabled: !!participant && !!state },
+  });
+  const tariff: Tariff | null = onChainTariff.data ? tariffFromChain(onChainTariff.data) : null;
   const opened = j !== null ? m.store.events.find((e) => e.name === "IntervalOpened" && Number(e.args.interval) === j) : undefined;
   const gate = opened ? Number(opened.args.gateClosesAt) : 0;
 
@@ -59,12 +66,8 @@ function formatDuration(seconds: number): string {
   return m > 0 ? `${m} min ${seconds % 60} s` : `${seconds} s`;
 }
 
-function safeTariff<T>(f: () => T): T | null {
-  try {
-    return f();
-  } catch {
-    return null;
-  }
+function tariffFromChain(t: { [K in keyof Tariff]: number | bigint }): Tariff {
+  return Object.fromEntries(TARIFF_FIELDS.map((k) => [k, Number(t[k])])) as unknown as Tariff;
 }
 
 function BookSide({ title, bids, me }: { title: string; bids: { participant: string; wh: number; price: number; index: number }[]; me: string }) {
@@ -94,9 +97,8 @@ function BookSide({ title, bids, me }: { title: string; bids: { participant: str
   );
 }
 
-function BidForm({ me, interval, tariff, limits }: { me: `0x${string}`; interval: number; tariff: { prices: import("../../../sim/market/tariff").Tariff }; limits: { importLimitWh: number; exportLimitWh: number } }) {
+function BidForm({ me, interval, tariff: t, limits }: { me: `0x${string}`; interval: number; tariff: Tariff; limits: { importLimitWh: number; exportLimitWh: number } }) {
   const { rc, chainNow } = useMarket();
-  const t = tariff.prices;
   const tx = useTransactor({ rpcUrl: rc.rpcUrl });
   const relay = useRelayedBid(rc);
   const [side, setSide] = useState<Side>(limits.exportLimitWh > 0 ? "sell" : "buy");
