@@ -6,6 +6,7 @@ import type { RuntimeConfig } from "./config";
 import { chainOf } from "./chain";
 import { AccountBar, ConnectPanel } from "./components/Connect";
 import { AutoBidder } from "./components/AutoBidder";
+import { ErrorBoundary } from "./components/ErrorBoundary";
 import { explainError } from "./lib/errors";
 import { MarketProvider, useMarket } from "./lib/market";
 import { AuditPage } from "./pages/AuditPage";
@@ -60,6 +61,7 @@ function Shell() {
         </p>
       )}
       <main>
+        <ErrorBoundary resetKey={`${page}:${address ?? ""}`}>
         {needsAccount && !address && <ConnectPanel chainName={chain.name} />}
         {needsAccount && address && onChain && !registered && page !== "Wallet" && <RegisterPage />}
         {address && registered && onChain && <AutoBidder me={address} />}
@@ -69,6 +71,7 @@ function Shell() {
         {page === "Results" && <ResultsPage me={address} />}
         {page === "Audit" && <AuditPage />}
         {page === "Research" && <ResearchPage />}
+        </ErrorBoundary>
       </main>
       <footer>
         Market <code>{rc.market}</code> on chain {rc.chainId}

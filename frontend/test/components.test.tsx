@@ -1,7 +1,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { act, render, renderHook, screen } from "@testing-library/react";
 import type { ReactNode } from "react";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { WagmiProvider } from "wagmi";
 
 import { makeWagmiConfig } from "../src/chain";
@@ -54,5 +54,29 @@ describe("useTransactor", () => {
       await result.current.send("Deposit", { address: rc.token, abi: euroTokenAbi, functionName: "approve", args: [rc.market, 1n] });
     });
     expect(result.current.state).toEqual({ status: "error", label: "Deposit", message: "Connect a wallet first." });
+  });
+});
+
+describe("ErrorBoundary", () => {
+  function Broken(): never {
+    throw new Error("tariff of supplier 3 is missing");
+  }
+
+  it("shows what went wrong instead of a blank page, and recovers", async () => {
+    const { ErrorBoundary } = await import("../src/components/ErrorBoundary");
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    const { rerender } = render(
+      <ErrorBoundary resetKey="a">
+        <Broken />
+      </ErrorBoundary>,
+    );
+    expect(screen.getByRole("alert").textContent).toMatch(/could not be shown.*tariff of supplier 3 is missing/);
+    rerender(
+      <ErrorBoundary resetKey="b">
+        <p>fine</p>
+      </ErrorBoundary>,
+    );
+    expect(screen.getByText("fine")).toBeTruthy();
+    spy.mockRestore();
   });
 });
