@@ -476,9 +476,9 @@ contract KiezMarket is
     // =========================================================================================== billing
 
     /// @notice Bills the participants of one meter page, in page order. Operator role. The caller supplies
-    ///         the committed readings (with suppliers, packed as MarketMath.packReading) and where each participant's bids stand in the committed
-    ///         orders; the contract checks that every filled Wh and every lock is accounted for once the last
-    ///         page is billed.
+    ///         the committed readings (with suppliers, packed as MarketMath.packReading) and where each
+    ///         participant's bids stand in the committed orders; the contract checks that every filled Wh and
+    ///         every lock is accounted for once the last page is billed.
     function bill(
         uint32 interval,
         uint16 meterPage,
