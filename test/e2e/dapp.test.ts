@@ -152,6 +152,9 @@ describe("the dApp in a real browser", { timeout: 600_000 }, () => {
     await page.getByText(/was relayed \(no gas for you\)/).waitFor({ timeout: 30_000 });
     await page.getByTestId("my-bids").getByText("open").first().waitFor({ timeout: 10_000 });
     await shot(page, "market");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, "market-phone");
+    await page.setViewportSize({ width: 1200, height: 900 });
 
     // the clock: the gate closes and the interval clears; three ticks later it is metered, billed, settled
     await tick(4);
