@@ -27,6 +27,11 @@ async function tick(times = 1) {
   }
 }
 
+async function rpc<T>(method: string, params: unknown[] = []): Promise<T> {
+  const res = await fetch(ready.rpc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  return ((await res.json()) as { result: T }).result;
+}
+
 async function shot(page: Page, name: string) {
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 }
@@ -133,6 +138,9 @@ describe("the dApp in a real browser", { timeout: 600_000 }, () => {
     await page.getByRole("button", { name: "Deposit", exact: true }).click();
     await page.getByText("Deposit: done").waitFor({ timeout: 30_000 });
     await page.getByTestId("free-balance").getByText("20.0000 EUR").waitFor({ timeout: 10_000 });
+    // the deposit took one transaction (an EIP-2612 permit signature, no separate approval): two in all with registration
+    const household = (await rpc<string[]>("eth_accounts"))[8];
+    assert.equal(Number(await rpc<string>("eth_getTransactionCount", [household, "latest"])), 2);
 
     await goTo(page, "Market");
     const interval = await page.getByTestId("bidding-interval").textContent();
@@ -227,7 +235,7 @@ describe("the dApp in a real browser", { timeout: 600_000 }, () => {
 
   it("an EIP-6963 wallet on the wrong chain is told so and switched; a rejected request leaves the form intact", async () => {
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    const accounts: string[] = (await (await fetch(ready.rpc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_accounts", params: [] }) })).json()).result;
+    const accounts = await rpc<string[]>("eth_accounts");
     await context.addInitScript(injectedWallet(ready.rpc, accounts[15]));
     const page = await context.newPage();
     await page.goto(`${ready.api}/#home`);

@@ -1,9 +1,11 @@
 /** Wallet and bills: euro balances, deposit and withdraw, bills per interval and day, and the saving against BAU. */
 import { useState } from "react";
+import { useConfig } from "wagmi";
 
 import { euroTokenAbi, kiezMarketAbi, useReadEuroToken, useReadKiezMarket } from "../contracts/generated";
 import { formatEuro, formatNanoEuro, parseEuro } from "../lib/amounts";
 import { explainError } from "../lib/errors";
+import { signPermit } from "../lib/permit";
 import { intervalDay, intervalLabel, useMarket } from "../lib/market";
 import { useTransactor } from "../lib/tx";
 import { barChart } from "../../../sim/report/charts";
@@ -45,7 +47,8 @@ export function useMyBills(me: string): MyBill[] {
 }
 
 export function WalletPage({ me }: { me: `0x${string}` }) {
-  const { rc, version } = useMarket();
+  const { rc, version, chainNow } = useMarket();
+  const config = useConfig();
   const tx = useTransactor({ rpcUrl: rc.rpcUrl });
   const query = { refetchInterval: 2000 };
   const wallet = useReadEuroToken({ address: rc.token, functionName: "balanceOf", args: [me], query });
@@ -67,6 +70,19 @@ export function WalletPage({ me }: { me: `0x${string}` }) {
   async function deposit() {
     if (!dep.ok || depError) return;
     if ((allowance.data ?? 0n) < dep.value) {
+      // one transaction with a signed permit where the token takes permits; an approval first otherwise
+      let permit;
+      try {
+        permit = await signPermit(config, rc.token, me, rc.market, dep.value, BigInt((chainNow ?? Math.floor(Date.now() / 1000)) + 3600));
+      } catch (e) {
+        tx.fail("Deposit", explainError(e, { rpcUrl: rc.rpcUrl }));
+        return;
+      }
+      if (permit) {
+        const args = [dep.value, permit.deadline, permit.v, permit.r, permit.s] as const;
+        if (await tx.send("Deposit", { address: rc.market, abi: kiezMarketAbi, functionName: "depositWithPermit", args })) setDeposit("");
+        return;
+      }
       const ok = await tx.send("Allowing the market to take your deposit", { address: rc.token, abi: euroTokenAbi, functionName: "approve", args: [rc.market, dep.value] });
       if (!ok) return;
     }
