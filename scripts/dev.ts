@@ -113,6 +113,7 @@ try {
     relayUrl: "/api/relay",
     clockUrl: "/api/clock",
     faucetUrl: "/api/faucet",
+    homeUrl: "/api/home",
     // the first eight run the community (admin, operator, meter, fee recipients, suppliers)
     devAccounts: accounts.slice(8) as `0x${string}`[],
     community: { seed: scenario.seed, households: homes.length },
@@ -136,7 +137,7 @@ try {
   console.log(`Kiezstrom is running (Ctrl-C stops it)
   dApp       ${dappUrl ?? "(not started: --no-frontend)"}
   chain      ${node.url} (chain id ${config.chainId}; import a dev account into a wallet, or pick one in the dApp)
-  services   ${api.url} (/kiezstrom.json, /api/clock, /api/relay, /api/faucet)
+  services   ${api.url} (/kiezstrom.json, /api/clock, /api/relay, /api/faucet, /api/home)
   market     ${config.market}
   token      ${config.token}
   clock      ${values.manual ? "manual: POST /api/clock/tick" : `one 15-minute interval every ${intervalSeconds} s`}`);

@@ -52,6 +52,7 @@ export function parseConfig(value: unknown): RuntimeConfig {
     relayUrl: str("relayUrl", true),
     clockUrl: str("clockUrl", true),
     faucetUrl: str("faucetUrl", true),
+    homeUrl: str("homeUrl", true),
     devAccounts: devAccounts as Address[] | undefined,
     community,
   };

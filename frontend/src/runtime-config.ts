@@ -19,6 +19,8 @@ export interface RuntimeConfig {
   clockUrl?: string;
   /** Test-euro faucet of a local community. */
   faucetUrl?: string;
+  /** A local community's dev meter: a household's described home, which its meter then reads. */
+  homeUrl?: string;
   /** Unlocked accounts of a dev node that households may use. */
   devAccounts?: Address[];
   /** The engine community behind a local dev meter (for the stand-in home). */

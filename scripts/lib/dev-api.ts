@@ -4,6 +4,7 @@
  *   GET  /api/clock          the market clock's status;  POST /api/clock/tick  runs a tick now
  *   POST /api/relay          relays EIP-712 signed bids (gasless for the household)
  *   POST /api/faucet         mints test euros to an address (the token's minter role)
+ *   PUT  /api/home           the home a self-registered household described: its dev meter follows it
  *   GET  /*                  a built dApp, when a folder is given
  * Every refusal is JSON `{ "error": "..." }` with a 4xx status, in words the dApp shows as they are.
  */
@@ -14,6 +15,7 @@ import { extname, join, normalize, resolve } from "node:path";
 import { isAddress, type Interface } from "ethers";
 
 import type { RuntimeConfig } from "../../frontend/src/runtime-config.js";
+import { parseHome } from "../../sim/home.js";
 import type { Community } from "./chain.js";
 
 export type { RuntimeConfig };
@@ -79,6 +81,23 @@ export async function startDevApi(options: {
     });
   }
 
+  function setHome(body: unknown) {
+    const { address, home } = (body ?? {}) as { address?: unknown; home?: unknown };
+    if (typeof address !== "string" || !isAddress(address)) throw new HttpError(400, "send { address, home } with the household's address");
+    let parsed;
+    try {
+      parsed = parseHome(home);
+    } catch (e) {
+      throw new HttpError(400, (e as Error).message);
+    }
+    try {
+      clock.setHome(address, parsed);
+    } catch (e) {
+      throw new HttpError(409, (e as Error).message);
+    }
+    return { address, meteredFrom: "the next interval to be metered" };
+  }
+
   const server = createServer((req, res) => {
     handle(req, res).catch((e: Error) => {
       const status = e instanceof HttpError ? e.status : 500;
@@ -101,6 +120,8 @@ export async function startDevApi(options: {
         return send(res, 200, await relay(await readJson(req)));
       case "POST /api/faucet":
         return send(res, 200, await faucet(await readJson(req)));
+      case "PUT /api/home":
+        return send(res, 200, setHome(await readJson(req)));
       default:
         if (req.method === "GET" && options.staticDir) return serveStatic(options.staticDir, url.pathname, res);
         throw new HttpError(404, `no such endpoint: ${route}`);

@@ -8,6 +8,7 @@
 import type { Wallet } from "ethers";
 
 import { standInHousehold, type Household } from "../../sim/community.js";
+import { simulateHome, type HomeDay, type HomeSpec } from "../../sim/home.js";
 import { simulate, type IntervalDetail } from "../../sim/engine.js";
 import type { OrderBid } from "../../sim/market/clearing.js";
 import { CLASS_NAMES, SIDE } from "../../sim/market/onchain.js";
@@ -73,6 +74,9 @@ export class MarketClock {
   private lastRegistrationBlock = 0;
   private readonly nonces = new Map<string, bigint>();
   private finished: Promise<void> | null = null;
+  /** Homes that self-registered households described in the dApp: their meter follows them. */
+  private readonly homes = new Map<string, HomeSpec>();
+  private readonly homeDays = new Map<string, HomeDay>();
 
   constructor(
     private readonly c: Community,
@@ -111,6 +115,26 @@ export class MarketClock {
     this.trigger?.();
     while (this.status.ticks < done && !this.stopped) await sleep(50);
     return this.status;
+  }
+
+  /** From the next metered interval on, the meter of `address` reads this home (a self-registered household's). */
+  setHome(address: string, home: HomeSpec): void {
+    const key = address.toLowerCase();
+    if (this.options.wallets.some((w) => w.address.toLowerCase() === key)) throw new Error("the seeded households' homes are the scenario's");
+    this.homes.set(key, home);
+    for (const k of this.homeDays.keys()) if (k.startsWith(`${key}:`)) this.homeDays.delete(k);
+  }
+
+  /** The reading of a described home in the engine's day and slot of `d`. */
+  private async homeReading(address: string, home: HomeSpec, d: IntervalDetail) {
+    const date = addDays(this.options.scenario.start, d.dayIndex);
+    const cacheKey = `${address}:${date}`;
+    let day = this.homeDays.get(cacheKey);
+    if (!day) {
+      day = await simulateHome(home, date, this.options.scenario.seed);
+      this.homeDays.set(cacheKey, day);
+    }
+    return { importWh: day.importWh[d.slot], exportWh: day.exportWh[d.slot] };
   }
 
   async stop(): Promise<void> {
@@ -239,6 +263,11 @@ export class MarketClock {
     const seeded = new Map(this.options.wallets.map((w, i) => [w.address.toLowerCase(), i]));
     const readings: Reading[] = [];
     for (const [address, info] of participants) {
+      const described = this.homes.get(address);
+      if (described && !seeded.has(address)) {
+        readings.push({ participant: address, ...(await this.homeReading(address, described, d)) });
+        continue;
+      }
       let home = seeded.get(address);
       if (home === undefined) {
         const cls = CLASS_NAMES[info.participantClass as keyof typeof CLASS_NAMES];

@@ -7,9 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 
+import { Interface } from "ethers";
 import { chromium, type Browser, type Page } from "playwright-core";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -30,6 +31,28 @@ async function tick(times = 1) {
 async function rpc<T>(method: string, params: unknown[] = []): Promise<T> {
   const res = await fetch(ready.rpc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
   return ((await res.json()) as { result: T }).result;
+}
+
+const marketAbi = () => new Interface(JSON.parse(readFileSync("artifacts/contracts/KiezMarket.sol/KiezMarket.json", "utf8")).abi);
+
+/** The household's free balance in the market, in wei, from the chain. */
+async function freeBalanceOf(address: string): Promise<bigint> {
+  const market = marketAbi();
+  const data = await rpc<string>("eth_call", [{ to: ready.market, data: market.encodeFunctionData("accountOf", [address]) }, "latest"]);
+  return market.decodeFunctionResult("accountOf", data)[0].free as bigint;
+}
+
+/** The household's reading in the last ReadingsPosted event that has one, from the chain's logs. */
+async function lastReadingOf(address: string) {
+  const market = marketAbi();
+  const topic = market.getEvent("ReadingsPosted")!.topicHash;
+  const logs = await rpc<{ topics: string[]; data: string }[]>("eth_getLogs", [{ address: ready.market, topics: [topic], fromBlock: "0x0", toBlock: "latest" }]);
+  for (const log of logs.reverse()) {
+    const readings = market.parseLog(log)!.args.readings as { participant: string; importWh: bigint; exportWh: bigint }[];
+    const mine = readings.find((r) => r.participant.toLowerCase() === address.toLowerCase());
+    if (mine) return { importWh: Number(mine.importWh), exportWh: Number(mine.exportWh) };
+  }
+  return null;
 }
 
 async function shot(page: Page, name: string) {
@@ -205,15 +228,26 @@ describe("the dApp in a real browser", { timeout: 600_000 }, () => {
 
     // auto-trading from preferences: on, saved, and the next interval gets the home's bid (or is told there is none)
     await page.unroute("**/api/clock");
+    // My Home edited: no PV, one 2 kW appliance all day; the local meter reads it from the next interval
     await goTo(page, "Home");
     await page.getByLabel("Auto-trading").check();
+    await page.getByLabel("PV power").fill("0");
+    await page.getByRole("button", { name: "Add an appliance" }).click();
+    await page.getByLabel("Appliance 1 start").fill("00:00");
+    await page.getByLabel("Appliance 1 minutes").fill("1440");
     await page.getByRole("button", { name: "Save my home" }).click();
+    await page.getByTestId("home-saved").getByText(/your meter reads this home/).waitFor({ timeout: 10_000 });
+    await shot(page, "home-edited");
     await tick(1);
     await page.getByTestId("auto-trading").getByText(/Auto-trading placed|nothing to trade/).waitFor({ timeout: 30_000 });
+    const reading = await lastReadingOf(household);
+    assert.deepEqual(reading, { importWh: 500, exportWh: 0 }, "2 kW for 15 minutes, no PV");
 
     // too little euro in the market for a bid's lock: the market's refusal, decoded
     await goTo(page, "Wallet");
-    await page.getByLabel("Withdraw amount").fill("15");
+    // all that is free, exactly (the chain's figure: auto-trading may have just locked some)
+    const free = await freeBalanceOf(household);
+    await page.getByLabel("Withdraw amount").fill(`${free / 10n ** 18n}.${String((free % 10n ** 18n) / 10n ** 9n).padStart(9, "0")}`);
     await page.getByRole("button", { name: "Withdraw", exact: true }).click();
     await page.getByText("Withdrawal: done").waitFor({ timeout: 30_000 });
     await goTo(page, "Market");

@@ -1,116 +1,9 @@
 /**
- * My Home: the household's appliances, generators, battery and preferences, simulated with the engine for
- * the day the market is on. A registered household starts from the simulated home that stands in for it
- * (the one a local dev meter meters); its edits are kept in this browser.
+ * My Home in the browser: the household's home (sim/home.ts) kept per address in this browser. A registered
+ * household starts from the simulated home that stands in for it (the one a local dev meter meters).
  */
-import { buildCommunity, standInHousehold } from "../../../sim/community";
-import { simulate } from "../../../sim/engine";
-import { DEFAULT_SCENARIO, scaleCommunity, type ApplianceSpec, type BatterySpec, type ParticipantClass, type Preferences, type Scenario } from "../../../sim/scenario/scenario";
-import type { BidKind } from "../../../sim/strategy";
-import type { Side } from "../../../sim/market/clearing";
-
-export interface HomeSpec {
-  class: ParticipantClass;
-  supplier: number;
-  /** Everyday load from the standard profile (used when no appliances are listed). */
-  annualKWh: number;
-  appliances: ApplianceSpec[];
-  pvKWp: number;
-  battery: BatterySpec | null;
-  preferences: Preferences;
-}
-
-export interface HomeDay {
-  date: string;
-  loadWh: number[];
-  pvWh: number[];
-  /** Battery charge at the end of each interval, Wh (empty without a battery). */
-  socWh: number[];
-  importWh: number[];
-  exportWh: number[];
-  /** What auto-trading would bid per slot. */
-  bids: { slot: number; kind: BidKind; side: Side; wh: number; price: number }[][];
-}
-
-export function communityScenario(community?: { seed: number; households: number }): Scenario {
-  if (!community) return DEFAULT_SCENARIO;
-  return { ...scaleCommunity(DEFAULT_SCENARIO, community.households), seed: community.seed };
-}
-
-/** The stand-in home of `address` for its class, as the dev meter picks it; the class defaults without one. */
-export function initialHome(address: string, cls: ParticipantClass, supplier: number, community?: { seed: number; households: number }): HomeSpec {
-  const scenario = communityScenario(community);
-  const h = standInHousehold(address, cls, buildCommunity(scenario));
-  const defaults = scenario.households;
-  return {
-    class: cls,
-    supplier: h?.supplier ?? supplier,
-    annualKWh: h?.annualKWh ?? defaults.annualKWh[cls],
-    appliances: [],
-    pvKWp: cls === "consumer" ? 0 : (h?.pvKWp ?? defaults.pvKWp.mean),
-    battery: cls === "pvBattery" ? { ...defaults.battery } : null,
-    // auto-trading signs on the household's behalf: the household turns it on, not the default
-    preferences: { ...(h?.preferences ?? defaults.preferences), autoTrading: false },
-  };
-}
-
-/** Why a home cannot be simulated, or null. */
-export function homeProblem(h: HomeSpec): string | null {
-  if (!(h.annualKWh > 0 && h.annualKWh <= 100_000)) return "Yearly consumption must be between 1 and 100,000 kWh.";
-  if (!(h.pvKWp >= 0 && h.pvKWp <= 100)) return "PV power must be between 0 and 100 kWp.";
-  for (const a of h.appliances) {
-    if (!a.name.trim()) return "Every appliance needs a name.";
-    if (!(a.ratedW > 0 && a.ratedW <= 50_000)) return `${a.name}: power must be between 1 and 50,000 W.`;
-    if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(a.start)) return `${a.name}: start must be HH:MM.`;
-    if (!(a.durationMin > 0 && a.durationMin <= 1440)) return `${a.name}: duration must be 1 to 1440 minutes.`;
-  }
-  const b = h.battery;
-  if (b) {
-    if (!(b.capacityWh > 0)) return "Battery capacity must be above zero.";
-    if (!(b.minSoc >= 0 && b.minSoc < b.maxSoc && b.maxSoc <= 1)) return "Battery limits need 0 ≤ minimum < maximum ≤ 100 %.";
-    if (!(b.maxChargeW > 0 && b.maxDischargeW > 0)) return "Battery power limits must be above zero.";
-  }
-  const p = h.preferences;
-  if (!(p.batteryReservePct >= 0 && p.batteryReservePct <= 100)) return "Battery reserve must be 0–100 %.";
-  return null;
-}
-
-/** Simulates the home through one day with the engine (weather of the community's seed). */
-export async function simulateHome(h: HomeSpec, date: string, seed = DEFAULT_SCENARIO.seed): Promise<HomeDay> {
-  const battery = h.battery ? { ...h.battery, initialSoc: Math.min(Math.max(h.battery.initialSoc, h.battery.minSoc), h.battery.maxSoc) } : undefined;
-  const scenario: Scenario = {
-    ...DEFAULT_SCENARIO,
-    start: date,
-    days: 1,
-    seed,
-    community: [],
-    extraHouseholds: [
-      {
-        name: "My home",
-        class: h.class,
-        supplier: h.supplier,
-        annualKWh: h.annualKWh,
-        ...(h.appliances.length > 0 ? { appliances: h.appliances } : {}),
-        pvKWp: h.pvKWp,
-        ...(battery ? { battery } : {}),
-        preferences: { ...h.preferences, autoTrading: true },
-      },
-    ],
-  };
-  const day: HomeDay = { date, loadWh: [], pvWh: [], socWh: [], importWh: [], exportWh: [], bids: [] };
-  await simulate(scenario, {
-    onInterval: (d) => {
-      day.loadWh.push(d.loadWh[0]);
-      day.pvWh.push(d.pvWh[0]);
-      const soc = d.batterySocWh[0];
-      if (soc !== null) day.socWh.push(soc);
-      day.importWh.push(d.readings[0].importWh);
-      day.exportWh.push(d.readings[0].exportWh);
-      day.bids.push(d.bids.map((b) => ({ slot: d.slot, kind: b.kind, side: b.side, wh: b.wh, price: b.price })));
-    },
-  });
-  return day;
-}
+export { communityScenario, homeProblem, initialHome, simulateHome, type HomeDay, type HomeSpec } from "../../../sim/home";
+import type { HomeSpec } from "../../../sim/home";
 
 const STORAGE_KEY = "kiezstrom:home:";
 
@@ -129,4 +22,17 @@ export const HOME_SAVED = "kiezstrom:home-saved";
 export function saveHome(address: string, home: HomeSpec): void {
   localStorage.setItem(STORAGE_KEY + address.toLowerCase(), JSON.stringify(home));
   window.dispatchEvent(new CustomEvent(HOME_SAVED, { detail: address.toLowerCase() }));
+}
+
+/** Hands the home to a local community's dev meter, which then reads it; returns what to tell the household. */
+export async function shareHomeWithMeter(homeUrl: string, address: string, home: HomeSpec): Promise<{ ok: boolean; message: string }> {
+  try {
+    const res = await fetch(homeUrl, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ address, home }) });
+    const json = (await res.json().catch(() => ({}))) as { error?: string };
+    return res.ok
+      ? { ok: true, message: "Saved. On this local chain your meter reads this home from the next interval it meters." }
+      : { ok: false, message: `Saved here, but the local meter refused it: ${json.error ?? res.status}` };
+  } catch {
+    return { ok: false, message: "Saved here, but the local meter cannot be reached." };
+  }
 }

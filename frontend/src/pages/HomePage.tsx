@@ -6,7 +6,7 @@ import { slotTime } from "../../../sim/calendar";
 import { CLASS_NAMES } from "../../../sim/market/onchain";
 import { DEFAULT_SCENARIO } from "../../../sim/scenario/scenario";
 import { ctText, formatCt, formatKWh, parsePriceCt } from "../lib/amounts";
-import { HOME_SAVED, homeProblem, initialHome, loadHome, saveHome, simulateHome, type HomeDay, type HomeSpec } from "../lib/home";
+import { HOME_SAVED, homeProblem, initialHome, loadHome, saveHome, shareHomeWithMeter, simulateHome, type HomeDay, type HomeSpec } from "../lib/home";
 import { intervalDay, useMarket } from "../lib/market";
 import { Field, Section, SvgChart } from "../components/ui";
 
@@ -54,6 +54,8 @@ export function HomePage({ me }: { me: `0x${string}` }) {
   const [limitErrors, setLimitErrors] = useState<{ minSell?: string | null; maxBuy?: string | null }>({});
   // remounts the typed fields when a draft is saved or discarded
   const [formKey, setFormKey] = useState(0);
+  const [savedMessage, setSaved] = useState<{ ok: boolean; message: string } | null>(null);
+  const { rc } = useMarket();
   const home = draft ?? saved;
   const { date, slot } = useMarketDay();
   const day = useHomeDay(saved, date);
@@ -189,10 +191,17 @@ export function HomePage({ me }: { me: `0x${string}` }) {
             save(draft);
             setDraft(null);
             setFormKey((k) => k + 1);
+            setSaved(rc.homeUrl ? { ok: true, message: "Saving…" } : { ok: true, message: "Saved in this browser." });
+            if (rc.homeUrl) void shareHomeWithMeter(rc.homeUrl, me, draft).then(setSaved);
           }}
         >
           Save my home
         </button>
+        {savedMessage && !draft && (
+          <span role="status" className={savedMessage.ok ? "ok" : "error"} data-testid="home-saved">
+            {savedMessage.message}
+          </span>
+        )}
         {draft && (
           <button
             className="link"
