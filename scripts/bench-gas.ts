@@ -12,19 +12,20 @@ import { GAS_CAP, measureGas } from "./lib/gas-measure.js";
 import { fail } from "./lib/cli.js";
 
 /** Committed gas per action: each run prints the change against it; `--snapshot` rewrites it. */
-const SNAPSHOT = "gas-snapshot.json";
+const DEFAULT_SNAPSHOT = "gas-snapshot.json";
 
 const { values } = (() => {
   try {
-    return parseArgs({ options: { participants: { type: "string", default: "200" }, quick: { type: "boolean", default: false }, snapshot: { type: "boolean", default: false }, help: { type: "boolean", default: false } } });
+    return parseArgs({ options: { participants: { type: "string", default: "200" }, quick: { type: "boolean", default: false }, snapshot: { type: "boolean", default: false }, check: { type: "boolean", default: false }, against: { type: "string", default: DEFAULT_SNAPSHOT }, help: { type: "boolean", default: false } } });
   } catch (e) {
-    return fail(`${(e as Error).message}. Usage: npm run bench:gas -- [--participants N] [--quick]`);
+    return fail(`${(e as Error).message}. Usage: npm run bench:gas -- [--participants N] [--quick] [--snapshot] [--check] [--against FILE]`);
   }
 })();
 if (values.help) {
-  console.log("Usage: npm run bench:gas -- [--participants N] [--quick] [--snapshot]\n  --quick     clearing at 10 and 200 bids only (no 1,000-bid run)\n  --snapshot  rewrite gas-snapshot.json with this run's figures");
+  console.log("Usage: npm run bench:gas -- [--participants N] [--quick] [--snapshot] [--check] [--against FILE]\n  --quick     clearing at 10 and 200 bids only (no 1,000-bid run)\n  --snapshot  rewrite gas-snapshot.json with this run's figures\n  --check     exit 1 when an action costs more than 1% above the snapshot (a gas regression)\n  --against F compare with (and --snapshot writes) F instead of gas-snapshot.json");
   process.exit(0);
 }
+const SNAPSHOT = values.against;
 const participants = Number(values.participants);
 if (!Number.isInteger(participants) || participants < 10 || participants > 2_000) fail("--participants must be a whole number from 10 to 2000");
 
@@ -64,17 +65,27 @@ console.log(`  ${billSettle <= 15_000 ? "met " : "MISS"}  billing + settlement �
 const big = m.clearing.find((c) => c.bids === 1_000);
 if (big) console.log(`  ${big.maxTxGas < GAS_CAP ? "met " : "MISS"}  1,000 bids clear with every tx under ${fmt(GAS_CAP)}: largest ${fmt(big.maxTxGas)} in ${big.transactions} tx`);
 const current = Object.fromEntries(Object.entries(m.actions).map(([k, v]) => [k, v.gas]));
+/** More than this above the snapshot is a regression for --check (calldata bytes vary a little run to run). */
+const REGRESSION_PCT = 1;
+const regressions: string[] = [];
 if (existsSync(SNAPSHOT)) {
   const committed = JSON.parse(readFileSync(SNAPSHOT, "utf8")) as Record<string, number>;
   console.log(`\nAgainst ${SNAPSHOT}`);
   for (const [k, gas] of Object.entries(current)) {
     const before = committed[k];
     const change = before ? ((gas - before) / before) * 100 : NaN;
+    if (change > REGRESSION_PCT) regressions.push(`${k} ${fmt(before)} → ${fmt(gas)} (+${change.toFixed(2)}%)`);
     console.log(`  ${k.padEnd(20)} ${fmt(before ?? NaN).padStart(10)} → ${fmt(gas).padStart(10)}  ${Number.isNaN(change) ? "new" : `${change >= 0 ? "+" : ""}${change.toFixed(2)}%`}`);
   }
+} else if (values.check) {
+  fail(`--check needs a committed ${SNAPSHOT}; write one with --snapshot`);
 }
 if (values.snapshot) {
   writeFileSync(SNAPSHOT, JSON.stringify(current, null, 2) + "\n");
   console.log(`wrote ${SNAPSHOT}`);
 }
 console.log(`\nwall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+if (values.check && regressions.length > 0) {
+  process.stderr.write(`gas regression against ${SNAPSHOT} (more than ${REGRESSION_PCT}%): ${regressions.join("; ")}\n`);
+  process.exit(1);
+}

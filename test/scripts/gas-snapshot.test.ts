@@ -1,0 +1,30 @@
+/**
+ * Gas is compared with the committed snapshot as a test (gas is deterministic; time is not measured): every
+ * action within 1% of gas-snapshot.json, and a snapshot that claims less makes the check fail.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+
+const bench = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "scripts/bench-gas.ts", "--quick", "--check", ...args], { encoding: "utf8", env: { ...process.env, CI: "true" } });
+
+describe("gas against the committed snapshot", { timeout: 300_000 }, () => {
+  it("no market action costs more than 1% above gas-snapshot.json", () => {
+    const r = bench([]);
+    assert.equal(r.status, 0, r.stderr + r.stdout.slice(-3000));
+    assert.match(r.stdout, /Against gas-snapshot\.json/);
+    assert.match(r.stdout, /met {3}billing \+ settlement ≤ 15,000/);
+  });
+
+  it("fails, naming the action, when the snapshot says an action was cheaper", () => {
+    const committed = JSON.parse(readFileSync("gas-snapshot.json", "utf8")) as Record<string, number>;
+    const file = join(mkdtempSync(join(tmpdir(), "kiez-gas-")), "snapshot.json");
+    writeFileSync(file, JSON.stringify({ ...committed, billAndSettle: Math.round(committed.billAndSettle * 0.9) }));
+    const r = bench(["--against", file]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /gas regression .* billAndSettle/);
+  });
+});
