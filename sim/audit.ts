@@ -113,6 +113,16 @@ export function unpackIndexes(hex: string): number[] {
  * what the events alone contradict (debts and P2P conservation).
  */
 export function rebuildMarket(events: readonly MarketEvent[], dayStartSlot: number) {
+  const rebuild = createMarketRebuild(dayStartSlot);
+  rebuild.apply(events);
+  return rebuild;
+}
+
+/**
+ * A rebuild that takes events as they arrive (`apply` the new ones, in chain order), so a long-running view
+ * does not replay the whole history on every block.
+ */
+export function createMarketRebuild(dayStartSlot: number) {
   const findings: Finding[] = [];
   const tariffs = new Map<string, { prices: Tariff; dailyChargeMicroEur: number }>(); // `${supplier}:${epoch}`
   const participants = new Map<string, { supplier: number; participantClass: number; importLimitWh: number; exportLimitWh: number }>();
@@ -135,108 +145,113 @@ export function rebuildMarket(events: readonly MarketEvent[], dayStartSlot: numb
     return t;
   };
 
-  for (const ev of events) {
-    const a = ev.args;
-    switch (ev.name) {
-      case "TariffSet": {
-        const t = a.tariff;
-        tariffs.set(`${Number(a.supplier)}:${Number(a.epoch)}`, {
-          prices: {
-            energyPrice: Number(t.energyPrice), levies: Number(t.levies), supplierMargin: Number(t.supplierMargin), networkFee: Number(t.networkFee),
-            feedInTariff: Number(t.feedInTariff), platformFee: Number(t.platformFee), lemSupplierMargin: Number(t.lemSupplierMargin), lemNetworkFee: Number(t.lemNetworkFee),
-          },
-          dailyChargeMicroEur: Number(t.dailyChargeMicroEur),
-        });
-        break;
-      }
-      case "SupplierAccountSet":
-        supplierAccounts.set(Number(a.supplier), key(a.account));
-        break;
-      case "FeeRecipientsSet":
-        fees = { platform: key(a.platform), tax: key(a.taxCollector), network: key(a.networkOperator) };
-        break;
-      case "ParticipantRegistered":
-        participants.set(key(a.participant), { supplier: Number(a.supplier), participantClass: Number(a.participantClass), importLimitWh: Number(a.importLimitWh), exportLimitWh: Number(a.exportLimitWh) });
-        break;
-      case "Deposited":
-        add(free, a.account, a.amount);
-        break;
-      case "DebtRepaid":
-        add(free, a.participant, -(a.amount as bigint));
-        add(free, a.supplierAccount, a.amount);
-        add(owed, a.participant, -(a.amount as bigint));
-        break;
-      case "Withdrawn":
-        add(free, a.account, -(a.amount as bigint));
-        break;
-      case "IntervalOpened":
-        intervals.set(Number(a.interval), { epoch: Number(a.tariffEpoch), bids: [], trades: [], readings: [], bills: new Map(), settledEvents: 0, debts: new Map(), orderPages: [] });
-        break;
-      case "BidPlaced": {
-        const s = iv(Number(a.interval));
-        const side = Number(a.side) === 1 ? "sell" : "buy";
-        const bid: BidState = { index: Number(a.bidIndex), participant: key(a.participant), side, wh: Number(a.wh), price: Number(a.price), cancelled: false };
-        s.bids.push(bid);
-        if (side === "buy") {
-          const p = participants.get(bid.participant);
-          if (p) {
-            const lock = BigInt(buyLockUnits(tariffOf(p.supplier, s.epoch).prices, bid.wh, bid.price)) * WEI;
-            add(free, bid.participant, -lock);
-            add(locked, bid.participant, lock);
-          }
+  let applied = 0;
+  function apply(events: readonly MarketEvent[]) {
+    applied += events.length;
+    for (const ev of events) {
+      const a = ev.args;
+      switch (ev.name) {
+        case "TariffSet": {
+          const t = a.tariff;
+          tariffs.set(`${Number(a.supplier)}:${Number(a.epoch)}`, {
+            prices: {
+              energyPrice: Number(t.energyPrice), levies: Number(t.levies), supplierMargin: Number(t.supplierMargin), networkFee: Number(t.networkFee),
+              feedInTariff: Number(t.feedInTariff), platformFee: Number(t.platformFee), lemSupplierMargin: Number(t.lemSupplierMargin), lemNetworkFee: Number(t.lemNetworkFee),
+            },
+            dailyChargeMicroEur: Number(t.dailyChargeMicroEur),
+          });
+          break;
         }
-        break;
-      }
-      case "BidCancelled": {
-        const s = iv(Number(a.interval));
-        const bid = s.bids.find((b) => b.index === Number(a.bidIndex));
-        if (bid) {
-          bid.cancelled = true;
-          if (bid.side === "buy") {
-            const p = participants.get(bid.participant)!;
-            const lock = BigInt(buyLockUnits(tariffOf(p.supplier, s.epoch).prices, bid.wh, bid.price)) * WEI;
-            add(free, bid.participant, lock);
-            add(locked, bid.participant, -lock);
+        case "SupplierAccountSet":
+          supplierAccounts.set(Number(a.supplier), key(a.account));
+          break;
+        case "FeeRecipientsSet":
+          fees = { platform: key(a.platform), tax: key(a.taxCollector), network: key(a.networkOperator) };
+          break;
+        case "ParticipantRegistered":
+          participants.set(key(a.participant), { supplier: Number(a.supplier), participantClass: Number(a.participantClass), importLimitWh: Number(a.importLimitWh), exportLimitWh: Number(a.exportLimitWh) });
+          break;
+        case "Deposited":
+          add(free, a.account, a.amount);
+          break;
+        case "DebtRepaid":
+          add(free, a.participant, -(a.amount as bigint));
+          add(free, a.supplierAccount, a.amount);
+          add(owed, a.participant, -(a.amount as bigint));
+          break;
+        case "Withdrawn":
+          add(free, a.account, -(a.amount as bigint));
+          break;
+        case "IntervalOpened":
+          intervals.set(Number(a.interval), { epoch: Number(a.tariffEpoch), bids: [], trades: [], readings: [], bills: new Map(), settledEvents: 0, debts: new Map(), orderPages: [] });
+          break;
+        case "BidPlaced": {
+          const s = iv(Number(a.interval));
+          const side = Number(a.side) === 1 ? "sell" : "buy";
+          const bid: BidState = { index: Number(a.bidIndex), participant: key(a.participant), side, wh: Number(a.wh), price: Number(a.price), cancelled: false };
+          s.bids.push(bid);
+          if (side === "buy") {
+            const p = participants.get(bid.participant);
+            if (p) {
+              const lock = BigInt(buyLockUnits(tariffOf(p.supplier, s.epoch).prices, bid.wh, bid.price)) * WEI;
+              add(free, bid.participant, -lock);
+              add(locked, bid.participant, lock);
+            }
           }
+          break;
         }
-        break;
+        case "BidCancelled": {
+          const s = iv(Number(a.interval));
+          const bid = s.bids.find((b) => b.index === Number(a.bidIndex));
+          if (bid) {
+            bid.cancelled = true;
+            if (bid.side === "buy") {
+              const p = participants.get(bid.participant)!;
+              const lock = BigInt(buyLockUnits(tariffOf(p.supplier, s.epoch).prices, bid.wh, bid.price)) * WEI;
+              add(free, bid.participant, lock);
+              add(locked, bid.participant, -lock);
+            }
+          }
+          break;
+        }
+        case "OrderPageCommitted":
+          iv(Number(a.interval)).orderPages.push({ side: Number(a.side), page: Number(a.page), bidIndexes: unpackIndexes(a.bidIndexes) });
+          break;
+        case "IntervalPriced":
+          iv(Number(a.interval)).priced = { price: Number(a.price), matchedWh: Number(a.matchedWh) };
+          break;
+        case "TradeMatched":
+          iv(Number(a.interval)).trades.push({ sellIndex: -1, buyIndex: -1, seller: key(a.seller), buyer: key(a.buyer), wh: Number(a.wh), price: Number(a.price) });
+          break;
+        case "IntervalCleared":
+          iv(Number(a.interval)).cleared = { price: Number(a.price), matchedWh: Number(a.matchedWh) };
+          break;
+        case "ReadingsPosted":
+          for (const r of a.readings) iv(Number(a.interval)).readings.push({ participant: key(r.participant), importWh: Number(r.importWh), exportWh: Number(r.exportWh) });
+          break;
+        case "BillingRestarted":
+          iv(Number(a.interval)).bills.clear();
+          break;
+        case "BillsIssued": {
+          const bills = iv(Number(a.interval)).bills;
+          for (const b of unpackBills(a.bills)) bills.set(b.participant, b);
+          break;
+        }
+        case "DebtRecorded":
+          iv(Number(a.interval)).debts.set(key(a.participant), (iv(Number(a.interval)).debts.get(key(a.participant)) ?? 0n) + a.amount);
+          break;
+        case "IntervalSettled": {
+          const s = iv(Number(a.interval));
+          s.settledEvents++;
+          s.settledVolume = a.p2pVolume;
+          settleInterval(Number(a.interval), s);
+          break;
+        }
+        default:
+          break;
       }
-      case "OrderPageCommitted":
-        iv(Number(a.interval)).orderPages.push({ side: Number(a.side), page: Number(a.page), bidIndexes: unpackIndexes(a.bidIndexes) });
-        break;
-      case "IntervalPriced":
-        iv(Number(a.interval)).priced = { price: Number(a.price), matchedWh: Number(a.matchedWh) };
-        break;
-      case "TradeMatched":
-        iv(Number(a.interval)).trades.push({ sellIndex: -1, buyIndex: -1, seller: key(a.seller), buyer: key(a.buyer), wh: Number(a.wh), price: Number(a.price) });
-        break;
-      case "IntervalCleared":
-        iv(Number(a.interval)).cleared = { price: Number(a.price), matchedWh: Number(a.matchedWh) };
-        break;
-      case "ReadingsPosted":
-        for (const r of a.readings) iv(Number(a.interval)).readings.push({ participant: key(r.participant), importWh: Number(r.importWh), exportWh: Number(r.exportWh) });
-        break;
-      case "BillingRestarted":
-        iv(Number(a.interval)).bills.clear();
-        break;
-      case "BillsIssued": {
-        const bills = iv(Number(a.interval)).bills;
-        for (const b of unpackBills(a.bills)) bills.set(b.participant, b);
-        break;
-      }
-      case "DebtRecorded":
-        iv(Number(a.interval)).debts.set(key(a.participant), (iv(Number(a.interval)).debts.get(key(a.participant)) ?? 0n) + a.amount);
-        break;
-      case "IntervalSettled": {
-        const s = iv(Number(a.interval));
-        s.settledEvents++;
-        s.settledVolume = a.p2pVolume;
-        settleInterval(Number(a.interval), s);
-        break;
-      }
-      default:
-        break;
     }
+
   }
 
   /** Applies an interval's settlement to the replayed ledger, as the contract does, from the replayed bills. */
@@ -282,7 +297,22 @@ export function rebuildMarket(events: readonly MarketEvent[], dayStartSlot: numb
     if (s.settledVolume !== undefined && s.settledVolume !== poolIn) findings.push({ interval: id, check: "conservation", detail: `IntervalSettled states ${s.settledVolume} wei of P2P payments, replay ${poolIn}` });
   }
 
-  return { findings, tariffs, tariffOf, participants, intervals, supplierAccounts, free, locked, owed };
+  return {
+    apply,
+    /** How many events have been applied. */
+    get applied() {
+      return applied;
+    },
+    findings,
+    tariffs,
+    tariffOf,
+    participants,
+    intervals,
+    supplierAccounts,
+    free,
+    locked,
+    owed,
+  };
 }
 
 export type MarketRebuild = ReturnType<typeof rebuildMarket>;

@@ -9,7 +9,7 @@ import type { PublicClient } from "viem";
 
 import type { RuntimeConfig } from "../config";
 import { useReadKiezMarket } from "../contracts/generated";
-import { rebuildMarket, type MarketRebuild } from "../../../sim/audit";
+import { createMarketRebuild, type MarketRebuild } from "../../../sim/audit";
 import { MarketEventStore, useEventVersion } from "./events";
 
 export interface ClockStatus {
@@ -88,7 +88,10 @@ export function MarketProvider({ rc, children, pollMs = 1500 }: { rc: RuntimeCon
   }, [store, client, rc.clockUrl, pollMs]);
 
   const dayStartSlot = config.data ? Number(config.data.dayStartSlot) : 0;
-  const rebuild = useMemo(() => rebuildMarket(store.events, dayStartSlot), [store, version, dayStartSlot]);
+  // one rebuild per store and day start, fed only the events it has not seen (a long-running community
+  // would otherwise be replayed from its first block on every poll)
+  const rebuild = useMemo(() => createMarketRebuild(dayStartSlot), [store, dayStartSlot]);
+  if (rebuild.applied < store.events.length) rebuild.apply(store.events.slice(rebuild.applied));
   const chainNow = chain ? chain.timestamp + Math.floor((now - chain.at) / 1000) : null;
   const biddingInterval = useMemo(() => {
     if (clock?.biddingInterval) return clock.biddingInterval;
