@@ -47,7 +47,7 @@ export function useMyBills(me: string): MyBill[] {
 }
 
 export function WalletPage({ me }: { me: `0x${string}` }) {
-  const { rc, version, chainNow } = useMarket();
+  const { rc, chainNow } = useMarket();
   const config = useConfig();
   const tx = useTransactor({ rpcUrl: rc.rpcUrl });
   const query = { refetchInterval: 2000 };
@@ -65,7 +65,6 @@ export function WalletPage({ me }: { me: `0x${string}` }) {
   const depError = depositText === "" ? null : !dep.ok ? dep.error : wallet.data !== undefined && dep.value > wallet.data ? `Your wallet holds ${formatEuro(wallet.data)}; deposit at most that.` : null;
   const wdError = withdrawText === "" ? null : !wd.ok ? wd.error : wd.value > free ? `You can withdraw at most your free balance, ${formatEuro(free, 4)}.` : null;
   const bills = useMyBills(me);
-  void version;
 
   async function deposit() {
     if (!dep.ok || depError) return;
