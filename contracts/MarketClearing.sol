@@ -217,10 +217,7 @@ library MarketClearing {
         uint256 k;
         for (uint256 p = 0; p < pages.length; ++p) {
             OrderPage calldata pg = pages[p];
-            if (keccak256(abi.encode(side, pg.startPos, pg.cumStartWh, pg.entries)) != digests[side][pg.page]) {
-                revert E.OrderPageMismatch(interval, side, pg.page);
-            }
-            if (pg.startPos != f.base + k) revert E.OrderPagesNotConsecutive(side, uint32(f.base + k), pg.startPos);
+            requireCommittedPage(digests, interval, side, pg, f.base + k);
             uint64 cum = pg.cumStartWh;
             uint256[] calldata entries = pg.entries;
             // cannot overflow: k < n (sized above); cum sums uint24 amounts, far below 2^64
@@ -234,6 +231,20 @@ library MarketClearing {
                 }
             }
         }
+    }
+
+    /// @dev A page handed back in must be the committed one (its digest) and follow the previous page given.
+    function requireCommittedPage(
+        mapping(Side => mapping(uint16 => bytes32)) storage digests,
+        uint32 interval,
+        Side side,
+        OrderPage calldata pg,
+        uint256 expectedStart
+    ) internal view {
+        if (keccak256(abi.encode(side, pg.startPos, pg.cumStartWh, pg.entries)) != digests[side][pg.page]) {
+            revert E.OrderPageMismatch(interval, side, pg.page);
+        }
+        if (pg.startPos != expectedStart) revert E.OrderPagesNotConsecutive(side, uint32(expectedStart), pg.startPos);
     }
 
     function at(Flat memory f, Side side, uint32 pos) internal pure returns (uint256, uint64) {
@@ -486,10 +497,7 @@ library MarketClearing {
         uint256 next = pages.length == 0 ? 0 : pages[0].startPos;
         for (uint256 p = 0; p < pages.length; ++p) {
             OrderPage calldata pg = pages[p];
-            if (keccak256(abi.encode(side, pg.startPos, pg.cumStartWh, pg.entries)) != digests[side][pg.page]) {
-                revert E.OrderPageMismatch(interval, side, pg.page);
-            }
-            if (pg.startPos != next) revert E.OrderPagesNotConsecutive(side, uint32(next), pg.startPos);
+            requireCommittedPage(digests, interval, side, pg, next);
             uint256 cum = pg.cumStartWh;
             uint256[] calldata entries = pg.entries;
             next += entries.length;
