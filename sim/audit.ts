@@ -69,6 +69,8 @@ interface BidState extends OrderBid {
 
 export interface IntervalState {
   epoch: number;
+  /** Chain time (seconds) at which bidding closes. */
+  gateClosesAt: number;
   bids: BidState[];
   priced?: { price: number; matchedWh: number };
   cleared?: { price: number; matchedWh: number };
@@ -183,7 +185,7 @@ export function createMarketRebuild(dayStartSlot: number) {
           add(free, a.account, -(a.amount as bigint));
           break;
         case "IntervalOpened":
-          intervals.set(Number(a.interval), { epoch: Number(a.tariffEpoch), bids: [], trades: [], readings: [], bills: new Map(), settledEvents: 0, debts: new Map(), orderPages: [] });
+          intervals.set(Number(a.interval), { epoch: Number(a.tariffEpoch), gateClosesAt: Number(a.gateClosesAt), bids: [], trades: [], readings: [], bills: new Map(), settledEvents: 0, debts: new Map(), orderPages: [] });
           break;
         case "BidPlaced": {
           const s = iv(Number(a.interval));

@@ -4,6 +4,24 @@
  */
 import type { Address } from "viem";
 
+/** The local market clock's status, served at `clockUrl` (scripts/lib/market-clock.ts). */
+export interface ClockStatus {
+  /** The interval open for bids whose gate closes next, and when (chain seconds). */
+  biddingInterval: number | null;
+  gateClosesAt: number | null;
+  lastCleared: number | null;
+  lastSettled: number | null;
+  ticks: number;
+  /** Real time (ms since the epoch) of the next tick; null when manual or stopped. */
+  nextTickAt: number | null;
+  realMsPerInterval: number;
+  manual: boolean;
+  lastError: string | null;
+  /** The engine's date and slot behind the bidding interval (the chain runs whole days ahead of it). */
+  simulatedDate: string | null;
+  simulatedSlot: number | null;
+}
+
 export interface RuntimeConfig {
   name: string;
   chainId: number;

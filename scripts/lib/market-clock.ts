@@ -7,13 +7,17 @@
  */
 import type { Wallet } from "ethers";
 
+import { DAY_MS, parseDate } from "../../sim/calendar.js";
 import { standInHousehold, type Household } from "../../sim/community.js";
 import { simulateHome, type HomeDay, type HomeSpec } from "../../sim/home.js";
 import { simulate, type IntervalDetail } from "../../sim/engine.js";
 import type { OrderBid } from "../../sim/market/clearing.js";
 import { CLASS_NAMES, SIDE } from "../../sim/market/onchain.js";
 import type { Scenario } from "../../sim/scenario/scenario.js";
+import type { ClockStatus } from "../../frontend/src/runtime-config.js";
 import type { Community } from "./chain.js";
+
+export type { ClockStatus };
 import { bidDomain, INTERVAL_SECONDS, signBid, wait, type Reading, type SignedBidInput } from "./market-driver.js";
 
 export interface ClockOptions {
@@ -29,23 +33,6 @@ export interface ClockOptions {
   startSlot: number;
   gasLimit: bigint;
   log: (line: string) => void;
-}
-
-export interface ClockStatus {
-  /** The interval open for bids whose gate closes next, and when (chain seconds). */
-  biddingInterval: number | null;
-  gateClosesAt: number | null;
-  lastCleared: number | null;
-  lastSettled: number | null;
-  ticks: number;
-  /** Real time (ms since the epoch) of the next tick; null when manual or stopped. */
-  nextTickAt: number | null;
-  realMsPerInterval: number;
-  manual: boolean;
-  lastError: string | null;
-  /** The engine's date and slot behind the bidding interval (the chain runs whole days ahead of it). */
-  simulatedDate: string | null;
-  simulatedSlot: number | null;
 }
 
 interface Pending {
@@ -281,7 +268,7 @@ export class MarketClock {
 }
 
 function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+  return new Date(parseDate(date)! + days * DAY_MS).toISOString().slice(0, 10);
 }
 
 function sleep(ms: number): Promise<void> {

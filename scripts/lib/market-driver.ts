@@ -313,9 +313,7 @@ export class MarketDriver {
       return { billPages: billed.billPages, receipts: [...billed.receipts, ...settled] };
     }
     const operator = this.market.connect(this.roles.operator);
-    const refs = bidRefsByParticipant(cleared.result);
-    const emptyRefs: BidRefs = { sellPositions: [], buyPositions: [] };
-    const bills = meterPages[0].map((r) => this.billOf(r, refs.get(r.participant.toLowerCase()) ?? emptyRefs, cleared.result));
+    const { bills } = this.billingPage(meterPages[0], bidRefsByParticipant(cleared.result), cleared);
     // sells through the marginal pair (later ones fill nothing); every buy page (each lock is released)
     const { marginal } = cleared.result;
     const sellPages = marginal ? pagesThrough(cleared.sellPages, marginal.sellPos) : [];

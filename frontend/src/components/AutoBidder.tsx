@@ -23,8 +23,8 @@ export function AutoBidder({ me }: { me: `0x${string}` }) {
   useEffect(() => {
     if (!on || j === null || slot === null || !day || done.current.has(j)) return;
     // a view of the clock that lags the chain must not make it bid on an interval whose gate has passed
-    const opened = m.store.events.find((e) => e.name === "IntervalOpened" && Number(e.args.interval) === j);
-    if (!opened || m.chainNow === null || Number(opened.args.gateClosesAt) <= m.chainNow) return;
+    const gate = m.rebuild.intervals.get(j)?.gateClosesAt;
+    if (gate === undefined || m.chainNow === null || gate <= m.chainNow) return;
     const mine = m.rebuild.intervals.get(j)?.bids.some((b) => b.participant === me.toLowerCase());
     done.current.add(j);
     if (mine) return;

@@ -8,22 +8,12 @@ import { usePublicClient } from "wagmi";
 import type { PublicClient } from "viem";
 
 import type { RuntimeConfig } from "../config";
+import type { ClockStatus } from "../runtime-config";
+
+export type { ClockStatus };
 import { useReadKiezMarket } from "../contracts/generated";
 import { createMarketRebuild, type MarketRebuild } from "../../../sim/audit";
 import { MarketEventStore, useEventVersion } from "./events";
-
-export interface ClockStatus {
-  biddingInterval: number | null;
-  gateClosesAt: number | null;
-  lastCleared: number | null;
-  lastSettled: number | null;
-  nextTickAt: number | null;
-  realMsPerInterval: number;
-  manual: boolean;
-  lastError: string | null;
-  simulatedDate: string | null;
-  simulatedSlot: number | null;
-}
 
 export interface Market {
   rc: RuntimeConfig;
@@ -97,13 +87,9 @@ export function MarketProvider({ rc, children, pollMs = 1500 }: { rc: RuntimeCon
     if (clock?.biddingInterval) return clock.biddingInterval;
     if (chainNow === null) return null;
     let best: number | null = null;
-    for (const e of store.events) {
-      if (e.name !== "IntervalOpened") continue;
-      const id = Number(e.args.interval);
-      if (Number(e.args.gateClosesAt) > chainNow && (best === null || id < best)) best = id;
-    }
+    for (const [id, s] of rebuild.intervals) if (s.gateClosesAt > chainNow && (best === null || id < best)) best = id;
     return best;
-  }, [clock, chainNow, store, version]);
+  }, [clock, chainNow, rebuild, version]);
 
   const value: Market = {
     rc,

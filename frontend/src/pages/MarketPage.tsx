@@ -23,8 +23,7 @@ export function MarketPage({ me }: { me: `0x${string}` }) {
     query: { enabled: !!participant && !!state },
   });
   const tariff: Tariff | null = onChainTariff.data ? tariffFromChain(onChainTariff.data) : null;
-  const opened = j !== null ? m.store.events.find((e) => e.name === "IntervalOpened" && Number(e.args.interval) === j) : undefined;
-  const gate = opened ? Number(opened.args.gateClosesAt) : 0;
+  const gate = state?.gateClosesAt ?? 0;
 
   let countdown = "";
   if (clock?.manual) countdown = "closes when the operator advances the market clock";
@@ -213,13 +212,12 @@ function BidForm({ me, interval, tariff: t, limits }: { me: `0x${string}`; inter
 }
 
 function MyBids({ me }: { me: `0x${string}` }) {
-  const { rebuild, rc, chainNow, store } = useMarket();
+  const { rebuild, rc, chainNow } = useMarket();
   const tx = useTransactor({ rpcUrl: rc.rpcUrl });
   const mine = [];
   for (const [id, s] of rebuild.intervals) {
-    for (const b of s.bids) if (b.participant === me.toLowerCase()) mine.push({ id, b, cleared: s.cleared });
+    for (const b of s.bids) if (b.participant === me.toLowerCase()) mine.push({ id, b, cleared: s.cleared, gate: s.gateClosesAt });
   }
-  const gates = new Map(store.events.filter((e) => e.name === "IntervalOpened").map((e) => [Number(e.args.interval), Number(e.args.gateClosesAt)]));
   mine.sort((x, y) => y.id - x.id);
   return (
     <Section title="My bids" id="my-bids">
@@ -238,8 +236,8 @@ function MyBids({ me }: { me: `0x${string}` }) {
             </tr>
           </thead>
           <tbody>
-            {mine.slice(0, 30).map(({ id, b, cleared }) => {
-              const open = !b.cancelled && !cleared && chainNow !== null && (gates.get(id) ?? 0) > chainNow;
+            {mine.slice(0, 30).map(({ id, b, cleared, gate }) => {
+              const open = !b.cancelled && !cleared && chainNow !== null && gate > chainNow;
               return (
                 <tr key={`${id}:${b.index}`}>
                   <td>{intervalLabel(id)}</td>
