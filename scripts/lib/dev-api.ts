@@ -123,7 +123,8 @@ export async function startDevApi(options: {
       case "PUT /api/home":
         return send(res, 200, setHome(await readJson(req)));
       default:
-        if (req.method === "GET" && options.staticDir) return serveStatic(options.staticDir, url.pathname, res);
+        // the dApp's own paths fall back to index.html; an unknown service path is an error, not a page
+        if (req.method === "GET" && options.staticDir && !url.pathname.startsWith("/api/")) return serveStatic(options.staticDir, url.pathname, res);
         throw new HttpError(404, `no such endpoint: ${route}`);
     }
   }

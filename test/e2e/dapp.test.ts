@@ -267,6 +267,25 @@ describe("the dApp in a real browser", { timeout: 600_000 }, () => {
     await page.close();
   });
 
+  it("the local community's services refuse bad requests with a reason, and npm run dev refuses bad flags", async () => {
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${ready.api}${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: res.status, error: ((await res.json()) as { error?: string }).error };
+    };
+    assert.deepEqual(await call("POST", "/api/relay", { bids: [{ participant: "0x0000000000000000000000000000000000000001" }] }), { status: 400, error: "bid 0: interval is missing" });
+    const forged = { participant: "0x0000000000000000000000000000000000000001", interval: 1, side: 1, wh: 100, price: 100_000, nonce: 0, deadline: 9_999_999_999, v: 27, r: `0x${"11".repeat(32)}`, s: `0x${"22".repeat(32)}` };
+    const relayed = await call("POST", "/api/relay", { bids: [forged] });
+    assert.equal(relayed.status, 422);
+    assert.match(relayed.error!, /^SignatureInvalid\(0x0000000000000000000000000000000000000001, /);
+    assert.deepEqual(await call("POST", "/api/faucet", { address: "me" }), { status: 400, error: 'send { address: "0x…" } with the address to fund' });
+    const home = await call("PUT", "/api/home", { address: "0x0000000000000000000000000000000000000001", home: { class: "factory" } });
+    assert.deepEqual(home, { status: 400, error: "home.class must be consumer, pv or pvBattery" });
+    assert.deepEqual(await call("GET", "/api/nope"), { status: 404, error: "no such endpoint: GET /api/nope" });
+    const flag = spawnSync("tsx", ["scripts/dev.ts", "--interval-seconds", "0"], { encoding: "utf8" });
+    assert.equal(flag.status, 2);
+    assert.match(flag.stderr, /--interval-seconds must be from 2 to 3600, got 0/);
+  });
+
   it("an EIP-6963 wallet on the wrong chain is told so and switched; a rejected request leaves the form intact", async () => {
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
     const accounts = await rpc<string[]>("eth_accounts");
