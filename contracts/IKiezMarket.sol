@@ -21,6 +21,9 @@ interface IKiezMarketEvents {
     event BidPlaced(
         uint32 indexed interval, uint32 bidIndex, address indexed participant, Side side, uint24 wh, uint32 price
     );
+    /// @notice A relayed batch of signed bids, one word each (MarketMath.packBid:
+    ///         participant << 96 | side << 88 | wh << 64 | price << 32); bid k has index `firstBidIndex + k`.
+    event BidsPlaced(uint32 indexed interval, uint32 batch, uint32 firstBidIndex, uint256[] bids);
     event BidCancelled(uint32 indexed interval, uint32 bidIndex, address indexed participant);
     event OrderPageCommitted(
         uint32 indexed interval, Side side, uint16 page, uint32 startPos, uint64 cumStartWh, bytes bidIndexes
@@ -63,7 +66,7 @@ interface IKiezMarketErrors {
     error IntervalGateClosed(uint32 interval, uint40 gateClosesAt, uint256 nowTs);
     error IntervalGateNotClosed(uint32 interval, uint40 gateClosesAt, uint256 nowTs);
     error BidZeroEnergy();
-    error BidInvalidSide(Side side);
+    error BidInvalidSide(uint8 side);
     error BidEnergyAboveLimit(uint24 wh, uint24 limitWh);
     error BidAskOutOfRange(uint32 price, uint32 feedInTariff, uint32 energyPrice);
     error BidPriceNotBelowEnergyPrice(uint32 price, uint32 energyPrice);
@@ -71,9 +74,12 @@ interface IKiezMarketErrors {
     error BidTotalNotBelowTimeOfUse(uint32 price, uint256 totalPerKWh, uint256 timeOfUse);
     error BidNotFound(uint32 interval, uint32 bidIndex);
     error BidNotOwner(uint32 interval, uint32 bidIndex, address caller);
+    error BidBatchSize(uint256 size, uint256 max);
+    error BidBatchMismatch(uint32 interval, uint32 batch);
     error SignatureExpired(uint64 deadline, uint256 nowTs);
-    error SignatureInvalid(address participant, address recovered);
-    error SignatureWrongNonce(address participant, uint64 expected, uint64 given);
+    error SignatureInvalid(address recovered);
+    error SignatureSignerNotRegistered(address signer);
+    error SignatureWrongNonce(address participant, uint32 expected, uint32 given);
     error OrderEmptyPage();
     error OrderAlreadyPaged(uint32 interval, uint16 sellPages, uint16 buyPages);
     error OrderWrongSide(uint32 interval, uint32 bidIndex, Side expected, Side actual);

@@ -7,7 +7,6 @@ import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.s
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
@@ -16,10 +15,12 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IKiezMarketErrors, IKiezMarketEvents} from "./IKiezMarket.sol";
 import {MarketClearing} from "./MarketClearing.sol";
 import {MarketMath} from "./MarketMath.sol";
+import {MarketRelay} from "./MarketRelay.sol";
 import {MarketSettlement} from "./MarketSettlement.sol";
 import {
     Account,
     Bid,
+    BidBatch,
     BidRefs,
     Bill,
     BillingState,
@@ -63,30 +64,14 @@ contract KiezMarket is
 
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
     bytes32 public constant METER_ROLE = keccak256("METER_ROLE");
-    bytes32 public constant BID_TYPEHASH = keccak256(
-        "Bid(address participant,uint32 interval,uint8 side,uint24 wh,uint32 price,uint64 nonce,uint64 deadline)"
-    );
     uint256 public constant INTERVAL_SECONDS = 900;
     uint8 public constant MAX_SUPPLIERS = 16;
-    /// @notice Bid storage is reused every BID_RING intervals (two days): an interval's bids are only read
-    ///         until its order is committed, and reused slots cost a fifth of fresh ones.
+    /// @notice Direct bids and relayed batch digests are stored in rings reused every BID_RING intervals (two
+    ///         days): an interval's bids are only read until its order is committed, and reused slots cost a fifth
+    ///         of fresh ones.
     uint32 public constant BID_RING = 192;
     /// @notice `sellPos` value that claims no pair matches.
     uint32 public constant NO_TRADE = type(uint32).max;
-
-    /// @notice A bid signed off-chain by a participant and submitted by anyone.
-    struct SignedBid {
-        address participant;
-        uint32 interval;
-        Side side;
-        uint24 wh;
-        uint32 price;
-        uint64 nonce;
-        uint64 deadline;
-        uint8 v;
-        bytes32 r;
-        bytes32 s;
-    }
 
     // ---- configuration (token, supplier count, gate lead and day start live in the clone's code) ----
     uint16 public tariffEpoch;
@@ -106,6 +91,7 @@ contract KiezMarket is
     // ---- intervals ----
     mapping(uint32 interval => Interval) internal _intervals;
     mapping(uint32 ringSlot => mapping(uint32 bidIndex => Bid)) internal _bids;
+    mapping(uint32 ringSlot => mapping(uint32 batch => bytes32 digest)) internal _bidBatches;
     mapping(uint32 interval => ClearingState) internal _clearing;
     mapping(uint32 interval => mapping(Side side => mapping(uint16 page => bytes32 digest))) public orderPageDigest;
     mapping(uint32 interval => BillingState) internal _billing;
@@ -242,7 +228,7 @@ contract KiezMarket is
         if (amount == 0) revert LedgerZeroAmount();
         Account storage a = _accounts[msg.sender];
         if (a.free < amount) revert LedgerInsufficientFree(msg.sender, amount, a.free);
-        a.free -= uint112(amount);
+        a.free -= uint96(amount);
         emit Withdrawn(msg.sender, amount);
         IERC20(config().token).safeTransfer(msg.sender, amount);
     }
@@ -257,10 +243,10 @@ contract KiezMarket is
             owed[account] = debt - repaid;
             credit -= repaid;
             address creditor = supplierAccount[_participants[account].supplier];
-            _accounts[creditor].free += repaid.toUint112();
+            _accounts[creditor].free += repaid.toUint96();
             emit DebtRepaid(account, creditor, repaid);
         }
-        _accounts[account].free += credit.toUint112();
+        _accounts[account].free += credit.toUint96();
         emit Deposited(account, amount);
     }
 
@@ -292,123 +278,107 @@ contract KiezMarket is
 
     /// @notice Places a bid for an open interval from the participant's own wallet. A buy bid locks its
     ///         worst-case cost (limit price plus LEM charges) from the free balance.
-    function placeBid(uint32 interval, Side side, uint24 wh, uint32 price) external whenNotPaused returns (uint32) {
-        return _placeBid(msg.sender, interval, side, wh, price);
-    }
-
-    /// @notice Submits EIP-712 signed bids on behalf of their signers (gasless for households). Anyone may relay.
-    function submitSignedBids(SignedBid[] calldata bids) external whenNotPaused {
-        for (uint256 i = 0; i < bids.length; ++i) {
-            SignedBid calldata sb = bids[i];
-            if (block.timestamp > sb.deadline) revert SignatureExpired(sb.deadline, block.timestamp);
-            bytes32 digest = _hashTypedDataV4(
-                keccak256(
-                    abi.encode(
-                        BID_TYPEHASH, sb.participant, sb.interval, uint8(sb.side), sb.wh, sb.price, sb.nonce, sb.deadline
-                    )
-                )
-            );
-            (address recovered,,) = ECDSA.tryRecover(digest, sb.v, sb.r, sb.s);
-            if (recovered != sb.participant) revert SignatureInvalid(sb.participant, recovered);
-            Participant storage p = _participants[sb.participant];
-            if (p.nonce != sb.nonce) revert SignatureWrongNonce(sb.participant, p.nonce, sb.nonce);
-            p.nonce = sb.nonce + 1;
-            _placeBid(sb.participant, sb.interval, sb.side, sb.wh, sb.price);
+    function placeBid(uint32 interval, Side side, uint24 wh, uint32 price)
+        external
+        whenNotPaused
+        returns (uint32 bidIndex)
+    {
+        Interval storage iv = _requireBiddable(interval);
+        Participant memory p = _participants[msg.sender];
+        Tariff memory t = _tariffs[p.supplier][iv.tariffEpoch];
+        uint64 lock = MarketRelay.checkBid(msg.sender, p, t, uint8(side), wh, price);
+        if (side == Side.Buy) {
+            iv.lockUnits += lock;
+            ++iv.buyCount;
+            Account storage a = _accounts[msg.sender];
+            uint256 amount = uint256(lock) * MarketMath.WEI_PER_UNIT;
+            if (a.free < amount) revert LedgerInsufficientFree(msg.sender, amount, a.free);
+            // cannot underflow: checked just above; cannot overflow: locked + free never exceeds deposits
+            unchecked {
+                a.free -= uint96(amount);
+                a.locked += uint96(amount);
+            }
+        } else {
+            ++iv.sellCount;
         }
+        bidIndex = iv.bidCount++;
+        _bids[interval % BID_RING][bidIndex] = Bid(msg.sender, side, wh, price, interval);
+        emit BidPlaced(interval, bidIndex, msg.sender, side, wh, price);
     }
 
-    /// @notice Cancels the caller's bid before gate closure and releases its lock.
+    /// @notice Submits EIP-712 signed bids for one interval on behalf of their signers (gasless for households), as
+    ///         one batch. Anyone may relay. Each signer's nonce must be their next one, in the order given.
+    function submitSignedBids(uint32 interval, MarketRelay.SignedBid[] calldata signed) external whenNotPaused {
+        MarketRelay.submitSignedBids(
+            _requireBiddable(interval),
+            _participants,
+            _tariffs,
+            _accounts,
+            _bidBatches[interval % BID_RING],
+            MarketRelay.Batch(interval, _domainSeparatorV4(), config().supplierCount),
+            signed
+        );
+    }
+
+    /// @notice Cancels the caller's direct bid before gate closure and releases its lock.
     function cancelBid(uint32 interval, uint32 bidIndex) external {
         Interval storage iv = _requireBiddable(interval);
         Bid storage b = _bids[interval % BID_RING][bidIndex];
         if (b.side == Side.None || b.interval != interval || bidIndex >= iv.bidCount) revert BidNotFound(interval, bidIndex);
         if (b.participant != msg.sender) revert BidNotOwner(interval, bidIndex, msg.sender);
-        if (b.side == Side.Buy) {
-            Tariff memory t = _tariffs[_participants[msg.sender].supplier][iv.tariffEpoch];
-            uint64 lock = MarketMath.buyLockUnits(t, b.wh, b.price);
-            iv.lockUnits -= lock;
-            --iv.buyCount;
-            _unlock(msg.sender, uint256(lock) * MarketMath.WEI_PER_UNIT);
-        } else {
-            --iv.sellCount;
-        }
+        MarketRelay.release(iv, _participants, _tariffs, _accounts, uint8(b.side), b.wh, b.price);
         b.side = Side.None;
         emit BidCancelled(interval, bidIndex, msg.sender);
     }
 
-    function _placeBid(address participant, uint32 interval, Side side, uint24 wh, uint32 price)
-        internal
-        returns (uint32 bidIndex)
-    {
-        Interval storage iv = _requireBiddable(interval);
-        Participant storage p = _participants[participant];
-        if (p.class == ParticipantClass.None) revert ParticipantNotRegistered(participant);
-        if (wh == 0) revert BidZeroEnergy();
-        Tariff memory t = _tariffs[p.supplier][iv.tariffEpoch];
-        if (side == Side.Sell) {
-            if (wh > p.exportLimitWh) revert BidEnergyAboveLimit(wh, p.exportLimitWh);
-            if (price <= t.feedInTariff || price >= t.energyPrice) {
-                revert BidAskOutOfRange(price, t.feedInTariff, t.energyPrice);
-            }
-            ++iv.sellCount;
-        } else if (side == Side.Buy) {
-            if (wh > p.importLimitWh) revert BidEnergyAboveLimit(wh, p.importLimitWh);
-            if (price == 0) revert BidPriceZero();
-            if (price >= t.energyPrice) revert BidPriceNotBelowEnergyPrice(price, t.energyPrice);
-            uint256 total = uint256(price) + MarketMath.lemCharges(t);
-            uint256 tou = MarketMath.timeOfUse(t);
-            if (total >= tou) revert BidTotalNotBelowTimeOfUse(price, total, tou);
-            uint64 lock = MarketMath.buyLockUnits(t, wh, price);
-            iv.lockUnits += lock;
-            ++iv.buyCount;
-            _lock(participant, uint256(lock) * MarketMath.WEI_PER_UNIT);
-        } else {
-            revert BidInvalidSide(side);
-        }
-        bidIndex = iv.bidCount++;
-        _bids[interval % BID_RING][bidIndex] = Bid(participant, side, wh, price, interval);
-        emit BidPlaced(interval, bidIndex, participant, side, wh, price);
-    }
-
-    function _lock(address account, uint256 amount) internal {
-        Account storage a = _accounts[account];
-        if (a.free < amount) revert LedgerInsufficientFree(account, amount, a.free);
-        // cannot underflow: checked just above; cannot overflow: locked + free never exceeds deposits
-        unchecked {
-            a.free -= uint112(amount);
-            a.locked += uint112(amount);
-        }
-    }
-
-    function _unlock(address account, uint256 amount) internal {
-        Account storage a = _accounts[account];
-        a.locked -= amount.toUint112();
-        a.free += uint112(amount);
+    /// @notice Cancels the caller's relayed bid at `position` of `batch` (handed back as placed, with earlier
+    ///         cancellations) before gate closure, and releases its lock.
+    function cancelSignedBid(uint32 interval, BidBatch calldata batch, uint32 position) external {
+        MarketRelay.cancelSignedBid(
+            _requireBiddable(interval),
+            _participants,
+            _tariffs,
+            _accounts,
+            _bidBatches[interval % BID_RING],
+            interval,
+            batch,
+            position
+        );
     }
 
     // ========================================================================================== clearing
 
     /// @notice Commits the next page of one side's sorted order: sells ascending by price, buys descending,
-    ///         ties by bid index. The contract checks the order; anyone may call once the gate has closed.
-    function submitOrder(uint32 interval, Side side, uint32[] calldata bidIndexes) external whenNotPaused {
+    ///         ties by bid index. `order` names a direct bid by its index and a relayed bid by HANDED_BACK (2^31)
+    ///         plus its position in the concatenated bids of `batches` (the relayed batches holding the page's
+    ///         bids, as placed, with cancellations). The contract checks the batches against their digests, the
+    ///         order, and that no bid is ordered twice; anyone may call once the gate has closed.
+    function submitOrder(uint32 interval, Side side, BidBatch[] calldata batches, uint32[] calldata order)
+        external
+        whenNotPaused
+    {
         MarketClearing.submitOrder(
             _intervals[interval],
             _clearing[interval],
             _bids[interval % BID_RING],
+            _bidBatches[interval % BID_RING],
             orderPageDigest[interval],
             interval,
             side,
-            bidIndexes
+            batches,
+            order
         );
     }
 
     /// @notice Commits both sides' whole sorted orders, prices the interval and emits its trades, in one
     ///         transaction (cheaper than `submitOrder` pages and `clear` when the bids fit one transaction).
-    ///         Anyone may call once the gate has closed. `sellPos` = NO_TRADE when nothing matches.
+    ///         Orders name bids as in `submitOrder`, `batches` holding every relayed bid named. Anyone may call once
+    ///         the gate has closed. `sellPos` = NO_TRADE when nothing matches.
     function orderAndClear(
         uint32 interval,
-        uint32[] calldata sellIndexes,
-        uint32[] calldata buyIndexes,
+        BidBatch[] calldata batches,
+        uint32[] calldata sellOrder,
+        uint32[] calldata buyOrder,
         uint32 sellPos,
         uint32 buyPos
     ) external whenNotPaused {
@@ -416,10 +386,12 @@ contract KiezMarket is
             _intervals[interval],
             _clearing[interval],
             _bids[interval % BID_RING],
+            _bidBatches[interval % BID_RING],
             orderPageDigest[interval],
             interval,
-            sellIndexes,
-            buyIndexes,
+            batches,
+            sellOrder,
+            buyOrder,
             sellPos,
             buyPos
         );
@@ -585,10 +557,16 @@ contract KiezMarket is
         return _intervals[interval];
     }
 
-    /// @notice One bid of an interval (side None: cancelled, never placed, or its storage since reused).
+    /// @notice One direct bid of an interval (side None: cancelled, relayed, never placed, or its storage since reused).
     function bidOf(uint32 interval, uint32 bidIndex) external view returns (Bid memory b) {
         b = _bids[interval % BID_RING][bidIndex];
         if (b.interval != interval || bidIndex >= _intervals[interval].bidCount) b = Bid(address(0), Side.None, 0, 0, interval);
+    }
+
+    /// @notice The stored digest of a relayed batch of bids (MarketMath.batchDigest of the interval, the batch's first bid
+    ///         index and its words, cancelled bids with side None); zero if the interval has no such batch.
+    function bidBatchDigest(uint32 interval, uint32 batch) external view returns (bytes32) {
+        return batch < _intervals[interval].batchCount ? _bidBatches[interval % BID_RING][batch] : bytes32(0);
     }
 
     /// @notice Clearing progress and outcome of an interval.

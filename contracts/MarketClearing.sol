@@ -9,6 +9,7 @@ import {MarketSettlement} from "./MarketSettlement.sol";
 import {
     Account,
     Bid,
+    BidBatch,
     BidRefs,
     Bill,
     BillingState,
@@ -39,59 +40,136 @@ library MarketClearing {
 
     // ========================================================================================= ordering
 
-    /// @notice Checks the next page of one side's sorted order against the stored bids and commits its digest.
+    /// @dev An order names a direct bid by its bid index (read from storage) and a relayed one, with this bit set,
+    ///      by its position in the concatenated bids of the batches handed back.
+    uint32 internal constant HANDED_BACK = 1 << 31;
+
+    /// @dev Relayed bids handed back in their batches: word k of `handed` has bid index `handedIndex[k]`. No bid
+    ///      can be ordered twice: keys (price, bid index) strictly increase along a side, across its pages, and a
+    ///      bid has one side.
+    struct Source {
+        uint256[] handed;
+        uint32[] handedIndex;
+    }
+
+    /// @notice Checks the next page of one side's sorted order and commits its digest.
     function submitOrder(
         Interval storage iv,
         ClearingState storage cs,
         mapping(uint32 => Bid) storage bids,
+        mapping(uint32 => bytes32) storage batchDigests,
         mapping(Side => mapping(uint16 => bytes32)) storage digests,
         uint32 interval,
         Side side,
-        uint32[] calldata bidIndexes
+        BidBatch[] calldata batches,
+        uint32[] calldata order
     ) external {
         requireClearable(iv, interval);
-        commitPage(iv, cs, bids, digests, interval, side, bidIndexes);
+        commitPage(iv, cs, bids, digests, loadBatches(iv, batchDigests, interval, batches), interval, side, order);
     }
 
-    /// @dev Checks one page of a side's sorted order against the stored bids, commits its digest and returns it
-    ///      laid out by position.
+    /// @dev Checks each batch handed back against its stored digest and lays their bids out in the order given.
+    function loadBatches(
+        Interval storage iv,
+        mapping(uint32 => bytes32) storage batchDigests,
+        uint32 interval,
+        BidBatch[] calldata batches
+    ) internal view returns (Source memory src) {
+        uint32 batchCount = iv.batchCount;
+        uint256 n;
+        for (uint256 b = 0; b < batches.length; ++b) {
+            n += batches[b].bids.length;
+        }
+        src.handed = new uint256[](n);
+        src.handedIndex = new uint32[](n);
+        uint256 k;
+        for (uint256 b = 0; b < batches.length; ++b) {
+            BidBatch calldata batch = batches[b];
+            uint256[] calldata words = batch.bids;
+            if (batch.batch >= batchCount || digestOf(interval, batch.firstBidIndex, words) != batchDigests[batch.batch]) {
+                revert E.BidBatchMismatch(interval, batch.batch);
+            }
+            // cannot overflow: k < n (sized above); a batch's indexes were numbered by a uint32 bid count
+            unchecked {
+                for (uint256 j = 0; j < words.length; ++j) {
+                    src.handed[k] = words[j];
+                    src.handedIndex[k] = batch.firstBidIndex + uint32(j);
+                    ++k;
+                }
+            }
+        }
+    }
+
+    /// @dev MarketMath.batchDigest of a batch in calldata, hashed where it lies instead of copied.
+    function digestOf(uint32 interval, uint32 first, uint256[] calldata words) internal pure returns (bytes32 d) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, interval)
+            mstore(add(ptr, 0x20), first)
+            mstore(add(ptr, 0x40), 0x60)
+            mstore(add(ptr, 0x60), words.length)
+            calldatacopy(add(ptr, 0x80), words.offset, mul(words.length, 0x20))
+            d := keccak256(ptr, add(0x80, mul(words.length, 0x20)))
+        }
+    }
+
+    /// @dev The bid an order names (see HANDED_BACK) and its index; a word of side None if there is no such bid.
+    function take(
+        mapping(uint32 => Bid) storage bids,
+        Source memory src,
+        Interval storage iv,
+        uint32 interval,
+        Side side,
+        uint32 ref
+    ) internal returns (uint256 w, uint32 idx) {
+        if (ref & HANDED_BACK != 0) {
+            uint32 pos = ref ^ HANDED_BACK;
+            if (pos >= src.handed.length) revert E.OrderPositionNotSupplied(side, pos);
+            w = src.handed[pos];
+            idx = src.handedIndex[pos];
+        } else {
+            idx = ref;
+            Bid memory b = bids[idx];
+            // A ring slot may still hold a bid of the interval BID_RING before: it is not this interval's bid.
+            if (b.interval == interval && idx < iv.bidCount) w = MarketMath.packBid(b.participant, b.side, b.wh, b.price);
+        }
+    }
+
+    /// @dev Checks one page of a side's sorted order, commits its digest and returns it laid out by position.
     function commitPage(
         Interval storage iv,
         ClearingState storage cs,
         mapping(uint32 => Bid) storage bids,
         mapping(Side => mapping(uint16 => bytes32)) storage digests,
+        Source memory src,
         uint32 interval,
         Side side,
-        uint32[] calldata bidIndexes
+        uint32[] calldata order
     ) internal returns (Flat memory f) {
-        if (bidIndexes.length == 0) revert E.OrderEmptyPage();
-        if (side != Side.Sell && side != Side.Buy) revert E.BidInvalidSide(side);
+        if (order.length == 0) revert E.OrderEmptyPage();
+        if (side != Side.Sell && side != Side.Buy) revert E.BidInvalidSide(uint8(side));
         if (iv.phase == Phase.Open) iv.phase = Phase.Clearing;
         bool isSell = side == Side.Sell;
-        uint32 ordered = isSell ? cs.sellsOrdered : cs.buysOrdered;
+        uint32 done = isSell ? cs.sellsOrdered : cs.buysOrdered;
         uint32 onSide = isSell ? iv.sellCount : iv.buyCount;
-        if (ordered + bidIndexes.length > onSide) {
-            revert E.OrderTooLong(interval, side, ordered + bidIndexes.length, onSide);
-        }
+        if (done + order.length > onSide) revert E.OrderTooLong(interval, side, done + order.length, onSide);
         uint64 lastKey = isSell ? cs.lastSellKey : cs.lastBuyKey;
         uint64 cumStart = isSell ? cs.sellCumWh : cs.buyCumWh;
         uint64 cum = cumStart;
-        uint256[] memory entries = new uint256[](bidIndexes.length);
-        uint64[] memory cumBefore = new uint64[](bidIndexes.length);
+        uint256[] memory entries = new uint256[](order.length);
+        uint64[] memory cumBefore = new uint64[](order.length);
         // The event carries the order as 4-byte big-endian bid indexes (a quarter of a word each, not a word).
-        bytes memory packedIndexes = new bytes(bidIndexes.length * 4);
-        for (uint256 i = 0; i < bidIndexes.length; ++i) {
-            uint32 idx = bidIndexes[i];
-            Bid memory b = bids[idx];
-            // A ring slot may still hold a bid of the interval BID_RING before: it is not this interval's bid.
-            Side actual = b.interval == interval && idx < iv.bidCount ? b.side : Side.None;
+        bytes memory packedIndexes = new bytes(order.length * 4);
+        for (uint256 i = 0; i < order.length; ++i) {
+            (uint256 w, uint32 idx) = take(bids, src, iv, interval, side, order[i]);
+            Side actual = Side(MarketMath.bidSide(w));
             if (actual != side) revert E.OrderWrongSide(interval, idx, side, actual);
-            uint64 key = MarketMath.sortKey(side, b.price, idx);
-            if ((ordered != 0 || i != 0) && key <= lastKey) revert E.OrderNotSorted(interval, side, lastKey, key);
+            uint64 key = MarketMath.sortKey(side, MarketMath.entryPrice(w), idx);
+            if ((done != 0 || i != 0) && key <= lastKey) revert E.OrderNotSorted(interval, side, lastKey, key);
             lastKey = key;
             cumBefore[i] = cum;
-            cum += b.wh;
-            entries[i] = MarketMath.packEntry(idx, b.participant, b.wh, b.price);
+            cum += MarketMath.entryWh(w);
+            entries[i] = MarketMath.entryOf(w, idx);
             assembly ("memory-safe") {
                 let slot4 := add(add(packedIndexes, 32), mul(i, 4))
                 mstore8(slot4, shr(24, idx))
@@ -103,18 +181,18 @@ library MarketClearing {
         uint16 page;
         if (isSell) {
             page = cs.sellPages++;
-            cs.sellsOrdered = ordered + uint32(bidIndexes.length);
+            cs.sellsOrdered = done + uint32(order.length);
             cs.lastSellKey = lastKey;
             cs.sellCumWh = cum;
         } else {
             page = cs.buyPages++;
-            cs.buysOrdered = ordered + uint32(bidIndexes.length);
+            cs.buysOrdered = done + uint32(order.length);
             cs.lastBuyKey = lastKey;
             cs.buyCumWh = cum;
         }
-        digests[side][page] = keccak256(abi.encode(side, ordered, cumStart, entries));
-        emit Ev.OrderPageCommitted(interval, side, page, ordered, cumStart, packedIndexes);
-        f = Flat(ordered, entries, cumBefore);
+        digests[side][page] = keccak256(abi.encode(side, done, cumStart, entries));
+        emit Ev.OrderPageCommitted(interval, side, page, done, cumStart, packedIndexes);
+        f = Flat(done, entries, cumBefore);
     }
 
     /// @notice Commits both sides' whole sorted orders, prices the interval and emits its trades in one
@@ -124,20 +202,23 @@ library MarketClearing {
         Interval storage iv,
         ClearingState storage cs,
         mapping(uint32 => Bid) storage bids,
+        mapping(uint32 => bytes32) storage batchDigests,
         mapping(Side => mapping(uint16 => bytes32)) storage digests,
         uint32 interval,
-        uint32[] calldata sellIndexes,
-        uint32[] calldata buyIndexes,
+        BidBatch[] calldata batches,
+        uint32[] calldata sellOrder,
+        uint32[] calldata buyOrder,
         uint32 sellPos,
         uint32 buyPos
     ) external {
         requireClearable(iv, interval);
         if (cs.sellPages != 0 || cs.buyPages != 0) revert E.OrderAlreadyPaged(interval, cs.sellPages, cs.buyPages);
+        Source memory src = loadBatches(iv, batchDigests, interval, batches);
         if (iv.phase == Phase.Open) iv.phase = Phase.Clearing;
         Flat memory sells;
         Flat memory buys;
-        if (sellIndexes.length != 0) sells = commitPage(iv, cs, bids, digests, interval, Side.Sell, sellIndexes);
-        if (buyIndexes.length != 0) buys = commitPage(iv, cs, bids, digests, interval, Side.Buy, buyIndexes);
+        if (sellOrder.length != 0) sells = commitPage(iv, cs, bids, digests, src, interval, Side.Sell, sellOrder);
+        if (buyOrder.length != 0) buys = commitPage(iv, cs, bids, digests, src, interval, Side.Buy, buyOrder);
         priceAndTrade(iv, cs, interval, sellPos, buyPos, sells, buys);
     }
 

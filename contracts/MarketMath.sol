@@ -22,6 +22,50 @@ library MarketMath {
         return (uint256(uint160(participant)) << 96) | (uint256(wh) << 64) | (uint256(price) << 32) | bidIndex;
     }
 
+    /// @notice A placed bid in one word: participant << 96 | side << 88 | wh << 64 | price << 32. Its
+    ///         participant, Wh and price sit where an order entry has them (read with entryParticipant etc.).
+    function packBid(address participant, Side side, uint24 wh, uint32 price) internal pure returns (uint256) {
+        return (uint256(uint160(participant)) << 96) | (uint256(uint8(side)) << 88) | (uint256(wh) << 64)
+            | (uint256(price) << 32);
+    }
+
+    /// @notice The terms of a signed bid in one word: side << 152 | wh << 128 | price << 96 | nonce << 64 | deadline.
+    function packSignedTerms(uint8 side, uint24 wh, uint32 price, uint32 nonce, uint64 deadline)
+        internal
+        pure
+        returns (uint256)
+    {
+        return (uint256(side) << 152) | (uint256(wh) << 128) | (uint256(price) << 96) | (uint256(nonce) << 64) | deadline;
+    }
+
+    function unpackSignedTerms(uint256 terms)
+        internal
+        pure
+        returns (uint8 side, uint24 wh, uint32 price, uint32 nonce, uint64 deadline)
+    {
+        return (uint8(terms >> 152), uint24(terms >> 128), uint32(terms >> 96), uint32(terms >> 64), uint64(terms));
+    }
+
+    /// @notice The side byte of a bid word (0 once cancelled), unchecked: callers compare it with Side values.
+    function bidSide(uint256 bid) internal pure returns (uint8) {
+        return uint8(bid >> 88);
+    }
+
+    /// @notice A bid word with its side cleared: how a cancelled bid stays in its batch.
+    function cancelled(uint256 bid) internal pure returns (uint256) {
+        return bid & ~(uint256(0xff) << 88);
+    }
+
+    /// @notice The order entry of a live bid word at `bidIndex` (its side dropped, the index in the low bits).
+    function entryOf(uint256 bid, uint32 bidIndex) internal pure returns (uint256) {
+        return cancelled(bid) | bidIndex;
+    }
+
+    /// @notice What the market stores for a batch of bids: it binds the words to the interval and their indexes.
+    function batchDigest(uint32 interval, uint32 firstBidIndex, uint256[] memory bids) internal pure returns (bytes32) {
+        return keccak256(abi.encode(interval, firstBidIndex, bids));
+    }
+
     function entryBid(uint256 e) internal pure returns (uint32) {
         return uint32(e);
     }

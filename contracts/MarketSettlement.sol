@@ -140,7 +140,7 @@ library MarketSettlement {
         uint256 paid = gridDue < free ? gridDue : free;
         free -= paid;
         totals.supplierIn[supplier] += paid;
-        storeAccount(acct, free, a.locked - released, interval);
+        storeAccount(acct, free, a.locked - released, interval, a.bidNonce);
         if (paid != gridDue) {
             owed[participant] += gridDue - paid;
             emit Ev.DebtRecorded(interval, participant, gridDue - paid);
@@ -148,10 +148,13 @@ library MarketSettlement {
     }
 
     /// @dev Writes an account in one SSTORE instead of one per field. Layout of the slot (Solidity packs struct
-    ///      members from the low-order end): free in bits 0–111, locked in 112–223, lastSettledInterval in 224–255.
-    function storeAccount(Account storage acct, uint256 free, uint256 locked, uint32 lastSettledInterval) internal {
-        uint256 word = uint256(free.toUint112()) | (uint256(locked.toUint112()) << 112)
-            | (uint256(lastSettledInterval) << 224);
+    ///      members from the low-order end): free in bits 0–95, locked in 96–191, lastSettledInterval in 192–223,
+    ///      bidNonce in 224–255.
+    function storeAccount(Account storage acct, uint256 free, uint256 locked, uint32 lastSettledInterval, uint32 bidNonce)
+        internal
+    {
+        uint256 word = uint256(free.toUint96()) | (uint256(locked.toUint96()) << 96)
+            | (uint256(lastSettledInterval) << 192) | (uint256(bidNonce) << 224);
         assembly ("memory-safe") {
             sstore(acct.slot, word)
         }
@@ -168,9 +171,9 @@ library MarketSettlement {
         Context calldata ctx,
         PageTotals memory totals
     ) internal {
-        if (totals.platform != 0) accounts[ctx.platform].free += totals.platform.toUint112();
-        if (totals.levies != 0) accounts[ctx.taxCollector].free += totals.levies.toUint112();
-        if (totals.network != 0) accounts[ctx.networkOperator].free += totals.network.toUint112();
+        if (totals.platform != 0) accounts[ctx.platform].free += totals.platform.toUint96();
+        if (totals.levies != 0) accounts[ctx.taxCollector].free += totals.levies.toUint96();
+        if (totals.network != 0) accounts[ctx.networkOperator].free += totals.network.toUint96();
         for (uint8 s = 0; s < totals.supplierIn.length; ++s) {
             uint256 inflow = totals.supplierIn[s];
             uint256 outflow = totals.supplierOut[s];
@@ -178,7 +181,7 @@ library MarketSettlement {
             Account storage acct = accounts[supplierAccount[s]];
             uint256 available = uint256(acct.free) + inflow;
             if (available < outflow) revert E.SettlementSupplierUnderfunded(s, outflow, available);
-            acct.free = (available - outflow).toUint112();
+            acct.free = (available - outflow).toUint96();
         }
     }
 }

@@ -54,17 +54,20 @@ struct Participant {
     uint8 supplier;
     uint24 importLimitWh; // per interval
     uint24 exportLimitWh; // per interval
-    uint64 nonce; // next nonce of an EIP-712 signed bid
 }
 
-/// @dev One slot. `free` includes credits; `locked` backs open buy bids.
+/// @dev One slot, so that a relayed bid touches one slot of its signer's besides the registration: `free`
+///      includes credits; `locked` backs open buy bids (2^96 wei is 79 billion euro); `bidNonce` is the next
+///      nonce of the participant's EIP-712 signed bids.
 struct Account {
-    uint112 free;
-    uint112 locked;
+    uint96 free;
+    uint96 locked;
     uint32 lastSettledInterval;
+    uint32 bidNonce;
 }
 
-/// @dev One slot. Bid storage is a ring reused every BID_RING intervals, so `interval` says whose bid it is.
+/// @dev One slot: a bid placed directly from the participant's wallet. Bid storage is a ring reused every
+///      BID_RING intervals, so `interval` says whose bid it is.
 struct Bid {
     address participant;
     Side side;
@@ -73,7 +76,18 @@ struct Bid {
     uint32 interval;
 }
 
-/// @dev One slot, written when the interval opens and by every bid.
+/// @notice The signed bids of one relayed submission. The market stores only the batch's digest
+///         (MarketMath.batchDigest); its bids are in the BidsPlaced event and are handed back by whoever orders
+///         the interval or cancels one of them. Each bid is one word (MarketMath.packBid: participant << 96 |
+///         side << 88 | wh << 64 | price << 32); a cancelled bid keeps its word with side None. The bid at
+///         position k has bid index `firstBidIndex + k`.
+struct BidBatch {
+    uint32 batch;
+    uint32 firstBidIndex;
+    uint256[] bids;
+}
+
+/// @dev One slot, written when the interval opens and by every bid or batch of bids.
 struct Interval {
     Phase phase;
     uint16 tariffEpoch;
@@ -82,6 +96,7 @@ struct Interval {
     uint32 buyCount;
     uint40 gateClosesAt;
     uint64 lockUnits; // Σ worst-case cost of the interval's live buy bids, in units (Wh × µEUR/kWh)
+    uint32 batchCount;
 }
 
 /// @dev Progress of the clearing of one interval.

@@ -12,7 +12,6 @@ import { dayStartSlot as dayStartSlotOf, INTERVAL_SECONDS, slotTime } from "../s
 import { buildCommunity } from "../sim/community.js";
 import { simulate, type IntervalDetail } from "../sim/engine.js";
 import { DEFAULT_CHAINS, gasCostEur } from "../sim/gas-cost.js";
-import type { OrderBid } from "../sim/market/clearing.js";
 import { keepBusiestBids, simulationOutputs, type BidSnapshot } from "../sim/report/outputs.js";
 import { summarize } from "../sim/report/summary.js";
 import { createCommunity, EUR } from "./lib/chain.js";
@@ -105,17 +104,15 @@ try {
     // bids in the engine's order, so on-chain bid indexes equal the engine's: the first half of the households
     // sign bids that a relayer submits in batches (gasless for them), the second half send their own transactions
     const deadline = BigInt((await c.now()) + 86_400);
-    const bids: OrderBid[] = [];
     let batch: SignedBidInput[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
-      record("relayedBid", [await wait(c.market.connect(c.roles.admin).submitSignedBids(batch, { gasLimit: GAS_LIMIT }))], batch.length);
+      record("relayedBid", [await wait(c.market.connect(c.roles.admin).submitSignedBids(id, batch, { gasLimit: GAS_LIMIT }))], batch.length);
       bidCounts.relayed += batch.length;
       batch = [];
     };
     for (const b of d.bids) {
       const w = wallets[b.household];
-      bids.push({ index: b.index, participant: w.address, side: b.side, wh: b.wh, price: b.price });
       if (b.household < relayedHouseholds) {
         const nonce = nonces.get(w.address) ?? 0n;
         nonces.set(w.address, nonce + 1n);
@@ -129,10 +126,11 @@ try {
     await flush();
     bidCounts.total += d.bids.length;
     await c.closeGate(id);
-    const cleared = await c.driver.clear(id, bids);
+    // the driver hands back the interval's batches as its events tell them
+    const cleared = await c.driver.clear(id);
     // small intervals order and clear in one transaction; large ones commit order pages first
-    if (cleared.receipts.order.length > 0) record("order", cleared.receipts.order, bids.length);
-    record("clear", cleared.receipts.clear, bids.length);
+    if (cleared.receipts.order.length > 0) record("order", cleared.receipts.order, d.bids.length);
+    record("clear", cleared.receipts.clear, d.bids.length);
     const onChain = await c.market.clearingOf(id);
     if (Number(onChain.price) !== d.clearing.price || Number(onChain.matchedWh) !== d.clearing.matchedWh) mismatchedPrices++;
     const readings = d.readings.map((r, i) => ({ participant: wallets[i].address, importWh: r.importWh, exportWh: r.exportWh }));

@@ -7,7 +7,7 @@
 import { clearInterval, type OrderBid, type Trade } from "./market/clearing.js";
 import { gridResidual, isDayStart, lemBill } from "./market/billing.js";
 import { buyLockUnits, lemCharges, timeOfUse, type Tariff } from "./market/tariff.js";
-import { PHASE } from "./market/onchain.js";
+import { cancelledBid, findBidInBatches, PHASE, unpackBid, type BidBatch } from "./market/onchain.js";
 
 const WEI = 1_000_000_000n;
 
@@ -72,6 +72,8 @@ export interface IntervalState {
   /** Chain time (seconds) at which bidding closes. */
   gateClosesAt: number;
   bids: BidState[];
+  /** The interval's relayed batches as placed, cancellations applied: what ordering and cancelling hand back. */
+  batches: BidBatch[];
   priced?: { price: number; matchedWh: number };
   cleared?: { price: number; matchedWh: number };
   trades: Trade[];
@@ -147,6 +149,17 @@ export function createMarketRebuild(dayStartSlot: number) {
     return t;
   };
 
+  /** A bid joins its interval; a buy bid's worst-case cost moves from free to locked. */
+  function placeBid(s: IntervalState, bid: BidState) {
+    s.bids.push(bid);
+    if (bid.side !== "buy") return;
+    const p = participants.get(bid.participant);
+    if (!p) return;
+    const lock = BigInt(buyLockUnits(tariffOf(p.supplier, s.epoch).prices, bid.wh, bid.price)) * WEI;
+    add(free, bid.participant, -lock);
+    add(locked, bid.participant, lock);
+  }
+
   let applied = 0;
   function apply(events: readonly MarketEvent[]) {
     applied += events.length;
@@ -185,26 +198,29 @@ export function createMarketRebuild(dayStartSlot: number) {
           add(free, a.account, -(a.amount as bigint));
           break;
         case "IntervalOpened":
-          intervals.set(Number(a.interval), { epoch: Number(a.tariffEpoch), gateClosesAt: Number(a.gateClosesAt), bids: [], trades: [], readings: [], bills: new Map(), settledEvents: 0, debts: new Map(), orderPages: [] });
+          intervals.set(Number(a.interval), { epoch: Number(a.tariffEpoch), gateClosesAt: Number(a.gateClosesAt), bids: [], batches: [], trades: [], readings: [], bills: new Map(), settledEvents: 0, debts: new Map(), orderPages: [] });
           break;
         case "BidPlaced": {
           const s = iv(Number(a.interval));
-          const side = Number(a.side) === 1 ? "sell" : "buy";
-          const bid: BidState = { index: Number(a.bidIndex), participant: key(a.participant), side, wh: Number(a.wh), price: Number(a.price), cancelled: false };
-          s.bids.push(bid);
-          if (side === "buy") {
-            const p = participants.get(bid.participant);
-            if (p) {
-              const lock = BigInt(buyLockUnits(tariffOf(p.supplier, s.epoch).prices, bid.wh, bid.price)) * WEI;
-              add(free, bid.participant, -lock);
-              add(locked, bid.participant, lock);
-            }
-          }
+          placeBid(s, { index: Number(a.bidIndex), participant: key(a.participant), side: Number(a.side) === 1 ? "sell" : "buy", wh: Number(a.wh), price: Number(a.price), cancelled: false });
+          break;
+        }
+        case "BidsPlaced": {
+          const s = iv(Number(a.interval));
+          const first = Number(a.firstBidIndex);
+          const words = (a.bids as readonly bigint[]).map(BigInt);
+          s.batches.push({ batch: Number(a.batch), firstBidIndex: first, bids: words });
+          words.forEach((w, k) => {
+            const b = unpackBid(w);
+            placeBid(s, { index: first + k, participant: key(b.participant), side: b.side === 1 ? "sell" : "buy", wh: b.wh, price: b.price, cancelled: false });
+          });
           break;
         }
         case "BidCancelled": {
           const s = iv(Number(a.interval));
           const bid = s.bids.find((b) => b.index === Number(a.bidIndex));
+          const at = findBidInBatches(s.batches, Number(a.bidIndex));
+          if (at) at.batch.bids[at.position] = cancelledBid(at.batch.bids[at.position]);
           if (bid) {
             bid.cancelled = true;
             if (bid.side === "buy") {

@@ -12,7 +12,7 @@ import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { extname, join, normalize, resolve } from "node:path";
 
-import { isAddress, type Interface } from "ethers";
+import { isAddress, Signature, verifyTypedData, type Interface } from "ethers";
 
 import type { RuntimeConfig } from "../../frontend/src/runtime-config.js";
 import { parseHome } from "../../sim/home.js";
@@ -20,7 +20,8 @@ import type { Community } from "./chain.js";
 
 export type { RuntimeConfig };
 import type { MarketClock, Serial } from "./market-clock.js";
-import { wait, type SignedBidInput } from "./market-driver.js";
+import { EIP712_BID_TYPES } from "../../sim/market/onchain.js";
+import { bidDomain, signedBidInput, wait, type SignedBidInput } from "./market-driver.js";
 
 const FAUCET_EUR = 100n;
 const MAX_BODY_BYTES = 1_000_000;
@@ -59,15 +60,32 @@ export async function startDevApi(options: {
   async function relay(body: unknown) {
     const bids = (body as { bids?: unknown })?.bids;
     if (!Array.isArray(bids) || bids.length === 0 || bids.length > 100) throw new HttpError(400, "send { bids: [...] } with 1 to 100 signed bids");
-    const parsed: SignedBidInput[] = bids.map((b, i) => parseSignedBid(b, i));
+    const messages = bids.map((b, i) => parseSignedBid(b, i));
+    const interval = messages[0].interval;
+    const other = messages.findIndex((m) => m.interval !== interval);
+    if (other >= 0) throw new HttpError(400, `bid ${other}: every bid of one request must be for the same interval (bid 0 is for ${interval})`);
+    // the signer is recovered on chain, not sent: check here that each is the participant it claims to be
+    const domain = await bidDomain(c.market);
+    messages.forEach((m, i) => {
+      let signer: string;
+      try {
+        signer = verifyTypedData(domain, { Bid: [...EIP712_BID_TYPES.Bid] }, m, m.signature);
+      } catch {
+        throw new HttpError(422, `bid ${i}: no signer can be recovered from its signature`);
+      }
+      if (signer.toLowerCase() !== m.participant.toLowerCase()) {
+        throw new HttpError(422, `bid ${i}: signed by ${signer}, not by ${m.participant} (sign with the bidding account, for this market and chain)`);
+      }
+    });
+    const parsed: SignedBidInput[] = messages.map((m) => signedBidInput(m, m.signature));
     return serial.run(async () => {
       const market = c.market.connect(c.roles.admin);
       try {
-        await market.submitSignedBids.staticCall(parsed);
+        await market.submitSignedBids.staticCall(interval, parsed);
       } catch (e) {
         throw new HttpError(422, revertReason(e, marketInterface));
       }
-      const receipt = await wait(market.submitSignedBids(parsed, { gasLimit: 16_000_000n }));
+      const receipt = await wait(market.submitSignedBids(interval, parsed, { gasLimit: 16_000_000n }));
       return { transactionHash: receipt.hash, gasUsed: Number(receipt.gasUsed) };
     });
   }
@@ -141,7 +159,8 @@ export async function startDevApi(options: {
   };
 }
 
-function parseSignedBid(b: unknown, i: number): SignedBidInput {
+/** A signed bid as a household's wallet signed it (the EIP-712 message) with its signature's v, r and s. */
+function parseSignedBid(b: unknown, i: number) {
   const o = b as Record<string, unknown>;
   const int = (k: string) => {
     const v = o?.[k];
@@ -163,10 +182,16 @@ function parseSignedBid(b: unknown, i: number): SignedBidInput {
     price: Number(int("price")),
     nonce: BigInt(int("nonce")),
     deadline: BigInt(int("deadline")),
-    v: Number(int("v")),
-    r: hex("r"),
-    s: hex("s"),
+    signature: parseSignature(i, Number(int("v")), hex("r"), hex("s")),
   };
+}
+
+function parseSignature(i: number, v: number, r: string, s: string): Signature {
+  try {
+    return Signature.from({ v, r, s });
+  } catch (e) {
+    throw new HttpError(400, `bid ${i}: not a signature (${(e as Error).message.split(" (")[0]})`);
+  }
 }
 
 /** The market's custom error of a failed call, by name with its values. */

@@ -8,7 +8,7 @@ import hre from "hardhat";
 import { BERLIN_2023_SUPPLIERS } from "../../sim/scenario/tariffs-berlin-2023.js";
 import { Random } from "../../sim/random.js";
 import { askRange, bidRange } from "../../sim/market/tariff.js";
-import type { OrderBid } from "../../sim/market/clearing.js";
+import type { OrderBid, Side } from "../../sim/market/clearing.js";
 import { createCommunity, EUR, type Community } from "./chain.js";
 import { bidDomain, SIDE, signBid, tariffStruct, wait, type Reading, type Receipts } from "./market-driver.js";
 
@@ -86,10 +86,11 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
     log("direct and relayed bids, on fresh storage and on reused ring slots");
     const relayers = await c.households(100, "relay");
     await c.onboard(relayers.map((w) => ({ address: w.address, cls: "pv" as const, supplier: 0, importLimitWh: 5_000, exportLimitWh: 5_000 })));
+    await c.fund(relayers, 50n * EUR);
     const fresh = await c.openIntervals(1);
     const freshRound = await bidRound(c, solo, relayers, fresh, options.relayBatchSizes);
     await c.closeGate(fresh);
-    await c.driver.clear(fresh, freshRound.bids);
+    await c.driver.clear(fresh);
     // The interval BID_RING later reuses these bid slots: what every bid costs once a community has run two days.
     const ring = Number(await c.market.BID_RING());
     await wait(c.market.connect(c.roles.operator).openIntervals(fresh + ring, 1));
@@ -100,9 +101,10 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
     actions.bidSell = { gas: median(steadyRound.directSells), unit: "per direct sell bid (no lock; storage reused)" };
     const relayedBatches = steadyRound.relayed;
     const b100 = relayedBatches.find((b) => b.batch === 100) ?? relayedBatches[relayedBatches.length - 1];
-    actions.relayedBid = { gas: b100.perBidGas, unit: `per relayed bid, batch of ${b100.batch} (storage reused)` };
+    actions.relayedBid = { gas: b100.perBidGas, unit: `per relayed bid, batch of ${b100.batch}, half sells and half buys (storage reused)` };
     const f100 = freshRound.relayed.find((b) => b.batch === b100.batch)!;
     actions.relayedBidFirstUse = { gas: f100.perBidGas, unit: `per relayed bid, batch of ${f100.batch}, never-used storage` };
+    actions.relayedBidBuys = { gas: steadyRound.relayedBuys.perBidGas, unit: `per relayed buy bid, batch of ${steadyRound.relayedBuys.batch} buys (each locks its cost)` };
 
     log(`community of ${options.participants} for clearing and settlement`);
     const members = await c.households(options.participants, "member");
@@ -151,7 +153,6 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
 
 /** Direct bids from `solo` (buys and sells) and relayed batches from `relayers` in one interval. */
 async function bidRound(c: Community, solo: Wallet[], relayers: Wallet[], interval: number, batchSizes: number[]) {
-  const bids: OrderBid[] = [];
   const direct: number[] = [];
   const directSells: number[] = [];
   for (let round = 0; round < 3; round++) {
@@ -161,24 +162,28 @@ async function bidRound(c: Community, solo: Wallet[], relayers: Wallet[], interv
       const gas = Number((await wait(c.market.connect(w).placeBid(interval, sell ? SIDE.sell : SIDE.buy, 500, price))).gasUsed);
       direct.push(gas);
       if (sell) directSells.push(gas);
-      bids.push({ index: bids.length, participant: w.address, side: sell ? "sell" : "buy", wh: 500, price });
     }
   }
   const domain = await bidDomain(c.market);
   const deadline = BigInt((await c.now()) + 86_400);
-  const relayed: RelayedBatch[] = [];
-  for (const batch of batchSizes) {
+  const nonces = new Map<string, bigint>();
+  // each batch alternates sells and buys (a buy also locks its worst-case cost); the last one is buys only
+  const relayBatch = async (size: number, side: (i: number) => Side) => {
     const signed = [];
-    for (let i = 0; i < batch; i++) {
+    for (let i = 0; i < size; i++) {
       const w = relayers[i % relayers.length];
-      const nonce: bigint = (await c.market.participantOf(w.address)).nonce + BigInt(signed.filter((s) => s.participant === w.address).length);
-      signed.push(await signBid(w, domain, { interval, side: "sell", wh: 400, price: 100_000 + i, nonce, deadline }));
+      const nonce = nonces.get(w.address) ?? (await c.market.accountOf(w.address)).bidNonce;
+      nonces.set(w.address, nonce + 1n);
+      const price = side(i) === "sell" ? 100_000 + i : 110_000 - i;
+      signed.push(await signBid(w, domain, { interval, side: side(i), wh: 400, price, nonce, deadline }));
     }
-    const r = await wait(c.market.connect(c.roles.admin).submitSignedBids(signed));
-    relayed.push({ batch, totalGas: Number(r.gasUsed), perBidGas: Math.round(Number(r.gasUsed) / batch) });
-    for (const sb of signed) bids.push({ index: bids.length, participant: sb.participant, side: "sell", wh: sb.wh, price: sb.price });
-  }
-  return { bids, direct, directSells, relayed };
+    const r = await wait(c.market.connect(c.roles.admin).submitSignedBids(interval, signed));
+    return { batch: size, totalGas: Number(r.gasUsed), perBidGas: Math.round(Number(r.gasUsed) / size) };
+  };
+  const relayed: RelayedBatch[] = [];
+  for (const size of batchSizes) relayed.push(await relayBatch(size, (i) => (i % 2 === 0 ? "sell" : "buy")));
+  const relayedBuys = await relayBatch(Math.max(...batchSizes), () => "buy");
+  return { direct, directSells, relayed, relayedBuys };
 }
 
 /** Gas of a full deployment (libraries, implementation, factory, token) and of a community from the factory. */
@@ -203,7 +208,8 @@ async function measureDeployment(c: Community): Promise<Record<string, ActionGas
   };
   const clearing = await deploy("MarketClearing");
   const settlement = await deploy("MarketSettlement");
-  const implementation = await deploy("KiezMarket", [], { MarketClearing: clearing.address, MarketSettlement: settlement.address });
+  const relay = await deploy("MarketRelay");
+  const implementation = await deploy("KiezMarket", [], { MarketClearing: clearing.address, MarketSettlement: settlement.address, MarketRelay: relay.address });
   const factory = await deploy("MarketFactory", [implementation.address]);
   const token = await deploy("EuroToken", [await deployer.getAddress()]);
   const roles = await Promise.all([c.roles.admin, c.roles.operator, c.roles.meter, c.roles.platform, c.roles.taxCollector, c.roles.networkOperator].map((s) => s.getAddress()));
@@ -215,7 +221,7 @@ async function measureDeployment(c: Community): Promise<Record<string, ActionGas
     dayStartSlot: 92,
   };
   const created = await wait(c.factory.connect(deployer).createCommunity("gas", init));
-  const system = clearing.gas + settlement.gas + implementation.gas + factory.gas;
+  const system = clearing.gas + settlement.gas + relay.gas + implementation.gas + factory.gas;
   return {
     deploy: { gas: system + Number(created.gasUsed), unit: "libraries + implementation + factory + first community (token excluded)" },
     deployToken: { gas: token.gas, unit: "euro token (not needed with an existing stablecoin)" },
@@ -246,7 +252,7 @@ async function runInterval(c: Community, members: Wallet[], n: number, rng: Rand
     perBidder.set(who.address, (perBidder.get(who.address) ?? 0) + 1);
   }
   await c.closeGate(interval);
-  const cleared = await c.driver.clear(interval, bids);
+  const cleared = await c.driver.clear(interval);
   // every member with a bid is metered at exactly their filled position
   const readings: Reading[] = [];
   for (const w of members) {

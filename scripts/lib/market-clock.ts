@@ -11,8 +11,7 @@ import { DAY_MS, parseDate } from "../../sim/calendar.js";
 import { standInHousehold, type Household } from "../../sim/community.js";
 import { simulateHome, type HomeDay, type HomeSpec } from "../../sim/home.js";
 import { simulate, type IntervalDetail } from "../../sim/engine.js";
-import type { OrderBid } from "../../sim/market/clearing.js";
-import { CLASS_NAMES, SIDE } from "../../sim/market/onchain.js";
+import { CLASS_NAMES } from "../../sim/market/onchain.js";
 import type { Scenario } from "../../sim/scenario/scenario.js";
 import type { ClockStatus } from "../../frontend/src/runtime-config.js";
 import type { Community } from "./chain.js";
@@ -182,7 +181,7 @@ export class MarketClock {
     const toClear = this.pending.find((p) => p.interval === j - 1);
     if (toClear) {
       await c.closeGate(toClear.interval);
-      toClear.cleared = await c.driver.clear(toClear.interval, await this.liveBids(toClear.interval));
+      toClear.cleared = await c.driver.clear(toClear.interval);
       this.status.lastCleared = toClear.interval;
       const r = toClear.cleared.result;
       log(`interval ${toClear.interval} cleared: ${r.sells.length + r.buys.length} bids, ${(r.matchedWh / 1000).toFixed(1)} kWh at ${(r.price / 1e6).toFixed(4)} EUR/kWh`);
@@ -212,29 +211,13 @@ export class MarketClock {
     const signed: SignedBidInput[] = [];
     for (const b of d.bids) {
       const w = this.options.wallets[b.household];
-      const nonce = this.nonces.get(w.address) ?? (await c.market.participantOf(w.address)).nonce;
+      const nonce = this.nonces.get(w.address) ?? (await c.market.accountOf(w.address)).bidNonce;
       this.nonces.set(w.address, nonce + 1n);
       signed.push(await signBid(w, domain, { interval: j, side: b.side, wh: b.wh, price: b.price, nonce, deadline }));
     }
     for (let i = 0; i < signed.length; i += 100) {
-      await wait(c.market.connect(c.roles.admin).submitSignedBids(signed.slice(i, i + 100), { gasLimit: this.options.gasLimit }));
+      await wait(c.market.connect(c.roles.admin).submitSignedBids(j, signed.slice(i, i + 100), { gasLimit: this.options.gasLimit }));
     }
-  }
-
-  /** The interval's live bids as the chain has them, in submission order. */
-  private async liveBids(interval: number): Promise<OrderBid[]> {
-    const { market } = this.c;
-    const placed = await market.queryFilter(market.filters.BidPlaced(interval));
-    const cancelled = new Set((await market.queryFilter(market.filters.BidCancelled(interval))).map((e) => Number(e.args.bidIndex)));
-    return placed
-      .filter((e) => !cancelled.has(Number(e.args.bidIndex)))
-      .map((e) => ({
-        index: Number(e.args.bidIndex),
-        participant: e.args.participant,
-        side: Number(e.args.side) === SIDE.sell ? "sell" : "buy",
-        wh: Number(e.args.wh),
-        price: Number(e.args.price),
-      }));
   }
 
   /** One reading per registered participant: the engine's for seeded homes, a stand-in's for the others. */

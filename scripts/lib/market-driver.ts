@@ -10,7 +10,7 @@ import { clearInterval, type ClearingResult, type OrderBid, type Side } from "..
 import { gridResidual } from "../../sim/market/billing.js";
 import { buyLockUnits, type SupplierTariff, type Tariff } from "../../sim/market/tariff.js";
 
-import { BID_DOMAIN, EIP712_BID_TYPES, NO_TRADE, SIDE } from "../../sim/market/onchain.js";
+import { BID_DOMAIN, cancelledBid, EIP712_BID_TYPES, findBidInBatches, HANDED_BACK, NO_TRADE, packSignedTerms, SIDE, unpackBid, type BidBatch } from "../../sim/market/onchain.js";
 
 export { CLASS, NO_TRADE, PHASE, SIDE, WEI_PER_UNIT } from "../../sim/market/onchain.js";
 export const INTERVAL_SECONDS = 900;
@@ -80,17 +80,11 @@ export interface ChainBill {
   lockReleasedUnits: bigint;
 }
 
+/** A signed bid as KiezMarket.submitSignedBids takes it: its terms in one word and the 64-byte signature. */
 export interface SignedBidInput {
-  participant: string;
-  interval: number;
-  side: number;
-  wh: number;
-  price: number;
-  nonce: bigint;
-  deadline: bigint;
-  v: number;
+  terms: bigint;
   r: string;
-  s: string;
+  vs: string;
 }
 
 export interface DriverOptions {
@@ -149,16 +143,79 @@ export async function bidDomain(market: KiezMarket): Promise<TypedDataDomain> {
   return { ...BID_DOMAIN, chainId, verifyingContract: await market.getAddress() };
 }
 
-/** Signs a bid off-chain (EIP-712) for relaying. */
+/** Signs a bid off-chain (EIP-712) for relaying in a batch of its interval. */
 export async function signBid(
   signer: Signer,
   domain: TypedDataDomain,
   bid: { interval: number; side: Side; wh: number; price: number; nonce: bigint; deadline: bigint },
 ): Promise<SignedBidInput> {
-  const participant = await signer.getAddress();
-  const message = { participant, interval: bid.interval, side: SIDE[bid.side], wh: bid.wh, price: bid.price, nonce: bid.nonce, deadline: bid.deadline };
+  const message = { interval: bid.interval, side: SIDE[bid.side], wh: bid.wh, price: bid.price, nonce: bid.nonce, deadline: bid.deadline };
   const signature = Signature.from(await signer.signTypedData(domain, { Bid: [...EIP712_BID_TYPES.Bid] }, message));
-  return { ...message, v: signature.v, r: signature.r, s: signature.s };
+  return signedBidInput(message, signature);
+}
+
+/** A signed bid message and its signature as KiezMarket.submitSignedBids takes them (terms word, EIP-2098 form). */
+export function signedBidInput(
+  message: { side: number; wh: number; price: number; nonce: bigint; deadline: bigint },
+  signature: Signature,
+): SignedBidInput {
+  return { terms: packSignedTerms(message), r: signature.r, vs: signature.yParityAndS };
+}
+
+/** An interval's bids as its events tell them: direct bids by index, relayed ones in their batches. */
+export interface IntervalBids {
+  /** Relayed batches as placed, cancellations applied. */
+  batches: BidBatch[];
+  /** Every live bid, direct and relayed, in bid-index order. */
+  live: OrderBid[];
+}
+
+/** Reads an interval's bids from its events (BidPlaced, BidsPlaced, BidCancelled). */
+export async function intervalBids(market: KiezMarket, interval: number, fromBlock = 0): Promise<IntervalBids> {
+  const direct = await market.queryFilter(market.filters.BidPlaced(interval), fromBlock);
+  const relayed = await market.queryFilter(market.filters.BidsPlaced(interval), fromBlock);
+  const cancelled = new Set((await market.queryFilter(market.filters.BidCancelled(interval), fromBlock)).map((e) => Number(e.args.bidIndex)));
+  const batches: BidBatch[] = relayed
+    .map((e) => ({ batch: Number(e.args.batch), firstBidIndex: Number(e.args.firstBidIndex), bids: [...e.args.bids] }))
+    .sort((a, b) => a.batch - b.batch);
+  const live: OrderBid[] = direct.map((e) => ({
+    index: Number(e.args.bidIndex), participant: e.args.participant.toLowerCase(), side: Number(e.args.side) === SIDE.sell ? "sell" : "buy", wh: Number(e.args.wh), price: Number(e.args.price),
+  }));
+  for (const b of batches) {
+    b.bids.forEach((w, k) => {
+      const bid = unpackBid(w);
+      live.push({ index: b.firstBidIndex + k, participant: bid.participant, side: bid.side === SIDE.sell ? "sell" : "buy", wh: bid.wh, price: bid.price });
+    });
+  }
+  for (const idx of cancelled) {
+    const at = findBidInBatches(batches, idx);
+    if (at) at.batch.bids[at.position] = cancelledBid(at.batch.bids[at.position]);
+  }
+  return { batches, live: live.filter((b) => !cancelled.has(b.index)).sort((a, b) => a.index - b.index) };
+}
+
+/**
+ * How an order names its bids (KiezMarket.submitOrder): a direct bid by its index, a relayed one by HANDED_BACK
+ * plus its position in the batches handed back (each batch holding a named bid, once, in batch order).
+ */
+export function orderRefs(batches: readonly BidBatch[], bidIndexes: readonly number[]): { batches: BidBatch[]; order: number[] } {
+  const used = new Map<number, BidBatch>();
+  for (const idx of bidIndexes) {
+    const at = findBidInBatches(batches, idx);
+    if (at) used.set(at.batch.batch, at.batch);
+  }
+  const chosen = [...used.values()].sort((a, b) => a.batch - b.batch);
+  const offset = new Map<number, number>();
+  let n = 0;
+  for (const b of chosen) {
+    offset.set(b.batch, n);
+    n += b.bids.length;
+  }
+  const order = bidIndexes.map((idx) => {
+    const at = findBidInBatches(chosen, idx);
+    return at ? HANDED_BACK + offset.get(at.batch.batch)! + at.position : idx;
+  });
+  return { batches: chosen, order };
 }
 
 export interface ParticipantInfo {
@@ -195,9 +252,13 @@ export class MarketDriver {
     return info;
   }
 
-  /** Orders, prices and emits trades. Returns the engine's clearing result and the receipts by step. */
-  async clear(interval: number, bids: readonly OrderBid[]) {
-    const result = clearInterval(bids);
+  /**
+   * Orders, prices and emits trades. The interval's bids are read from its events unless given. Returns the
+   * engine's clearing result and the receipts by step.
+   */
+  async clear(interval: number, bids?: IntervalBids) {
+    const placed = bids ?? (await intervalBids(this.market, interval));
+    const result = clearInterval(placed.live);
     const anyone = this.market.connect(this.roles.anyone);
     const receipts = { order: [] as Receipts, clear: [] as Receipts };
     const sellPages = orderPages(result.sells, this.orderPageSize);
@@ -207,13 +268,17 @@ export class MarketDriver {
     const bidIndexes = (pages: OrderPage[]) => pages.flatMap((p) => p.entries.map((e) => unpackEntry(e).bidIndex));
     if (sellPages.length <= 1 && buyPages.length <= 1) {
       // every bid fits one page a side: order and clear in one transaction
-      receipts.clear.push(await wait(anyone.orderAndClear(interval, bidIndexes(sellPages), bidIndexes(buyPages), sellPos, buyPos, this.tx)));
+      // one set of handed-back batches serves both sides
+      const split = result.sells.length;
+      const refs = orderRefs(placed.batches, [...bidIndexes(sellPages), ...bidIndexes(buyPages)]);
+      receipts.clear.push(await wait(anyone.orderAndClear(interval, refs.batches, refs.order.slice(0, split), refs.order.slice(split), sellPos, buyPos, this.tx)));
       return { result, receipts, sellPages, buyPages };
     }
     const bothSides = result.sells.length > 0 && result.buys.length > 0;
     for (const [side, pages] of [[SIDE.sell, sellPages], [SIDE.buy, buyPages]] as const) {
       for (const p of pages) {
-        receipts.order.push(await wait(anyone.submitOrder(interval, side, p.entries.map((e) => unpackEntry(e).bidIndex), this.tx)));
+        const refs = orderRefs(placed.batches, p.entries.map((e) => unpackEntry(e).bidIndex));
+        receipts.order.push(await wait(anyone.submitOrder(interval, side, refs.batches, refs.order, this.tx)));
       }
     }
     // One call when the pages fit; the contract resumes trade emission from its cursor otherwise.

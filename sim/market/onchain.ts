@@ -18,14 +18,66 @@ export const WEI_PER_UNIT = 1_000_000_000n;
 
 /** EIP-712 domain name and version of KiezMarket. */
 export const BID_DOMAIN = { name: "Kiezstrom Market", version: "1" } as const;
+/** The EIP-712 type of a signed bid. The signer is the participant, so no address is part of it. */
 export const EIP712_BID_TYPES = {
   Bid: [
-    { name: "participant", type: "address" },
     { name: "interval", type: "uint32" },
     { name: "side", type: "uint8" },
     { name: "wh", type: "uint24" },
     { name: "price", type: "uint32" },
-    { name: "nonce", type: "uint64" },
+    { name: "nonce", type: "uint32" },
     { name: "deadline", type: "uint64" },
   ],
 } as const;
+
+/** A signed bid's terms in one word, as KiezMarket.submitSignedBids takes them (MarketMath.packSignedTerms). */
+export function packSignedTerms(t: { side: number; wh: number; price: number; nonce: number | bigint; deadline: number | bigint }): bigint {
+  return (BigInt(t.side) << 152n) | (BigInt(t.wh) << 128n) | (BigInt(t.price) << 96n) | (BigInt(t.nonce) << 64n) | BigInt(t.deadline);
+}
+
+/** An order names a relayed bid by this bit plus its position in the batches handed back (MarketClearing). */
+export const HANDED_BACK = 0x80000000;
+
+/** A placed bid as the market keeps it in one word (MarketMath.packBid). Side 0 is a cancelled bid. */
+export interface BidWord {
+  participant: string;
+  side: number;
+  wh: number;
+  price: number;
+}
+
+/** participant << 96 | side << 88 | wh << 64 | price << 32 */
+export function packBid(b: BidWord): bigint {
+  return (BigInt(b.participant) << 96n) | (BigInt(b.side) << 88n) | (BigInt(b.wh) << 64n) | (BigInt(b.price) << 32n);
+}
+
+export function unpackBid(word: bigint): BidWord {
+  return {
+    participant: "0x" + (word >> 96n).toString(16).padStart(40, "0"),
+    side: Number((word >> 88n) & 0xffn),
+    wh: Number((word >> 64n) & 0xffffffn),
+    price: Number((word >> 32n) & 0xffffffffn),
+  };
+}
+
+/** A bid word with its side cleared, as a cancelled bid stays in its batch (MarketMath.cancelled). */
+export function cancelledBid(word: bigint): bigint {
+  return word & ~(0xffn << 88n);
+}
+
+/**
+ * A relayed batch of signed bids as placed (event BidsPlaced), with cancellations applied: the market stores only
+ * its digest, and whoever orders the interval or cancels one of its bids hands it back in this form. Bid k has
+ * index `firstBidIndex + k`.
+ */
+export interface BidBatch {
+  batch: number;
+  firstBidIndex: number;
+  bids: bigint[];
+}
+
+/** The batch holding a bid index, and the bid's position in it. */
+export function findBidInBatches(batches: readonly BidBatch[], bidIndex: number): { batch: BidBatch; position: number } | undefined {
+  const batch = batches.find((b) => bidIndex >= b.firstBidIndex && bidIndex < b.firstBidIndex + b.bids.length);
+  return batch && { batch, position: bidIndex - batch.firstBidIndex };
+}

@@ -3,7 +3,7 @@ import type { Signer } from "ethers";
 
 import { createCommunity } from "../../scripts/lib/chain.js";
 import { BERLIN_2023_SUPPLIERS } from "../../sim/scenario/tariffs-berlin-2023.js";
-import { CLASS, wait } from "../../scripts/lib/market-driver.js";
+import { CLASS, intervalBids, orderRefs, wait } from "../../scripts/lib/market-driver.js";
 
 export const TARIFFS = BERLIN_2023_SUPPLIERS.map((s) => s.tariff);
 export { EUR } from "../../scripts/lib/chain.js";
@@ -24,6 +24,18 @@ export async function deployCommunity() {
     roles: { ...c.roles, supplier0, supplier1 },
     households: signers.slice(8),
     register,
+    /** The interval's relayed batches as its events tell them. */
+    batches: async (interval: number) => (await intervalBids(c.market, interval)).batches,
+    /** Commits an order page of the given bid indexes, handing back the relayed batches that hold them. */
+    async submitOrder(interval: number, side: number, bidIndexes: number[]) {
+      const refs = orderRefs((await intervalBids(c.market, interval)).batches, bidIndexes);
+      return c.market.submitOrder(interval, side, refs.batches, refs.order);
+    },
+    /** Orders and clears in one transaction, handing back the relayed batches named. */
+    async orderAndClear(interval: number, sellOrder: number[], buyOrder: number[], sellPos: number, buyPos: number) {
+      const refs = orderRefs((await intervalBids(c.market, interval)).batches, [...sellOrder, ...buyOrder]);
+      return c.market.orderAndClear(interval, refs.batches, refs.order.slice(0, sellOrder.length), refs.order.slice(sellOrder.length), sellPos, buyPos);
+    },
     /** Opens the interval `offset` ahead of the chain's clock and returns it. */
     openNextInterval: (offset = 2) => c.openIntervals(1, offset),
   };

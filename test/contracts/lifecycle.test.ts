@@ -1,13 +1,12 @@
 import { expect } from "chai";
 
-import { MarketDriver, SIDE, type Reading } from "../../scripts/lib/market-driver.js";
+import { bidDomain, MarketDriver, SIDE, signBid, type Reading } from "../../scripts/lib/market-driver.js";
 import { lemBill } from "../../sim/market/billing.js";
-import type { OrderBid } from "../../sim/market/clearing.js";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
 
 describe("KiezMarket: one interval from bids to settlement", function () {
-  for (const paged of [false, true]) {
-  it(`clears, bills and settles to the engine's figures, conserving every euro (${paged ? "every step paged" : "one transaction per step"})`, async function () {
+  for (const [paged, relayed] of [[false, false], [true, false], [false, true], [true, true]]) {
+  it(`clears, bills and settles to the engine's figures, conserving every euro (${paged ? "every step paged" : "one transaction per step"}${relayed ? ", asks signed and relayed" : ""})`, async function () {
     const f = await deployCommunity();
     // one bid per order page and two readings per meter page force every paged path
     const driver = paged
@@ -28,14 +27,19 @@ describe("KiezMarket: one interval from bids to settlement", function () {
       [buyerA, "buy", 600, 140_000],
       [buyerB, "buy", 900, 125_000],
     ];
-    const bids: OrderBid[] = [];
-    for (const [who, side, wh, price] of placed) {
-      await f.market.connect(who).placeBid(interval, SIDE[side], wh, price);
-      bids.push({ index: bids.length, participant: await who.getAddress(), side, wh, price });
+    if (relayed) {
+      // the two asks as one relayed batch (bid indexes 0 and 1), the bids sent directly
+      const domain = await bidDomain(f.market);
+      const deadline = BigInt((await f.networkHelpers.time.latest()) + 600);
+      const signed = await Promise.all(placed.slice(0, 2).map(([who, side, wh, price]) => signBid(who, domain, { interval, side, wh, price, nonce: 0n, deadline })));
+      await f.market.connect(f.households[10]).submitSignedBids(interval, signed);
+      for (const [who, side, wh, price] of placed.slice(2)) await f.market.connect(who).placeBid(interval, SIDE[side], wh, price);
+    } else {
+      for (const [who, side, wh, price] of placed) await f.market.connect(who).placeBid(interval, SIDE[side], wh, price);
     }
     await f.closeGate(interval);
 
-    const cleared = await driver.clear(interval, bids);
+    const cleared = await driver.clear(interval);
     expect(cleared.receipts.order.length).to.equal(paged ? 4 : 0);
     // sells 100k(800) 120k(500); buys 140k(600) 125k(900): 600 + 200 at (100k,125k), then (120k,125k) 500
     expect(cleared.result.matchedWh).to.equal(1300);

@@ -37,10 +37,10 @@ describe("KiezMarket refusals, continued", function () {
     await f.market.connect(b).placeBid(interval, SIDE.buy, 200, 120_000);
     bids.push({ index: 2, participant: await b.getAddress(), side: "buy", wh: 200, price: 120_000 });
     await f.closeGate(interval);
-    await expect(f.market.submitOrder(interval, SIDE.buy, [])).to.be.revertedWithCustomError(f.market, "OrderEmptyPage");
-    await f.market.submitOrder(interval, SIDE.sell, [0]);
-    await f.market.submitOrder(interval, SIDE.buy, [1]);
-    await f.market.submitOrder(interval, SIDE.buy, [2]);
+    await expect(f.submitOrder(interval, SIDE.buy, [])).to.be.revertedWithCustomError(f.market, "OrderEmptyPage");
+    await f.submitOrder(interval, SIDE.sell, [0]);
+    await f.submitOrder(interval, SIDE.buy, [1]);
+    await f.submitOrder(interval, SIDE.buy, [2]);
     const sells = orderPages([bids[0]], 1);
     const buys = orderPages([bids[1], bids[2]], 1);
     await expect(f.market.clear(interval, 0, 1, sells, [buys[0], { ...buys[1], startPos: 2 }])).to.be.revertedWithCustomError(f.market, "OrderPageMismatch");
@@ -82,7 +82,7 @@ describe("KiezMarket refusals, continued", function () {
     await f.closeGate(second);
     const billed = [];
     for (const id of [first, second]) {
-      const cleared = await f.driver.clear(id, []);
+      const cleared = await f.driver.clear(id);
       const metered = await f.driver.meter(id, reading);
       billed.push((await f.driver.bill(id, metered.pages, cleared)).billPages);
     }
@@ -113,8 +113,8 @@ describe("KiezMarket refusals, continued", function () {
       bids.push({ index: i, participant: await x.getAddress(), side: "buy", wh: 200, price });
     }
     await f.closeGate(interval);
-    await f.market.submitOrder(interval, SIDE.sell, [0]);
-    for (const i of [1, 2, 3]) await f.market.submitOrder(interval, SIDE.buy, [i]);
+    await f.submitOrder(interval, SIDE.sell, [0]);
+    for (const i of [1, 2, 3]) await f.submitOrder(interval, SIDE.buy, [i]);
     const sells = orderPages([bids[0]], 1);
     const buys = orderPages([bids[1], bids[2], bids[3]], 1);
     await expect(f.market.clear(interval, 0, 1, sells, [buys[0], buys[2]]))

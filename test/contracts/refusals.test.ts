@@ -2,7 +2,10 @@
 import { expect } from "chai";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 
+import { Signature } from "ethers";
+
 import { CLASS, NO_TRADE, orderPages, signBid, bidDomain, SIDE, type Reading, packReadings } from "../../scripts/lib/market-driver.js";
+import { EIP712_BID_TYPES, HANDED_BACK, packBid, packSignedTerms } from "../../sim/market/onchain.js";
 import type { OrderBid } from "../../sim/market/clearing.js";
 import { tariffStruct } from "../../scripts/lib/market-driver.js";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
@@ -70,7 +73,7 @@ describe("KiezMarket refusals", function () {
       const m = await market();
       const s = m.market.connect(m.stranger);
       const who = await m.stranger.getAddress();
-      await expect(s.onboard([who], [{ class: 1, supplier: 0, importLimitWh: 1, exportLimitWh: 0, nonce: 0 }]))
+      await expect(s.onboard([who], [{ class: 1, supplier: 0, importLimitWh: 1, exportLimitWh: 0 }]))
         .to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount")
         .withArgs(who, await m.market.DEFAULT_ADMIN_ROLE());
       await expect(s.setTariffs(TARIFFS.map(tariffStruct))).to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
@@ -80,7 +83,7 @@ describe("KiezMarket refusals", function () {
         .withArgs(who, await m.market.OPERATOR_ROLE());
       await expect(s.postReadings(m.interval, [])).to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
       // the admin's batch onboarding works
-      await m.market.connect(m.roles.admin).onboard([who], [{ class: 1, supplier: 1, importLimitWh: 3000, exportLimitWh: 0, nonce: 0 }]);
+      await m.market.connect(m.roles.admin).onboard([who], [{ class: 1, supplier: 1, importLimitWh: 3000, exportLimitWh: 0 }]);
       expect((await m.market.participantOf(who)).supplier).to.equal(1n);
     });
 
@@ -208,7 +211,7 @@ describe("KiezMarket refusals", function () {
         .to.be.revertedWithCustomError(m.market, "IntervalRingBusy")
         .withArgs(m.interval + ring, m.interval);
       await m.closeGate(m.interval);
-      await m.driver.clear(m.interval, []);
+      await m.driver.clear(m.interval);
       await expect(m.market.connect(m.roles.operator).openIntervals(m.interval + ring, 1)).to.emit(m.market, "IntervalOpened");
     });
 
@@ -243,37 +246,75 @@ describe("KiezMarket refusals", function () {
       });
     }
 
-    it("accepts a relayed batch and refuses a replay", async function () {
+    it("accepts a relayed batch, refuses a replay, and cancels a relayed bid handed back in its batch", async function () {
       const m = await market();
       const first = await signed(m);
       const second = await signed(m, { nonce: 1n, price: 111_000 });
       const relayer = m.market.connect(m.stranger);
-      await expect(relayer.submitSignedBids([first, second]))
-        .to.emit(m.market, "BidPlaced")
-        .withArgs(m.interval, 1, await m.consumer.getAddress(), SIDE.buy, 500, 111_000);
-      await expect(relayer.submitSignedBids([first]))
+      const consumer = await m.consumer.getAddress();
+      const words = [packBid({ participant: consumer, side: SIDE.buy, wh: 500, price: 110_000 }), packBid({ participant: consumer, side: SIDE.buy, wh: 500, price: 111_000 })];
+      await expect(relayer.submitSignedBids(m.interval, [first, second])).to.emit(m.market, "BidsPlaced").withArgs(m.interval, 0, 0, words);
+      expect((await m.market.accountOf(consumer)).bidNonce).to.equal(2n);
+      await expect(relayer.submitSignedBids(m.interval, [first]))
         .to.be.revertedWithCustomError(m.market, "SignatureWrongNonce")
-        .withArgs(await m.consumer.getAddress(), 2, 0);
+        .withArgs(consumer, 2, 0);
+      const [batch] = await m.batches(m.interval);
+      expect(batch.bids).to.deep.equal(words);
+      const lockedBefore = (await m.market.accountOf(consumer)).locked;
+      await expect(m.market.connect(m.pv).cancelSignedBid(m.interval, batch, 1))
+        .to.be.revertedWithCustomError(m.market, "BidNotOwner")
+        .withArgs(m.interval, 1, await m.pv.getAddress());
+      // a batch handed back altered (another price) or under another number is not the one placed
+      const altered = { ...batch, bids: [batch.bids[0] - (1n << 32n), batch.bids[1]] };
+      await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, altered, 1)).to.be.revertedWithCustomError(m.market, "BidBatchMismatch").withArgs(m.interval, 0);
+      await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, { ...batch, batch: 1 }, 1)).to.be.revertedWithCustomError(m.market, "BidBatchMismatch").withArgs(m.interval, 1);
+      await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, batch, 2)).to.be.revertedWithCustomError(m.market, "BidNotFound").withArgs(m.interval, 2);
+      await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, batch, 1)).to.emit(m.market, "BidCancelled").withArgs(m.interval, 1, consumer);
+      const t = TARIFFS[0].prices;
+      expect(lockedBefore - (await m.market.accountOf(consumer)).locked).to.equal(500n * BigInt(111_000 + t.platformFee + t.levies + t.lemSupplierMargin + t.lemNetworkFee) * 10n ** 9n);
+      // the stored digest now has the bid cancelled: the batch as first placed no longer matches; the updated one names no live bid there
+      await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, batch, 1)).to.be.revertedWithCustomError(m.market, "BidBatchMismatch");
+      const [updated] = await m.batches(m.interval);
+      await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, updated, 1)).to.be.revertedWithCustomError(m.market, "BidNotFound").withArgs(m.interval, 1);
+      await m.closeGate(m.interval);
+      await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, updated, 0)).to.be.revertedWithCustomError(m.market, "IntervalGateClosed");
     });
 
-    it("refuses an expired, a tampered and a cross-chain signature", async function () {
+    it("refuses an empty or oversized batch, a bid for another interval and a bid with no side", async function () {
+      const m = await market();
+      await expect(m.market.submitSignedBids(m.interval, [])).to.be.revertedWithCustomError(m.market, "BidBatchSize").withArgs(0, 256);
+      const one = await signed(m);
+      await expect(m.market.submitSignedBids(m.interval, Array(257).fill(one))).to.be.revertedWithCustomError(m.market, "BidBatchSize").withArgs(257, 256);
+      // the signature binds the interval: relayed into the next one it recovers another, unregistered, signer
+      await m.market.connect(m.roles.operator).openIntervals(m.interval + 1, 1);
+      await expect(m.market.submitSignedBids(m.interval + 1, [one])).to.be.revertedWithCustomError(m.market, "SignatureSignerNotRegistered");
+      const deadline = BigInt((await m.networkHelpers.time.latest()) + 600);
+      const message = { interval: m.interval, side: 0, wh: 500, price: 110_000, nonce: 0n, deadline };
+      const sig = Signature.from(await m.consumer.signTypedData(await bidDomain(m.market), { Bid: [...EIP712_BID_TYPES.Bid] }, message));
+      await expect(m.market.submitSignedBids(m.interval, [{ terms: packSignedTerms(message), r: sig.r, vs: sig.yParityAndS }]))
+        .to.be.revertedWithCustomError(m.market, "BidInvalidSide")
+        .withArgs(0);
+    });
+
+    it("refuses an expired, a tampered, a malformed and a cross-chain signature", async function () {
       const m = await market();
       const now = BigInt(await m.networkHelpers.time.latest());
       const expired = await signed(m, { deadline: now - 1n });
-      await expect(m.market.submitSignedBids([expired])).to.be.revertedWithCustomError(m.market, "SignatureExpired").withArgs(now - 1n, anyValue);
-      const tampered = { ...(await signed(m)), price: 90_000 };
-      await expect(m.market.submitSignedBids([tampered]))
-        .to.be.revertedWithCustomError(m.market, "SignatureInvalid")
-        .withArgs(await m.consumer.getAddress(), anyValue);
+      await expect(m.market.submitSignedBids(m.interval, [expired])).to.be.revertedWithCustomError(m.market, "SignatureExpired").withArgs(now - 1n, anyValue);
+      const good = await signed(m);
+      const tampered = { ...good, terms: good.terms - (20_000n << 96n) }; // another price than signed: another signer
+      await expect(m.market.submitSignedBids(m.interval, [tampered])).to.be.revertedWithCustomError(m.market, "SignatureSignerNotRegistered");
+      const malformed = { ...good, r: "0x" + "00".repeat(32) };
+      await expect(m.market.submitSignedBids(m.interval, [malformed])).to.be.revertedWithCustomError(m.market, "SignatureInvalid").withArgs("0x0000000000000000000000000000000000000000");
       const domain = await bidDomain(m.market);
       const otherChain = await signBid(m.consumer, { ...domain, chainId: 137n }, {
         interval: m.interval, side: "buy", wh: 500, price: 110_000, nonce: 0n, deadline: now + 600n,
       });
-      await expect(m.market.submitSignedBids([otherChain])).to.be.revertedWithCustomError(m.market, "SignatureInvalid");
+      await expect(m.market.submitSignedBids(m.interval, [otherChain])).to.be.revertedWithCustomError(m.market, "SignatureSignerNotRegistered");
       const otherMarket = await signBid(m.consumer, { ...domain, verifyingContract: await m.token.getAddress() }, {
         interval: m.interval, side: "buy", wh: 500, price: 110_000, nonce: 0n, deadline: now + 600n,
       });
-      await expect(m.market.submitSignedBids([otherMarket])).to.be.revertedWithCustomError(m.market, "SignatureInvalid");
+      await expect(m.market.submitSignedBids(m.interval, [otherMarket])).to.be.revertedWithCustomError(m.market, "SignatureSignerNotRegistered");
     });
   });
 
@@ -281,22 +322,26 @@ describe("KiezMarket refusals", function () {
     it("refuses clearing before gate closure", async function () {
       const m = await market();
       await m.market.connect(m.pv).placeBid(m.interval, SIDE.sell, 100, 100_000);
-      await expect(m.market.submitOrder(m.interval, SIDE.sell, [0])).to.be.revertedWithCustomError(m.market, "IntervalGateNotClosed");
+      await expect(m.submitOrder(m.interval, SIDE.sell, [0])).to.be.revertedWithCustomError(m.market, "IntervalGateNotClosed");
       await expect(m.market.clear(m.interval, NO_TRADE, 0, [], [])).to.be.revertedWithCustomError(m.market, "IntervalGateNotClosed");
     });
 
     it("refuses a wrong sort order, a wrong side, an overlong page and clearing before ordering is complete", async function () {
       const m = await closedMarket();
       // sells: bid 0 at 100k, bid 1 at 120k — descending is wrong
-      await expect(m.market.submitOrder(m.interval, SIDE.sell, [1, 0]))
+      await expect(m.submitOrder(m.interval, SIDE.sell, [1, 0]))
         .to.be.revertedWithCustomError(m.market, "OrderNotSorted")
         .withArgs(m.interval, SIDE.sell, (120_000n << 32n) | 1n, 100_000n << 32n);
-      await expect(m.market.submitOrder(m.interval, SIDE.sell, [0, 2]))
+      await expect(m.submitOrder(m.interval, SIDE.sell, [0, 2]))
         .to.be.revertedWithCustomError(m.market, "OrderWrongSide")
         .withArgs(m.interval, 2, SIDE.sell, SIDE.buy);
-      await expect(m.market.submitOrder(m.interval, SIDE.sell, [0, 1, 1])).to.be.revertedWithCustomError(m.market, "OrderTooLong");
-      await expect(m.market.submitOrder(m.interval, SIDE.sell, [0, 0])).to.be.revertedWithCustomError(m.market, "OrderNotSorted");
-      await m.market.submitOrder(m.interval, SIDE.sell, [0, 1]);
+      await expect(m.submitOrder(m.interval, SIDE.sell, [0, 1, 1])).to.be.revertedWithCustomError(m.market, "OrderTooLong");
+      await expect(m.submitOrder(m.interval, SIDE.sell, [0, 0])).to.be.revertedWithCustomError(m.market, "OrderNotSorted");
+      // a relayed bid is named by its position in the batches handed back: none here, so position 0 is not supplied
+      await expect(m.market.submitOrder(m.interval, SIDE.sell, [], [HANDED_BACK]))
+        .to.be.revertedWithCustomError(m.market, "OrderPositionNotSupplied")
+        .withArgs(SIDE.sell, 0);
+      await m.submitOrder(m.interval, SIDE.sell, [0, 1]);
       await expect(m.market.clear(m.interval, 1, 1, [], []))
         .to.be.revertedWithCustomError(m.market, "OrderIncomplete")
         .withArgs(m.interval, SIDE.buy, 0, 2);
@@ -305,8 +350,8 @@ describe("KiezMarket refusals", function () {
     it("refuses a marginal pair where the merge does not stop, a non-matching pair, a tampered page, and a second clearing", async function () {
       const m = await closedMarket();
       const { sells, buys } = { sells: [m.bids[0], m.bids[1]], buys: [m.bids[2], m.bids[3]] };
-      await m.market.submitOrder(m.interval, SIDE.sell, [0, 1]);
-      await m.market.submitOrder(m.interval, SIDE.buy, [2, 3]);
+      await m.submitOrder(m.interval, SIDE.sell, [0, 1]);
+      await m.submitOrder(m.interval, SIDE.buy, [2, 3]);
       const sp = orderPages(sells, 10);
       const bp = orderPages(buys, 10);
       // true marginal pair is (1, 1); claiming (0, 1) leaves seller 1 at 120k ≤ buyer 1 at 125k matchable
@@ -327,25 +372,28 @@ describe("KiezMarket refusals", function () {
 
     it("orders and clears in one transaction, refusing an incomplete order, a started paged order and a wrong pair", async function () {
       const m = await closedMarket();
-      await expect(m.market.orderAndClear(m.interval, [0, 1], [2], 1, 1))
+      // one bid named twice: on its own side the keys do not increase, on the other it has the wrong side
+      await expect(m.market.orderAndClear(m.interval, [], [0, 1], [2, 2], 1, 1)).to.be.revertedWithCustomError(m.market, "OrderNotSorted");
+      await expect(m.market.orderAndClear(m.interval, [], [0, 1], [1, 3], 1, 1)).to.be.revertedWithCustomError(m.market, "OrderWrongSide").withArgs(m.interval, 1, SIDE.buy, SIDE.sell);
+      await expect(m.orderAndClear(m.interval, [0, 1], [2], 1, 1))
         .to.be.revertedWithCustomError(m.market, "OrderIncomplete")
         .withArgs(m.interval, SIDE.buy, 1, 2);
-      await expect(m.market.orderAndClear(m.interval, [1, 0], [2, 3], 1, 1)).to.be.revertedWithCustomError(m.market, "OrderNotSorted");
-      await expect(m.market.orderAndClear(m.interval, [0, 1], [2, 3], 0, 1)).to.be.revertedWithCustomError(m.market, "ClearingStillMatchable").withArgs(1, 1);
+      await expect(m.orderAndClear(m.interval, [1, 0], [2, 3], 1, 1)).to.be.revertedWithCustomError(m.market, "OrderNotSorted");
+      await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 0, 1)).to.be.revertedWithCustomError(m.market, "ClearingStillMatchable").withArgs(1, 1);
       await m.market.connect(m.roles.admin).pause();
-      await expect(m.market.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1)).to.be.revertedWithCustomError(m.market, "EnforcedPause");
+      await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1)).to.be.revertedWithCustomError(m.market, "EnforcedPause");
       await m.market.connect(m.roles.admin).unpause();
-      await expect(m.market.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1)).to.emit(m.market, "IntervalCleared").withArgs(m.interval, 122_500, 1300);
-      await expect(m.market.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 3);
+      await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1)).to.emit(m.market, "IntervalCleared").withArgs(m.interval, 122_500, 1300);
+      await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 3);
     });
 
     it("refuses the one-transaction clearing once paged ordering has begun, and before gate closure", async function () {
       const early = await market();
       await early.market.connect(early.pv).placeBid(early.interval, SIDE.sell, 100, 100_000);
-      await expect(early.market.orderAndClear(early.interval, [0], [], NO_TRADE, 0)).to.be.revertedWithCustomError(early.market, "IntervalGateNotClosed");
+      await expect(early.orderAndClear(early.interval, [0], [], NO_TRADE, 0)).to.be.revertedWithCustomError(early.market, "IntervalGateNotClosed");
       const m = await closedMarket();
-      await m.market.submitOrder(m.interval, SIDE.sell, [0, 1]);
-      await expect(m.market.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1))
+      await m.submitOrder(m.interval, SIDE.sell, [0, 1]);
+      await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1))
         .to.be.revertedWithCustomError(m.market, "OrderAlreadyPaged")
         .withArgs(m.interval, 1, 0);
     });
@@ -355,8 +403,8 @@ describe("KiezMarket refusals", function () {
       await m.market.connect(m.pv).placeBid(m.interval, SIDE.sell, 500, 150_000);
       await m.market.connect(m.consumer).placeBid(m.interval, SIDE.buy, 500, 140_000);
       await m.closeGate(m.interval);
-      await m.market.submitOrder(m.interval, SIDE.sell, [0]);
-      await m.market.submitOrder(m.interval, SIDE.buy, [1]);
+      await m.submitOrder(m.interval, SIDE.sell, [0]);
+      await m.submitOrder(m.interval, SIDE.buy, [1]);
       const sp = orderPages([{ index: 0, participant: await m.pv.getAddress(), side: "sell", wh: 500, price: 150_000 }], 5);
       const bp = orderPages([{ index: 1, participant: await m.consumer.getAddress(), side: "buy", wh: 500, price: 140_000 }], 5);
       await expect(m.market.clear(m.interval, 0, 0, sp, bp))
@@ -372,7 +420,7 @@ describe("KiezMarket refusals", function () {
       const readings = await readingsOf(m);
       const meter = m.market.connect(m.roles.meter);
       await expect(meter.postReadings(m.interval, readings)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 1);
-      const cleared = await m.driver.clear(m.interval, m.bids);
+      const cleared = await m.driver.clear(m.interval);
       await expect(meter.postReadings(m.interval, [{ participant: await m.stranger.getAddress(), importWh: 1, exportWh: 0 }]))
         .to.be.revertedWithCustomError(m.market, "ParticipantNotRegistered");
       await expect(meter.finishMetering(m.interval)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 3);
@@ -386,7 +434,7 @@ describe("KiezMarket refusals", function () {
     it("refuses bills that leave out a fill or misattribute a bid, and lets the operator restart billing", async function () {
       const m = await closedMarket();
       const readings = await readingsOf(m);
-      const cleared = await m.driver.clear(m.interval, m.bids);
+      const cleared = await m.driver.clear(m.interval);
       const { pages } = await m.driver.meter(m.interval, readings);
       const metered = pages[0];
       const op = m.market.connect(m.roles.operator);
@@ -420,7 +468,7 @@ describe("KiezMarket refusals", function () {
     it("lets the operator restart an interval's billing before the last page, then bill it in full", async function () {
       const m = await closedMarket();
       const readings = await readingsOf(m);
-      const cleared = await m.driver.clear(m.interval, m.bids);
+      const cleared = await m.driver.clear(m.interval);
       const meter = m.market.connect(m.roles.meter);
       await meter.postReadings(m.interval, readings.slice(0, 2));
       await meter.postReadings(m.interval, readings.slice(2));
@@ -441,7 +489,7 @@ describe("KiezMarket refusals", function () {
     it("bills and settles a one-page interval in one transaction, refusing incomplete bills with nothing moved", async function () {
       const m = await closedMarket();
       const readings = await readingsOf(m);
-      const cleared = await m.driver.clear(m.interval, m.bids);
+      const cleared = await m.driver.clear(m.interval);
       const { pages } = await m.driver.meter(m.interval, readings);
       const op = m.market.connect(m.roles.operator);
       await expect(m.market.connect(m.stranger).billAndSettle(m.interval, packReadings(pages[0]), [], []))
@@ -479,7 +527,7 @@ describe("KiezMarket refusals", function () {
     it("refuses the one-transaction path for an interval metered in several pages", async function () {
       const m = await closedMarket();
       const readings = await readingsOf(m);
-      await m.driver.clear(m.interval, m.bids);
+      await m.driver.clear(m.interval);
       const meter = m.market.connect(m.roles.meter);
       await meter.postReadings(m.interval, readings.slice(0, 2));
       await meter.postReadings(m.interval, readings.slice(2));
@@ -496,7 +544,7 @@ describe("KiezMarket refusals", function () {
       await f.register(pv, "pv", 0);
       const interval = await f.openNextInterval();
       await f.closeGate(interval);
-      const cleared = await f.driver.clear(interval, []);
+      const cleared = await f.driver.clear(interval);
       await expect(f.market.settle(interval, 0, [])).to.be.revertedWithCustomError(f.market, "IntervalWrongPhase").withArgs(interval, 3);
       const readings = [{ participant: await pv.getAddress(), importWh: 0, exportWh: 1_000 }];
       const metered = await f.driver.meter(interval, readings);
@@ -515,7 +563,7 @@ describe("KiezMarket refusals", function () {
       await f.register(consumer, "consumer", 0);
       const interval = await f.openNextInterval();
       await f.closeGate(interval);
-      const cleared = await f.driver.clear(interval, []);
+      const cleared = await f.driver.clear(interval);
       const addr = await consumer.getAddress();
       const metered = await f.driver.meter(interval, [{ participant: addr, importWh: 2_000, exportWh: 0 }]);
       const billed = await f.driver.bill(interval, metered.pages, cleared);

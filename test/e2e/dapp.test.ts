@@ -276,7 +276,9 @@ describe("the dApp in a real browser", { timeout: 600_000 }, () => {
     const forged = { participant: "0x0000000000000000000000000000000000000001", interval: 1, side: 1, wh: 100, price: 100_000, nonce: 0, deadline: 9_999_999_999, v: 27, r: `0x${"11".repeat(32)}`, s: `0x${"22".repeat(32)}` };
     const relayed = await call("POST", "/api/relay", { bids: [forged] });
     assert.equal(relayed.status, 422);
-    assert.match(relayed.error!, /^SignatureInvalid\(0x0000000000000000000000000000000000000001, /);
+    assert.match(relayed.error!, /^bid 0: (signed by 0x[0-9a-fA-F]{40}, not by 0x0{39}1 |no signer can be recovered)/);
+    const otherInterval = await call("POST", "/api/relay", { bids: [forged, { ...forged, interval: 2 }] });
+    assert.deepEqual(otherInterval, { status: 400, error: "bid 1: every bid of one request must be for the same interval (bid 0 is for 1)" });
     assert.deepEqual(await call("POST", "/api/faucet", { address: "me" }), { status: 400, error: 'send { address: "0x…" } with the address to fund' });
     const home = await call("PUT", "/api/home", { address: "0x0000000000000000000000000000000000000001", home: { class: "factory" } });
     assert.deepEqual(home, { status: 400, error: "home.class must be consumer, pv or pvBattery" });

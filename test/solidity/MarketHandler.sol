@@ -8,6 +8,7 @@ import {MarketMath} from "../../contracts/MarketMath.sol";
 import {
     Account,
     Bid,
+    BidBatch,
     BidRefs,
     Bill,
     ClearingState,
@@ -249,7 +250,7 @@ contract MarketHandler {
             idx[i] = entries[i].bidIndex;
             packed[i] = MarketMath.packEntry(entries[i].bidIndex, entries[i].participant, entries[i].wh, entries[i].price);
         }
-        market.submitOrder(id, side, idx);
+        market.submitOrder(id, side, new BidBatch[](0), idx);
         pages = new OrderPage[](1);
         pages[0] = OrderPage(0, 0, 0, packed);
     }

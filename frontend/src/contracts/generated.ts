@@ -52,6 +52,38 @@ export const kiezMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "batch",
+        "type": "uint32"
+      }
+    ],
+    "name": "BidBatchMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "size",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "BidBatchSize",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint24",
         "name": "wh",
         "type": "uint24"
@@ -68,7 +100,7 @@ export const kiezMarketAbi = [
   {
     "inputs": [
       {
-        "internalType": "enum Side",
+        "internalType": "uint8",
         "name": "side",
         "type": "uint8"
       }
@@ -958,11 +990,6 @@ export const kiezMarketAbi = [
     "inputs": [
       {
         "internalType": "address",
-        "name": "participant",
-        "type": "address"
-      },
-      {
-        "internalType": "address",
         "name": "recovered",
         "type": "address"
       }
@@ -974,18 +1001,29 @@ export const kiezMarketAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      }
+    ],
+    "name": "SignatureSignerNotRegistered",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "participant",
         "type": "address"
       },
       {
-        "internalType": "uint64",
+        "internalType": "uint32",
         "name": "expected",
-        "type": "uint64"
+        "type": "uint32"
       },
       {
-        "internalType": "uint64",
+        "internalType": "uint32",
         "name": "given",
-        "type": "uint64"
+        "type": "uint32"
       }
     ],
     "name": "SignatureWrongNonce",
@@ -1152,6 +1190,37 @@ export const kiezMarketAbi = [
       }
     ],
     "name": "BidPlaced",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "batch",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "firstBidIndex",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256[]",
+        "name": "bids",
+        "type": "uint256[]"
+      }
+    ],
+    "name": "BidsPlaced",
     "type": "event"
   },
   {
@@ -1853,19 +1922,6 @@ export const kiezMarketAbi = [
   },
   {
     "inputs": [],
-    "name": "BID_TYPEHASH",
-    "outputs": [
-      {
-        "internalType": "bytes32",
-        "name": "",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
     "name": "DEFAULT_ADMIN_ROLE",
     "outputs": [
       {
@@ -1955,24 +2011,53 @@ export const kiezMarketAbi = [
       {
         "components": [
           {
-            "internalType": "uint112",
+            "internalType": "uint96",
             "name": "free",
-            "type": "uint112"
+            "type": "uint96"
           },
           {
-            "internalType": "uint112",
+            "internalType": "uint96",
             "name": "locked",
-            "type": "uint112"
+            "type": "uint96"
           },
           {
             "internalType": "uint32",
             "name": "lastSettledInterval",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "bidNonce",
             "type": "uint32"
           }
         ],
         "internalType": "struct Account",
         "name": "",
         "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "batch",
+        "type": "uint32"
+      }
+    ],
+    "name": "bidBatchDigest",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
       }
     ],
     "stateMutability": "view",
@@ -2294,6 +2379,46 @@ export const kiezMarketAbi = [
       }
     ],
     "name": "cancelBid",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      },
+      {
+        "components": [
+          {
+            "internalType": "uint32",
+            "name": "batch",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "firstBidIndex",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint256[]",
+            "name": "bids",
+            "type": "uint256[]"
+          }
+        ],
+        "internalType": "struct BidBatch",
+        "name": "batch",
+        "type": "tuple"
+      },
+      {
+        "internalType": "uint32",
+        "name": "position",
+        "type": "uint32"
+      }
+    ],
+    "name": "cancelSignedBid",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -2859,6 +2984,11 @@ export const kiezMarketAbi = [
             "internalType": "uint64",
             "name": "lockUnits",
             "type": "uint64"
+          },
+          {
+            "internalType": "uint32",
+            "name": "batchCount",
+            "type": "uint32"
           }
         ],
         "internalType": "struct Interval",
@@ -2934,11 +3064,6 @@ export const kiezMarketAbi = [
             "internalType": "uint24",
             "name": "exportLimitWh",
             "type": "uint24"
-          },
-          {
-            "internalType": "uint64",
-            "name": "nonce",
-            "type": "uint64"
           }
         ],
         "internalType": "struct Participant[]",
@@ -2977,13 +3102,35 @@ export const kiezMarketAbi = [
         "type": "uint32"
       },
       {
+        "components": [
+          {
+            "internalType": "uint32",
+            "name": "batch",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "firstBidIndex",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint256[]",
+            "name": "bids",
+            "type": "uint256[]"
+          }
+        ],
+        "internalType": "struct BidBatch[]",
+        "name": "batches",
+        "type": "tuple[]"
+      },
+      {
         "internalType": "uint32[]",
-        "name": "sellIndexes",
+        "name": "sellOrder",
         "type": "uint32[]"
       },
       {
         "internalType": "uint32[]",
-        "name": "buyIndexes",
+        "name": "buyOrder",
         "type": "uint32[]"
       },
       {
@@ -3081,11 +3228,6 @@ export const kiezMarketAbi = [
             "internalType": "uint24",
             "name": "exportLimitWh",
             "type": "uint24"
-          },
-          {
-            "internalType": "uint64",
-            "name": "nonce",
-            "type": "uint64"
           }
         ],
         "internalType": "struct Participant",
@@ -3143,7 +3285,7 @@ export const kiezMarketAbi = [
     "outputs": [
       {
         "internalType": "uint32",
-        "name": "",
+        "name": "bidIndex",
         "type": "uint32"
       }
     ],
@@ -3449,8 +3591,30 @@ export const kiezMarketAbi = [
         "type": "uint8"
       },
       {
+        "components": [
+          {
+            "internalType": "uint32",
+            "name": "batch",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "firstBidIndex",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint256[]",
+            "name": "bids",
+            "type": "uint256[]"
+          }
+        ],
+        "internalType": "struct BidBatch[]",
+        "name": "batches",
+        "type": "tuple[]"
+      },
+      {
         "internalType": "uint32[]",
-        "name": "bidIndexes",
+        "name": "order",
         "type": "uint32[]"
       }
     ],
@@ -3462,46 +3626,16 @@ export const kiezMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      },
+      {
         "components": [
           {
-            "internalType": "address",
-            "name": "participant",
-            "type": "address"
-          },
-          {
-            "internalType": "uint32",
-            "name": "interval",
-            "type": "uint32"
-          },
-          {
-            "internalType": "enum Side",
-            "name": "side",
-            "type": "uint8"
-          },
-          {
-            "internalType": "uint24",
-            "name": "wh",
-            "type": "uint24"
-          },
-          {
-            "internalType": "uint32",
-            "name": "price",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint64",
-            "name": "nonce",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint64",
-            "name": "deadline",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint8",
-            "name": "v",
-            "type": "uint8"
+            "internalType": "uint256",
+            "name": "terms",
+            "type": "uint256"
           },
           {
             "internalType": "bytes32",
@@ -3510,12 +3644,12 @@ export const kiezMarketAbi = [
           },
           {
             "internalType": "bytes32",
-            "name": "s",
+            "name": "vs",
             "type": "bytes32"
           }
         ],
-        "internalType": "struct KiezMarket.SignedBid[]",
-        "name": "bids",
+        "internalType": "struct MarketRelay.SignedBid[]",
+        "name": "signed",
         "type": "tuple[]"
       }
     ],

@@ -27,8 +27,8 @@ export function useRelayedBid(rc: RuntimeConfig) {
     try {
       // the same checks the relayed bid will meet, as a call from the household (no signature yet)
       await simulateContract(config, { address: rc.market, abi: kiezMarketAbi, functionName: "placeBid", args: [bid.interval, SIDE[bid.side], bid.wh, bid.price], account: me });
-      const participant = await readContract(config, { address: rc.market, abi: kiezMarketAbi, functionName: "participantOf", args: [me] });
-      const message = { participant: me, interval: bid.interval, side: SIDE[bid.side], wh: bid.wh, price: bid.price, nonce: participant.nonce, deadline: BigInt(deadline) };
+      const account = await readContract(config, { address: rc.market, abi: kiezMarketAbi, functionName: "accountOf", args: [me] });
+      const message = { interval: bid.interval, side: SIDE[bid.side], wh: bid.wh, price: bid.price, nonce: account.bidNonce, deadline: BigInt(deadline) };
       const signature = await signTypedData(config, {
         account: me,
         domain: { ...BID_DOMAIN, chainId: rc.chainId, verifyingContract: rc.market },
@@ -39,7 +39,7 @@ export function useRelayedBid(rc: RuntimeConfig) {
       const r = `0x${signature.slice(2, 66)}`;
       const s = `0x${signature.slice(66, 130)}`;
       const v = parseInt(signature.slice(130, 132), 16);
-      const body = { bids: [{ ...message, nonce: message.nonce.toString(), deadline: message.deadline.toString(), v: v < 27 ? v + 27 : v, r, s }] };
+      const body = { bids: [{ participant: me, ...message, deadline: message.deadline.toString(), v: v < 27 ? v + 27 : v, r, s }] };
       const res = await fetch(rc.relayUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
       const json = (await res.json().catch(() => ({}))) as { error?: string; transactionHash?: string };
       if (!res.ok) throw new RelayError(json.error ?? `the relay answered ${res.status}`);

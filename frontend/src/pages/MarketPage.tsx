@@ -8,6 +8,7 @@ import { intervalLabel, useMarket } from "../lib/market";
 import { useTransactor } from "../lib/tx";
 import { askRange, bidRange, buyLockUnits, lemCharges, TARIFF_FIELDS, timeOfUse, type Tariff } from "../../../sim/market/tariff";
 import type { Side } from "../../../sim/market/clearing";
+import { findBidInBatches } from "../../../sim/market/onchain";
 import { Field, Section, Short, TxStatus } from "../components/ui";
 
 export function MarketPage({ me }: { me: `0x${string}` }) {
@@ -216,7 +217,7 @@ function MyBids({ me }: { me: `0x${string}` }) {
   const tx = useTransactor({ rpcUrl: rc.rpcUrl });
   const mine = [];
   for (const [id, s] of rebuild.intervals) {
-    for (const b of s.bids) if (b.participant === me.toLowerCase()) mine.push({ id, b, cleared: s.cleared, gate: s.gateClosesAt });
+    for (const b of s.bids) if (b.participant === me.toLowerCase()) mine.push({ id, b, cleared: s.cleared, gate: s.gateClosesAt, relayed: findBidInBatches(s.batches, b.index) });
   }
   mine.sort((x, y) => y.id - x.id);
   return (
@@ -236,7 +237,7 @@ function MyBids({ me }: { me: `0x${string}` }) {
             </tr>
           </thead>
           <tbody>
-            {mine.slice(0, 30).map(({ id, b, cleared, gate }) => {
+            {mine.slice(0, 30).map(({ id, b, cleared, gate, relayed }) => {
               const open = !b.cancelled && !cleared && chainNow !== null && gate > chainNow;
               return (
                 <tr key={`${id}:${b.index}`}>
@@ -247,7 +248,18 @@ function MyBids({ me }: { me: `0x${string}` }) {
                   <td>{b.cancelled ? "cancelled" : cleared ? `cleared at ${formatCt(cleared.price)}` : open ? "open" : "gate closed"}</td>
                   <td>
                     {open && (
-                      <button className="link" onClick={() => void tx.send(`Cancelling the ${intervalLabel(id)} bid`, { address: rc.market, abi: kiezMarketAbi, functionName: "cancelBid", args: [id, b.index] })}>
+                      <button
+                        className="link"
+                        onClick={() =>
+                          void tx.send(
+                            `Cancelling the ${intervalLabel(id)} bid`,
+                            relayed
+                              ? // a relayed bid is cancelled by handing its batch back as placed
+                                { address: rc.market, abi: kiezMarketAbi, functionName: "cancelSignedBid", args: [id, relayed.batch, relayed.position] }
+                              : { address: rc.market, abi: kiezMarketAbi, functionName: "cancelBid", args: [id, b.index] },
+                          )
+                        }
+                      >
                         Cancel
                       </button>
                     )}
