@@ -119,13 +119,19 @@ library MarketRelay {
         (uint8 side, uint24 wh, uint32 price, uint32 nonce, uint64 deadline) = MarketMath.unpackSignedTerms(sb.terms);
         if (block.timestamp > deadline) revert E.SignatureExpired(deadline, block.timestamp);
         address participant = recoverSigner(batch, sb, side, wh, price, nonce, deadline);
-        Participant memory p = participants[participant];
-        if (p.class == ParticipantClass.None) revert E.SignatureSignerNotRegistered(participant);
-        if (run.loaded & (1 << p.supplier) == 0) {
-            run.tariffs[p.supplier] = tariffs[p.supplier][run.epoch];
-            run.loaded |= 1 << p.supplier;
+        // the registration read as one word, not copied into a struct per bid (layout: Participant)
+        Participant storage registration = participants[participant];
+        uint256 profile;
+        assembly ("memory-safe") {
+            profile := sload(registration.slot)
         }
-        uint64 lock = checkBid(participant, p, run.tariffs[p.supplier], side, wh, price);
+        if (uint8(profile) == uint8(ParticipantClass.None)) revert E.SignatureSignerNotRegistered(participant);
+        uint8 supplier = uint8(profile >> 8);
+        if (run.loaded & (1 << supplier) == 0) {
+            run.tariffs[supplier] = tariffs[supplier][run.epoch];
+            run.loaded |= 1 << supplier;
+        }
+        uint64 lock = checkLimits(side, wh, uint24(profile >> 16), uint24(profile >> 40), run.tariffs[supplier], price);
         Account storage acct = accounts[participant];
         // One read and one write of the signer's account for nonce and lock (layout: MarketSettlement.storeAccount).
         uint256 word;
@@ -197,14 +203,23 @@ library MarketRelay {
         returns (uint64 lock)
     {
         if (p.class == ParticipantClass.None) revert E.ParticipantNotRegistered(participant);
+        return checkLimits(side, wh, p.importLimitWh, p.exportLimitWh, t, price);
+    }
+
+    /// @dev checkBid for a registered participant with these limits.
+    function checkLimits(uint8 side, uint24 wh, uint24 importLimitWh, uint24 exportLimitWh, Tariff memory t, uint32 price)
+        internal
+        pure
+        returns (uint64 lock)
+    {
         if (wh == 0) revert E.BidZeroEnergy();
         if (side == uint8(Side.Sell)) {
-            if (wh > p.exportLimitWh) revert E.BidEnergyAboveLimit(wh, p.exportLimitWh);
+            if (wh > exportLimitWh) revert E.BidEnergyAboveLimit(wh, exportLimitWh);
             if (price <= t.feedInTariff || price >= t.energyPrice) {
                 revert E.BidAskOutOfRange(price, t.feedInTariff, t.energyPrice);
             }
         } else if (side == uint8(Side.Buy)) {
-            if (wh > p.importLimitWh) revert E.BidEnergyAboveLimit(wh, p.importLimitWh);
+            if (wh > importLimitWh) revert E.BidEnergyAboveLimit(wh, importLimitWh);
             if (price == 0) revert E.BidPriceZero();
             if (price >= t.energyPrice) revert E.BidPriceNotBelowEnergyPrice(price, t.energyPrice);
             uint256 total = uint256(price) + MarketMath.lemCharges(t);
