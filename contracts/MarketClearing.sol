@@ -5,6 +5,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol";
 import {MarketMath} from "./MarketMath.sol";
+import {MarketRelay} from "./MarketRelay.sol";
 import {MarketSettlement} from "./MarketSettlement.sol";
 import {
     Account,
@@ -75,7 +76,6 @@ library MarketClearing {
         uint32 interval,
         BidBatch[] calldata batches
     ) internal view returns (Source memory src) {
-        uint32 batchCount = iv.batchCount;
         uint256 n;
         for (uint256 b = 0; b < batches.length; ++b) {
             n += batches[b].bids.length;
@@ -84,32 +84,16 @@ library MarketClearing {
         src.handedIndex = new uint32[](n);
         uint256 k;
         for (uint256 b = 0; b < batches.length; ++b) {
-            BidBatch calldata batch = batches[b];
-            uint256[] calldata words = batch.bids;
-            if (batch.batch >= batchCount || digestOf(interval, batch.firstBidIndex, words) != batchDigests[batch.batch]) {
-                revert E.BidBatchMismatch(interval, batch.batch);
-            }
+            uint256[] memory words = MarketRelay.requireBatch(iv, batchDigests, interval, batches[b]);
+            uint32 first = batches[b].firstBidIndex;
             // cannot overflow: k < n (sized above); a batch's indexes were numbered by a uint32 bid count
             unchecked {
                 for (uint256 j = 0; j < words.length; ++j) {
                     src.handed[k] = words[j];
-                    src.handedIndex[k] = batch.firstBidIndex + uint32(j);
+                    src.handedIndex[k] = first + uint32(j);
                     ++k;
                 }
             }
-        }
-    }
-
-    /// @dev MarketMath.batchDigest of a batch in calldata, hashed where it lies instead of copied.
-    function digestOf(uint32 interval, uint32 first, uint256[] calldata words) internal pure returns (bytes32 d) {
-        assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            mstore(ptr, interval)
-            mstore(add(ptr, 0x20), first)
-            mstore(add(ptr, 0x40), 0x60)
-            mstore(add(ptr, 0x60), words.length)
-            calldatacopy(add(ptr, 0x80), words.offset, mul(words.length, 0x20))
-            d := keccak256(ptr, add(0x80, mul(words.length, 0x20)))
         }
     }
 

@@ -30,14 +30,6 @@ library MarketMath {
     }
 
     /// @notice The terms of a signed bid in one word: side << 152 | wh << 128 | price << 96 | nonce << 64 | deadline.
-    function packSignedTerms(uint8 side, uint24 wh, uint32 price, uint32 nonce, uint64 deadline)
-        internal
-        pure
-        returns (uint256)
-    {
-        return (uint256(side) << 152) | (uint256(wh) << 128) | (uint256(price) << 96) | (uint256(nonce) << 64) | deadline;
-    }
-
     function unpackSignedTerms(uint256 terms)
         internal
         pure

@@ -23,7 +23,7 @@ library MarketRelay {
 
     /// @notice A bid signed off-chain by a participant (EIP-712 type `Bid`, with the batch's interval) and submitted
     ///         by anyone. `terms` packs side << 152 | wh << 128 | price << 96 | nonce << 64 | deadline
-    ///         (MarketMath.packSignedTerms); the signature is in its 64-byte form (EIP-2098: r, and s with the
+    ///         (MarketMath.unpackSignedTerms); the signature is in its 64-byte form (EIP-2098: r, and s with the
     ///         parity of v in its top bit). The signer is recovered, not sent.
     struct SignedBid {
         uint256 terms;
@@ -89,11 +89,7 @@ library MarketRelay {
         BidBatch calldata batch,
         uint32 position
     ) external {
-        uint256[] memory bids = batch.bids;
-        if (
-            batch.batch >= iv.batchCount
-                || MarketMath.batchDigest(interval, batch.firstBidIndex, bids) != batchDigests[batch.batch]
-        ) revert E.BidBatchMismatch(interval, batch.batch);
+        uint256[] memory bids = requireBatch(iv, batchDigests, interval, batch);
         uint32 bidIndex = batch.firstBidIndex + position;
         if (position >= bids.length) revert E.BidNotFound(interval, bidIndex);
         uint256 w = bids[position];
@@ -104,6 +100,20 @@ library MarketRelay {
         bids[position] = MarketMath.cancelled(w);
         batchDigests[batch.batch] = MarketMath.batchDigest(interval, batch.firstBidIndex, bids);
         emit Ev.BidCancelled(interval, bidIndex, msg.sender);
+    }
+
+    /// @notice A relayed batch handed back, checked against its stored digest; returns its bids in memory.
+    function requireBatch(
+        Interval storage iv,
+        mapping(uint32 => bytes32) storage batchDigests,
+        uint32 interval,
+        BidBatch calldata batch
+    ) internal view returns (uint256[] memory bids) {
+        bids = batch.bids;
+        if (
+            batch.batch >= iv.batchCount
+                || MarketMath.batchDigest(interval, batch.firstBidIndex, bids) != batchDigests[batch.batch]
+        ) revert E.BidBatchMismatch(interval, batch.batch);
     }
 
     /// @dev Checks one signed bid, takes its nonce (and for a buy its lock) in one write of the signer's account,

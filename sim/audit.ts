@@ -7,7 +7,7 @@
 import { clearInterval, type OrderBid, type Trade } from "./market/clearing.js";
 import { gridResidual, isDayStart, lemBill } from "./market/billing.js";
 import { buyLockUnits, lemCharges, timeOfUse, type Tariff } from "./market/tariff.js";
-import { cancelledBid, findBidInBatches, PHASE, unpackBid, type BidBatch } from "./market/onchain.js";
+import { batchBids, cancelInBatches, PHASE, type BidBatch } from "./market/onchain.js";
 
 const WEI = 1_000_000_000n;
 
@@ -207,20 +207,15 @@ export function createMarketRebuild(dayStartSlot: number) {
         }
         case "BidsPlaced": {
           const s = iv(Number(a.interval));
-          const first = Number(a.firstBidIndex);
-          const words = (a.bids as readonly bigint[]).map(BigInt);
-          s.batches.push({ batch: Number(a.batch), firstBidIndex: first, bids: words });
-          words.forEach((w, k) => {
-            const b = unpackBid(w);
-            placeBid(s, { index: first + k, participant: key(b.participant), side: b.side === 1 ? "sell" : "buy", wh: b.wh, price: b.price, cancelled: false });
-          });
+          const batch = { batch: Number(a.batch), firstBidIndex: Number(a.firstBidIndex), bids: (a.bids as readonly bigint[]).map(BigInt) };
+          s.batches.push(batch);
+          for (const b of batchBids(batch)) placeBid(s, { ...b, cancelled: false });
           break;
         }
         case "BidCancelled": {
           const s = iv(Number(a.interval));
           const bid = s.bids.find((b) => b.index === Number(a.bidIndex));
-          const at = findBidInBatches(s.batches, Number(a.bidIndex));
-          if (at) at.batch.bids[at.position] = cancelledBid(at.batch.bids[at.position]);
+          cancelInBatches(s.batches, Number(a.bidIndex));
           if (bid) {
             bid.cancelled = true;
             if (bid.side === "buy") {

@@ -10,7 +10,7 @@ import { clearInterval, type ClearingResult, type OrderBid, type Side } from "..
 import { gridResidual } from "../../sim/market/billing.js";
 import { buyLockUnits, type SupplierTariff, type Tariff } from "../../sim/market/tariff.js";
 
-import { BID_DOMAIN, cancelledBid, EIP712_BID_TYPES, findBidInBatches, HANDED_BACK, NO_TRADE, packSignedTerms, SIDE, unpackBid, type BidBatch } from "../../sim/market/onchain.js";
+import { batchBids, BID_DOMAIN, cancelInBatches, EIP712_BID_TYPES, findBidInBatches, HANDED_BACK, NO_TRADE, packSignedTerms, SIDE, type BidBatch } from "../../sim/market/onchain.js";
 
 export { CLASS, NO_TRADE, PHASE, SIDE, WEI_PER_UNIT } from "../../sim/market/onchain.js";
 export const INTERVAL_SECONDS = 900;
@@ -181,16 +181,8 @@ export async function intervalBids(market: KiezMarket, interval: number, fromBlo
   const live: OrderBid[] = direct.map((e) => ({
     index: Number(e.args.bidIndex), participant: e.args.participant.toLowerCase(), side: Number(e.args.side) === SIDE.sell ? "sell" : "buy", wh: Number(e.args.wh), price: Number(e.args.price),
   }));
-  for (const b of batches) {
-    b.bids.forEach((w, k) => {
-      const bid = unpackBid(w);
-      live.push({ index: b.firstBidIndex + k, participant: bid.participant, side: bid.side === SIDE.sell ? "sell" : "buy", wh: bid.wh, price: bid.price });
-    });
-  }
-  for (const idx of cancelled) {
-    const at = findBidInBatches(batches, idx);
-    if (at) at.batch.bids[at.position] = cancelledBid(at.batch.bids[at.position]);
-  }
+  for (const b of batches) live.push(...batchBids(b));
+  for (const idx of cancelled) cancelInBatches(batches, idx);
   return { batches, live: live.filter((b) => !cancelled.has(b.index)).sort((a, b) => a.index - b.index) };
 }
 

@@ -76,6 +76,20 @@ export interface BidBatch {
   bids: bigint[];
 }
 
+/** The bids of a batch as placed, with their indexes (participants in lower case). */
+export function batchBids(b: BidBatch): { index: number; participant: string; side: "sell" | "buy"; wh: number; price: number }[] {
+  return b.bids.map((w, k) => {
+    const bid = unpackBid(w);
+    return { index: b.firstBidIndex + k, participant: bid.participant.toLowerCase(), side: bid.side === SIDE.sell ? "sell" : "buy", wh: bid.wh, price: bid.price };
+  });
+}
+
+/** Applies a BidCancelled event to the batches: the bid's word keeps its terms with side None. */
+export function cancelInBatches(batches: readonly BidBatch[], bidIndex: number): void {
+  const at = findBidInBatches(batches, bidIndex);
+  if (at) at.batch.bids[at.position] = cancelledBid(at.batch.bids[at.position]);
+}
+
 /** The batch holding a bid index, and the bid's position in it. */
 export function findBidInBatches(batches: readonly BidBatch[], bidIndex: number): { batch: BidBatch; position: number } | undefined {
   const batch = batches.find((b) => bidIndex >= b.firstBidIndex && bidIndex < b.firstBidIndex + b.bids.length);

@@ -280,6 +280,21 @@ describe("KiezMarket refusals", function () {
       await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, updated, 0)).to.be.revertedWithCustomError(m.market, "IntervalGateClosed");
     });
 
+    it("orders relayed bids only from their batches as placed", async function () {
+      const m = await market();
+      await m.market.connect(m.stranger).submitSignedBids(m.interval, [await signed(m), await signed(m, { nonce: 1n, price: 111_000 })]);
+      await m.closeGate(m.interval);
+      const [batch] = await m.batches(m.interval);
+      const altered = { ...batch, bids: [batch.bids[0] + (1_000n << 32n), batch.bids[1]] }; // a buy limit raised after signing
+      await expect(m.market.submitOrder(m.interval, SIDE.buy, [altered], [HANDED_BACK + 1, HANDED_BACK]))
+        .to.be.revertedWithCustomError(m.market, "BidBatchMismatch")
+        .withArgs(m.interval, 0);
+      await expect(m.market.submitOrder(m.interval, SIDE.buy, [{ ...batch, batch: 1 }], [HANDED_BACK + 1, HANDED_BACK]))
+        .to.be.revertedWithCustomError(m.market, "BidBatchMismatch")
+        .withArgs(m.interval, 1);
+      await expect(m.market.submitOrder(m.interval, SIDE.buy, [batch], [HANDED_BACK + 1, HANDED_BACK])).to.emit(m.market, "OrderPageCommitted");
+    });
+
     it("refuses an empty or oversized batch, a bid for another interval and a bid with no side", async function () {
       const m = await market();
       await expect(m.market.submitSignedBids(m.interval, [])).to.be.revertedWithCustomError(m.market, "BidBatchSize").withArgs(0, 256);

@@ -277,6 +277,9 @@ describe("the dApp in a real browser", { timeout: 600_000 }, () => {
     const relayed = await call("POST", "/api/relay", { bids: [forged] });
     assert.equal(relayed.status, 422);
     assert.match(relayed.error!, /^bid 0: (signed by 0x[0-9a-fA-F]{40}, not by 0x0{39}1 |no signer can be recovered)/);
+    const notSignature = await call("POST", "/api/relay", { bids: [{ ...forged, v: 5 }] });
+    assert.equal(notSignature.status, 400);
+    assert.match(notSignature.error!, /^bid 0: not a signature \(/);
     const otherInterval = await call("POST", "/api/relay", { bids: [forged, { ...forged, interval: 2 }] });
     assert.deepEqual(otherInterval, { status: 400, error: "bid 1: every bid of one request must be for the same interval (bid 0 is for 1)" });
     assert.deepEqual(await call("POST", "/api/faucet", { address: "me" }), { status: 400, error: 'send { address: "0x…" } with the address to fund' });
