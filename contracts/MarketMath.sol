@@ -85,7 +85,12 @@ library MarketMath {
 
     /// @notice Worst-case cost of a buy bid, in units: every Wh filled at the limit price plus LEM charges.
     function buyLockUnits(Tariff memory t, uint24 wh, uint32 price) internal pure returns (uint64) {
-        return SafeCast.toUint64(uint256(wh) * (uint256(price) + lemCharges(t)));
+        return lockUnits(lemCharges(t), wh, price);
+    }
+
+    /// @notice buyLockUnits with the tariff's LEM charges given (at most 4 × 2^24, see lemCharges).
+    function lockUnits(uint256 lemChargesPerKWh, uint24 wh, uint32 price) internal pure returns (uint64) {
+        return SafeCast.toUint64(uint256(wh) * (uint256(price) + lemChargesPerKWh));
     }
 
     /// @notice The uniform clearing price: the midpoint of the marginal pair, rounded down.

@@ -38,15 +38,12 @@ library MarketRelay {
         uint8 supplierCount;
     }
 
-    /// @dev What a relayed batch carries from one signed bid to the next: each supplier's tariff read once, and
-    ///      the interval's counters, written once per batch.
-    struct Running {
-        uint16 epoch;
-        Tariff[] tariffs;
-        uint256 loaded; // bit s: tariffs[s] read
-        uint32 sells;
-        uint32 buys;
-        uint64 lockUnits;
+    /// @notice What a bid is checked against, taken from its participant's supplier's tariff (setBounds).
+    struct BidBounds {
+        uint256 feedInTariff;
+        uint256 energyPrice;
+        uint256 lemCharges;
+        uint256 timeOfUse;
     }
 
     /// @notice Accepts a batch of signed bids for an open interval and stores its digest.
@@ -59,22 +56,49 @@ library MarketRelay {
         Batch calldata batch,
         SignedBid[] calldata signed
     ) external {
-        if (signed.length == 0 || signed.length > MAX_BATCH) revert E.BidBatchSize(signed.length, MAX_BATCH);
-        Running memory run;
-        run.epoch = iv.tariffEpoch;
-        run.tariffs = new Tariff[](batch.supplierCount);
-        uint256[] memory bids = new uint256[](signed.length);
-        for (uint256 i = 0; i < signed.length; ++i) {
-            bids[i] = acceptSigned(participants, tariffs, accounts, batch, signed[i], run);
+        uint256 count = signed.length;
+        if (count == 0 || count > MAX_BATCH) revert E.BidBatchSize(count, MAX_BATCH);
+        uint16 epoch = iv.tariffEpoch;
+        (uint32 interval, bytes32 domain) = (batch.interval, batch.domainSeparator);
+        // each supplier's bounds computed once per batch; a set tariff has energyPrice > feedInTariff + 1 > 0
+        BidBounds[] memory bounds = new BidBounds[](batch.supplierCount);
+        uint256[] memory bids = new uint256[](count);
+        uint256 buys;
+        uint256 lockUnits;
+        for (uint256 i = 0; i < count; ++i) {
+            SignedBid calldata sb = signed[i];
+            (uint8 side, uint24 wh, uint32 price, uint32 nonce, uint64 deadline) =
+                MarketMath.unpackSignedTerms(sb.terms);
+            if (block.timestamp > deadline) revert E.SignatureExpired(deadline, block.timestamp);
+            address participant = recoverSigner(domain, interval, sb, side, wh, price, nonce, deadline);
+            // the registration read as one word, not copied into a struct per bid (layout: Participant)
+            Participant storage registration = participants[participant];
+            uint256 profile;
+            assembly ("memory-safe") {
+                profile := sload(registration.slot)
+            }
+            if (uint8(profile) == uint8(ParticipantClass.None)) revert E.SignatureSignerNotRegistered(participant);
+            BidBounds memory b = bounds[uint8(profile >> 8)];
+            if (b.energyPrice == 0) setBounds(b, tariffs[uint8(profile >> 8)][epoch], true);
+            uint64 lock = checkLimits(side, wh, uint24(profile >> 16), uint24(profile >> 40), b, price);
+            takeNonceAndLock(accounts, participant, nonce, lock);
+            // cannot overflow: at most 256 bids, each lock below 2^57 (2^24 Wh times under 2^33 per kWh)
+            unchecked {
+                if (side == uint8(Side.Buy)) {
+                    ++buys;
+                    lockUnits += lock;
+                }
+            }
+            bids[i] = MarketMath.packBid(participant, Side(side), wh, price);
         }
-        iv.sellCount += run.sells;
-        iv.buyCount += run.buys;
-        iv.lockUnits += run.lockUnits;
+        iv.sellCount += uint32(count - buys);
+        iv.buyCount += uint32(buys);
+        iv.lockUnits = (iv.lockUnits + lockUnits).toUint64();
         uint32 number = iv.batchCount++;
         uint32 first = iv.bidCount;
-        iv.bidCount = first + uint32(signed.length);
-        batchDigests[number] = MarketMath.batchDigest(batch.interval, first, bids);
-        emit Ev.BidsPlaced(batch.interval, number, first, bids);
+        iv.bidCount = first + uint32(count);
+        batchDigests[number] = MarketMath.batchDigest(interval, first, bids);
+        emit Ev.BidsPlaced(interval, number, first, bids);
     }
 
     /// @notice Cancels the caller's relayed bid at `position` of `batch`, handed back as placed (with earlier
@@ -116,34 +140,12 @@ library MarketRelay {
         ) revert E.BidBatchMismatch(interval, batch.batch);
     }
 
-    /// @dev Checks one signed bid, takes its nonce (and for a buy its lock) in one write of the signer's account,
-    ///      and returns its bid word.
-    function acceptSigned(
-        mapping(address => Participant) storage participants,
-        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
-        mapping(address => Account) storage accounts,
-        Batch calldata batch,
-        SignedBid calldata sb,
-        Running memory run
-    ) private returns (uint256) {
-        (uint8 side, uint24 wh, uint32 price, uint32 nonce, uint64 deadline) = MarketMath.unpackSignedTerms(sb.terms);
-        if (block.timestamp > deadline) revert E.SignatureExpired(deadline, block.timestamp);
-        address participant = recoverSigner(batch, sb, side, wh, price, nonce, deadline);
-        // the registration read as one word, not copied into a struct per bid (layout: Participant)
-        Participant storage registration = participants[participant];
-        uint256 profile;
-        assembly ("memory-safe") {
-            profile := sload(registration.slot)
-        }
-        if (uint8(profile) == uint8(ParticipantClass.None)) revert E.SignatureSignerNotRegistered(participant);
-        uint8 supplier = uint8(profile >> 8);
-        if (run.loaded & (1 << supplier) == 0) {
-            run.tariffs[supplier] = tariffs[supplier][run.epoch];
-            run.loaded |= 1 << supplier;
-        }
-        uint64 lock = checkLimits(side, wh, uint24(profile >> 16), uint24(profile >> 40), run.tariffs[supplier], price);
+    /// @dev Takes a signed bid's nonce and, for a buy, its lock in one read and one write of the signer's account
+    ///      (layout: Account, as MarketSettlement.storeAccount writes it).
+    function takeNonceAndLock(mapping(address => Account) storage accounts, address participant, uint32 nonce, uint64 lock)
+        private
+    {
         Account storage acct = accounts[participant];
-        // One read and one write of the signer's account for nonce and lock (layout: MarketSettlement.storeAccount).
         uint256 word;
         assembly ("memory-safe") {
             word := sload(acct.slot)
@@ -153,27 +155,21 @@ library MarketRelay {
         uint256 lockWei = uint256(lock) * MarketMath.WEI_PER_UNIT;
         uint256 free = uint96(word);
         if (free < lockWei) revert E.LedgerInsufficientFree(participant, lockWei, free);
-        // cannot underflow: checked just above; cannot overflow: free + locked never exceeds deposits (< 2^96), the
-        // nonce would need 2^32 signed bids of one participant, and the counters stay below a batch's 256 bids
+        // cannot underflow: checked just above; cannot overflow: free + locked never exceeds deposits (< 2^96), and
+        // the nonce would need 2^32 signed bids of one participant
         unchecked {
-            word = (word - lockWei + (lockWei << 96) + (uint256(1) << 224));
-            if (side == uint8(Side.Buy)) {
-                ++run.buys;
-                run.lockUnits += lock;
-            } else {
-                ++run.sells;
-            }
+            word = word - lockWei + (lockWei << 96) + (uint256(1) << 224);
         }
         assembly ("memory-safe") {
             sstore(acct.slot, word)
         }
-        return MarketMath.packBid(participant, Side(side), wh, price);
     }
 
     /// @dev The signer of a bid's EIP-712 digest, hashed in scratch memory. A malleable twin of a signature is
     ///      harmless here: the nonce it carries is spent by whichever is relayed first.
     function recoverSigner(
-        Batch calldata batch,
+        bytes32 domain,
+        uint32 interval,
         SignedBid calldata sb,
         uint8 side,
         uint24 wh,
@@ -182,8 +178,6 @@ library MarketRelay {
         uint64 deadline
     ) private pure returns (address signer) {
         bytes32 typeHash = BID_TYPEHASH;
-        uint32 interval = batch.interval;
-        bytes32 domain = batch.domainSeparator;
         bytes32 digest;
         assembly ("memory-safe") {
             let ptr := mload(0x40)
@@ -213,29 +207,43 @@ library MarketRelay {
         returns (uint64 lock)
     {
         if (p.class == ParticipantClass.None) revert E.ParticipantNotRegistered(participant);
-        return checkLimits(side, wh, p.importLimitWh, p.exportLimitWh, t, price);
+        BidBounds memory b;
+        setBounds(b, t, side == uint8(Side.Buy));
+        return checkLimits(side, wh, p.importLimitWh, p.exportLimitWh, b, price);
+    }
+
+    /// @dev What `checkLimits` needs of a tariff; the charges only matter to buy bids.
+    function setBounds(BidBounds memory b, Tariff memory t, bool forBuys) private pure {
+        b.feedInTariff = t.feedInTariff;
+        b.energyPrice = t.energyPrice;
+        if (forBuys) {
+            b.lemCharges = MarketMath.lemCharges(t);
+            b.timeOfUse = MarketMath.timeOfUse(t);
+        }
     }
 
     /// @dev checkBid for a registered participant with these limits.
-    function checkLimits(uint8 side, uint24 wh, uint24 importLimitWh, uint24 exportLimitWh, Tariff memory t, uint32 price)
-        internal
-        pure
-        returns (uint64 lock)
-    {
+    function checkLimits(
+        uint8 side,
+        uint24 wh,
+        uint24 importLimitWh,
+        uint24 exportLimitWh,
+        BidBounds memory b,
+        uint32 price
+    ) private pure returns (uint64 lock) {
         if (wh == 0) revert E.BidZeroEnergy();
         if (side == uint8(Side.Sell)) {
             if (wh > exportLimitWh) revert E.BidEnergyAboveLimit(wh, exportLimitWh);
-            if (price <= t.feedInTariff || price >= t.energyPrice) {
-                revert E.BidAskOutOfRange(price, t.feedInTariff, t.energyPrice);
+            if (price <= b.feedInTariff || price >= b.energyPrice) {
+                revert E.BidAskOutOfRange(price, uint32(b.feedInTariff), uint32(b.energyPrice));
             }
         } else if (side == uint8(Side.Buy)) {
             if (wh > importLimitWh) revert E.BidEnergyAboveLimit(wh, importLimitWh);
             if (price == 0) revert E.BidPriceZero();
-            if (price >= t.energyPrice) revert E.BidPriceNotBelowEnergyPrice(price, t.energyPrice);
-            uint256 total = uint256(price) + MarketMath.lemCharges(t);
-            uint256 tou = MarketMath.timeOfUse(t);
-            if (total >= tou) revert E.BidTotalNotBelowTimeOfUse(price, total, tou);
-            lock = MarketMath.buyLockUnits(t, wh, price);
+            if (price >= b.energyPrice) revert E.BidPriceNotBelowEnergyPrice(price, uint32(b.energyPrice));
+            uint256 total = uint256(price) + b.lemCharges;
+            if (total >= b.timeOfUse) revert E.BidTotalNotBelowTimeOfUse(price, total, b.timeOfUse);
+            lock = MarketMath.lockUnits(b.lemCharges, wh, price);
         } else {
             revert E.BidInvalidSide(side);
         }
