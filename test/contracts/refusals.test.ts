@@ -295,6 +295,29 @@ describe("KiezMarket refusals", function () {
       await expect(m.market.submitOrder(m.interval, SIDE.buy, [batch], [HANDED_BACK + 1, HANDED_BACK])).to.emit(m.market, "OrderPageCommitted");
     });
 
+    it("checks each relayed bid against its own signer's supplier in a batch mixing suppliers", async function () {
+      const m = await market();
+      const domain = await bidDomain(m.market);
+      const deadline = BigInt((await m.networkHelpers.time.latest()) + 600);
+      const buy = (who: typeof m.consumer, price: number, nonce: bigint) =>
+        signBid(who, domain, { interval: m.interval, side: "buy", wh: 500, price, nonce, deadline });
+      const [s0, s1] = TARIFFS.map((t) => t.prices);
+      const charges = (t: typeof s0) => t.platformFee + t.levies + t.lemSupplierMargin + t.lemNetworkFee;
+      const timeOfUse = (t: typeof s1) => t.energyPrice + t.levies + t.supplierMargin + t.networkFee;
+      // 148,000 plus LEM charges stays below supplier 0's ToU but not below supplier 1's
+      expect(148_000 + charges(s0)).to.be.below(timeOfUse(s0));
+      await expect(m.market.submitSignedBids(m.interval, [await buy(m.consumer, 148_000, 0n), await buy(m.consumer2, 148_000, 0n)]))
+        .to.be.revertedWithCustomError(m.market, "BidTotalNotBelowTimeOfUse")
+        .withArgs(148_000, 148_000 + charges(s1), timeOfUse(s1));
+      // accepted at 146,000, each buy locks its cost at its own supplier's LEM charges
+      await m.market.submitSignedBids(m.interval, [await buy(m.consumer, 146_000, 0n), await buy(m.consumer2, 146_000, 0n)]);
+      expect((await m.market.accountOf(await m.consumer.getAddress())).locked).to.equal(500n * BigInt(146_000 + charges(s0)) * 10n ** 9n);
+      expect((await m.market.accountOf(await m.consumer2.getAddress())).locked).to.equal(500n * BigInt(146_000 + charges(s1)) * 10n ** 9n);
+      const iv = await m.market.intervalOf(m.interval);
+      expect(iv.lockUnits).to.equal(500n * BigInt(292_000 + charges(s0) + charges(s1)));
+      expect([iv.buyCount, iv.sellCount]).to.deep.equal([2n, 0n]);
+    });
+
     it("refuses an empty or oversized batch, a bid for another interval and a bid with no side", async function () {
       const m = await market();
       await expect(m.market.submitSignedBids(m.interval, [])).to.be.revertedWithCustomError(m.market, "BidBatchSize").withArgs(0, 256);
