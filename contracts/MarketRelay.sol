@@ -78,8 +78,9 @@ library MarketRelay {
                 profile := sload(registration.slot)
             }
             if (uint8(profile) == uint8(ParticipantClass.None)) revert E.SignatureSignerNotRegistered(participant);
-            BidBounds memory b = bounds[uint8(profile >> 8)];
-            if (b.energyPrice == 0) setBounds(b, tariffs[uint8(profile >> 8)][epoch], true);
+            uint8 supplier = uint8(profile >> 8);
+            BidBounds memory b = bounds[supplier];
+            if (b.energyPrice == 0) setBounds(b, tariffs[supplier][epoch], true);
             uint64 lock = checkLimits(side, wh, uint24(profile >> 16), uint24(profile >> 40), b, price);
             takeNonceAndLock(accounts, participant, nonce, lock);
             // cannot overflow: at most 256 bids, each lock below 2^57 (2^24 Wh times under 2^33 per kWh)

@@ -3,6 +3,7 @@ import { expect } from "chai";
 
 import { orderPages, SIDE, tariffStruct, packReadings } from "../../scripts/lib/market-driver.js";
 import type { OrderBid } from "../../sim/market/clearing.js";
+import { buyLockUnits } from "../../sim/market/tariff.js";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
 
 describe("KiezMarket refusals, continued", function () {
@@ -127,8 +128,7 @@ describe("KiezMarket refusals, continued", function () {
     const metered = readings.map((r) => ({ ...r, supplier: 0 }));
     // c's bid (position 2) filled nothing; leaving it out keeps the Wh totals right but strands its lock
     const refs = [{ sellPositions: [0], buyPositions: [] }, { sellPositions: [], buyPositions: [0] }, { sellPositions: [], buyPositions: [1] }, { sellPositions: [], buyPositions: [] }];
-    const t = TARIFFS[0].prices;
-    const lockOf = (price: number) => 200n * BigInt(price + t.platformFee + t.levies + t.lemSupplierMargin + t.lemNetworkFee);
+    const lockOf = (price: number) => BigInt(buyLockUnits(TARIFFS[0].prices, 200, price));
     await expect(f.market.connect(f.roles.operator).bill(interval, 0, packReadings(metered), refs, sells, buys))
       .to.be.revertedWithCustomError(f.market, "BillingLocksMismatch")
       .withArgs(interval, lockOf(130_000) + lockOf(120_000), lockOf(130_000) + lockOf(120_000) + lockOf(90_000));

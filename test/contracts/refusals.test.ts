@@ -7,6 +7,7 @@ import { Signature } from "ethers";
 import { CLASS, NO_TRADE, orderPages, signBid, bidDomain, SIDE, type Reading, packReadings } from "../../scripts/lib/market-driver.js";
 import { EIP712_BID_TYPES, HANDED_BACK, packBid, packSignedTerms } from "../../sim/market/onchain.js";
 import type { OrderBid } from "../../sim/market/clearing.js";
+import { buyLockUnits, lemCharges, timeOfUse } from "../../sim/market/tariff.js";
 import { tariffStruct } from "../../scripts/lib/market-driver.js";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
 
@@ -159,9 +160,8 @@ describe("KiezMarket refusals", function () {
       await expect(consumer.placeBid(m.interval, SIDE.buy, 100, T0.energyPrice))
         .to.be.revertedWithCustomError(m.market, "BidPriceNotBelowEnergyPrice")
         .withArgs(T0.energyPrice, T0.energyPrice);
-      const charges = T0.platformFee + T0.levies + T0.lemSupplierMargin + T0.lemNetworkFee;
-      const tou = T0.energyPrice + T0.levies + T0.supplierMargin + T0.networkFee;
-      const tooHigh = tou - charges; // price + charges = ToU: not below
+      const tou = timeOfUse(T0);
+      const tooHigh = tou - lemCharges(T0); // price + charges = ToU: not below
       await expect(consumer.placeBid(m.interval, SIDE.buy, 100, tooHigh))
         .to.be.revertedWithCustomError(m.market, "BidTotalNotBelowTimeOfUse")
         .withArgs(tooHigh, tou, tou);
@@ -176,7 +176,7 @@ describe("KiezMarket refusals", function () {
       const m = await market();
       const addr = await m.consumer.getAddress();
       const price = 100_000;
-      const lockUnits = 5_000n * BigInt(price + T0.platformFee + T0.levies + T0.lemSupplierMargin + T0.lemNetworkFee);
+      const lockUnits = BigInt(buyLockUnits(T0, 5_000, price));
       await m.market.connect(m.consumer).placeBid(m.interval, SIDE.buy, 5_000, price);
       const acct = await m.market.accountOf(addr);
       expect(acct.locked).to.equal(lockUnits * 1_000_000_000n);
@@ -270,8 +270,7 @@ describe("KiezMarket refusals", function () {
       await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, { ...batch, batch: 1 }, 1)).to.be.revertedWithCustomError(m.market, "BidBatchMismatch").withArgs(m.interval, 1);
       await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, batch, 2)).to.be.revertedWithCustomError(m.market, "BidNotFound").withArgs(m.interval, 2);
       await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, batch, 1)).to.emit(m.market, "BidCancelled").withArgs(m.interval, 1, consumer);
-      const t = TARIFFS[0].prices;
-      expect(lockedBefore - (await m.market.accountOf(consumer)).locked).to.equal(500n * BigInt(111_000 + t.platformFee + t.levies + t.lemSupplierMargin + t.lemNetworkFee) * 10n ** 9n);
+      expect(lockedBefore - (await m.market.accountOf(consumer)).locked).to.equal(BigInt(buyLockUnits(T0, 500, 111_000)) * 10n ** 9n);
       // the stored digest now has the bid cancelled: the batch as first placed no longer matches; the updated one names no live bid there
       await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, batch, 1)).to.be.revertedWithCustomError(m.market, "BidBatchMismatch");
       const [updated] = await m.batches(m.interval);
@@ -302,19 +301,19 @@ describe("KiezMarket refusals", function () {
       const buy = (who: typeof m.consumer, price: number, nonce: bigint) =>
         signBid(who, domain, { interval: m.interval, side: "buy", wh: 500, price, nonce, deadline });
       const [s0, s1] = TARIFFS.map((t) => t.prices);
-      const charges = (t: typeof s0) => t.platformFee + t.levies + t.lemSupplierMargin + t.lemNetworkFee;
-      const timeOfUse = (t: typeof s1) => t.energyPrice + t.levies + t.supplierMargin + t.networkFee;
       // 148,000 plus LEM charges stays below supplier 0's ToU but not below supplier 1's
-      expect(148_000 + charges(s0)).to.be.below(timeOfUse(s0));
+      expect(148_000 + lemCharges(s0)).to.be.below(timeOfUse(s0));
       await expect(m.market.submitSignedBids(m.interval, [await buy(m.consumer, 148_000, 0n), await buy(m.consumer2, 148_000, 0n)]))
         .to.be.revertedWithCustomError(m.market, "BidTotalNotBelowTimeOfUse")
-        .withArgs(148_000, 148_000 + charges(s1), timeOfUse(s1));
+        .withArgs(148_000, 148_000 + lemCharges(s1), timeOfUse(s1));
       // accepted at 146,000, each buy locks its cost at its own supplier's LEM charges
       await m.market.submitSignedBids(m.interval, [await buy(m.consumer, 146_000, 0n), await buy(m.consumer2, 146_000, 0n)]);
-      expect((await m.market.accountOf(await m.consumer.getAddress())).locked).to.equal(500n * BigInt(146_000 + charges(s0)) * 10n ** 9n);
-      expect((await m.market.accountOf(await m.consumer2.getAddress())).locked).to.equal(500n * BigInt(146_000 + charges(s1)) * 10n ** 9n);
+      const [lock0, lock1] = [BigInt(buyLockUnits(s0, 500, 146_000)), BigInt(buyLockUnits(s1, 500, 146_000))];
+      expect(lock0).to.not.equal(lock1);
+      expect((await m.market.accountOf(await m.consumer.getAddress())).locked).to.equal(lock0 * 10n ** 9n);
+      expect((await m.market.accountOf(await m.consumer2.getAddress())).locked).to.equal(lock1 * 10n ** 9n);
       const iv = await m.market.intervalOf(m.interval);
-      expect(iv.lockUnits).to.equal(500n * BigInt(292_000 + charges(s0) + charges(s1)));
+      expect(iv.lockUnits).to.equal(lock0 + lock1);
       expect([iv.buyCount, iv.sellCount]).to.deep.equal([2n, 0n]);
     });
 
