@@ -16,7 +16,12 @@ interface IKiezMarketEvents {
     event Deposited(address indexed account, uint256 amount);
     event Withdrawn(address indexed account, uint256 amount);
     event DebtRecorded(uint32 indexed interval, address indexed participant, uint256 amount);
+    /// @notice Earlier grid charges of `participant` repaid to their supplier's account, from a deposit or a credit.
     event DebtRepaid(address indexed participant, address indexed supplierAccount, uint256 amount);
+    /// @notice Feed-in a supplier's account could not pay at settlement; the households were credited all the same.
+    event SupplierShortfallRecorded(uint32 indexed interval, uint8 indexed supplier, uint256 amount);
+    /// @notice Part of a supplier's shortfall repaid from its income or its account's balance at a settlement.
+    event SupplierShortfallRepaid(uint8 indexed supplier, uint256 amount);
     event IntervalOpened(uint32 indexed interval, uint16 tariffEpoch, uint40 gateClosesAt);
     event BidPlaced(
         uint32 indexed interval, uint32 bidIndex, address indexed participant, Side side, uint24 wh, uint32 price
@@ -24,6 +29,9 @@ interface IKiezMarketEvents {
     /// @notice A relayed batch of signed bids, one word each (MarketMath.packBid:
     ///         participant << 96 | side << 88 | wh << 64 | price << 32); bid k has index `firstBidIndex + k`.
     event BidsPlaced(uint32 indexed interval, uint32 batch, uint32 firstBidIndex, uint256[] bids);
+    /// @notice A signed bid left out of its relayed batch because its nonce had already been used (the rest of the
+    ///         batch was placed).
+    event SignedBidSkipped(uint32 indexed interval, address indexed participant, uint32 nonce, uint32 expectedNonce);
     event BidCancelled(uint32 indexed interval, uint32 bidIndex, address indexed participant);
     event OrderPageCommitted(
         uint32 indexed interval, Side side, uint16 page, uint32 startPos, uint64 cumStartWh, bytes bidIndexes
@@ -50,10 +58,13 @@ interface IKiezMarketErrors {
     error MarketTooManySuppliers(uint256 count, uint8 max);
     error MarketLengthMismatch(uint256 expected, uint256 actual);
     error MarketZeroAddress();
+    /// @notice The settlement token's decimals (0 when it states none): only an 18-decimal euro prices exactly.
+    error MarketTokenDecimals(address token, uint8 decimals);
     error ParticipantNotRegistered(address account);
     error ParticipantAlreadyRegistered(address account);
     error ParticipantInvalidClass(uint8 participantClass);
     error ParticipantConsumerCannotExport(uint24 exportLimitWh);
+    error ParticipantLimitTooHigh(uint24 limitWh, uint24 maxWh);
     error TariffLemMarginBelowGrid(uint8 supplier, uint32 lemSupplierMargin, uint32 supplierMargin);
     error TariffLemNetworkFeeBelowGrid(uint8 supplier, uint32 lemNetworkFee, uint32 networkFee);
     error TariffFeedInNotBelowEnergyPrice(uint8 supplier, uint32 feedInTariff, uint32 energyPrice);
@@ -67,7 +78,10 @@ interface IKiezMarketErrors {
     error IntervalGateNotClosed(uint32 interval, uint40 gateClosesAt, uint256 nowTs);
     error BidZeroEnergy();
     error BidInvalidSide(uint8 side);
-    error BidEnergyAboveLimit(uint24 wh, uint24 limitWh);
+    error BidEnergyAboveLimit(uint32 intervalWh, uint24 limitWh);
+    error BidBelowMinimum(uint24 wh, uint24 minWh);
+    error BidIntervalBehind(address participant, uint32 latestInterval, uint32 interval);
+    error BidCountAboveLimit(address participant, uint32 interval, uint256 maxBids);
     error BidAskOutOfRange(uint32 price, uint32 feedInTariff, uint32 energyPrice);
     error BidPriceNotBelowEnergyPrice(uint32 price, uint32 energyPrice);
     error BidPriceZero();
@@ -102,7 +116,5 @@ interface IKiezMarketErrors {
     error BillingLocksMismatch(uint32 interval, uint64 releasedUnits, uint64 lockedUnits);
     error BillPageMismatch(uint32 interval, uint16 page);
     error SettlementPageOutOfOrder(uint32 interval, uint16 page, uint16 expected);
-    error SettlementOutOfOrder(address participant, uint32 lastSettledInterval, uint32 interval);
-    error SettlementSupplierUnderfunded(uint8 supplier, uint256 needed, uint256 available);
     error SettlementPoolUnbalanced(uint32 interval, uint256 poolIn, uint256 poolOut);
 }

@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
@@ -12,6 +13,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
+import {AccountWord, AccountWords} from "./AccountWord.sol";
 import {IKiezMarketErrors, IKiezMarketEvents} from "./IKiezMarket.sol";
 import {MarketClearing} from "./MarketClearing.sol";
 import {MarketMath} from "./MarketMath.sol";
@@ -26,6 +28,7 @@ import {
     BillingState,
     ClearingState,
     Interval,
+    Ledger,
     MarketConfig,
     MarketInit,
     OrderPage,
@@ -70,6 +73,9 @@ contract KiezMarket is
     ///         days): an interval's bids are only read until its order is committed, and reused slots cost a fifth
     ///         of fresh ones.
     uint32 public constant BID_RING = 192;
+    /// @notice The highest import or export limit a registration may carry, Wh per interval (about a 1 MW
+    ///         connection): the per-interval bid tally holds this much a side.
+    uint24 public constant MAX_LIMIT_WH = uint24(AccountWords.MAX_TALLY_WH);
     /// @notice `sellPos` value that claims no pair matches.
     uint32 public constant NO_TRADE = type(uint32).max;
 
@@ -79,14 +85,11 @@ contract KiezMarket is
     address public platform;
     address public taxCollector;
     address public networkOperator;
-    mapping(uint8 supplier => address account) public supplierAccount;
     mapping(uint8 supplier => mapping(uint16 epoch => Tariff)) internal _tariffs;
 
     // ---- participants and ledger ----
     mapping(address participant => Participant) internal _participants;
-    mapping(address account => Account) internal _accounts;
-    /// @notice Grid charges a participant could not pay at settlement, owed to their supplier.
-    mapping(address participant => uint256 amount) public owed;
+    Ledger internal _ledger;
 
     // ---- intervals ----
     mapping(uint32 interval => Interval) internal _intervals;
@@ -108,6 +111,12 @@ contract KiezMarket is
     function initialize(MarketInit calldata init) external initializer {
         MarketConfig memory c = config();
         if (c.token == address(0) || init.admin == address(0)) revert MarketZeroAddress();
+        // amount = Wh × price × 1e9 is exact only in an 18-decimal euro (a 6-decimal one would be off by 10^12)
+        uint8 decimals;
+        try IERC20Metadata(c.token).decimals() returns (uint8 d) {
+            decimals = d;
+        } catch {} // solhint-disable-line no-empty-blocks
+        if (decimals != 18) revert MarketTokenDecimals(c.token, decimals);
         if (init.suppliers.length != c.supplierCount || init.tariffs.length != c.supplierCount) {
             revert MarketLengthMismatch(c.supplierCount, init.tariffs.length);
         }
@@ -198,6 +207,8 @@ contract KiezMarket is
         if (participantClass == uint8(ParticipantClass.Consumer) && exportLimitWh != 0) {
             revert ParticipantConsumerCannotExport(exportLimitWh);
         }
+        if (importLimitWh > MAX_LIMIT_WH) revert ParticipantLimitTooHigh(importLimitWh, MAX_LIMIT_WH);
+        if (exportLimitWh > MAX_LIMIT_WH) revert ParticipantLimitTooHigh(exportLimitWh, MAX_LIMIT_WH);
         _requireSupplier(supplier);
         Participant storage p = _participants[account];
         if (p.class != ParticipantClass.None) revert ParticipantAlreadyRegistered(account);
@@ -226,28 +237,37 @@ contract KiezMarket is
     /// @notice Withdraws `amount` of the caller's free balance. Open while the market is paused.
     function withdraw(uint256 amount) external nonReentrant {
         if (amount == 0) revert LedgerZeroAmount();
-        Account storage a = _accounts[msg.sender];
-        if (a.free < amount) revert LedgerInsufficientFree(msg.sender, amount, a.free);
-        a.free -= uint96(amount);
+        AccountWord a = _ledger.accounts[msg.sender];
+        uint256 free = a.free();
+        if (free < amount) revert LedgerInsufficientFree(msg.sender, amount, free);
+        _ledger.accounts[msg.sender] = a.withFree(free - amount);
         emit Withdrawn(msg.sender, amount);
         IERC20(config().token).safeTransfer(msg.sender, amount);
     }
 
+    /// @dev Credits what actually arrived (a token that takes a fee on transfer credits less than `amount`); repays
+    ///      the depositor's debt to their supplier first.
     function _deposit(address account, uint256 amount) internal {
         if (amount == 0) revert LedgerZeroAmount();
-        IERC20(config().token).safeTransferFrom(account, address(this), amount);
-        uint256 credit = amount;
-        uint256 debt = owed[account];
-        if (debt != 0) {
-            uint256 repaid = debt < amount ? debt : amount;
-            owed[account] = debt - repaid;
+        IERC20 euro = IERC20(config().token);
+        uint256 before = euro.balanceOf(address(this));
+        euro.safeTransferFrom(account, address(this), amount);
+        uint256 received = euro.balanceOf(address(this)) - before;
+        if (received == 0) revert LedgerZeroAmount();
+        uint256 credit = received;
+        AccountWord a = _ledger.accounts[account];
+        if (a.inDebt()) {
+            uint256 debt = _ledger.owed[account];
+            uint256 repaid = debt < credit ? debt : credit;
+            _ledger.owed[account] = debt - repaid;
             credit -= repaid;
-            address creditor = supplierAccount[_participants[account].supplier];
-            _accounts[creditor].free += repaid.toUint96();
+            if (repaid == debt) a = a.withDebt(false);
+            address creditor = _ledger.supplierAccount[_participants[account].supplier];
+            MarketSettlement.creditFree(_ledger, creditor, repaid);
             emit DebtRepaid(account, creditor, repaid);
         }
-        _accounts[account].free += credit.toUint96();
-        emit Deposited(account, amount);
+        _ledger.accounts[account] = a.withFree(a.free() + credit);
+        emit Deposited(account, received);
     }
 
     // ========================================================================================= intervals
@@ -287,17 +307,12 @@ contract KiezMarket is
         Participant memory p = _participants[msg.sender];
         Tariff memory t = _tariffs[p.supplier][iv.tariffEpoch];
         uint64 lock = MarketRelay.checkBid(msg.sender, p, t, uint8(side), wh, price);
+        uint24 limit = side == Side.Sell ? p.exportLimitWh : p.importLimitWh;
+        _ledger.accounts[msg.sender] =
+            MarketRelay.tallyBid(_ledger.accounts[msg.sender], msg.sender, interval, uint8(side), wh, limit, lock);
         if (side == Side.Buy) {
             iv.lockUnits += lock;
             ++iv.buyCount;
-            Account storage a = _accounts[msg.sender];
-            uint256 amount = uint256(lock) * MarketMath.WEI_PER_UNIT;
-            if (a.free < amount) revert LedgerInsufficientFree(msg.sender, amount, a.free);
-            // cannot underflow: checked just above; cannot overflow: locked + free never exceeds deposits
-            unchecked {
-                a.free -= uint96(amount);
-                a.locked += uint96(amount);
-            }
         } else {
             ++iv.sellCount;
         }
@@ -313,7 +328,7 @@ contract KiezMarket is
             _requireBiddable(interval),
             _participants,
             _tariffs,
-            _accounts,
+            _ledger,
             _bidBatches[interval % BID_RING],
             MarketRelay.Batch(interval, _domainSeparatorV4(), config().supplierCount),
             signed
@@ -326,7 +341,7 @@ contract KiezMarket is
         Bid storage b = _bids[interval % BID_RING][bidIndex];
         if (b.side == Side.None || b.interval != interval || bidIndex >= iv.bidCount) revert BidNotFound(interval, bidIndex);
         if (b.participant != msg.sender) revert BidNotOwner(interval, bidIndex, msg.sender);
-        MarketRelay.release(iv, _participants, _tariffs, _accounts, uint8(b.side), b.wh, b.price);
+        MarketRelay.release(iv, _participants, _tariffs, _ledger, interval, uint8(b.side), b.wh, b.price);
         b.side = Side.None;
         emit BidCancelled(interval, bidIndex, msg.sender);
     }
@@ -338,7 +353,7 @@ contract KiezMarket is
             _requireBiddable(interval),
             _participants,
             _tariffs,
-            _accounts,
+            _ledger,
             _bidBatches[interval % BID_RING],
             interval,
             batch,
@@ -494,9 +509,7 @@ contract KiezMarket is
             _billing[interval],
             orderPageDigest[interval],
             _tariffs,
-            _accounts,
-            owed,
-            supplierAccount,
+            _ledger,
             _settlementContext(interval, 0),
             readings,
             sellPages,
@@ -525,10 +538,8 @@ contract KiezMarket is
         MarketSettlement.settle(
             _intervals[interval],
             _billing[interval],
-            _accounts,
-            owed,
+            _ledger,
             _tariffs,
-            supplierAccount,
             _settlementContext(interval, page),
             billPageDigest[interval][page],
             bills
@@ -547,9 +558,35 @@ contract KiezMarket is
         return _participants[account];
     }
 
-    /// @notice An account's free and locked balance and the last interval settled for it.
+    /// @notice An account's free and locked balance, its next signed-bid nonce, its bid tally of the latest interval
+    ///         it bid in, and whether it owes grid charges.
     function accountOf(address account) external view returns (Account memory) {
-        return _accounts[account];
+        AccountWord w = _ledger.accounts[account];
+        return Account(
+            uint96(w.free()),
+            uint96(w.lockedUnits() * MarketMath.WEI_PER_UNIT),
+            w.bidNonce(),
+            w.tallyInterval(),
+            w.tallyBids(),
+            w.tallySoldWh(),
+            w.tallyBoughtWh(),
+            w.inDebt()
+        );
+    }
+
+    /// @notice Grid charges `participant` could not pay at settlement, owed to their supplier.
+    function owed(address participant) external view returns (uint256) {
+        return _ledger.owed[participant];
+    }
+
+    /// @notice The account that receives a supplier's income and pays its feed-in.
+    function supplierAccount(uint8 supplier) external view returns (address) {
+        return _ledger.supplierAccount[supplier];
+    }
+
+    /// @notice Feed-in a supplier's account could not pay at settlement, to be repaid from its next income.
+    function supplierShortfall(uint8 supplier) external view returns (uint256) {
+        return _ledger.supplierShortfall[supplier];
     }
 
     /// @notice An interval's phase, tariff epoch, bid counts, gate time and locked worst-case cost.
@@ -644,7 +681,7 @@ contract KiezMarket is
 
     function _setSupplierAccount(uint8 supplier, address account) internal {
         if (account == address(0)) revert MarketZeroAddress();
-        supplierAccount[supplier] = account;
+        _ledger.supplierAccount[supplier] = account;
         emit SupplierAccountSet(supplier, account);
     }
 

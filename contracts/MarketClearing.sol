@@ -8,7 +8,6 @@ import {MarketMath} from "./MarketMath.sol";
 import {MarketRelay} from "./MarketRelay.sol";
 import {MarketSettlement} from "./MarketSettlement.sol";
 import {
-    Account,
     Bid,
     BidBatch,
     BidRefs,
@@ -16,6 +15,7 @@ import {
     BillingState,
     ClearingState,
     Interval,
+    Ledger,
     OrderPage,
     Phase,
     MeteredReading,
@@ -457,9 +457,7 @@ library MarketClearing {
         BillingState storage bs,
         mapping(Side => mapping(uint16 => bytes32)) storage digests,
         mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
-        mapping(address => Account) storage accounts,
-        mapping(address => uint256) storage owed,
-        mapping(uint8 => address) storage supplierAccount,
+        Ledger storage ledger,
         MarketSettlement.Context calldata ctx,
         uint256[] calldata readings,
         OrderPage[] calldata sellPages,
@@ -485,7 +483,7 @@ library MarketClearing {
                 tariffOf[supplier] = tariffs[supplier][iv.tariffEpoch];
                 loaded |= 1 << supplier;
             }
-            storeWord(packed, i, settleReading(accounts, owed, ctx, r, tariffOf[supplier], sums));
+            storeWord(packed, i, settleReading(ledger, ctx, r, tariffOf[supplier], sums));
         }
         if (sums.sold != matched || sums.bought != matched) {
             revert E.BillingTotalsMismatch(interval, sums.sold, sums.bought, matched);
@@ -493,7 +491,7 @@ library MarketClearing {
         if (sums.released != iv.lockUnits) revert E.BillingLocksMismatch(interval, sums.released, iv.lockUnits);
         MarketSettlement.PageTotals memory totals = sums.settlement;
         if (totals.poolIn != totals.poolOut) revert E.SettlementPoolUnbalanced(interval, totals.poolIn, totals.poolOut);
-        MarketSettlement.creditFees(accounts, supplierAccount, ctx, totals);
+        MarketSettlement.creditFees(ledger, ctx, totals);
         bs.billedPages = 1;
         bs.settledPages = 1;
         bs.billedSoldWh = sums.sold;
@@ -518,8 +516,7 @@ library MarketClearing {
 
     /// @dev Bills and settles one reading from the participant's summed fills; returns the packed bill.
     function settleReading(
-        mapping(address => Account) storage accounts,
-        mapping(address => uint256) storage owed,
+        Ledger storage ledger,
         MarketSettlement.Context calldata ctx,
         MeteredReading memory r,
         Tariff memory t,
@@ -528,8 +525,7 @@ library MarketClearing {
         (uint64 sold, uint64 bought, uint64 released) = takeFills(r.participant, t);
         (uint32 gridImportWh, uint32 gridExportWh) = MarketMath.gridResidual(r.importWh, r.exportWh, bought, sold);
         MarketSettlement.settleBill(
-            accounts[r.participant],
-            owed,
+            ledger,
             ctx.interval,
             r.participant,
             r.supplier,

@@ -5,7 +5,8 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol";
 import {MarketMath} from "./MarketMath.sol";
-import {Account, BidBatch, Interval, Participant, ParticipantClass, Side, Tariff} from "./MarketTypes.sol";
+import {AccountWord, AccountWords} from "./AccountWord.sol";
+import {BidBatch, Interval, Ledger, Participant, ParticipantClass, Side, Tariff} from "./MarketTypes.sol";
 
 /// @title MarketRelay
 /// @notice Bids of KiezMarket: their bounds, and EIP-712 signed bids relayed in batches, run on the market's storage
@@ -20,6 +21,10 @@ library MarketRelay {
         keccak256("Bid(uint32 interval,uint8 side,uint24 wh,uint32 price,uint32 nonce,uint64 deadline)");
     /// @notice The most bids one relayed submission may carry: whoever cancels one of them hands the batch back.
     uint256 internal constant MAX_BATCH = 256;
+    /// @notice The smallest bid, Wh: with the per-interval caps it bounds the bids one participant can make.
+    uint24 internal constant MIN_BID_WH = 10;
+    /// @notice The most live bids one participant may have in one interval (both sides together).
+    uint256 internal constant MAX_PARTICIPANT_BIDS = AccountWords.MAX_TALLY_BIDS;
 
     /// @notice A bid signed off-chain by a participant (EIP-712 type `Bid`, with the batch's interval) and submitted
     ///         by anyone. `terms` packs side << 152 | wh << 128 | price << 96 | nonce << 64 | deadline
@@ -51,7 +56,7 @@ library MarketRelay {
         Interval storage iv,
         mapping(address => Participant) storage participants,
         mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
-        mapping(address => Account) storage accounts,
+        Ledger storage ledger,
         mapping(uint32 => bytes32) storage batchDigests,
         Batch calldata batch,
         SignedBid[] calldata signed
@@ -63,43 +68,82 @@ library MarketRelay {
         // each supplier's bounds computed once per batch; a set tariff has energyPrice > feedInTariff + 1 > 0
         BidBounds[] memory bounds = new BidBounds[](batch.supplierCount);
         uint256[] memory bids = new uint256[](count);
+        uint256 placed;
         uint256 buys;
         uint256 lockUnits;
         for (uint256 i = 0; i < count; ++i) {
-            SignedBid calldata sb = signed[i];
-            (uint8 side, uint24 wh, uint32 price, uint32 nonce, uint64 deadline) =
-                MarketMath.unpackSignedTerms(sb.terms);
-            if (block.timestamp > deadline) revert E.SignatureExpired(deadline, block.timestamp);
-            address participant = recoverSigner(domain, interval, sb, side, wh, price, nonce, deadline);
-            // the registration read as one word, not copied into a struct per bid (layout: Participant)
-            Participant storage registration = participants[participant];
-            uint256 profile;
-            assembly ("memory-safe") {
-                profile := sload(registration.slot)
-            }
-            if (uint8(profile) == uint8(ParticipantClass.None)) revert E.SignatureSignerNotRegistered(participant);
-            uint8 supplier = uint8(profile >> 8);
-            BidBounds memory b = bounds[supplier];
-            if (b.energyPrice == 0) setBounds(b, tariffs[supplier][epoch], true);
-            uint64 lock = checkLimits(side, wh, uint24(profile >> 16), uint24(profile >> 40), b, price);
-            takeNonceAndLock(accounts, participant, nonce, lock);
+            (uint256 word, uint64 lock) =
+                takeSignedBid(participants, tariffs, ledger, bounds, epoch, interval, domain, signed[i]);
+            if (word == 0) continue;
             // cannot overflow: at most 256 bids, each lock below 2^57 (2^24 Wh times under 2^33 per kWh)
             unchecked {
-                if (side == uint8(Side.Buy)) {
+                if (MarketMath.bidSide(word) == uint8(Side.Buy)) {
                     ++buys;
                     lockUnits += lock;
                 }
+                bids[placed++] = word;
             }
-            bids[i] = MarketMath.packBid(participant, Side(side), wh, price);
         }
-        iv.sellCount += uint32(count - buys);
+        if (placed == 0) return;
+        assembly ("memory-safe") {
+            mstore(bids, placed)
+        }
+        iv.sellCount += uint32(placed - buys);
         iv.buyCount += uint32(buys);
         iv.lockUnits = (iv.lockUnits + lockUnits).toUint64();
         uint32 number = iv.batchCount++;
         uint32 first = iv.bidCount;
-        iv.bidCount = first + uint32(count);
+        iv.bidCount = first + uint32(placed);
         batchDigests[number] = MarketMath.batchDigest(interval, first, bids);
         emit Ev.BidsPlaced(interval, number, first, bids);
+    }
+
+    /// @dev Checks one signed bid and enters it in its signer's account (nonce, tally, lock); returns its bid word and
+    ///      lock, or a zero word for a bid skipped because its nonce was already used.
+    function takeSignedBid(
+        mapping(address => Participant) storage participants,
+        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
+        Ledger storage ledger,
+        BidBounds[] memory bounds,
+        uint16 epoch,
+        uint32 interval,
+        bytes32 domain,
+        SignedBid calldata sb
+    ) private returns (uint256 word, uint64 lock) {
+        (uint8 side, uint24 wh, uint32 price, uint32 nonce, uint64 deadline) = MarketMath.unpackSignedTerms(sb.terms);
+        if (block.timestamp > deadline) revert E.SignatureExpired(deadline, block.timestamp);
+        address participant = recoverSigner(domain, interval, sb, side, wh, price, nonce, deadline);
+        // the registration read as one word, not copied into a struct per bid (layout: Participant)
+        Participant storage registration = participants[participant];
+        uint256 profile;
+        assembly ("memory-safe") {
+            profile := sload(registration.slot)
+        }
+        if (uint8(profile) == uint8(ParticipantClass.None)) revert E.SignatureSignerNotRegistered(participant);
+        bytes32 slot = accountSlot(ledger, participant);
+        AccountWord acct;
+        assembly ("memory-safe") {
+            acct := sload(slot)
+        }
+        uint32 expected = acct.bidNonce();
+        if (nonce != expected) {
+            // A bid lifted out of this batch and relayed first must not sink the rest of the batch.
+            if (nonce < expected) {
+                emit Ev.SignedBidSkipped(interval, participant, nonce, expected);
+                return (0, 0);
+            }
+            revert E.SignatureWrongNonce(participant, expected, nonce);
+        }
+        uint8 supplier = uint8(profile >> 8);
+        BidBounds memory b = bounds[supplier];
+        if (b.energyPrice == 0) setBounds(b, tariffs[supplier][epoch], true);
+        lock = checkLimits(side, wh, b, price);
+        uint24 limit = side == uint8(Side.Sell) ? uint24(profile >> 40) : uint24(profile >> 16);
+        acct = tallyBid(acct.withNextNonce(), participant, interval, side, wh, limit, lock);
+        assembly ("memory-safe") {
+            sstore(slot, acct)
+        }
+        word = MarketMath.packBid(participant, Side(side), wh, price);
     }
 
     /// @notice Cancels the caller's relayed bid at `position` of `batch`, handed back as placed (with earlier
@@ -108,7 +152,7 @@ library MarketRelay {
         Interval storage iv,
         mapping(address => Participant) storage participants,
         mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
-        mapping(address => Account) storage accounts,
+        Ledger storage ledger,
         mapping(uint32 => bytes32) storage batchDigests,
         uint32 interval,
         BidBatch calldata batch,
@@ -121,7 +165,7 @@ library MarketRelay {
         uint8 side = MarketMath.bidSide(w);
         if (side == uint8(Side.None)) revert E.BidNotFound(interval, bidIndex);
         if (MarketMath.entryParticipant(w) != msg.sender) revert E.BidNotOwner(interval, bidIndex, msg.sender);
-        release(iv, participants, tariffs, accounts, side, MarketMath.entryWh(w), MarketMath.entryPrice(w));
+        release(iv, participants, tariffs, ledger, interval, side, MarketMath.entryWh(w), MarketMath.entryPrice(w));
         bids[position] = MarketMath.cancelled(w);
         batchDigests[batch.batch] = MarketMath.batchDigest(interval, batch.firstBidIndex, bids);
         emit Ev.BidCancelled(interval, bidIndex, msg.sender);
@@ -141,29 +185,80 @@ library MarketRelay {
         ) revert E.BidBatchMismatch(interval, batch.batch);
     }
 
-    /// @dev Takes a signed bid's nonce and, for a buy, its lock in one read and one write of the signer's account
-    ///      (layout: Account, as MarketSettlement.storeAccount writes it).
-    function takeNonceAndLock(mapping(address => Account) storage accounts, address participant, uint32 nonce, uint64 lock)
-        private
-    {
-        Account storage acct = accounts[participant];
-        uint256 word;
-        assembly ("memory-safe") {
-            word := sload(acct.slot)
+    /// @notice A bid entered in its participant's account word: the per-interval tally and, for a buy, its lock.
+    ///         A participant bids interval by interval (no bid for an interval before the latest one they bid in),
+    ///         with at most MAX_PARTICIPANT_BIDS live bids and their registered limit of Wh on each side per interval.
+    function tallyBid(
+        AccountWord acct,
+        address participant,
+        uint32 interval,
+        uint8 side,
+        uint24 wh,
+        uint24 limitWh,
+        uint64 lock
+    ) internal pure returns (AccountWord) {
+        // the tally as one number (AccountWords.tally): bids | soldWh << 3 | boughtWh << 21 | interval << 39
+        uint256 t = acct.tally();
+        uint32 latest = uint32(t >> 39);
+        if (interval != latest) {
+            if (interval < latest) revert E.BidIntervalBehind(participant, latest, interval);
+            t = uint256(interval) << 39;
         }
-        uint32 expected = uint32(word >> 224);
-        if (nonce != expected) revert E.SignatureWrongNonce(participant, expected, nonce);
-        uint256 lockWei = uint256(lock) * MarketMath.WEI_PER_UNIT;
-        uint256 free = uint96(word);
-        if (free < lockWei) revert E.LedgerInsufficientFree(participant, lockWei, free);
-        // cannot underflow: checked just above; cannot overflow: free + locked never exceeds deposits (< 2^96), and
-        // the nonce would need 2^32 signed bids of one participant
+        if (t & AccountWords.BIDS_MASK == MAX_PARTICIPANT_BIDS) {
+            revert E.BidCountAboveLimit(participant, interval, MAX_PARTICIPANT_BIDS);
+        }
+        // cannot overflow a field: a side's sum is checked against a limit below 2^18, the count against its maximum
         unchecked {
-            word = word - lockWei + (lockWei << 96) + (uint256(1) << 224);
+            if (side == uint8(Side.Sell)) {
+                uint256 sold = ((t >> 3) & AccountWords.WH_MASK) + wh;
+                if (sold > limitWh) revert E.BidEnergyAboveLimit(uint32(sold), limitWh);
+                t += (uint256(wh) << 3) + 1;
+            } else {
+                uint256 bought = ((t >> 21) & AccountWords.WH_MASK) + wh;
+                if (bought > limitWh) revert E.BidEnergyAboveLimit(uint32(bought), limitWh);
+                t += (uint256(wh) << 21) + 1;
+                uint256 lockWei = uint256(lock) * MarketMath.WEI_PER_UNIT;
+                uint256 free = acct.free();
+                if (free < lockWei) revert E.LedgerInsufficientFree(participant, lockWei, free);
+                uint256 locked = acct.lockedUnits() + lock;
+                if (locked > AccountWords.LOCKED_MASK) {
+                    revert AccountWords.AccountFieldOverflow(AccountWords.LOCKED_SHIFT, locked);
+                }
+                // the free and locked fields moved in place: free - lockWei >= 0 and locked fit their fields
+                acct = AccountWord.wrap(AccountWord.unwrap(acct) - lockWei + (uint256(lock) << AccountWords.LOCKED_SHIFT));
+            }
         }
+        return acct.withTallyWord(t);
+    }
+
+    /// @dev The storage slot of a participant's account word, computed once for a read and a write.
+    function accountSlot(Ledger storage ledger, address participant) private view returns (bytes32 slot) {
+        mapping(address => AccountWord) storage accounts = ledger.accounts;
         assembly ("memory-safe") {
-            sstore(acct.slot, word)
+            mstore(0x00, participant)
+            mstore(0x20, accounts.slot)
+            slot := keccak256(0x00, 0x40)
         }
+    }
+
+    /// @notice The reverse of tallyBid for a cancelled bid: its lock released; the tally lowered if it is still
+    ///         the bid's interval's (once the participant has bid in a later interval, the old tally is gone).
+    function untallyBid(AccountWord acct, uint32 interval, uint8 side, uint24 wh, uint64 lock)
+        internal
+        pure
+        returns (AccountWord)
+    {
+        if (side == uint8(Side.Buy)) {
+            acct = acct.withFree(acct.free() + uint256(lock) * MarketMath.WEI_PER_UNIT)
+                .withLockedUnits(acct.lockedUnits() - lock);
+        }
+        uint256 t = acct.tally();
+        if (uint32(t >> 39) != interval) return acct;
+        // cannot underflow: the tally of the bid's interval counts the bid
+        unchecked {
+            t -= (uint256(wh) << (side == uint8(Side.Sell) ? 3 : 21)) + 1;
+        }
+        return acct.withTallyWord(t);
     }
 
     /// @dev The signer of a bid's EIP-712 digest, hashed in scratch memory. A malleable twin of a signature is
@@ -210,7 +305,7 @@ library MarketRelay {
         if (p.class == ParticipantClass.None) revert E.ParticipantNotRegistered(participant);
         BidBounds memory b;
         setBounds(b, t, side == uint8(Side.Buy));
-        return checkLimits(side, wh, p.importLimitWh, p.exportLimitWh, b, price);
+        return checkLimits(side, wh, b, price);
     }
 
     /// @dev What `checkLimits` needs of a tariff; the charges only matter to buy bids.
@@ -223,23 +318,15 @@ library MarketRelay {
         }
     }
 
-    /// @dev checkBid for a registered participant with these limits.
-    function checkLimits(
-        uint8 side,
-        uint24 wh,
-        uint24 importLimitWh,
-        uint24 exportLimitWh,
-        BidBounds memory b,
-        uint32 price
-    ) private pure returns (uint64 lock) {
+    /// @dev checkBid's price and size bounds (the per-interval energy limits are tallyBid's).
+    function checkLimits(uint8 side, uint24 wh, BidBounds memory b, uint32 price) private pure returns (uint64 lock) {
         if (wh == 0) revert E.BidZeroEnergy();
+        if (wh < MIN_BID_WH) revert E.BidBelowMinimum(wh, MIN_BID_WH);
         if (side == uint8(Side.Sell)) {
-            if (wh > exportLimitWh) revert E.BidEnergyAboveLimit(wh, exportLimitWh);
             if (price <= b.feedInTariff || price >= b.energyPrice) {
                 revert E.BidAskOutOfRange(price, uint32(b.feedInTariff), uint32(b.energyPrice));
             }
         } else if (side == uint8(Side.Buy)) {
-            if (wh > importLimitWh) revert E.BidEnergyAboveLimit(wh, importLimitWh);
             if (price == 0) revert E.BidPriceZero();
             if (price >= b.energyPrice) revert E.BidPriceNotBelowEnergyPrice(price, uint32(b.energyPrice));
             uint256 total = uint256(price) + b.lemCharges;
@@ -255,22 +342,21 @@ library MarketRelay {
         Interval storage iv,
         mapping(address => Participant) storage participants,
         mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
-        mapping(address => Account) storage accounts,
+        Ledger storage ledger,
+        uint32 interval,
         uint8 side,
         uint24 wh,
         uint32 price
     ) internal {
+        uint64 lock;
         if (side == uint8(Side.Buy)) {
             Tariff memory t = tariffs[participants[msg.sender].supplier][iv.tariffEpoch];
-            uint64 lock = MarketMath.buyLockUnits(t, wh, price);
+            lock = MarketMath.buyLockUnits(t, wh, price);
             iv.lockUnits -= lock;
             --iv.buyCount;
-            Account storage a = accounts[msg.sender];
-            uint256 amount = uint256(lock) * MarketMath.WEI_PER_UNIT;
-            a.locked -= amount.toUint96();
-            a.free += uint96(amount);
         } else {
             --iv.sellCount;
         }
+        ledger.accounts[msg.sender] = untallyBid(ledger.accounts[msg.sender], interval, side, wh, lock);
     }
 }

@@ -5,7 +5,8 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol";
 import {MarketMath} from "./MarketMath.sol";
-import {Account, Bill, BillingState, Interval, Phase, Tariff} from "./MarketTypes.sol";
+import {AccountWord} from "./AccountWord.sol";
+import {Bill, BillingState, Interval, Ledger, Phase, Tariff} from "./MarketTypes.sol";
 
 /// @title MarketSettlement
 /// @notice Moves balances per verified bills, run on KiezMarket's storage by delegatecall.
@@ -40,10 +41,8 @@ library MarketSettlement {
     function settle(
         Interval storage iv,
         BillingState storage bs,
-        mapping(address => Account) storage accounts,
-        mapping(address => uint256) storage owed,
+        Ledger storage ledger,
         mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
-        mapping(uint8 => address) storage supplierAccount,
         Context calldata ctx,
         bytes32 expectedDigest,
         Bill[] calldata bills
@@ -60,8 +59,7 @@ library MarketSettlement {
         for (uint256 i = 0; i < bills.length; ++i) {
             Bill calldata b = bills[i];
             settleBill(
-                accounts[b.participant],
-                owed,
+                ledger,
                 interval,
                 b.participant,
                 b.supplier,
@@ -76,7 +74,7 @@ library MarketSettlement {
                 totals
             );
         }
-        creditFees(accounts, supplierAccount, ctx, totals);
+        creditFees(ledger, ctx, totals);
         bs.poolIn += totals.poolIn.toUint128();
         bs.poolOut += totals.poolOut.toUint128();
         if (++bs.settledPages == bs.billedPages) {
@@ -87,12 +85,12 @@ library MarketSettlement {
     }
 
     /// @dev Settles one verified bill: releases its locks, pays its P2P purchase and fees, credits its sales and
-    ///      feed-in, charges its grid import and daily charge (recording what cannot be paid as owed). The
-    ///      amounts are the engine's lemBill (sim/market/billing.ts). Every product is a Wh below 2^32 times a
-    ///      price below 2^34 times 1e9: far below 2^256, so that arithmetic is unchecked.
+    ///      feed-in, charges its grid import and daily charge, then repays earlier debt from what is left (recording
+    ///      what cannot be paid as owed). The amounts are the engine's lemBill (sim/market/billing.ts). Every
+    ///      product is a Wh below 2^32 times a price below 2^34 times 1e9: far below 2^256, so that arithmetic is
+    ///      unchecked. Settlement order between intervals does not matter: each bill releases its own locks.
     function settleBill(
-        Account storage acct,
-        mapping(address => uint256) storage owed,
+        Ledger storage ledger,
         uint32 interval,
         address participant,
         uint8 supplier,
@@ -106,14 +104,10 @@ library MarketSettlement {
         bool dayStart,
         PageTotals memory totals
     ) internal {
-        Account memory a = acct;
-        if (a.lastSettledInterval > interval) {
-            revert E.SettlementOutOfOrder(participant, a.lastSettledInterval, interval);
-        }
+        AccountWord w = ledger.accounts[participant];
         uint256 p2pCost;
         uint256 credit;
         uint256 gridDue;
-        uint256 released;
         unchecked {
             p2pCost = bought * price * MarketMath.WEI_PER_UNIT;
             uint256 platformFee = bought * t.platformFee * MarketMath.WEI_PER_UNIT;
@@ -124,7 +118,6 @@ library MarketSettlement {
             uint256 exportCredit = gridExportWh * t.feedInTariff * MarketMath.WEI_PER_UNIT;
             gridDue = gridImportWh * MarketMath.timeOfUse(t) * MarketMath.WEI_PER_UNIT
                 + (dayStart ? uint256(t.dailyChargeMicroEur) * 1e12 : 0);
-            released = releasedUnits * MarketMath.WEI_PER_UNIT;
             credit = proceeds + exportCredit;
             totals.poolIn += p2pCost;
             totals.poolOut += proceeds;
@@ -136,28 +129,27 @@ library MarketSettlement {
             p2pCost += platformFee + levies + supplierFee + networkFee;
         }
         // The P2P part never exceeds the released lock (fills are at or below each limit price): checked anyway.
-        uint256 free = uint256(a.free) + released - p2pCost + credit;
-        uint256 paid = gridDue < free ? gridDue : free;
-        free -= paid;
-        totals.supplierIn[supplier] += paid;
-        storeAccount(acct, free, a.locked - released, interval, a.bidNonce);
-        if (paid != gridDue) {
-            owed[participant] += gridDue - paid;
-            emit Ev.DebtRecorded(interval, participant, gridDue - paid);
+        uint256 free = w.free() + releasedUnits * MarketMath.WEI_PER_UNIT - p2pCost + credit;
+        uint256 gridPaid = gridDue < free ? gridDue : free;
+        free -= gridPaid;
+        uint256 repaid;
+        if (w.inDebt() && free != 0) {
+            // earlier grid charges are repaid from any credit, not only from deposits
+            uint256 debt = ledger.owed[participant];
+            repaid = debt < free ? debt : free;
+            free -= repaid;
+            ledger.owed[participant] = debt - repaid;
+            if (repaid == debt) w = w.withDebt(false);
+            emit Ev.DebtRepaid(participant, ledger.supplierAccount[supplier], repaid);
         }
-    }
-
-    /// @dev Writes an account in one SSTORE instead of one per field. Layout of the slot (Solidity packs struct
-    ///      members from the low-order end): free in bits 0–95, locked in 96–191, lastSettledInterval in 192–223,
-    ///      bidNonce in 224–255.
-    function storeAccount(Account storage acct, uint256 free, uint256 locked, uint32 lastSettledInterval, uint32 bidNonce)
-        internal
-    {
-        uint256 word = uint256(free.toUint96()) | (uint256(locked.toUint96()) << 96)
-            | (uint256(lastSettledInterval) << 192) | (uint256(bidNonce) << 224);
-        assembly ("memory-safe") {
-            sstore(acct.slot, word)
+        totals.supplierIn[supplier] += gridPaid + repaid;
+        if (gridPaid != gridDue) {
+            uint256 unpaid = gridDue - gridPaid;
+            ledger.owed[participant] += unpaid;
+            w = w.withDebt(true);
+            emit Ev.DebtRecorded(interval, participant, unpaid);
         }
+        ledger.accounts[participant] = w.withFree(free).withLockedUnits(w.lockedUnits() - releasedUnits);
     }
 
     function newTotals(uint8 supplierCount) internal pure returns (PageTotals memory totals) {
@@ -165,23 +157,39 @@ library MarketSettlement {
         totals.supplierOut = new uint256[](supplierCount);
     }
 
-    function creditFees(
-        mapping(address => Account) storage accounts,
-        mapping(uint8 => address) storage supplierAccount,
-        Context calldata ctx,
-        PageTotals memory totals
-    ) internal {
-        if (totals.platform != 0) accounts[ctx.platform].free += totals.platform.toUint96();
-        if (totals.levies != 0) accounts[ctx.taxCollector].free += totals.levies.toUint96();
-        if (totals.network != 0) accounts[ctx.networkOperator].free += totals.network.toUint96();
+    /// @dev Credits a page's fees to their recipients and nets each supplier's income against its feed-in payments.
+    ///      A supplier whose account cannot pay its feed-in is not a reason to stop settlement: what it cannot pay is
+    ///      recorded as its shortfall, repaid first from its next income or deposit netted at a later settlement.
+    function creditFees(Ledger storage ledger, Context calldata ctx, PageTotals memory totals) internal {
+        if (totals.platform != 0) creditFree(ledger, ctx.platform, totals.platform);
+        if (totals.levies != 0) creditFree(ledger, ctx.taxCollector, totals.levies);
+        if (totals.network != 0) creditFree(ledger, ctx.networkOperator, totals.network);
         for (uint8 s = 0; s < totals.supplierIn.length; ++s) {
+            uint256 shortfall = ledger.supplierShortfall[s];
             uint256 inflow = totals.supplierIn[s];
-            uint256 outflow = totals.supplierOut[s];
-            if (inflow == outflow) continue;
-            Account storage acct = accounts[supplierAccount[s]];
-            uint256 available = uint256(acct.free) + inflow;
-            if (available < outflow) revert E.SettlementSupplierUnderfunded(s, outflow, available);
-            acct.free = (available - outflow).toUint96();
+            uint256 due = totals.supplierOut[s] + shortfall;
+            if (inflow == due) {
+                if (shortfall != 0) {
+                    ledger.supplierShortfall[s] = 0;
+                    emit Ev.SupplierShortfallRepaid(s, shortfall);
+                }
+                continue;
+            }
+            address account = ledger.supplierAccount[s];
+            AccountWord w = ledger.accounts[account];
+            uint256 available = w.free() + inflow;
+            uint256 paid = available < due ? available : due;
+            ledger.accounts[account] = w.withFree(available - paid);
+            uint256 left = due - paid;
+            if (left > shortfall) emit Ev.SupplierShortfallRecorded(ctx.interval, s, left - shortfall);
+            else if (left < shortfall) emit Ev.SupplierShortfallRepaid(s, shortfall - left);
+            if (left != shortfall) ledger.supplierShortfall[s] = left;
         }
+    }
+
+    /// @dev Adds to an account's free balance: the one way credits reach an account outside a bill.
+    function creditFree(Ledger storage ledger, address account, uint256 amount) internal {
+        AccountWord w = ledger.accounts[account];
+        ledger.accounts[account] = w.withFree(w.free() + amount);
     }
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {AccountWord} from "./AccountWord.sol";
+
 // Units (DESIGN §3): energy in Wh, prices in µEUR per kWh, money in token wei (18 decimals).
 // Wh × µEUR/kWh = 1e-9 EUR = 1e9 wei, so `amount = Wh × price × 1e9` is exact. Sums of Wh × price are
 // kept as "units" and turned into wei only when balances move.
@@ -56,14 +58,29 @@ struct Participant {
     uint24 exportLimitWh; // per interval
 }
 
-/// @dev One slot, so that a relayed bid touches one slot of its signer's besides the registration: `free`
-///      includes credits; `locked` backs open buy bids (2^96 wei is 79 billion euro); `bidNonce` is the next
-///      nonce of the participant's EIP-712 signed bids.
+/// @notice An account as `accountOf` shows it; stored packed in one slot (AccountWord, contracts/AccountWord.sol).
+///         `locked` backs open buy bids (wei); `bidNonce` is the next nonce of the participant's EIP-712 signed bids;
+///         the tally is what the participant has bid in `tallyInterval`, the latest interval they bid in;
+///         `inDebt` says that `owed` holds grid charges the participant could not pay.
 struct Account {
     uint96 free;
     uint96 locked;
-    uint32 lastSettledInterval;
     uint32 bidNonce;
+    uint32 tallyInterval;
+    uint8 tallyBids;
+    uint32 tallySoldWh;
+    uint32 tallyBoughtWh;
+    bool inDebt;
+}
+
+/// @notice The market's money: every account (participants, suppliers, fee recipients), the grid charges participants
+///         owe their suppliers, each supplier's account, and what a supplier could not pay at settlement.
+///         Invariant: token balance + Σ supplierShortfall = Σ free + Σ locked (+ the P2P pools of intervals settling).
+struct Ledger {
+    mapping(address account => AccountWord) accounts;
+    mapping(address participant => uint256 amount) owed;
+    mapping(uint8 supplier => address account) supplierAccount;
+    mapping(uint8 supplier => uint256 amount) supplierShortfall;
 }
 
 /// @dev One slot: a bid placed directly from the participant's wallet. Bid storage is a ring reused every

@@ -60,6 +60,8 @@ export interface ReplayResult {
   accounts: number;
   tokenBalance: string;
   owedByMarket: string;
+  /** What suppliers' accounts could not pay at settlement, from the events. */
+  supplierShortfall: string;
   findings: Finding[];
 }
 
@@ -137,6 +139,8 @@ export function createMarketRebuild(dayStartSlot: number) {
   const free = new Map<string, bigint>();
   const locked = new Map<string, bigint>();
   const owed = new Map<string, bigint>();
+  // feed-in a supplier's account could not pay: households are credited all the same, the supplier owes it
+  const supplierShortfall = new Map<number, bigint>();
   const add = (m: Map<string, bigint>, a: string, v: bigint) => m.set(key(a), (m.get(key(a)) ?? 0n) + v);
   const iv = (id: number) => {
     const s = intervals.get(id);
@@ -194,6 +198,18 @@ export function createMarketRebuild(dayStartSlot: number) {
           add(free, a.supplierAccount, a.amount);
           add(owed, a.participant, -(a.amount as bigint));
           break;
+        case "SupplierShortfallRecorded": {
+          const s = Number(a.supplier);
+          supplierShortfall.set(s, (supplierShortfall.get(s) ?? 0n) + a.amount);
+          add(free, supplierAccounts.get(s)!, a.amount);
+          break;
+        }
+        case "SupplierShortfallRepaid": {
+          const s = Number(a.supplier);
+          supplierShortfall.set(s, (supplierShortfall.get(s) ?? 0n) - a.amount);
+          add(free, supplierAccounts.get(s)!, -(a.amount as bigint));
+          break;
+        }
         case "Withdrawn":
           add(free, a.account, -(a.amount as bigint));
           break;
@@ -325,6 +341,7 @@ export function createMarketRebuild(dayStartSlot: number) {
     free,
     locked,
     owed,
+    supplierShortfall,
   };
 }
 
@@ -332,7 +349,7 @@ export type MarketRebuild = ReturnType<typeof rebuildMarket>;
 
 /** Replays a market from its events in chain order and checks every interval and every balance. */
 export async function replayMarket(events: readonly MarketEvent[], reader: MarketReader, dayStartSlot: number): Promise<ReplayResult> {
-  const { findings, tariffOf, participants, intervals, free, locked, owed } = rebuildMarket(events, dayStartSlot);
+  const { findings, tariffOf, participants, intervals, free, locked, owed, supplierShortfall } = rebuildMarket(events, dayStartSlot);
   // ---- per-interval checks: clearing, bounds, trades, bills, settlement
   const table: IntervalAudit[] = [];
   for (const [id, s] of [...intervals].sort((x, y) => x[0] - y[0])) {
@@ -419,8 +436,10 @@ export async function replayMarket(events: readonly MarketEvent[], reader: Marke
     if (chainDebt !== debt) findings.push({ participant: a, check: "ledger", detail: `chain owed ${chainDebt} wei, replay ${debt}` });
   }
   const tokenBalance = await reader.tokenBalance();
-  if (tokenBalance < owedByMarket) {
-    findings.push({ check: "solvency", detail: `the market holds ${tokenBalance} wei of the token but owes ${owedByMarket}` });
+  // what suppliers could not pay is owed to the market by them, not held in the token
+  const shortfall = [...supplierShortfall.values()].reduce((sum, v) => sum + v, 0n);
+  if (tokenBalance + shortfall < owedByMarket) {
+    findings.push({ check: "solvency", detail: `the market holds ${tokenBalance} wei of the token and is owed ${shortfall} by suppliers, but owes ${owedByMarket}` });
   }
   return {
     intervals: table,
@@ -428,6 +447,7 @@ export async function replayMarket(events: readonly MarketEvent[], reader: Marke
     accounts: accounts.size,
     tokenBalance: tokenBalance.toString(),
     owedByMarket: owedByMarket.toString(),
+    supplierShortfall: shortfall.toString(),
     findings,
   };
 }

@@ -8,6 +8,7 @@ import { DAY_MS, dayOfYear, dayStartSlot, dayTypeOf, dynamisation, INTERVALS_PER
 import { buildCommunity, ORIENTATIONS, type Household } from "./community.js";
 import { bauBill, isDayStart, lemBillFromAmounts, type BillLines } from "./market/billing.js";
 import { clearInterval, type ClearingResult, type OrderBid } from "./market/clearing.js";
+import { MIN_BID_WH } from "./market/onchain.js";
 import type { SupplierTariff } from "./market/tariff.js";
 import { applianceLoadWh, h0LoadWh } from "./profiles/load.js";
 import { clearSkyPoa, pvCalibration, seededWeather } from "./profiles/solar.js";
@@ -173,6 +174,8 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
   // the bid of each kind per household in the current interval (-1: none)
   const peerDischargeBid = new Int32Array(n);
   const peerChargeBid = new Int32Array(n);
+  // Wh each household has bid this interval, a side: the registered limits hold per interval, not per bid
+  const bidWh = { sell: new Int32Array(n), buy: new Int32Array(n) };
 
   for (let day = 0; day < scenario.days; day++) {
     const dayMs = firstDay + day * DAY_MS;
@@ -210,13 +213,15 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
       // ---- bids
       const bids: IntervalDetail["bids"] = [];
       peerDischargeBid.fill(-1);
+      bidWh.sell.fill(0);
+      bidWh.buy.fill(0);
       peerChargeBid.fill(-1);
       if (marketOn) {
         for (let i = 0; i < n; i++) {
           const h = homes[i];
           if (!h.preferences.autoTrading) continue;
-          if (ex[i] > 0) addBid(bids, h, tariffs, priceRng[i], "surplus", "sell", ex[i]);
-          if (un[i] > 0) addBid(bids, h, tariffs, priceRng[i], "demand", "buy", un[i]);
+          if (ex[i] > 0) addBid(bids, bidWh, h, tariffs, priceRng[i], "surplus", "sell", ex[i]);
+          if (un[i] > 0) addBid(bids, bidWh, h, tariffs, priceRng[i], "demand", "buy", un[i]);
           const battery = lemBatteries[i];
           if (battery) {
             const reserveWh = (h.preferences.batteryReservePct / 100) * battery.spec.capacityWh;
@@ -225,12 +230,12 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
               const hoursToMorning = 24 - hour + 7;
               const ownNeedWh = (h.annualKWh / 8760) * 1000 * hoursToMorning * 1.2;
               const spare = Math.min(battery.dischargeAvailableWh(reserveWh + ownNeedWh / battery.spec.dischargeEfficiency), safePeerTradeWh(battery, future, i, step, "sell"));
-              if (spare >= 50) peerDischargeBid[i] = addBid(bids, h, tariffs, priceRng[i], "batterySell", "sell", spare);
+              if (spare >= 50) peerDischargeBid[i] = addBid(bids, bidWh, h, tariffs, priceRng[i], "batterySell", "sell", spare);
             }
             // midday: buy from peers to charge what the home's own PV does not fill
             if (hour >= 10 && hour < 15 && !battery.isDischarging && battery.socWh < battery.maxWh * 0.9) {
               const room = Math.min(battery.chargeRoomWh(), safePeerTradeWh(battery, future, i, step, "buy"));
-              if (room >= 50) peerChargeBid[i] = addBid(bids, h, tariffs, priceRng[i], "batteryBuy", "buy", room);
+              if (room >= 50) peerChargeBid[i] = addBid(bids, bidWh, h, tariffs, priceRng[i], "batteryBuy", "buy", room);
             }
           }
         }
@@ -417,6 +422,7 @@ function selfServe(battery: Battery | null, netWh: number): void {
 /** Adds a bid within the household's limit and preferences; returns its index, or -1 when none is placed. */
 function addBid(
   bids: IntervalDetail["bids"],
+  bidWh: { sell: Int32Array; buy: Int32Array },
   h: Household,
   tariffs: readonly SupplierTariff[],
   rng: Random,
@@ -424,10 +430,13 @@ function addBid(
   side: "sell" | "buy",
   wh: number,
 ): number {
-  const energy = Math.min(wh, side === "sell" ? h.exportLimitWh : h.importLimitWh);
-  if (energy <= 0) return -1;
+  const limit = side === "sell" ? h.exportLimitWh : h.importLimitWh;
+  const energy = Math.min(wh, limit - bidWh[side][h.index]);
+  // the market refuses bids below its minimum size (KiezMarket: BidBelowMinimum)
+  if (energy < MIN_BID_WH) return -1;
   const price = pricesFor(kind, tariffs[h.supplier].prices, h.preferences, rng);
   if (price === null) return -1;
+  bidWh[side][h.index] += energy;
   const index = bids.length;
   bids.push({ index, participant: String(h.index), side, wh: energy, price, kind, household: h.index });
   return index;

@@ -108,7 +108,8 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
 
     log(`community of ${options.participants} for clearing and settlement`);
     const members = await c.households(options.participants, "member");
-    await c.onboard(members.map((w, i) => ({ address: w.address, cls: i % 2 === 0 ? ("pvBattery" as const) : ("consumer" as const), supplier: i % 2, importLimitWh: 5_000, exportLimitWh: 5_000 })));
+    // limits hold per interval: the largest clearing puts several bids of up to 3 kWh on each member
+    await c.onboard(members.map((w, i) => ({ address: w.address, cls: i % 2 === 0 ? ("pvBattery" as const) : ("consumer" as const), supplier: i % 2, importLimitWh: 20_000, exportLimitWh: 20_000 })));
     // every household keeps a balance in escrow, as in a running community: settlement then records no debts
     // (a household that cannot pay its grid part adds a DebtRecorded event and a write of what it owes)
     await c.fund(members, 100n * EUR);

@@ -11,6 +11,12 @@ export type PhaseName = (typeof PHASE)[number];
 /** KiezMarket's participant class. */
 export const CLASS = { consumer: 1, pv: 2, pvBattery: 3 } as const;
 export const CLASS_NAMES = { 1: "consumer", 2: "pv", 3: "pvBattery" } as const;
+/** The smallest bid the market takes, Wh (MarketRelay.MIN_BID_WH). */
+export const MIN_BID_WH = 10;
+/** The most live bids one participant may have in one interval (MarketRelay.MAX_PARTICIPANT_BIDS). */
+export const MAX_PARTICIPANT_BIDS = 7;
+/** The highest import or export limit a registration may carry, Wh per interval (KiezMarket.MAX_LIMIT_WH). */
+export const MAX_LIMIT_WH = 262_143;
 /** The marginal sell position that means "nothing traded". */
 export const NO_TRADE = 0xffffffff;
 /** One engine unit (Wh × µEUR/kWh = 1e-9 EUR) in token wei (18 decimals). */

@@ -72,27 +72,6 @@ describe("KiezMarket refusals, continued", function () {
       .withArgs(SIDE.buy, 0, 0);
   });
 
-  it("refuses settling a participant's older interval after a newer one", async function () {
-    const f = await deployCommunity();
-    const [consumer] = f.households;
-    await f.register(consumer, "consumer");
-    await f.fund([consumer], 10n * EUR);
-    const first = await f.openNextInterval();
-    const second = await f.openNextInterval();
-    const reading = [{ participant: await consumer.getAddress(), importWh: 100, exportWh: 0 }];
-    await f.closeGate(second);
-    const billed = [];
-    for (const id of [first, second]) {
-      const cleared = await f.driver.clear(id);
-      const metered = await f.driver.meter(id, reading);
-      billed.push((await f.driver.bill(id, metered.pages, cleared)).billPages);
-    }
-    await f.driver.settle(second, billed[1]);
-    await expect(f.market.settle(first, 0, billed[0][0]))
-      .to.be.revertedWithCustomError(f.market, "SettlementOutOfOrder")
-      .withArgs(await consumer.getAddress(), second, first);
-  });
-
   it("refuses a community with no suppliers, order pages that skip one, and bills that leave a lock unreleased", async function () {
     const f = await deployCommunity();
     const init = {

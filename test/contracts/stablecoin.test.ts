@@ -3,6 +3,8 @@ import { network } from "hardhat";
 
 import CommunityWithStablecoin from "../../deploy/modules/CommunityWithStablecoin.js";
 import type { KiezMarket } from "../../types/ethers-contracts/index.js";
+import { tariffStruct } from "../../scripts/lib/market-driver.js";
+import { deployCommunity, TARIFFS } from "./fixture.js";
 
 describe("A community settling in an existing euro stablecoin", function () {
   it("deploys through CommunityWithStablecoin with no token of its own and takes deposits in that coin", async function () {
@@ -18,5 +20,35 @@ describe("A community settling in an existing euro stablecoin", function () {
     await market.connect(household).deposit(10n ** 18n);
     expect((await market.accountOf(await household.getAddress())).free).to.equal(10n ** 18n);
     expect(await coin.balanceOf(await market.getAddress())).to.equal(10n ** 18n);
+  });
+
+  it("refuses a stablecoin whose decimals the market cannot price exactly (a 6-decimal euro, as EURC is)", async function () {
+    const f = await deployCommunity();
+    const coin = await f.ethers.deployContract("TestStablecoin", [6, 0]);
+    const init = {
+      admin: await f.roles.admin.getAddress(), operator: await f.roles.operator.getAddress(), meter: await f.roles.meter.getAddress(),
+      token: await coin.getAddress(), platform: await f.roles.platform.getAddress(), taxCollector: await f.roles.taxCollector.getAddress(),
+      networkOperator: await f.roles.networkOperator.getAddress(), suppliers: await Promise.all(f.roles.suppliers.map((x) => x.getAddress())),
+      tariffs: TARIFFS.map(tariffStruct), gateLeadSeconds: 300, dayStartSlot: 92,
+    };
+    await expect(f.factory.createCommunity("six decimals", init))
+      .to.be.revertedWithCustomError(f.market, "MarketTokenDecimals")
+      .withArgs(await coin.getAddress(), 6);
+  });
+
+  it("credits what actually arrived from a token that takes a fee on transfer", async function () {
+    const { ethers, ignition } = await network.create();
+    const [, , , , , , , , household] = await ethers.getSigners();
+    const coin = await ethers.deployContract("TestStablecoin", [18, 100]); // 1% fee
+    const deployed = await ignition.deploy(CommunityWithStablecoin, { parameters: { CommunityWithStablecoin: { token: await coin.getAddress() } } });
+    const market = deployed.market as unknown as KiezMarket;
+    const who = await household.getAddress();
+    await coin.mint(who, 10n ** 18n);
+    await coin.connect(household).approve(await market.getAddress(), 10n ** 18n);
+    await expect(market.connect(household).deposit(10n ** 18n)).to.emit(market, "Deposited").withArgs(who, 99n * 10n ** 16n);
+    expect((await market.accountOf(who)).free).to.equal(99n * 10n ** 16n);
+    // the ledger holds no more than the token balance: every withdrawal can be paid
+    expect(await coin.balanceOf(await market.getAddress())).to.equal(99n * 10n ** 16n);
+    await market.connect(household).withdraw(99n * 10n ** 16n);
   });
 });

@@ -38,7 +38,7 @@ contract MarketFuzzTest is TestBase {
         vm.prank(pv);
         try market.placeBid(id, sell ? Side.Sell : Side.Buy, wh, price) returns (uint32 idx) {
             Bid memory b = market.bidOf(id, idx);
-            assertTrue(wh > 0 && wh <= 5_000, "energy within limit");
+            assertTrue(wh >= 10 && wh <= 5_000, "energy within the minimum and the limit");
             if (sell) {
                 assertTrue(price > t.feedInTariff && price < t.energyPrice, "ask within FiT..EP");
             } else {
@@ -51,7 +51,7 @@ contract MarketFuzzTest is TestBase {
                 ? (price > t.feedInTariff && price < t.energyPrice)
                 : (price > 0 && price < t.energyPrice && price + MarketMath.lemCharges(t) < MarketMath.timeOfUse(t));
             bool affordable = sell || market.accountOf(pv).free >= uint256(wh) * (uint256(price) + MarketMath.lemCharges(t)) * 1e9;
-            assertTrue(!(wh > 0 && wh <= 5_000 && inRange && affordable), "a valid bid was refused");
+            assertTrue(!(wh >= 10 && wh <= 5_000 && inRange && affordable), "a valid bid was refused");
         }
     }
 

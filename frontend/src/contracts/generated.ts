@@ -31,6 +31,22 @@ export const kiezMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "field",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
+    ],
+    "name": "AccountFieldOverflow",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint32",
         "name": "price",
         "type": "uint32"
@@ -90,11 +106,69 @@ export const kiezMarketAbi = [
       },
       {
         "internalType": "uint24",
+        "name": "minWh",
+        "type": "uint24"
+      }
+    ],
+    "name": "BidBelowMinimum",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      },
+      {
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxBids",
+        "type": "uint256"
+      }
+    ],
+    "name": "BidCountAboveLimit",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "intervalWh",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint24",
         "name": "limitWh",
         "type": "uint24"
       }
     ],
     "name": "BidEnergyAboveLimit",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      },
+      {
+        "internalType": "uint32",
+        "name": "latestInterval",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      }
+    ],
+    "name": "BidIntervalBehind",
     "type": "error"
   },
   {
@@ -562,6 +636,22 @@ export const kiezMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "internalType": "uint8",
+        "name": "decimals",
+        "type": "uint8"
+      }
+    ],
+    "name": "MarketTokenDecimals",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "count",
         "type": "uint256"
@@ -846,6 +936,22 @@ export const kiezMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint24",
+        "name": "limitWh",
+        "type": "uint24"
+      },
+      {
+        "internalType": "uint24",
+        "name": "maxWh",
+        "type": "uint24"
+      }
+    ],
+    "name": "ParticipantLimitTooHigh",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "account",
         "type": "address"
@@ -889,27 +995,6 @@ export const kiezMarketAbi = [
   {
     "inputs": [
       {
-        "internalType": "address",
-        "name": "participant",
-        "type": "address"
-      },
-      {
-        "internalType": "uint32",
-        "name": "lastSettledInterval",
-        "type": "uint32"
-      },
-      {
-        "internalType": "uint32",
-        "name": "interval",
-        "type": "uint32"
-      }
-    ],
-    "name": "SettlementOutOfOrder",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
         "internalType": "uint32",
         "name": "interval",
         "type": "uint32"
@@ -947,27 +1032,6 @@ export const kiezMarketAbi = [
       }
     ],
     "name": "SettlementPoolUnbalanced",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint8",
-        "name": "supplier",
-        "type": "uint8"
-      },
-      {
-        "internalType": "uint256",
-        "name": "needed",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "available",
-        "type": "uint256"
-      }
-    ],
-    "name": "SettlementSupplierUnderfunded",
     "type": "error"
   },
   {
@@ -1752,6 +1816,37 @@ export const kiezMarketAbi = [
     "inputs": [
       {
         "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "nonce",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "expectedNonce",
+        "type": "uint32"
+      }
+    ],
+    "name": "SignedBidSkipped",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
         "internalType": "uint8",
         "name": "supplier",
         "type": "uint8"
@@ -1764,6 +1859,50 @@ export const kiezMarketAbi = [
       }
     ],
     "name": "SupplierAccountSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "SupplierShortfallRecorded",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "SupplierShortfallRepaid",
     "type": "event"
   },
   {
@@ -1948,6 +2087,19 @@ export const kiezMarketAbi = [
   },
   {
     "inputs": [],
+    "name": "MAX_LIMIT_WH",
+    "outputs": [
+      {
+        "internalType": "uint24",
+        "name": "",
+        "type": "uint24"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "MAX_SUPPLIERS",
     "outputs": [
       {
@@ -2022,13 +2174,33 @@ export const kiezMarketAbi = [
           },
           {
             "internalType": "uint32",
-            "name": "lastSettledInterval",
+            "name": "bidNonce",
             "type": "uint32"
           },
           {
             "internalType": "uint32",
-            "name": "bidNonce",
+            "name": "tallyInterval",
             "type": "uint32"
+          },
+          {
+            "internalType": "uint8",
+            "name": "tallyBids",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint32",
+            "name": "tallySoldWh",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "tallyBoughtWh",
+            "type": "uint32"
+          },
+          {
+            "internalType": "bool",
+            "name": "inDebt",
+            "type": "bool"
           }
         ],
         "internalType": "struct Account",
@@ -3190,7 +3362,7 @@ export const kiezMarketAbi = [
     "outputs": [
       {
         "internalType": "uint256",
-        "name": "amount",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -3670,7 +3842,7 @@ export const kiezMarketAbi = [
     "outputs": [
       {
         "internalType": "address",
-        "name": "account",
+        "name": "",
         "type": "address"
       }
     ],
@@ -3685,6 +3857,25 @@ export const kiezMarketAbi = [
         "internalType": "uint8",
         "name": "",
         "type": "uint8"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
+      }
+    ],
+    "name": "supplierShortfall",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",

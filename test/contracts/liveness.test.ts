@@ -1,0 +1,211 @@
+/**
+ * What no participant, relayer, clearer, meter or supplier can do to an interval: freeze it, or take more than the
+ * registered limits allow. Each test fails when its defence is removed.
+ */
+import { expect } from "chai";
+
+import { bidDomain, SIDE, signBid } from "../../scripts/lib/market-driver.js";
+import { packBid } from "../../sim/market/onchain.js";
+import { buyLockUnits } from "../../sim/market/tariff.js";
+import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
+
+const T0 = TARIFFS[0].prices;
+const WEI = 1_000_000_000n;
+const timeOfUse = (t: typeof T0) => BigInt(t.energyPrice + t.levies + t.supplierMargin + t.networkFee);
+const dailyCharge = (interval: number, supplier = 0) => (interval % 96 === 92 ? BigInt(TARIFFS[supplier].dailyChargeMicroEur) * 10n ** 12n : 0n);
+
+/** A PV seller and a consumer of supplier 0, funded, and the driver's view of them. */
+async function community() {
+  const f = await deployCommunity();
+  const [pv, consumer, other] = f.households;
+  await f.register(pv, "pv", 0);
+  await f.register(consumer, "consumer", 0);
+  await f.register(other, "consumer", 1);
+  await f.fund([consumer, other], 20n * EUR);
+  return { ...f, pv, consumer, other };
+}
+
+/** Clears, meters and bills an interval with the driver; returns the bill pages, not yet settled. */
+async function billed(f: Awaited<ReturnType<typeof community>>, interval: number, readings: { participant: string; importWh: number; exportWh: number }[]) {
+  const cleared = await f.driver.clear(interval);
+  const metered = await f.driver.meter(interval, readings);
+  return (await f.driver.bill(interval, metered.pages, cleared)).billPages;
+}
+
+describe("KiezMarket liveness and bounds", function () {
+  describe("settlement", function () {
+    it("settles an older interval after a newer one: the order between intervals does not matter", async function () {
+      const f = await community();
+      const [pv, consumer] = [await f.pv.getAddress(), await f.consumer.getAddress()];
+      const first = await f.openNextInterval();
+      const second = await f.openNextInterval();
+      for (const id of [first, second]) {
+        await f.market.connect(f.pv).placeBid(id, SIDE.sell, 800, 100_000);
+        await f.market.connect(f.consumer).placeBid(id, SIDE.buy, 600, 140_000);
+      }
+      await f.closeGate(second);
+      const readings = [
+        { participant: pv, importWh: 0, exportWh: 800 },
+        { participant: consumer, importWh: 600, exportWh: 0 },
+      ];
+      const pages = [await billed(f, first, readings), await billed(f, second, readings)];
+      await f.fund([f.roles.supplier0], 5n * EUR);
+      await f.driver.settle(second, pages[1]);
+      await f.driver.settle(first, pages[0]);
+      expect((await f.market.intervalOf(first)).phase).to.equal(9n);
+      expect((await f.market.intervalOf(second)).phase).to.equal(9n);
+      // both intervals' locks are released and both sales paid: 600 Wh each at the midpoint 120,000
+      expect((await f.market.accountOf(consumer)).locked).to.equal(0n);
+      const sale = 600n * 120_000n * WEI;
+      const feedIn = 200n * BigInt(T0.feedInTariff) * WEI;
+      const charges = [first, second].reduce((sum, id) => sum + dailyCharge(id), 0n);
+      expect((await f.market.accountOf(pv)).free).to.equal(2n * (sale + feedIn) - charges);
+      expect(await f.market.owed(pv)).to.equal(0n);
+    });
+
+    it("settles in full when a supplier cannot pay feed-in, recording the supplier's shortfall", async function () {
+      const f = await community();
+      const pv = await f.pv.getAddress();
+      const interval = await f.openNextInterval();
+      await f.closeGate(interval);
+      const pages = await billed(f, interval, [{ participant: pv, importWh: 0, exportWh: 1_000 }]);
+      const credit = 1_000n * BigInt(T0.feedInTariff) * WEI;
+      const shortfall = credit - dailyCharge(interval);
+      await expect(f.market.settle(interval, 0, pages[0]))
+        .to.emit(f.market, "SupplierShortfallRecorded")
+        .withArgs(interval, 0, shortfall);
+      expect((await f.market.intervalOf(interval)).phase).to.equal(9n);
+      expect((await f.market.accountOf(pv)).free).to.equal(credit - dailyCharge(interval));
+      expect(await f.market.supplierShortfall(0)).to.equal(shortfall);
+      // the books still balance: token balance + shortfall = what the market owes its accounts
+      const token = await f.token.balanceOf(await f.market.getAddress());
+      const accounts = [pv, await f.consumer.getAddress(), await f.other.getAddress(), await f.roles.supplier0.getAddress()];
+      let owedToAccounts = 0n;
+      for (const a of accounts) owedToAccounts += (await f.market.accountOf(a)).free;
+      expect(token + shortfall).to.equal(owedToAccounts);
+    });
+
+    it("repays a supplier's shortfall from its account at its next settlement", async function () {
+      const f = await community();
+      const pv = await f.pv.getAddress();
+      const first = await f.openNextInterval();
+      const second = await f.openNextInterval();
+      await f.closeGate(second);
+      await f.driver.settle(first, await billed(f, first, [{ participant: pv, importWh: 0, exportWh: 1_000 }]));
+      const shortfall = await f.market.supplierShortfall(0);
+      expect(shortfall > 0n).to.equal(true);
+      await f.fund([f.roles.supplier0], 1n * EUR);
+      const pages = await billed(f, second, [{ participant: pv, importWh: 0, exportWh: 0 }]);
+      await expect(f.market.settle(second, 0, pages[0])).to.emit(f.market, "SupplierShortfallRepaid").withArgs(0, shortfall + dailyCharge(second));
+      expect(await f.market.supplierShortfall(0)).to.equal(0n);
+      expect((await f.market.accountOf(await f.roles.supplier0.getAddress())).free).to.equal(1n * EUR - shortfall);
+    });
+
+    it("repays a household's debt from its feed-in credit, not only from its deposits", async function () {
+      const f = await community();
+      const pv = await f.pv.getAddress();
+      const supplier = await f.roles.supplier0.getAddress();
+      await f.fund([f.roles.supplier0], 5n * EUR);
+      const first = await f.openNextInterval();
+      const second = await f.openNextInterval();
+      await f.closeGate(second);
+      await f.driver.settle(first, await billed(f, first, [{ participant: pv, importWh: 100, exportWh: 0 }]));
+      const debt = 100n * timeOfUse(T0) * WEI + dailyCharge(first);
+      expect(await f.market.owed(pv)).to.equal(debt);
+      expect((await f.market.accountOf(pv)).inDebt).to.equal(true);
+      const pages = await billed(f, second, [{ participant: pv, importWh: 0, exportWh: 2_000 }]);
+      const credit = 2_000n * BigInt(T0.feedInTariff) * WEI - dailyCharge(second);
+      await expect(f.market.settle(second, 0, pages[0])).to.emit(f.market, "DebtRepaid").withArgs(pv, supplier, debt);
+      expect(await f.market.owed(pv)).to.equal(0n);
+      expect((await f.market.accountOf(pv)).inDebt).to.equal(false);
+      expect((await f.market.accountOf(pv)).free).to.equal(credit - debt);
+    });
+  });
+
+  describe("relayed batches", function () {
+    it("places the rest of a batch when one of its bids was lifted out and relayed first", async function () {
+      const f = await community();
+      const interval = await f.openNextInterval();
+      const domain = await bidDomain(f.market);
+      const deadline = BigInt((await f.now()) + 3_600);
+      const consumer = await f.consumer.getAddress();
+      const other = await f.other.getAddress();
+      const a = await signBid(f.consumer, domain, { interval, side: "buy", wh: 500, price: 110_000, nonce: 0n, deadline });
+      const b = await signBid(f.other, domain, { interval, side: "buy", wh: 400, price: 105_000, nonce: 0n, deadline });
+      // someone copies a's signature out of the pending batch and relays it alone, first
+      await f.market.connect(f.pv).submitSignedBids(interval, [a]);
+      await expect(f.market.connect(f.roles.operator).submitSignedBids(interval, [a, b]))
+        .to.emit(f.market, "SignedBidSkipped")
+        .withArgs(interval, consumer, 0, 1)
+        .and.to.emit(f.market, "BidsPlaced")
+        .withArgs(interval, 1, 1, [packBid({ participant: other, side: SIDE.buy, wh: 400, price: 105_000 })]);
+      expect((await f.market.intervalOf(interval)).buyCount).to.equal(2n);
+    });
+  });
+
+  describe("per-interval caps", function () {
+    it("holds a participant's import limit over all their bids in an interval, not per bid", async function () {
+      const f = await community();
+      const interval = await f.openNextInterval();
+      const c = f.market.connect(f.consumer);
+      await c.placeBid(interval, SIDE.buy, 3_000, 100_000);
+      await expect(c.placeBid(interval, SIDE.buy, 2_500, 100_000)).to.be.revertedWithCustomError(f.market, "BidEnergyAboveLimit").withArgs(5_500, 5_000);
+      await c.placeBid(interval, SIDE.buy, 2_000, 100_000);
+      expect((await f.market.accountOf(await f.consumer.getAddress())).tallyBoughtWh).to.equal(5_000n);
+    });
+
+    it("holds the export limit over relayed bids too", async function () {
+      const f = await community();
+      const interval = await f.openNextInterval();
+      const domain = await bidDomain(f.market);
+      const deadline = BigInt((await f.now()) + 3_600);
+      const sell = (nonce: bigint, wh: number) => signBid(f.pv, domain, { interval, side: "sell", wh, price: 100_000, nonce, deadline });
+      await expect(f.market.submitSignedBids(interval, [await sell(0n, 4_000), await sell(1n, 1_500)]))
+        .to.be.revertedWithCustomError(f.market, "BidEnergyAboveLimit")
+        .withArgs(5_500, 5_000);
+    });
+
+    it("refuses a bid below the minimum size", async function () {
+      const f = await community();
+      const interval = await f.openNextInterval();
+      await expect(f.market.connect(f.pv).placeBid(interval, SIDE.sell, 9, 100_000)).to.be.revertedWithCustomError(f.market, "BidBelowMinimum").withArgs(9, 10);
+    });
+
+    it("refuses an eighth live bid of one participant in an interval, and counts a cancelled bid out", async function () {
+      const f = await community();
+      const interval = await f.openNextInterval();
+      const c = f.market.connect(f.consumer);
+      for (let i = 0; i < 7; i++) await c.placeBid(interval, SIDE.buy, 10, 100_000);
+      await expect(c.placeBid(interval, SIDE.buy, 10, 100_000))
+        .to.be.revertedWithCustomError(f.market, "BidCountAboveLimit")
+        .withArgs(await f.consumer.getAddress(), interval, 7);
+      await c.cancelBid(interval, 3);
+      await c.placeBid(interval, SIDE.buy, 10, 100_000);
+      expect((await f.market.intervalOf(interval)).buyCount).to.equal(7n);
+    });
+
+    it("refuses a bid for an interval before the latest one the participant bid in", async function () {
+      const f = await community();
+      const first = await f.openNextInterval();
+      const second = await f.openNextInterval();
+      const c = f.market.connect(f.consumer);
+      await c.placeBid(second, SIDE.buy, 100, 100_000);
+      await expect(c.placeBid(first, SIDE.buy, 100, 100_000))
+        .to.be.revertedWithCustomError(f.market, "BidIntervalBehind")
+        .withArgs(await f.consumer.getAddress(), second, first);
+    });
+
+    it("releases a cancelled bid's lock whatever interval the participant's tally has moved on to", async function () {
+      const f = await community();
+      const first = await f.openNextInterval();
+      const second = await f.openNextInterval();
+      const c = f.market.connect(f.consumer);
+      await c.placeBid(first, SIDE.buy, 100, 100_000);
+      await c.placeBid(second, SIDE.buy, 200, 100_000);
+      await c.cancelBid(first, 0);
+      const acct = await f.market.accountOf(await f.consumer.getAddress());
+      expect(acct.locked).to.equal(BigInt(buyLockUnits(T0, 200, 100_000)) * WEI);
+      expect([acct.tallyInterval, acct.tallyBids, acct.tallyBoughtWh]).to.deep.equal([BigInt(second), 1n, 200n]);
+    });
+  });
+});
