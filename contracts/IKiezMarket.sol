@@ -49,6 +49,10 @@ interface IKiezMarketEvents {
     event BillingRestarted(uint32 indexed interval);
     event IntervalBilled(uint32 indexed interval);
     event IntervalSettled(uint32 indexed interval, uint256 p2pVolume);
+    /// @notice The interval was not billed within REFUND_AFTER of its gate: anyone may now cancel its bids.
+    event IntervalRefunding(uint32 indexed interval);
+    /// @notice Every buy bid of a refunding interval was cancelled and its lock released.
+    event IntervalRefunded(uint32 indexed interval);
 }
 
 /// @title IKiezMarketErrors
@@ -76,6 +80,7 @@ interface IKiezMarketErrors {
     error IntervalGateInPast(uint32 interval, uint40 gateClosesAt, uint256 nowTs);
     error IntervalGateClosed(uint32 interval, uint40 gateClosesAt, uint256 nowTs);
     error IntervalGateNotClosed(uint32 interval, uint40 gateClosesAt, uint256 nowTs);
+    error IntervalRefundNotDue(uint32 interval, uint256 refundableAt, uint256 nowTs);
     error BidZeroEnergy();
     error BidInvalidSide(uint8 side);
     error BidEnergyAboveLimit(uint32 intervalWh, uint24 limitWh);

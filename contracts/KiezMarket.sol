@@ -76,6 +76,9 @@ contract KiezMarket is
     /// @notice The highest import or export limit a registration may carry, Wh per interval (about a 1 MW
     ///         connection): the per-interval bid tally holds this much a side.
     uint24 public constant MAX_LIMIT_WH = uint24(AccountWords.MAX_TALLY_WH);
+    /// @notice How long after its gate an interval not yet billed may be refunded by anyone (KiezMarket.refund): less
+    ///         than the BID_RING period, so a stuck interval is refunded before its ring slot is needed again.
+    uint256 public constant REFUND_AFTER = 1 days;
     /// @notice `sellPos` value that claims no pair matches.
     uint32 public constant NO_TRADE = type(uint32).max;
 
@@ -95,6 +98,8 @@ contract KiezMarket is
     mapping(uint32 interval => Interval) internal _intervals;
     mapping(uint32 ringSlot => mapping(uint32 bidIndex => Bid)) internal _bids;
     mapping(uint32 ringSlot => mapping(uint32 batch => bytes32 digest)) internal _bidBatches;
+    /// @dev The interval whose bids a ring slot holds.
+    mapping(uint32 ringSlot => uint32 interval) internal _ringOwner;
     mapping(uint32 interval => ClearingState) internal _clearing;
     mapping(uint32 interval => mapping(Side side => mapping(uint16 page => bytes32 digest))) public orderPageDigest;
     mapping(uint32 interval => BillingState) internal _billing;
@@ -281,10 +286,14 @@ contract KiezMarket is
         for (uint32 id = first; id < first + count; ++id) {
             Interval storage iv = _intervals[id];
             if (iv.phase != Phase.None) revert IntervalWrongPhase(id, iv.phase);
-            if (id >= BID_RING) {
-                Phase earlier = _intervals[id - BID_RING].phase;
-                if (earlier == Phase.Open || earlier == Phase.Clearing) revert IntervalRingBusy(id, id - BID_RING);
+            // the ring slot's last interval must be done with its bids: settled, or refunded
+            uint32 slot = id % BID_RING;
+            uint32 owner = _ringOwner[slot];
+            if (owner != 0) {
+                Phase p = _intervals[owner].phase;
+                if (p != Phase.Settled && p != Phase.Refunded) revert IntervalRingBusy(id, owner);
             }
+            _ringOwner[slot] = id;
             uint40 gate = uint40(uint256(id) * INTERVAL_SECONDS - gateLead);
             if (gate <= block.timestamp) revert IntervalGateInPast(id, gate, block.timestamp);
             iv.phase = Phase.Open;
@@ -303,22 +312,9 @@ contract KiezMarket is
         whenNotPaused
         returns (uint32 bidIndex)
     {
-        Interval storage iv = _requireBiddable(interval);
-        Participant memory p = _participants[msg.sender];
-        Tariff memory t = _tariffs[p.supplier][iv.tariffEpoch];
-        uint64 lock = MarketRelay.checkBid(msg.sender, p, t, uint8(side), wh, price);
-        uint24 limit = side == Side.Sell ? p.exportLimitWh : p.importLimitWh;
-        _ledger.accounts[msg.sender] =
-            MarketRelay.tallyBid(_ledger.accounts[msg.sender], msg.sender, interval, uint8(side), wh, limit, lock);
-        if (side == Side.Buy) {
-            iv.lockUnits += lock;
-            ++iv.buyCount;
-        } else {
-            ++iv.sellCount;
-        }
-        bidIndex = iv.bidCount++;
-        _bids[interval % BID_RING][bidIndex] = Bid(msg.sender, side, wh, price, interval);
-        emit BidPlaced(interval, bidIndex, msg.sender, side, wh, price);
+        bidIndex = MarketRelay.placeBid(
+            _requireBiddable(interval), _participants, _tariffs, _ledger, _bids[interval % BID_RING], interval, side, wh, price
+        );
     }
 
     /// @notice Submits EIP-712 signed bids for one interval on behalf of their signers (gasless for households), as
@@ -335,22 +331,19 @@ contract KiezMarket is
         );
     }
 
-    /// @notice Cancels the caller's direct bid before gate closure and releases its lock.
+    /// @notice Cancels a direct bid and releases its lock to its owner: the caller's own bid before gate closure,
+    ///         anyone's once the interval is refunding.
     function cancelBid(uint32 interval, uint32 bidIndex) external {
-        Interval storage iv = _requireBiddable(interval);
-        Bid storage b = _bids[interval % BID_RING][bidIndex];
-        if (b.side == Side.None || b.interval != interval || bidIndex >= iv.bidCount) revert BidNotFound(interval, bidIndex);
-        if (b.participant != msg.sender) revert BidNotOwner(interval, bidIndex, msg.sender);
-        MarketRelay.release(iv, _participants, _tariffs, _ledger, interval, uint8(b.side), b.wh, b.price);
-        b.side = Side.None;
-        emit BidCancelled(interval, bidIndex, msg.sender);
+        MarketRelay.cancelBid(
+            _intervals[interval], _participants, _tariffs, _ledger, _bids[interval % BID_RING], interval, bidIndex
+        );
     }
 
-    /// @notice Cancels the caller's relayed bid at `position` of `batch` (handed back as placed, with earlier
-    ///         cancellations) before gate closure, and releases its lock.
+    /// @notice Cancels the relayed bid at `position` of `batch` (handed back as placed, with earlier cancellations)
+    ///         and releases its lock to its owner: the caller's own bid before gate closure, anyone's once refunding.
     function cancelSignedBid(uint32 interval, BidBatch calldata batch, uint32 position) external {
         MarketRelay.cancelSignedBid(
-            _requireBiddable(interval),
+            _intervals[interval],
             _participants,
             _tariffs,
             _ledger,
@@ -359,6 +352,21 @@ contract KiezMarket is
             batch,
             position
         );
+    }
+
+    /// @notice Starts the refund of an interval not billed REFUND_AFTER after its gate closed (phase Open to Billing:
+    ///         no money of it has moved). From then on anyone may cancel its bids, each buy bid's lock going back to its
+    ///         owner; it is Refunded once no buy bid is left. Anyone may call, also while the market is paused.
+    function refund(uint32 interval) external {
+        Interval storage iv = _intervals[interval];
+        Phase phase = iv.phase;
+        if (phase == Phase.None || phase > Phase.Billing) revert IntervalWrongPhase(interval, phase);
+        uint256 due = uint256(iv.gateClosesAt) + REFUND_AFTER;
+        if (block.timestamp < due) revert IntervalRefundNotDue(interval, due, block.timestamp);
+        bool done = iv.buyCount == 0;
+        iv.phase = done ? Phase.Refunded : Phase.Refunding;
+        emit IntervalRefunding(interval);
+        if (done) emit IntervalRefunded(interval);
     }
 
     // ========================================================================================== clearing

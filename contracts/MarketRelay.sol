@@ -6,7 +6,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {AccountWord, AccountWords} from "./AccountWord.sol";
-import {BidBatch, Interval, Ledger, Participant, ParticipantClass, Side, Tariff} from "./MarketTypes.sol";
+import {Bid, BidBatch, Interval, Ledger, Participant, ParticipantClass, Phase, Side, Tariff} from "./MarketTypes.sol";
 
 /// @title MarketRelay
 /// @notice Bids of KiezMarket: their bounds, and EIP-712 signed bids relayed in batches, run on the market's storage
@@ -51,6 +51,54 @@ library MarketRelay {
         uint256 timeOfUse;
     }
 
+    /// @notice Places a bid from the caller's own wallet in the interval's ring slot (KiezMarket.placeBid).
+    function placeBid(
+        Interval storage iv,
+        mapping(address => Participant) storage participants,
+        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
+        Ledger storage ledger,
+        mapping(uint32 => Bid) storage ring,
+        uint32 interval,
+        Side side,
+        uint24 wh,
+        uint32 price
+    ) external returns (uint32 bidIndex) {
+        Participant memory p = participants[msg.sender];
+        uint64 lock = checkBid(msg.sender, p, tariffs[p.supplier][iv.tariffEpoch], uint8(side), wh, price);
+        uint24 limit = side == Side.Sell ? p.exportLimitWh : p.importLimitWh;
+        ledger.accounts[msg.sender] = tallyBid(ledger.accounts[msg.sender], msg.sender, interval, uint8(side), wh, limit, lock);
+        if (side == Side.Buy) {
+            iv.lockUnits += lock;
+            ++iv.buyCount;
+        } else {
+            ++iv.sellCount;
+        }
+        bidIndex = iv.bidCount++;
+        ring[bidIndex] = Bid(msg.sender, side, wh, price, interval);
+        emit Ev.BidPlaced(interval, bidIndex, msg.sender, side, wh, price);
+    }
+
+    /// @notice Cancels a direct bid: its owner's before gate closure, anyone's once the interval is refunding (its
+    ///         lock then goes back to its owner).
+    function cancelBid(
+        Interval storage iv,
+        mapping(address => Participant) storage participants,
+        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
+        Ledger storage ledger,
+        mapping(uint32 => Bid) storage ring,
+        uint32 interval,
+        uint32 bidIndex
+    ) external {
+        bool refunding = requireCancellable(iv, interval);
+        Bid storage b = ring[bidIndex];
+        if (b.side == Side.None || b.interval != interval || bidIndex >= iv.bidCount) revert E.BidNotFound(interval, bidIndex);
+        address owner = b.participant;
+        if (!refunding && owner != msg.sender) revert E.BidNotOwner(interval, bidIndex, msg.sender);
+        release(iv, participants, tariffs, ledger, interval, owner, uint8(b.side), b.wh, b.price);
+        b.side = Side.None;
+        emit Ev.BidCancelled(interval, bidIndex, owner);
+    }
+
     /// @notice Accepts a batch of signed bids for an open interval and stores its digest.
     function submitSignedBids(
         Interval storage iv,
@@ -75,13 +123,16 @@ library MarketRelay {
             (uint256 word, uint64 lock) =
                 takeSignedBid(participants, tariffs, ledger, bounds, epoch, interval, domain, signed[i]);
             if (word == 0) continue;
-            // cannot overflow: at most 256 bids, each lock below 2^57 (2^24 Wh times under 2^33 per kWh)
+            // cannot overflow: at most 256 bids, each lock below 2^57 (2^24 Wh times under 2^33 per kWh); a buy's lock
+            // is never zero (at least 10 Wh at a price of at least 1), a sell's always is
             unchecked {
-                if (MarketMath.bidSide(word) == uint8(Side.Buy)) {
-                    ++buys;
-                    lockUnits += lock;
-                }
-                bids[placed++] = word;
+                if (lock != 0) ++buys;
+                lockUnits += lock;
+            }
+            // placed < count, the array's length: no bounds check needed
+            assembly ("memory-safe") {
+                mstore(add(add(bids, 0x20), shl(5, placed)), word)
+                placed := add(placed, 1)
             }
         }
         if (placed == 0) return;
@@ -146,8 +197,8 @@ library MarketRelay {
         word = MarketMath.packBid(participant, Side(side), wh, price);
     }
 
-    /// @notice Cancels the caller's relayed bid at `position` of `batch`, handed back as placed (with earlier
-    ///         cancellations), and releases its lock.
+    /// @notice Cancels the relayed bid at `position` of `batch`, handed back as placed (with earlier cancellations):
+    ///         its owner's before gate closure, anyone's once the interval is refunding; releases its lock to its owner.
     function cancelSignedBid(
         Interval storage iv,
         mapping(address => Participant) storage participants,
@@ -158,17 +209,19 @@ library MarketRelay {
         BidBatch calldata batch,
         uint32 position
     ) external {
+        bool refunding = requireCancellable(iv, interval);
         uint256[] memory bids = requireBatch(iv, batchDigests, interval, batch);
         uint32 bidIndex = batch.firstBidIndex + position;
         if (position >= bids.length) revert E.BidNotFound(interval, bidIndex);
         uint256 w = bids[position];
         uint8 side = MarketMath.bidSide(w);
         if (side == uint8(Side.None)) revert E.BidNotFound(interval, bidIndex);
-        if (MarketMath.entryParticipant(w) != msg.sender) revert E.BidNotOwner(interval, bidIndex, msg.sender);
-        release(iv, participants, tariffs, ledger, interval, side, MarketMath.entryWh(w), MarketMath.entryPrice(w));
+        address owner = MarketMath.entryParticipant(w);
+        if (!refunding && owner != msg.sender) revert E.BidNotOwner(interval, bidIndex, msg.sender);
+        release(iv, participants, tariffs, ledger, interval, owner, side, MarketMath.entryWh(w), MarketMath.entryPrice(w));
         bids[position] = MarketMath.cancelled(w);
         batchDigests[batch.batch] = MarketMath.batchDigest(interval, batch.firstBidIndex, bids);
-        emit Ev.BidCancelled(interval, bidIndex, msg.sender);
+        emit Ev.BidCancelled(interval, bidIndex, owner);
     }
 
     /// @notice A relayed batch handed back, checked against its stored digest; returns its bids in memory.
@@ -320,8 +373,10 @@ library MarketRelay {
 
     /// @dev checkBid's price and size bounds (the per-interval energy limits are tallyBid's).
     function checkLimits(uint8 side, uint24 wh, BidBounds memory b, uint32 price) private pure returns (uint64 lock) {
-        if (wh == 0) revert E.BidZeroEnergy();
-        if (wh < MIN_BID_WH) revert E.BidBelowMinimum(wh, MIN_BID_WH);
+        if (wh < MIN_BID_WH) {
+            if (wh == 0) revert E.BidZeroEnergy();
+            revert E.BidBelowMinimum(wh, MIN_BID_WH);
+        }
         if (side == uint8(Side.Sell)) {
             if (price <= b.feedInTariff || price >= b.energyPrice) {
                 revert E.BidAskOutOfRange(price, uint32(b.feedInTariff), uint32(b.energyPrice));
@@ -337,26 +392,39 @@ library MarketRelay {
         }
     }
 
-    /// @notice Uncounts the caller's cancelled bid and releases a buy bid's lock to the caller's free balance.
+    /// @dev Whether a bid of the interval may be cancelled, and by whom: by its owner while the interval takes bids
+    ///      (false), by anyone while it is refunding (true).
+    function requireCancellable(Interval storage iv, uint32 interval) internal view returns (bool refunding) {
+        if (iv.phase == Phase.Refunding) return true;
+        if (iv.phase != Phase.Open) revert E.IntervalWrongPhase(interval, iv.phase);
+        if (block.timestamp >= iv.gateClosesAt) revert E.IntervalGateClosed(interval, iv.gateClosesAt, block.timestamp);
+    }
+
+    /// @notice Uncounts a cancelled bid and releases a buy bid's lock to its owner's free balance; a refunding interval
+    ///         is Refunded once its last buy bid is released.
     function release(
         Interval storage iv,
         mapping(address => Participant) storage participants,
         mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
         Ledger storage ledger,
         uint32 interval,
+        address owner,
         uint8 side,
         uint24 wh,
         uint32 price
     ) internal {
         uint64 lock;
         if (side == uint8(Side.Buy)) {
-            Tariff memory t = tariffs[participants[msg.sender].supplier][iv.tariffEpoch];
+            Tariff memory t = tariffs[participants[owner].supplier][iv.tariffEpoch];
             lock = MarketMath.buyLockUnits(t, wh, price);
             iv.lockUnits -= lock;
-            --iv.buyCount;
+            if (--iv.buyCount == 0 && iv.phase == Phase.Refunding) {
+                iv.phase = Phase.Refunded;
+                emit Ev.IntervalRefunded(interval);
+            }
         } else {
             --iv.sellCount;
         }
-        ledger.accounts[msg.sender] = untallyBid(ledger.accounts[msg.sender], interval, side, wh, lock);
+        ledger.accounts[owner] = untallyBid(ledger.accounts[owner], interval, side, wh, lock);
     }
 }

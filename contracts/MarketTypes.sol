@@ -33,7 +33,10 @@ enum Phase {
     Billing,
     Billed,
     Settling,
-    Settled
+    Settled,
+    // the way out of an interval not billed in time (KiezMarket.refund): anyone cancels its bids, every lock released
+    Refunding,
+    Refunded
 }
 
 /// @notice Tariff of one supplier in one epoch, per-kWh components in µEUR/kWh (up to 16.77 EUR/kWh each),

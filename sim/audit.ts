@@ -85,6 +85,8 @@ export interface IntervalState {
   settledVolume?: bigint;
   debts: Map<string, bigint>;
   orderPages: { side: number; page: number; bidIndexes: number[] }[];
+  /** Not billed in time and refunded (IntervalRefunding): bids cancelled from then on only release their locks. */
+  refunding?: boolean;
 }
 
 const key = (a: string) => a.toLowerCase();
@@ -233,7 +235,8 @@ export function createMarketRebuild(dayStartSlot: number) {
           const bid = s.bids.find((b) => b.index === Number(a.bidIndex));
           cancelInBatches(s.batches, Number(a.bidIndex));
           if (bid) {
-            bid.cancelled = true;
+            // a refund's cancellations release locks; the interval's bids as cleared stay as they were
+            if (!s.refunding) bid.cancelled = true;
             if (bid.side === "buy") {
               const p = participants.get(bid.participant)!;
               const lock = BigInt(buyLockUnits(tariffOf(p.supplier, s.epoch).prices, bid.wh, bid.price)) * WEI;
@@ -266,6 +269,9 @@ export function createMarketRebuild(dayStartSlot: number) {
           for (const b of unpackBills(a.bills)) bills.set(b.participant, b);
           break;
         }
+        case "IntervalRefunding":
+          iv(Number(a.interval)).refunding = true;
+          break;
         case "DebtRecorded":
           iv(Number(a.interval)).debts.set(key(a.participant), (iv(Number(a.interval)).debts.get(key(a.participant)) ?? 0n) + a.amount);
           break;
@@ -391,7 +397,8 @@ export async function replayMarket(events: readonly MarketEvent[], reader: Marke
         if (!sell || !buy) findings.push({ interval: id, check: "trades", detail: `trade ${t.seller} → ${t.buyer} without matching bids` });
       }
     }
-    if (s.bills.size > 0) {
+    // a refunded interval moved no money but its locks, checked with the ledger below
+    if (s.bills.size > 0 && !s.refunding) {
       for (const r of s.readings) {
         const sold = replayed.sells.filter((b) => b.participant === r.participant).reduce((x, b) => x + (replayed.fills.get(b.index) ?? 0), 0);
         const bought = replayed.buys.filter((b) => b.participant === r.participant).reduce((x, b) => x + (replayed.fills.get(b.index) ?? 0), 0);

@@ -16,7 +16,8 @@ describe("errors in a household's words", () => {
     expect(explainError(reverted("LedgerInsufficientFree", ["0x0000000000000000000000000000000000000001", 5n * 10n ** 18n, 10n ** 18n]))).toBe(
       "Your free balance in the market is 1.00 EUR; this needs 5.00 EUR. Deposit more euros, or cancel an open buy bid.",
     );
-    expect(explainError(reverted("BidEnergyAboveLimit", [6000, 5000]))).toMatch(/at most 5.000 kWh per interval; this bid has 6.000 kWh/);
+    expect(explainError(reverted("BidEnergyAboveLimit", [6000, 5000]))).toMatch(/at most 5.000 kWh a side per interval; with this bid your bids would add up to 6.000 kWh/);
+    expect(explainError(reverted("BidBelowMinimum", [5, 10]))).toMatch(/at least 0.010 kWh; this one has 0.005 kWh/);
     expect(explainError(reverted("BidAskOutOfRange", [80_000, 82_000, 170_000]))).toMatch(/above the feed-in tariff \(8.20 ct\/kWh\)/);
     expect(explainError(reverted("IntervalWrongPhase", [1994724, 3]))).toMatch(/closed for bids: it is already cleared/);
     expect(explainError(reverted("EnforcedPause", []))).toMatch(/paused/);

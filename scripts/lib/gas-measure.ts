@@ -90,7 +90,10 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
     const fresh = await c.openIntervals(1);
     const freshRound = await bidRound(c, solo, relayers, fresh, options.relayBatchSizes);
     await c.closeGate(fresh);
-    await c.driver.clear(fresh);
+    const freshCleared = await c.driver.clear(fresh);
+    // settled (a ring slot is reused only once its interval is settled or refunded): every bidder metered as idle
+    const freshMetered = await c.driver.meter(fresh, [...solo, ...relayers].map((w) => ({ participant: w.address, importWh: 0, exportWh: 0 })));
+    await c.driver.billAndSettle(fresh, freshMetered.pages, freshCleared);
     // The interval BID_RING later reuses these bid slots: what every bid costs once a community has run two days.
     const ring = Number(await c.market.BID_RING());
     await wait(c.market.connect(c.roles.operator).openIntervals(fresh + ring, 1));

@@ -6,7 +6,7 @@
 /** KiezMarket's `Side`. */
 export const SIDE = { sell: 1, buy: 2 } as const;
 /** KiezMarket's `Phase`, indexed by its value. */
-export const PHASE = ["None", "Open", "Clearing", "Cleared", "Metering", "Metered", "Billing", "Billed", "Settling", "Settled"] as const;
+export const PHASE = ["None", "Open", "Clearing", "Cleared", "Metering", "Metered", "Billing", "Billed", "Settling", "Settled", "Refunding", "Refunded"] as const;
 export type PhaseName = (typeof PHASE)[number];
 /** KiezMarket's participant class. */
 export const CLASS = { consumer: 1, pv: 2, pvBattery: 3 } as const;

@@ -208,4 +208,89 @@ describe("KiezMarket liveness and bounds", function () {
       expect([acct.tallyInterval, acct.tallyBids, acct.tallyBoughtWh]).to.deep.equal([BigInt(second), 1n, 200n]);
     });
   });
+
+  describe("refunds", function () {
+    /** An interval with a direct and a relayed buy bid, cleared, and never metered. */
+    async function unmetered() {
+      const f = await community();
+      const interval = await f.openNextInterval();
+      await f.market.connect(f.pv).placeBid(interval, SIDE.sell, 800, 100_000);
+      await f.market.connect(f.consumer).placeBid(interval, SIDE.buy, 600, 140_000);
+      const domain = await bidDomain(f.market);
+      const signed = await signBid(f.other, domain, { interval, side: "buy", wh: 400, price: 130_000, nonce: 0n, deadline: BigInt((await f.now()) + 3_600) });
+      await f.market.submitSignedBids(interval, [signed]);
+      await f.closeGate(interval);
+      await f.driver.clear(interval);
+      return { ...f, interval };
+    }
+
+    it("refuses a refund before REFUND_AFTER has passed since the gate", async function () {
+      const f = await unmetered();
+      const gate = (await f.market.intervalOf(f.interval)).gateClosesAt;
+      await expect(f.market.connect(f.pv).refund(f.interval))
+        .to.be.revertedWithCustomError(f.market, "IntervalRefundNotDue")
+        .withArgs(f.interval, gate + 86_400n, (v: bigint) => v < gate + 86_400n);
+    });
+
+    it("lets anyone release every lock of an interval its meter never metered, each to the bid's owner", async function () {
+      const f = await unmetered();
+      const consumer = await f.consumer.getAddress();
+      const other = await f.other.getAddress();
+      await f.networkHelpers.time.increase(86_400);
+      await expect(f.market.connect(f.pv).refund(f.interval)).to.emit(f.market, "IntervalRefunding").withArgs(f.interval);
+      // a stranger cancels both buy bids: the direct one, and the relayed one handed back in its batch
+      await expect(f.market.connect(f.pv).cancelBid(f.interval, 1)).to.emit(f.market, "BidCancelled").withArgs(f.interval, 1, consumer);
+      const [batch] = await f.batches(f.interval);
+      await expect(f.market.connect(f.pv).cancelSignedBid(f.interval, batch, 0)).to.emit(f.market, "IntervalRefunded").withArgs(f.interval);
+      expect((await f.market.intervalOf(f.interval)).phase).to.equal(11n);
+      expect((await f.market.intervalOf(f.interval)).lockUnits).to.equal(0n);
+      for (const who of [consumer, other]) {
+        const acct = await f.market.accountOf(who);
+        expect([acct.free, acct.locked]).to.deep.equal([20n * EUR, 0n]);
+      }
+    });
+
+    it("refuses metering a refunding interval", async function () {
+      const f = await unmetered();
+      await f.networkHelpers.time.increase(86_400);
+      await f.market.refund(f.interval);
+      await expect(f.market.connect(f.roles.meter).postReadings(f.interval, [{ participant: await f.pv.getAddress(), importWh: 0, exportWh: 1 }]))
+        .to.be.revertedWithCustomError(f.market, "IntervalWrongPhase")
+        .withArgs(f.interval, 10);
+    });
+
+    it("refunds an interval never cleared, also while the market is paused", async function () {
+      const f = await community();
+      const interval = await f.openNextInterval();
+      await f.market.connect(f.consumer).placeBid(interval, SIDE.buy, 600, 140_000);
+      await f.market.connect(f.roles.admin).pause();
+      await f.closeGate(interval);
+      await f.networkHelpers.time.increase(86_400);
+      await f.market.connect(f.other).refund(interval);
+      await expect(f.market.connect(f.other).cancelBid(interval, 0)).to.emit(f.market, "IntervalRefunded").withArgs(interval);
+      expect((await f.market.accountOf(await f.consumer.getAddress())).locked).to.equal(0n);
+    });
+
+    it("refuses to refund a billed interval: anyone settles it instead", async function () {
+      const f = await community();
+      const interval = await f.openNextInterval();
+      await f.closeGate(interval);
+      await billed(f, interval, [{ participant: await f.consumer.getAddress(), importWh: 100, exportWh: 0 }]);
+      await f.networkHelpers.time.increase(86_400);
+      await expect(f.market.refund(interval)).to.be.revertedWithCustomError(f.market, "IntervalWrongPhase").withArgs(interval, 7);
+    });
+
+    it("keeps a ring slot for its interval until it is settled or refunded, however many ring periods later", async function () {
+      const f = await unmetered();
+      const ring = Number(await f.market.BID_RING());
+      const op = f.market.connect(f.roles.operator);
+      // neither the interval one ring later nor two rings later may take the slot (the second once overwrote it)
+      await expect(op.openIntervals(f.interval + 2 * ring, 1)).to.be.revertedWithCustomError(f.market, "IntervalRingBusy").withArgs(f.interval + 2 * ring, f.interval);
+      await f.networkHelpers.time.increase(86_400);
+      await f.market.refund(f.interval);
+      await f.market.cancelBid(f.interval, 1);
+      await f.market.cancelSignedBid(f.interval, (await f.batches(f.interval))[0], 0);
+      await expect(op.openIntervals(f.interval + 2 * ring, 1)).to.emit(f.market, "IntervalOpened");
+    });
+  });
 });

@@ -212,8 +212,14 @@ describe("KiezMarket refusals", function () {
       await expect(m.market.connect(m.roles.operator).openIntervals(m.interval + ring, 1))
         .to.be.revertedWithCustomError(m.market, "IntervalRingBusy")
         .withArgs(m.interval + ring, m.interval);
+      // cleared is not enough: a refund would still need the bids, until the interval is settled
       await m.closeGate(m.interval);
-      await m.driver.clear(m.interval);
+      const cleared = await m.driver.clear(m.interval);
+      await expect(m.market.connect(m.roles.operator).openIntervals(m.interval + ring, 1))
+        .to.be.revertedWithCustomError(m.market, "IntervalRingBusy")
+        .withArgs(m.interval + ring, m.interval);
+      const metered = await m.driver.meter(m.interval, await readingsOf(m));
+      await m.driver.billAndSettle(m.interval, metered.pages, cleared);
       await expect(m.market.connect(m.roles.operator).openIntervals(m.interval + ring, 1)).to.emit(m.market, "IntervalOpened");
     });
 

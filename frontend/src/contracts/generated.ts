@@ -557,6 +557,27 @@ export const kiezMarketAbi = [
         "type": "uint32"
       },
       {
+        "internalType": "uint256",
+        "name": "refundableAt",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "nowTs",
+        "type": "uint256"
+      }
+    ],
+    "name": "IntervalRefundNotDue",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      },
+      {
         "internalType": "uint32",
         "name": "earlierInterval",
         "type": "uint32"
@@ -1546,6 +1567,32 @@ export const kiezMarketAbi = [
         "internalType": "uint32",
         "name": "interval",
         "type": "uint32"
+      }
+    ],
+    "name": "IntervalRefunded",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      }
+    ],
+    "name": "IntervalRefunding",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
         "indexed": false,
@@ -2145,6 +2192,19 @@ export const kiezMarketAbi = [
         "internalType": "bytes32",
         "name": "",
         "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "REFUND_AFTER",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",
@@ -3508,6 +3568,19 @@ export const kiezMarketAbi = [
       }
     ],
     "name": "postReadings",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      }
+    ],
+    "name": "refund",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
