@@ -112,6 +112,13 @@ interface IKiezMarketErrors {
     error ClearingPairDisjoint(uint32 sellPos, uint32 buyPos);
     error ClearingStillMatchable(uint32 sellPos, uint32 buyPos);
     error MeterEmptyPage();
+    error MeterReadingsNotAscending(uint32 interval, address previous, address participant);
+    error MeterReadingAboveLimit(
+        address participant, uint32 importWh, uint32 exportWh, uint24 importLimitWh, uint24 exportLimitWh
+    );
+    error BillingUnmeteredOutOfRange(uint32 interval, address participant);
+    error BillingUnmeteredWasMetered(uint32 interval, address participant);
+    error BillingUnmeteredWithoutBids(uint32 interval, address participant);
     error MeterPageMismatch(uint32 interval, uint16 page);
     error BillingNeedsPages(uint32 interval, uint16 meterPages);
     error BillingPageOutOfOrder(uint32 interval, uint16 page, uint16 expected);

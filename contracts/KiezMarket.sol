@@ -23,7 +23,7 @@ import {
     Account,
     Bid,
     BidBatch,
-    BidRefs,
+    BillingInput,
     Bill,
     BillingState,
     ClearingState,
@@ -104,6 +104,9 @@ contract KiezMarket is
     mapping(uint32 interval => mapping(Side side => mapping(uint16 page => bytes32 digest))) public orderPageDigest;
     mapping(uint32 interval => BillingState) internal _billing;
     mapping(uint32 interval => mapping(uint16 page => bytes32 digest)) public meterPageDigest;
+    /// @notice The last (highest) participant of each meter page: readings ascend by address across an interval's
+    ///         pages, so each household is metered at most once and an unmetered one can be shown to be so.
+    mapping(uint32 interval => mapping(uint16 page => address participant)) public meterPageLast;
     mapping(uint32 interval => mapping(uint16 page => bytes32 digest)) public billPageDigest;
 
     /// @dev The implementation is never used directly: clones are initialized by the factory.
@@ -444,17 +447,26 @@ contract KiezMarket is
         Interval storage iv = _intervals[interval];
         if (iv.phase != Phase.Cleared && iv.phase != Phase.Metering) revert IntervalWrongPhase(interval, iv.phase);
         if (readings.length == 0) revert MeterEmptyPage();
+        BillingState storage bs = _billing[interval];
+        uint16 page = bs.meterPages++;
+        address previous = page == 0 ? address(0) : meterPageLast[interval][page - 1];
         // The committed page carries each participant's supplier, so billing need not read registrations.
         uint256[] memory metered = new uint256[](readings.length);
         for (uint256 i = 0; i < readings.length; ++i) {
             Reading calldata r = readings[i];
-            Participant storage p = _participants[r.participant];
-            if (p.class == ParticipantClass.None) revert ParticipantNotRegistered(r.participant);
-            metered[i] = MarketMath.packReading(r.participant, p.supplier, r.importWh, r.exportWh);
+            address who = r.participant;
+            if (uint160(who) <= uint160(previous)) revert MeterReadingsNotAscending(interval, previous, who);
+            previous = who;
+            Participant memory p = _participants[who];
+            if (p.class == ParticipantClass.None) revert ParticipantNotRegistered(who);
+            // bounded readings: no bill can overflow, and one reading moves at most a connection's worth of money
+            if (r.importWh > p.importLimitWh || r.exportWh > p.exportLimitWh) {
+                revert MeterReadingAboveLimit(who, r.importWh, r.exportWh, p.importLimitWh, p.exportLimitWh);
+            }
+            metered[i] = MarketMath.packReading(who, p.supplier, r.importWh, r.exportWh);
         }
         iv.phase = Phase.Metering;
-        BillingState storage bs = _billing[interval];
-        uint16 page = bs.meterPages++;
+        meterPageLast[interval][page] = previous;
         meterPageDigest[interval][page] = keccak256(abi.encode(metered));
         emit ReadingsPosted(interval, page, readings);
     }
@@ -470,19 +482,13 @@ contract KiezMarket is
 
     // =========================================================================================== billing
 
-    /// @notice Bills the participants of one meter page, in page order. Operator role. The caller supplies
-    ///         the committed readings (with suppliers, packed as MarketMath.packReading) and where each
-    ///         participant's bids stand in the committed orders; the contract checks that every filled Wh and
-    ///         every lock is accounted for once the last page is billed.
-    function bill(
-        uint32 interval,
-        uint16 meterPage,
-        uint256[] calldata readings,
-        BidRefs[] calldata refs,
-        OrderPage[] calldata sellPages,
-        OrderPage[] calldata buyPages
-    ) external onlyRole(OPERATOR_ROLE) {
-        if (keccak256(abi.encode(readings)) != meterPageDigest[interval][meterPage]) {
+    /// @notice Bills the participants of one meter page, in page order. Operator role. The caller hands in the page's
+    ///         committed readings (packed as MarketMath.packReading), the participants with bids and no reading whose
+    ///         address falls in this page's range (after the previous page's last, before this page's last unless it is
+    ///         the last page), and where each billed participant's bids stand in the committed orders; the contract
+    ///         checks that every filled Wh and every lock is accounted for once the last page is billed.
+    function bill(uint32 interval, uint16 meterPage, BillingInput calldata input) external onlyRole(OPERATOR_ROLE) {
+        if (keccak256(abi.encode(input.readings)) != meterPageDigest[interval][meterPage]) {
             revert MeterPageMismatch(interval, meterPage);
         }
         billPageDigest[interval][meterPage] = MarketClearing.bill(
@@ -491,37 +497,31 @@ contract KiezMarket is
             _billing[interval],
             orderPageDigest[interval],
             _tariffs,
+            _participants,
+            meterPageLast[interval],
             interval,
             meterPage,
-            readings,
-            refs,
-            sellPages,
-            buyPages
+            input
         );
     }
 
     /// @notice Bills and settles an interval metered in a single page, in one transaction (cheaper than `bill`
-    ///         then `settle`). Operator role. The caller supplies the committed (packed) readings and the committed order
-    ///         pages (sells through the marginal pair, every buy page); each participant's fills are read from
-    ///         the orders. All totals are checked before anything commits.
-    function billAndSettle(
-        uint32 interval,
-        uint256[] calldata readings,
-        OrderPage[] calldata sellPages,
-        OrderPage[] calldata buyPages
-    ) external onlyRole(OPERATOR_ROLE) nonReentrant {
-        if (keccak256(abi.encode(readings)) != meterPageDigest[interval][0]) revert MeterPageMismatch(interval, 0);
+    ///         then `settle`). Operator role. The caller hands in the committed (packed) readings, the participants
+    ///         with bids and no reading, and the committed order pages (sells through the marginal pair, every buy
+    ///         page); each participant's fills are read from the orders. All totals are checked before anything
+    ///         commits.
+    function billAndSettle(uint32 interval, BillingInput calldata input) external onlyRole(OPERATOR_ROLE) nonReentrant {
+        if (keccak256(abi.encode(input.readings)) != meterPageDigest[interval][0]) revert MeterPageMismatch(interval, 0);
         MarketClearing.billAndSettle(
             _intervals[interval],
             _clearing[interval],
             _billing[interval],
             orderPageDigest[interval],
             _tariffs,
+            _participants,
             _ledger,
             _settlementContext(interval, 0),
-            readings,
-            sellPages,
-            buyPages
+            input
         );
     }
 

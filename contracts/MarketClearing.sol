@@ -12,11 +12,14 @@ import {
     BidBatch,
     BidRefs,
     Bill,
+    BillingInput,
     BillingState,
     ClearingState,
     Interval,
     Ledger,
     OrderPage,
+    Participant,
+    ParticipantClass,
     Phase,
     MeteredReading,
     Side,
@@ -391,26 +394,28 @@ library MarketClearing {
 
     // ========================================================================================== billing
 
-    /// @notice Bills one meter page (its digest checked by the market) and returns the bill page's digest.
+    /// @notice Bills one meter page (its digest checked by the market) and its unmetered participants, and returns the
+    ///         bill page's digest.
     function bill(
         Interval storage iv,
         ClearingState storage cs,
         BillingState storage bs,
         mapping(Side => mapping(uint16 => bytes32)) storage digests,
         mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
+        mapping(address => Participant) storage participants,
+        mapping(uint16 => address) storage meterPageLast,
         uint32 interval,
         uint16 meterPage,
-        uint256[] calldata readings,
-        BidRefs[] calldata refs,
-        OrderPage[] calldata sellPages,
-        OrderPage[] calldata buyPages
+        BillingInput calldata input
     ) external returns (bytes32) {
         if (iv.phase != Phase.Metered && iv.phase != Phase.Billing) revert E.IntervalWrongPhase(interval, iv.phase);
         if (meterPage != bs.billedPages) revert E.BillingPageOutOfOrder(interval, meterPage, bs.billedPages);
-        if (refs.length != readings.length) revert E.MarketLengthMismatch(readings.length, refs.length);
+        uint256[] memory readings = withUnmetered(participants, input.readings, input.unmetered);
+        if (input.refs.length != readings.length) revert E.MarketLengthMismatch(readings.length, input.refs.length);
+        requireUnmeteredInPage(meterPageLast, interval, meterPage, meterPage + 1 == bs.meterPages, input);
         iv.phase = Phase.Billing;
-        Flat memory sells = flatten(digests, interval, Side.Sell, sellPages);
-        Flat memory buys = flatten(digests, interval, Side.Buy, buyPages);
+        Flat memory sells = flatten(digests, interval, Side.Sell, input.sellPages);
+        Flat memory buys = flatten(digests, interval, Side.Buy, input.buyPages);
         uint64 matched = cs.matchedWh;
         Bill[] memory bills = new Bill[](readings.length);
         bytes memory packed = new bytes(readings.length * 32);
@@ -420,7 +425,7 @@ library MarketClearing {
         for (uint256 i = 0; i < readings.length; ++i) {
             MeteredReading memory r = MarketMath.unpackReading(readings[i]);
             Tariff memory t = tariffs[r.supplier][iv.tariffEpoch];
-            Bill memory b = billOf(interval, r, refs[i], sells, buys, matched, t);
+            Bill memory b = billOf(interval, r, input.refs[i], sells, buys, matched, t);
             bills[i] = b;
             storeWord(packed, i, MarketMath.packBill(b.participant, b.p2pBoughtWh, b.p2pSoldWh, b.gridImportWh, b.gridExportWh));
             pageSold += b.p2pSoldWh;
@@ -444,6 +449,53 @@ library MarketClearing {
         return keccak256(abi.encode(bills));
     }
 
+    /// @dev The readings to bill: the committed ones, then a zero reading for each unmetered participant, with the
+    ///      supplier of their registration.
+    function withUnmetered(
+        mapping(address => Participant) storage participants,
+        uint256[] calldata metered,
+        address[] calldata unmetered
+    ) private view returns (uint256[] memory all) {
+        uint256 n = metered.length;
+        all = new uint256[](n + unmetered.length);
+        for (uint256 i = 0; i < n; ++i) {
+            all[i] = metered[i];
+        }
+        for (uint256 j = 0; j < unmetered.length; ++j) {
+            address who = unmetered[j];
+            Participant storage p = participants[who];
+            if (p.class == ParticipantClass.None) revert E.ParticipantNotRegistered(who);
+            all[n + j] = MarketMath.packReading(who, p.supplier, 0, 0);
+        }
+    }
+
+    /// @dev Each unmetered participant billed with a meter page lies in that page's address range (after the previous
+    ///      page's last reading; before this page's last unless it is the interval's last page), ascending, and is none
+    ///      of the page's readings: as readings ascend across pages, no household is then billed twice.
+    function requireUnmeteredInPage(
+        mapping(uint16 => address) storage meterPageLast,
+        uint32 interval,
+        uint16 meterPage,
+        bool lastPage,
+        BillingInput calldata input
+    ) private view {
+        uint256[] calldata readings = input.readings;
+        address[] calldata unmetered = input.unmetered;
+        if (unmetered.length == 0) return;
+        uint160 previous = meterPage == 0 ? 0 : uint160(meterPageLast[meterPage - 1]);
+        uint160 high = lastPage ? type(uint160).max : uint160(meterPageLast[meterPage]);
+        uint256 k;
+        for (uint256 j = 0; j < unmetered.length; ++j) {
+            uint160 who = uint160(unmetered[j]);
+            if (who <= previous || who >= high) revert E.BillingUnmeteredOutOfRange(interval, unmetered[j]);
+            while (k < readings.length && uint160(readings[k] >> 96) < who) ++k;
+            if (k < readings.length && uint160(readings[k] >> 96) == who) {
+                revert E.BillingUnmeteredWasMetered(interval, unmetered[j]);
+            }
+            previous = who;
+        }
+    }
+
     /// @notice Bills and settles an interval whose readings fit one meter page, in one transaction. Each
     ///         participant's fills and locks are summed from the committed orders themselves (into transient
     ///         storage, keyed by participant), so the caller names no bid positions; each bill is computed, issued
@@ -457,18 +509,19 @@ library MarketClearing {
         BillingState storage bs,
         mapping(Side => mapping(uint16 => bytes32)) storage digests,
         mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
+        mapping(address => Participant) storage participants,
         Ledger storage ledger,
         MarketSettlement.Context calldata ctx,
-        uint256[] calldata readings,
-        OrderPage[] calldata sellPages,
-        OrderPage[] calldata buyPages
+        BillingInput calldata input
     ) external {
         uint32 interval = ctx.interval;
         if (iv.phase != Phase.Metered) revert E.IntervalWrongPhase(interval, iv.phase);
         if (bs.meterPages != 1) revert E.BillingNeedsPages(interval, bs.meterPages);
         uint64 matched = cs.matchedWh;
-        addFills(digests, interval, Side.Sell, sellPages, matched);
-        addFills(digests, interval, Side.Buy, buyPages, matched);
+        addFills(digests, interval, Side.Sell, input.sellPages, matched);
+        addFills(digests, interval, Side.Buy, input.buyPages, matched);
+        uint256 metered = input.readings.length;
+        uint256[] memory readings = withUnmetered(participants, input.readings, input.unmetered);
         Totals memory sums;
         sums.settlement = MarketSettlement.newTotals(ctx.supplierCount);
         sums.dayStart = MarketMath.isDayStart(interval, ctx.dayStartSlot);
@@ -483,7 +536,7 @@ library MarketClearing {
                 tariffOf[supplier] = tariffs[supplier][iv.tariffEpoch];
                 loaded |= 1 << supplier;
             }
-            storeWord(packed, i, settleReading(ledger, ctx, r, tariffOf[supplier], sums));
+            storeWord(packed, i, settleReading(ledger, ctx, r, tariffOf[supplier], sums, i >= metered));
         }
         if (sums.sold != matched || sums.bought != matched) {
             revert E.BillingTotalsMismatch(interval, sums.sold, sums.bought, matched);
@@ -520,9 +573,12 @@ library MarketClearing {
         MarketSettlement.Context calldata ctx,
         MeteredReading memory r,
         Tariff memory t,
-        Totals memory sums
+        Totals memory sums,
+        bool unmetered
     ) private returns (uint256) {
-        (uint64 sold, uint64 bought, uint64 released) = takeFills(r.participant, t);
+        (uint64 sold, uint64 bought, uint64 released, bool found) = takeFills(r.participant, t);
+        // an unmetered participant is billed for their bids: none left means a duplicate, or a metered household
+        if (unmetered && !found) revert E.BillingUnmeteredWithoutBids(ctx.interval, r.participant);
         (uint32 gridImportWh, uint32 gridExportWh) = MarketMath.gridResidual(r.importWh, r.exportWh, bought, sold);
         MarketSettlement.settleBill(
             ledger,
@@ -583,7 +639,7 @@ library MarketClearing {
     ///      so a participant listed twice is not paid twice.
     function takeFills(address participant, Tariff memory t)
         private
-        returns (uint64 sold, uint64 bought, uint64 released)
+        returns (uint64 sold, uint64 bought, uint64 released, bool found)
     {
         uint256 key = uint160(participant);
         uint256 w;
@@ -591,6 +647,7 @@ library MarketClearing {
             w := tload(key)
             tstore(key, 0)
         }
+        found = w != 0;
         sold = uint64(w);
         bought = uint64(w >> 64);
         // at most this participant's share of the interval's lockUnits (a uint64), by the same argument

@@ -181,6 +181,18 @@ struct BidRefs {
     uint32[] buyPositions;
 }
 
+/// @notice What billing hands in for one meter page: its committed readings (packed, MarketMath.packReading), the
+///         participants with bids on the interval who have no reading (billed as metering zero: a seller's shortfall is
+///         then bought from the grid), and for the paged `bill` each billed participant's bid positions (readings'
+///         first, then the unmetered ones'); then the committed order pages the bills read.
+struct BillingInput {
+    uint256[] readings;
+    address[] unmetered;
+    BidRefs[] refs;
+    OrderPage[] sellPages;
+    OrderPage[] buyPages;
+}
+
 /// @notice A participant's bill for one interval. Money follows from these quantities, the clearing price and
 ///         the tariff (MarketSettlement.settleBill; the engine's lemBill), so anyone can recompute it.
 struct Bill {

@@ -399,7 +399,10 @@ export async function replayMarket(events: readonly MarketEvent[], reader: Marke
     }
     // a refunded interval moved no money but its locks, checked with the ledger below
     if (s.bills.size > 0 && !s.refunding) {
-      for (const r of s.readings) {
+      // a household with bids and no reading is billed as metering zero
+      const metered = new Set(s.readings.map((r) => r.participant));
+      const unmetered = [...s.bills.keys()].filter((p) => !metered.has(p)).map((participant) => ({ participant, importWh: 0, exportWh: 0 }));
+      for (const r of [...s.readings, ...unmetered]) {
         const sold = replayed.sells.filter((b) => b.participant === r.participant).reduce((x, b) => x + (replayed.fills.get(b.index) ?? 0), 0);
         const bought = replayed.buys.filter((b) => b.participant === r.participant).reduce((x, b) => x + (replayed.fills.get(b.index) ?? 0), 0);
         const g = gridResidual({ importWh: r.importWh, exportWh: r.exportWh, p2pBoughtWh: bought, p2pSoldWh: sold });

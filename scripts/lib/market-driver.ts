@@ -280,13 +280,17 @@ export class MarketDriver {
     return { result, receipts, sellPages, buyPages };
   }
 
-  /** Posts readings in pages and finishes metering. Returns the pages as the market committed them. */
+  /**
+   * Posts readings in pages, in ascending order of address as the market takes them, and finishes metering. Returns
+   * the pages as the market committed them.
+   */
   async meter(interval: number, readings: readonly Reading[]) {
     const meter = this.market.connect(this.roles.meter);
     const pages: MeteredReading[][] = [];
     const receipts: Receipts = [];
-    for (let i = 0; i < readings.length; i += this.meterPageSize) {
-      const page = readings.slice(i, i + this.meterPageSize);
+    const ascending = byAddress(readings);
+    for (let i = 0; i < ascending.length; i += this.meterPageSize) {
+      const page = ascending.slice(i, i + this.meterPageSize);
       receipts.push(await wait(meter.postReadings(interval, page, this.tx)));
       pages.push(page.map((r) => ({ participant: r.participant, supplier: this.info(r.participant).supplier, importWh: r.importWh, exportWh: r.exportWh })));
     }
@@ -302,14 +306,32 @@ export class MarketDriver {
   ) {
     const operator = this.market.connect(this.roles.operator);
     const refs = bidRefsByParticipant(cleared.result);
+    const unmetered = this.unmeteredByPage(meterPages, refs);
     const billPages: ChainBill[][] = [];
     const receipts: Receipts = [];
     for (let k = 0; k < meterPages.length; k++) {
-      const p = this.billingPage(meterPages[k], refs, cleared);
-      receipts.push(await wait(operator.bill(interval, k, packReadings(meterPages[k]), p.refs, p.sellPages, p.buyPages, this.tx)));
+      const p = this.billingPage(meterPages[k], unmetered[k], refs, cleared);
+      const input = { readings: packReadings(meterPages[k]), unmetered: unmetered[k].map((r) => r.participant), refs: p.refs, sellPages: p.sellPages, buyPages: p.buyPages };
+      receipts.push(await wait(operator.bill(interval, k, input, this.tx)));
       billPages.push(p.bills);
     }
     return { billPages, receipts };
+  }
+
+  /**
+   * The participants with bids and no reading, as zero readings, each with the meter page whose address range holds
+   * it (after the previous page's last reading, before this page's last; the last page takes the rest).
+   */
+  private unmeteredByPage(meterPages: readonly MeteredReading[][], refs: ReadonlyMap<string, BidRefs>): MeteredReading[][] {
+    const metered = new Set(meterPages.flat().map((r) => r.participant.toLowerCase()));
+    const missing = byAddress([...refs.keys()].filter((p) => !metered.has(p)).map((participant) => ({ participant, importWh: 0, exportWh: 0 })));
+    const byPage: MeteredReading[][] = meterPages.map(() => []);
+    for (const r of missing) {
+      let k = meterPages.findIndex((page) => BigInt(page[page.length - 1].participant) > BigInt(r.participant));
+      if (k < 0) k = meterPages.length - 1;
+      byPage[k].push({ ...r, supplier: this.info(r.participant).supplier });
+    }
+    return byPage;
   }
 
   /**
@@ -317,11 +339,14 @@ export class MarketDriver {
    * the page refers to (none for a side nobody on the page bid on), and the bills it will issue.
    */
   private billingPage(
-    readings: readonly MeteredReading[],
+    metered: readonly MeteredReading[],
+    unmetered: readonly MeteredReading[],
     refs: ReadonlyMap<string, BidRefs>,
     cleared: { result: ClearingResult; sellPages: OrderPage[]; buyPages: OrderPage[] },
   ) {
     const emptyRefs: BidRefs = { sellPositions: [], buyPositions: [] };
+    // the market bills the page's readings first, then its unmetered participants (as metering zero)
+    const readings = [...metered, ...unmetered];
     const pageRefs = readings.map((r) => refs.get(r.participant.toLowerCase()) ?? emptyRefs);
     return {
       refs: pageRefs,
@@ -370,11 +395,14 @@ export class MarketDriver {
       return { billPages: billed.billPages, receipts: [...billed.receipts, ...settled] };
     }
     const operator = this.market.connect(this.roles.operator);
-    const { bills } = this.billingPage(meterPages[0], bidRefsByParticipant(cleared.result), cleared);
+    const refs = bidRefsByParticipant(cleared.result);
+    const [unmetered] = this.unmeteredByPage(meterPages, refs);
+    const { bills } = this.billingPage(meterPages[0], unmetered, refs, cleared);
     // sells through the marginal pair (later ones fill nothing); every buy page (each lock is released)
     const { marginal } = cleared.result;
     const sellPages = marginal ? pagesThrough(cleared.sellPages, marginal.sellPos) : [];
-    const receipt = await wait(operator.billAndSettle(interval, packReadings(meterPages[0]), sellPages, cleared.buyPages, this.tx));
+    const input = { readings: packReadings(meterPages[0]), unmetered: unmetered.map((r) => r.participant), refs: [], sellPages, buyPages: cleared.buyPages };
+    const receipt = await wait(operator.billAndSettle(interval, input, this.tx));
     return { billPages: [bills], receipts: [receipt] };
   }
 
@@ -385,6 +413,11 @@ export class MarketDriver {
     for (let k = 0; k < billPages.length; k++) receipts.push(await wait(anyone.settle(interval, k, billPages[k], this.tx)));
     return receipts;
   }
+}
+
+/** Readings in ascending order of address, as the market takes them (MeterReadingsNotAscending otherwise). */
+export function byAddress<T extends { participant: string }>(readings: readonly T[]): T[] {
+  return [...readings].sort((a, b) => (BigInt(a.participant) < BigInt(b.participant) ? -1 : BigInt(a.participant) > BigInt(b.participant) ? 1 : 0));
 }
 
 /** The pages that hold positions 0..lastPos. */

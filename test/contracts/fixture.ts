@@ -22,7 +22,8 @@ export async function deployCommunity() {
     ...c,
     networkHelpers: c.connection.networkHelpers,
     roles: { ...c.roles, supplier0, supplier1 },
-    households: signers.slice(8),
+    /** Household signers in ascending order of address: readings listed in their order are as the meter posts them. */
+    households: await ascending(signers.slice(8)),
     register,
     /** The interval's relayed batches as its events tell them. */
     batches: async (interval: number) => (await intervalBids(c.market, interval)).batches,
@@ -39,4 +40,9 @@ export async function deployCommunity() {
     /** Opens the interval `offset` ahead of the chain's clock and returns it. */
     openNextInterval: (offset = 2) => c.openIntervals(1, offset),
   };
+}
+
+async function ascending(signers: Signer[]): Promise<Signer[]> {
+  const withAddress = await Promise.all(signers.map(async (s) => ({ s, a: BigInt(await s.getAddress()) })));
+  return withAddress.sort((x, y) => (x.a < y.a ? -1 : x.a > y.a ? 1 : 0)).map((x) => x.s);
 }

@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 
-import { bidDomain, SIDE, signBid } from "../../scripts/lib/market-driver.js";
+import { bidDomain, MarketDriver, packReadings, SIDE, signBid } from "../../scripts/lib/market-driver.js";
 import { packBid } from "../../sim/market/onchain.js";
 import { buyLockUnits } from "../../sim/market/tariff.js";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
@@ -291,6 +291,109 @@ describe("KiezMarket liveness and bounds", function () {
       await f.market.cancelBid(f.interval, 1);
       await f.market.cancelSignedBid(f.interval, (await f.batches(f.interval))[0], 0);
       await expect(op.openIntervals(f.interval + 2 * ring, 1)).to.emit(f.market, "IntervalOpened");
+    });
+  });
+
+  describe("readings", function () {
+    it("refuses a household read twice in one page", async function () {
+      const f = await community();
+      const interval = await f.openNextInterval();
+      await f.closeGate(interval);
+      await f.driver.clear(interval);
+      const pv = await f.pv.getAddress();
+      await expect(f.market.connect(f.roles.meter).postReadings(interval, [{ participant: pv, importWh: 0, exportWh: 10 }, { participant: pv, importWh: 0, exportWh: 10 }]))
+        .to.be.revertedWithCustomError(f.market, "MeterReadingsNotAscending")
+        .withArgs(interval, pv, pv);
+    });
+
+    it("refuses a household read again in a later page", async function () {
+      const f = await community();
+      const interval = await f.openNextInterval();
+      await f.closeGate(interval);
+      await f.driver.clear(interval);
+      const [pv, consumer] = [await f.pv.getAddress(), await f.consumer.getAddress()];
+      const meter = f.market.connect(f.roles.meter);
+      await meter.postReadings(interval, [{ participant: pv, importWh: 0, exportWh: 10 }, { participant: consumer, importWh: 10, exportWh: 0 }]);
+      await expect(meter.postReadings(interval, [{ participant: consumer, importWh: 10, exportWh: 0 }]))
+        .to.be.revertedWithCustomError(f.market, "MeterReadingsNotAscending")
+        .withArgs(interval, consumer, consumer);
+    });
+
+    it("refuses a reading above the household's registered limit (0xFFFFFFFF among them)", async function () {
+      const f = await community();
+      const interval = await f.openNextInterval();
+      await f.closeGate(interval);
+      await f.driver.clear(interval);
+      const consumer = await f.consumer.getAddress();
+      await expect(f.market.connect(f.roles.meter).postReadings(interval, [{ participant: consumer, importWh: 0xffffffff, exportWh: 0 }]))
+        .to.be.revertedWithCustomError(f.market, "MeterReadingAboveLimit")
+        .withArgs(consumer, 0xffffffff, 0, 5_000, 0);
+    });
+
+    /** A seller who sold 600 Wh and a buyer who bought it; only the buyer is metered. */
+    async function sellerUnmetered(driver?: (f: Awaited<ReturnType<typeof community>>) => MarketDriver) {
+      const f = await community();
+      const d = driver ? driver(f) : f.driver;
+      await f.fund([f.roles.supplier0], 5n * EUR);
+      const interval = await f.openNextInterval();
+      await f.market.connect(f.pv).placeBid(interval, SIDE.sell, 600, 100_000);
+      await f.market.connect(f.consumer).placeBid(interval, SIDE.buy, 600, 140_000);
+      await f.market.connect(f.other).placeBid(interval, SIDE.buy, 100, 90_000);
+      await f.closeGate(interval);
+      const cleared = await d.clear(interval);
+      const [pv, consumer, other] = [await f.pv.getAddress(), await f.consumer.getAddress(), await f.other.getAddress()];
+      const metered = await d.meter(interval, [{ participant: consumer, importWh: 600, exportWh: 0 }]);
+      return { ...f, d, interval, cleared, metered, pv, consumer, other };
+    }
+
+    it("bills a seller with no reading as delivering nothing: the shortfall is bought from the grid, the interval settles", async function () {
+      const f = await sellerUnmetered();
+      await f.fund([f.households[0]], 5n * EUR); // the seller
+      await f.d.billAndSettle(f.interval, f.metered.pages, f.cleared);
+      expect((await f.market.intervalOf(f.interval)).phase).to.equal(9n);
+      // sold 600 Wh at 120,000 and, metered at zero, bought those 600 Wh back from the grid at ToU
+      const free = (await f.market.accountOf(f.pv)).free;
+      expect(free).to.equal(5n * EUR + 600n * 120_000n * WEI - 600n * timeOfUse(T0) * WEI - dailyCharge(f.interval));
+      // the unfilled buyer, unmetered too, has its lock released
+      expect((await f.market.accountOf(f.other)).locked).to.equal(0n);
+    });
+
+    it("bills unmetered participants page by page, each with the meter page whose address range holds it", async function () {
+      const f = await sellerUnmetered((x) => new MarketDriver(x.market, { operator: x.roles.operator, meter: x.roles.meter, anyone: x.roles.admin }, TARIFFS, x.participants, { orderPageSize: 1, meterPageSize: 1 }));
+      const billed = await f.d.bill(f.interval, f.metered.pages, f.cleared);
+      await f.d.settle(f.interval, billed.billPages);
+      expect((await f.market.intervalOf(f.interval)).phase).to.equal(9n);
+      expect(billed.billPages.flat().map((b) => b.participant.toLowerCase()).sort()).to.deep.equal([f.pv, f.consumer, f.other].map((a) => a.toLowerCase()).sort());
+    });
+
+    it("refuses to bill a metered household again as unmetered", async function () {
+      const f = await sellerUnmetered();
+      const metered = packReadings(f.metered.pages[0]);
+      const none = { sellPositions: [], buyPositions: [] };
+      await expect(f.market.connect(f.roles.operator).bill(f.interval, 0, { readings: metered, unmetered: [f.consumer], refs: [none, none], sellPages: [], buyPages: [] }))
+        .to.be.revertedWithCustomError(f.market, "BillingUnmeteredWasMetered")
+        .withArgs(f.interval, f.consumer);
+    });
+
+    it("refuses an unmetered household listed out of order", async function () {
+      const f = await sellerUnmetered();
+      const metered = packReadings(f.metered.pages[0]);
+      const none = { sellPositions: [], buyPositions: [] };
+      const [low, high] = [f.pv, f.other].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+      await expect(f.market.connect(f.roles.operator).bill(f.interval, 0, { readings: metered, unmetered: [high, low], refs: [none, none, none], sellPages: [], buyPages: [] }))
+        .to.be.revertedWithCustomError(f.market, "BillingUnmeteredOutOfRange")
+        .withArgs(f.interval, low);
+    });
+
+    it("refuses to bill as unmetered a household without bids in the one-transaction path", async function () {
+      const f = await sellerUnmetered();
+      const stranger = await f.households[5].getAddress();
+      await f.register(f.households[5], "consumer", 0);
+      await expect(
+        f.market.connect(f.roles.operator).billAndSettle(f.interval, { readings: packReadings(f.metered.pages[0]), unmetered: [stranger], refs: [], sellPages: f.cleared.sellPages, buyPages: f.cleared.buyPages }),
+      )
+        .to.be.revertedWithCustomError(f.market, "BillingUnmeteredWithoutBids")
+        .withArgs(f.interval, stranger);
     });
   });
 });

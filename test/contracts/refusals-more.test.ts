@@ -63,11 +63,11 @@ describe("KiezMarket refusals, continued", function () {
     const metered = [readings.slice(0, 1), readings.slice(1)].map((p) => p.map((r) => ({ ...r, supplier: 0 })));
     const none = { sellPositions: [], buyPositions: [] };
     const op = f.market.connect(f.roles.operator);
-    await expect(op.bill(interval, 1, packReadings(metered[1]), [none, none], [], []))
+    await expect(op.bill(interval, 1, { unmetered: [], readings: packReadings(metered[1]), refs: [none, none], sellPages: [], buyPages: [] }))
       .to.be.revertedWithCustomError(f.market, "BillingPageOutOfOrder")
       .withArgs(interval, 1, 0);
-    await op.bill(interval, 0, packReadings(metered[0]), [{ sellPositions: [0], buyPositions: [] }], sells, []);
-    await expect(op.bill(interval, 1, packReadings(metered[1]), [{ sellPositions: [], buyPositions: [0, 0] }, none], [], buys))
+    await op.bill(interval, 0, { unmetered: [], readings: packReadings(metered[0]), refs: [{ sellPositions: [0], buyPositions: [] }], sellPages: sells, buyPages: [] });
+    await expect(op.bill(interval, 1, { unmetered: [], readings: packReadings(metered[1]), refs: [{ sellPositions: [], buyPositions: [0, 0] }, none], sellPages: [], buyPages: buys }))
       .to.be.revertedWithCustomError(f.market, "BillingPositionsNotIncreasing")
       .withArgs(SIDE.buy, 0, 0);
   });
@@ -108,7 +108,7 @@ describe("KiezMarket refusals, continued", function () {
     // c's bid (position 2) filled nothing; leaving it out keeps the Wh totals right but strands its lock
     const refs = [{ sellPositions: [0], buyPositions: [] }, { sellPositions: [], buyPositions: [0] }, { sellPositions: [], buyPositions: [1] }, { sellPositions: [], buyPositions: [] }];
     const lockOf = (price: number) => BigInt(buyLockUnits(TARIFFS[0].prices, 200, price));
-    await expect(f.market.connect(f.roles.operator).bill(interval, 0, packReadings(metered), refs, sells, buys))
+    await expect(f.market.connect(f.roles.operator).bill(interval, 0, { unmetered: [], readings: packReadings(metered), refs: refs, sellPages: sells, buyPages: buys }))
       .to.be.revertedWithCustomError(f.market, "BillingLocksMismatch")
       .withArgs(interval, lockOf(130_000) + lockOf(120_000), lockOf(130_000) + lockOf(120_000) + lockOf(90_000));
   });

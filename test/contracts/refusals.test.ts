@@ -478,7 +478,7 @@ describe("KiezMarket refusals", function () {
       await meter.postReadings(m.interval, readings);
       const metered = readings.map((r) => ({ ...r, supplier: m.participants.get(r.participant.toLowerCase())!.supplier }));
       await expect(
-        m.market.connect(m.roles.operator).bill(m.interval, 0, packReadings(metered), readings.map(() => ({ sellPositions: [], buyPositions: [] })), cleared.sellPages, cleared.buyPages),
+        m.market.connect(m.roles.operator).bill(m.interval, 0, { unmetered: [], readings: packReadings(metered), refs: readings.map(() => ({ sellPositions: [], buyPositions: [] })), sellPages: cleared.sellPages, buyPages: cleared.buyPages }),
       ).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 4);
     });
 
@@ -491,20 +491,20 @@ describe("KiezMarket refusals", function () {
       const op = m.market.connect(m.roles.operator);
       const none = { sellPositions: [], buyPositions: [] };
       // pv's sell (position 0) billed to battery
-      await expect(op.bill(m.interval, 0, packReadings(metered), [none, { sellPositions: [0], buyPositions: [] }, none, none], cleared.sellPages, cleared.buyPages))
+      await expect(op.bill(m.interval, 0, { unmetered: [], readings: packReadings(metered), refs: [none, { sellPositions: [0], buyPositions: [] }, none, none], sellPages: cleared.sellPages, buyPages: cleared.buyPages }))
         .to.be.revertedWithCustomError(m.market, "BillingWrongParticipant")
         .withArgs(m.interval, SIDE.sell, 0, await m.battery.getAddress(), await m.pv.getAddress());
       // every fill left out
-      await expect(op.bill(m.interval, 0, packReadings(metered), readings.map(() => none), cleared.sellPages, cleared.buyPages))
+      await expect(op.bill(m.interval, 0, { unmetered: [], readings: packReadings(metered), refs: readings.map(() => none), sellPages: cleared.sellPages, buyPages: cleared.buyPages }))
         .to.be.revertedWithCustomError(m.market, "BillingTotalsMismatch")
         .withArgs(m.interval, 0, 0, 1300);
-      await expect(op.bill(m.interval, 1, packReadings(metered), readings.map(() => none), [], []))
+      await expect(op.bill(m.interval, 1, { unmetered: [], readings: packReadings(metered), refs: readings.map(() => none), sellPages: [], buyPages: [] }))
         .to.be.revertedWithCustomError(m.market, "MeterPageMismatch");
       const wrongSupplier = metered.map((r, i) => (i === 0 ? { ...r, supplier: 1 } : r));
-      await expect(op.bill(m.interval, 0, packReadings(wrongSupplier), readings.map(() => none), [], []))
+      await expect(op.bill(m.interval, 0, { unmetered: [], readings: packReadings(wrongSupplier), refs: readings.map(() => none), sellPages: [], buyPages: [] }))
         .to.be.revertedWithCustomError(m.market, "MeterPageMismatch")
         .withArgs(m.interval, 0);
-      await expect(m.market.connect(m.stranger).bill(m.interval, 0, packReadings(metered), readings.map(() => none), [], []))
+      await expect(m.market.connect(m.stranger).bill(m.interval, 0, { unmetered: [], readings: packReadings(metered), refs: readings.map(() => none), sellPages: [], buyPages: [] }))
         .to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
       await expect(op.restartBilling(m.interval)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 5);
       const billed = await m.driver.bill(m.interval, pages, cleared);
@@ -528,7 +528,7 @@ describe("KiezMarket refusals", function () {
       const pages = [readings.slice(0, 2), readings.slice(2)].map((p) => p.map((r) => ({ ...r, supplier: supplierOf(r) })));
       const op = m.market.connect(m.roles.operator);
       const none = { sellPositions: [], buyPositions: [] };
-      await op.bill(m.interval, 0, packReadings(pages[0]), [none, none], [], []); // page 0 billed with its fills left out
+      await op.bill(m.interval, 0, { unmetered: [], readings: packReadings(pages[0]), refs: [none, none], sellPages: [], buyPages: [] }); // page 0 billed with its fills left out
       await expect(op.restartBilling(m.interval)).to.emit(m.market, "BillingRestarted").withArgs(m.interval);
       expect((await m.market.billingOf(m.interval)).billedPages).to.equal(0n);
       const billed = await m.driver.bill(m.interval, pages, cleared);
@@ -543,34 +543,34 @@ describe("KiezMarket refusals", function () {
       const cleared = await m.driver.clear(m.interval);
       const { pages } = await m.driver.meter(m.interval, readings);
       const op = m.market.connect(m.roles.operator);
-      await expect(m.market.connect(m.stranger).billAndSettle(m.interval, packReadings(pages[0]), [], []))
+      await expect(m.market.connect(m.stranger).billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: [], buyPages: [] }))
         .to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
       const before = await m.market.accountOf(await m.consumer.getAddress());
       // without the order pages no fill can be found: nothing is accounted for
-      await expect(op.billAndSettle(m.interval, packReadings(pages[0]), [], []))
+      await expect(op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: [], buyPages: [] }))
         .to.be.revertedWithCustomError(m.market, "BillingTotalsMismatch")
         .withArgs(m.interval, 0, 0, 1300);
       // without the buy pages the buyers' fills are missing
-      await expect(op.billAndSettle(m.interval, packReadings(pages[0]), cleared.sellPages, []))
+      await expect(op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: cleared.sellPages, buyPages: [] }))
         .to.be.revertedWithCustomError(m.market, "BillingTotalsMismatch")
         .withArgs(m.interval, 1300, 0, 1300);
       // a page given twice, or altered, is refused
-      await expect(op.billAndSettle(m.interval, packReadings(pages[0]), [cleared.sellPages[0], cleared.sellPages[0]], cleared.buyPages))
+      await expect(op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: [cleared.sellPages[0], cleared.sellPages[0]], buyPages: cleared.buyPages }))
         .to.be.revertedWithCustomError(m.market, "OrderPagesNotConsecutive")
         .withArgs(SIDE.sell, cleared.sellPages[0].entries.length, 0);
       const altered = { ...cleared.buyPages[0], cumStartWh: 1 };
-      await expect(op.billAndSettle(m.interval, packReadings(pages[0]), cleared.sellPages, [altered]))
+      await expect(op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: cleared.sellPages, buyPages: [altered] }))
         .to.be.revertedWithCustomError(m.market, "OrderPageMismatch")
         .withArgs(m.interval, SIDE.buy, 0);
       // a reading listed twice: its fills are taken once, so the totals still hold, but it would be settled twice
       // — the meter digest refuses a page that differs from the posted one
-      await expect(op.billAndSettle(m.interval, packReadings([...pages[0], pages[0][0]]), cleared.sellPages, cleared.buyPages))
+      await expect(op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings([...pages[0], pages[0][0]]), sellPages: cleared.sellPages, buyPages: cleared.buyPages }))
         .to.be.revertedWithCustomError(m.market, "MeterPageMismatch")
         .withArgs(m.interval, 0);
       expect((await m.market.accountOf(await m.consumer.getAddress())).free).to.equal(before.free);
       await m.driver.billAndSettle(m.interval, pages, cleared);
       expect((await m.market.intervalOf(m.interval)).phase).to.equal(9n);
-      await expect(op.billAndSettle(m.interval, packReadings(pages[0]), [], []))
+      await expect(op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: [], buyPages: [] }))
         .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
         .withArgs(m.interval, 9);
     });
@@ -584,7 +584,7 @@ describe("KiezMarket refusals", function () {
       await meter.postReadings(m.interval, readings.slice(2));
       await meter.finishMetering(m.interval);
       const first = readings.slice(0, 2).map((r) => ({ ...r, supplier: m.participants.get(r.participant.toLowerCase())!.supplier }));
-      await expect(m.market.connect(m.roles.operator).billAndSettle(m.interval, packReadings(first), [], []))
+      await expect(m.market.connect(m.roles.operator).billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(first), sellPages: [], buyPages: [] }))
         .to.be.revertedWithCustomError(m.market, "BillingNeedsPages")
         .withArgs(m.interval, 2);
     });

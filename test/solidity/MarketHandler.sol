@@ -11,6 +11,7 @@ import {
     BidBatch,
     BidRefs,
     Bill,
+    BillingInput,
     ClearingState,
     Interval,
     MarketInit,
@@ -156,9 +157,7 @@ contract MarketHandler {
         vm.recordLogs();
         // half the intervals take the one-transaction path, half bill and settle separately
         bool oneTransaction = readingSeed % 2 == 0;
-        vm.prank(operator);
-        if (oneTransaction) market.billAndSettle(id, metered, sellPages, buyPages);
-        else market.bill(id, 0, metered, refs, sellPages, buyPages);
+        _bill(id, oneTransaction, BillingInput(metered, new address[](0), refs, sellPages, buyPages));
         _checkPhase(id, oneTransaction ? Phase.Settled : Phase.Billed);
         Bill[] memory bills = _billsFromLogs(id, buys);
         uint256 sold;
@@ -176,6 +175,17 @@ contract MarketHandler {
         lastSettled = id;
         ++intervalsSettled;
         _openNext();
+    }
+
+    /// @dev The operator bills the interval: in one transaction with its settlement, or as a bill page.
+    function _bill(uint32 id, bool oneTransaction, BillingInput memory input) internal {
+        vm.prank(operator);
+        if (oneTransaction) {
+            input.refs = new BidRefs[](0);
+            market.billAndSettle(id, input);
+        } else {
+            market.bill(id, 0, input);
+        }
     }
 
     // ------------------------------------------------------------------------------------ views for invariants
@@ -307,36 +317,44 @@ contract MarketHandler {
 
     /// @dev Bills as the BillsIssued events state them, completed with supplier and released locks as the driver does.
     function _billsFromLogs(uint32 id, OrderEntry[] memory buys) internal returns (Bill[] memory bills) {
-        Vm.Log[] memory logs = vm.getRecordedLogs();
+        uint256[] memory words = _billWords(vm.getRecordedLogs());
+        bills = new Bill[](words.length);
+        uint16 epoch = market.intervalOf(id).tariffEpoch;
+        for (uint256 i = 0; i < words.length; ++i) {
+            bills[i] = _billOf(words[i], epoch, buys);
+        }
+    }
+
+    /// @dev The packed bills of every BillsIssued event among `logs`, in order.
+    function _billWords(Vm.Log[] memory logs) internal pure returns (uint256[] memory words) {
         bytes32 topic = keccak256("BillsIssued(uint32,uint16,bytes)");
-        uint256 n;
+        bytes memory all;
         for (uint256 i = 0; i < logs.length; ++i) {
             if (logs[i].topics[0] != topic) continue;
             (, bytes memory page) = abi.decode(logs[i].data, (uint16, bytes));
-            n += page.length / 32;
+            all = bytes.concat(all, page);
         }
-        bills = new Bill[](n);
-        n = 0;
-        uint16 epoch = market.intervalOf(id).tariffEpoch;
-        for (uint256 i = 0; i < logs.length; ++i) {
-            if (logs[i].topics[0] != topic) continue;
-            (, bytes memory packed) = abi.decode(logs[i].data, (uint16, bytes));
-            for (uint256 k = 0; k < packed.length / 32; ++k) {
-                uint256 w;
-                assembly ("memory-safe") {
-                    w := mload(add(add(packed, 32), mul(k, 32)))
-                }
-                address who = address(uint160(w >> 96));
-                uint8 supplier = market.participantOf(who).supplier;
-                Tariff memory t = market.tariffOf(supplier, epoch);
-                uint64 lock;
-                for (uint256 j = 0; j < buys.length; ++j) {
-                    if (buys[j].participant == who) lock += MarketMath.buyLockUnits(t, buys[j].wh, buys[j].price);
-                }
-                int32 grid = int32(uint32(w));
-                (uint32 gridIn, uint32 gridOut) = grid > 0 ? (uint32(grid), uint32(0)) : (uint32(0), uint32(-int32(grid)));
-                bills[n++] = Bill(who, supplier, uint32(w >> 64), uint32(w >> 32), gridIn, gridOut, lock);
+        words = new uint256[](all.length / 32);
+        for (uint256 k = 0; k < words.length; ++k) {
+            uint256 w;
+            assembly ("memory-safe") {
+                w := mload(add(add(all, 32), mul(k, 32)))
             }
+            words[k] = w;
         }
+    }
+
+    /// @dev One packed bill of a BillsIssued event as a Bill, its released locks summed from the participant's buys.
+    function _billOf(uint256 w, uint16 epoch, OrderEntry[] memory buys) internal view returns (Bill memory) {
+        address who = address(uint160(w >> 96));
+        uint8 supplier = market.participantOf(who).supplier;
+        Tariff memory t = market.tariffOf(supplier, epoch);
+        uint64 lock;
+        for (uint256 j = 0; j < buys.length; ++j) {
+            if (buys[j].participant == who) lock += MarketMath.buyLockUnits(t, buys[j].wh, buys[j].price);
+        }
+        int32 grid = int32(uint32(w));
+        (uint32 gridIn, uint32 gridOut) = grid > 0 ? (uint32(grid), uint32(0)) : (uint32(0), uint32(-int32(grid)));
+        return Bill(who, supplier, uint32(w >> 64), uint32(w >> 32), gridIn, gridOut, lock);
     }
 }

@@ -395,6 +395,54 @@ export const kiezMarketAbi = [
         "type": "uint32"
       },
       {
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      }
+    ],
+    "name": "BillingUnmeteredOutOfRange",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      },
+      {
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      }
+    ],
+    "name": "BillingUnmeteredWasMetered",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      },
+      {
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      }
+    ],
+    "name": "BillingUnmeteredWithoutBids",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      },
+      {
         "internalType": "enum Side",
         "name": "side",
         "type": "uint8"
@@ -726,6 +774,58 @@ export const kiezMarketAbi = [
       }
     ],
     "name": "MeterPageMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      },
+      {
+        "internalType": "uint32",
+        "name": "importWh",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "exportWh",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint24",
+        "name": "importLimitWh",
+        "type": "uint24"
+      },
+      {
+        "internalType": "uint24",
+        "name": "exportLimitWh",
+        "type": "uint24"
+      }
+    ],
+    "name": "MeterReadingAboveLimit",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      },
+      {
+        "internalType": "address",
+        "name": "previous",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      }
+    ],
+    "name": "MeterReadingsNotAscending",
     "type": "error"
   },
   {
@@ -2359,80 +2459,92 @@ export const kiezMarketAbi = [
         "type": "uint16"
       },
       {
-        "internalType": "uint256[]",
-        "name": "readings",
-        "type": "uint256[]"
-      },
-      {
         "components": [
-          {
-            "internalType": "uint32[]",
-            "name": "sellPositions",
-            "type": "uint32[]"
-          },
-          {
-            "internalType": "uint32[]",
-            "name": "buyPositions",
-            "type": "uint32[]"
-          }
-        ],
-        "internalType": "struct BidRefs[]",
-        "name": "refs",
-        "type": "tuple[]"
-      },
-      {
-        "components": [
-          {
-            "internalType": "uint16",
-            "name": "page",
-            "type": "uint16"
-          },
-          {
-            "internalType": "uint32",
-            "name": "startPos",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint64",
-            "name": "cumStartWh",
-            "type": "uint64"
-          },
           {
             "internalType": "uint256[]",
-            "name": "entries",
+            "name": "readings",
             "type": "uint256[]"
+          },
+          {
+            "internalType": "address[]",
+            "name": "unmetered",
+            "type": "address[]"
+          },
+          {
+            "components": [
+              {
+                "internalType": "uint32[]",
+                "name": "sellPositions",
+                "type": "uint32[]"
+              },
+              {
+                "internalType": "uint32[]",
+                "name": "buyPositions",
+                "type": "uint32[]"
+              }
+            ],
+            "internalType": "struct BidRefs[]",
+            "name": "refs",
+            "type": "tuple[]"
+          },
+          {
+            "components": [
+              {
+                "internalType": "uint16",
+                "name": "page",
+                "type": "uint16"
+              },
+              {
+                "internalType": "uint32",
+                "name": "startPos",
+                "type": "uint32"
+              },
+              {
+                "internalType": "uint64",
+                "name": "cumStartWh",
+                "type": "uint64"
+              },
+              {
+                "internalType": "uint256[]",
+                "name": "entries",
+                "type": "uint256[]"
+              }
+            ],
+            "internalType": "struct OrderPage[]",
+            "name": "sellPages",
+            "type": "tuple[]"
+          },
+          {
+            "components": [
+              {
+                "internalType": "uint16",
+                "name": "page",
+                "type": "uint16"
+              },
+              {
+                "internalType": "uint32",
+                "name": "startPos",
+                "type": "uint32"
+              },
+              {
+                "internalType": "uint64",
+                "name": "cumStartWh",
+                "type": "uint64"
+              },
+              {
+                "internalType": "uint256[]",
+                "name": "entries",
+                "type": "uint256[]"
+              }
+            ],
+            "internalType": "struct OrderPage[]",
+            "name": "buyPages",
+            "type": "tuple[]"
           }
         ],
-        "internalType": "struct OrderPage[]",
-        "name": "sellPages",
-        "type": "tuple[]"
-      },
-      {
-        "components": [
-          {
-            "internalType": "uint16",
-            "name": "page",
-            "type": "uint16"
-          },
-          {
-            "internalType": "uint32",
-            "name": "startPos",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint64",
-            "name": "cumStartWh",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint256[]",
-            "name": "entries",
-            "type": "uint256[]"
-          }
-        ],
-        "internalType": "struct OrderPage[]",
-        "name": "buyPages",
-        "type": "tuple[]"
+        "internalType": "struct BillingInput",
+        "name": "input",
+        "type": "tuple"
       }
     ],
     "name": "bill",
@@ -2448,63 +2560,92 @@ export const kiezMarketAbi = [
         "type": "uint32"
       },
       {
-        "internalType": "uint256[]",
-        "name": "readings",
-        "type": "uint256[]"
-      },
-      {
         "components": [
           {
-            "internalType": "uint16",
-            "name": "page",
-            "type": "uint16"
-          },
-          {
-            "internalType": "uint32",
-            "name": "startPos",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint64",
-            "name": "cumStartWh",
-            "type": "uint64"
-          },
-          {
             "internalType": "uint256[]",
-            "name": "entries",
+            "name": "readings",
             "type": "uint256[]"
+          },
+          {
+            "internalType": "address[]",
+            "name": "unmetered",
+            "type": "address[]"
+          },
+          {
+            "components": [
+              {
+                "internalType": "uint32[]",
+                "name": "sellPositions",
+                "type": "uint32[]"
+              },
+              {
+                "internalType": "uint32[]",
+                "name": "buyPositions",
+                "type": "uint32[]"
+              }
+            ],
+            "internalType": "struct BidRefs[]",
+            "name": "refs",
+            "type": "tuple[]"
+          },
+          {
+            "components": [
+              {
+                "internalType": "uint16",
+                "name": "page",
+                "type": "uint16"
+              },
+              {
+                "internalType": "uint32",
+                "name": "startPos",
+                "type": "uint32"
+              },
+              {
+                "internalType": "uint64",
+                "name": "cumStartWh",
+                "type": "uint64"
+              },
+              {
+                "internalType": "uint256[]",
+                "name": "entries",
+                "type": "uint256[]"
+              }
+            ],
+            "internalType": "struct OrderPage[]",
+            "name": "sellPages",
+            "type": "tuple[]"
+          },
+          {
+            "components": [
+              {
+                "internalType": "uint16",
+                "name": "page",
+                "type": "uint16"
+              },
+              {
+                "internalType": "uint32",
+                "name": "startPos",
+                "type": "uint32"
+              },
+              {
+                "internalType": "uint64",
+                "name": "cumStartWh",
+                "type": "uint64"
+              },
+              {
+                "internalType": "uint256[]",
+                "name": "entries",
+                "type": "uint256[]"
+              }
+            ],
+            "internalType": "struct OrderPage[]",
+            "name": "buyPages",
+            "type": "tuple[]"
           }
         ],
-        "internalType": "struct OrderPage[]",
-        "name": "sellPages",
-        "type": "tuple[]"
-      },
-      {
-        "components": [
-          {
-            "internalType": "uint16",
-            "name": "page",
-            "type": "uint16"
-          },
-          {
-            "internalType": "uint32",
-            "name": "startPos",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint64",
-            "name": "cumStartWh",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint256[]",
-            "name": "entries",
-            "type": "uint256[]"
-          }
-        ],
-        "internalType": "struct OrderPage[]",
-        "name": "buyPages",
-        "type": "tuple[]"
+        "internalType": "struct BillingInput",
+        "name": "input",
+        "type": "tuple"
       }
     ],
     "name": "billAndSettle",
@@ -3250,6 +3391,30 @@ export const kiezMarketAbi = [
         "internalType": "bytes32",
         "name": "digest",
         "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint16",
+        "name": "page",
+        "type": "uint16"
+      }
+    ],
+    "name": "meterPageLast",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
       }
     ],
     "stateMutability": "view",
