@@ -13,6 +13,8 @@ interface IKiezMarketEvents {
     event ParticipantRegistered(
         address indexed participant, ParticipantClass participantClass, uint8 supplier, uint24 importLimitWh, uint24 exportLimitWh
     );
+    /// @notice The meter role (or the admin's onboarding) bound `participant` to its metering point: it may now sell.
+    event MeteringPointConfirmed(address indexed participant, uint64 meteringPoint);
     event Deposited(address indexed account, uint256 amount);
     event Withdrawn(address indexed account, uint256 amount);
     event DebtRecorded(uint32 indexed interval, address indexed participant, uint256 amount);
@@ -69,6 +71,8 @@ interface IKiezMarketErrors {
     error ParticipantInvalidClass(uint8 participantClass);
     error ParticipantConsumerCannotExport(uint24 exportLimitWh);
     error ParticipantLimitTooHigh(uint24 limitWh, uint24 maxWh);
+    error ParticipantMeteringPointTaken(uint64 meteringPoint, address boundTo);
+    error ParticipantMeteringPointZero(address participant);
     error TariffLemMarginBelowGrid(uint8 supplier, uint32 lemSupplierMargin, uint32 supplierMargin);
     error TariffLemNetworkFeeBelowGrid(uint8 supplier, uint32 lemNetworkFee, uint32 networkFee);
     error TariffFeedInNotBelowEnergyPrice(uint8 supplier, uint32 feedInTariff, uint32 energyPrice);
@@ -85,6 +89,7 @@ interface IKiezMarketErrors {
     error BidInvalidSide(uint8 side);
     error BidEnergyAboveLimit(uint32 intervalWh, uint24 limitWh);
     error BidBelowMinimum(uint24 wh, uint24 minWh);
+    error BidSellerNotMetered(address participant);
     error BidIntervalBehind(address participant, uint32 latestInterval, uint32 interval);
     error BidCountAboveLimit(address participant, uint32 interval, uint256 maxBids);
     error BidAskOutOfRange(uint32 price, uint32 feedInTariff, uint32 energyPrice);

@@ -92,6 +92,8 @@ contract KiezMarket is
 
     // ---- participants and ledger ----
     mapping(address participant => Participant) internal _participants;
+    /// @notice The household each confirmed metering point is bound to.
+    mapping(uint64 meteringPoint => address participant) public meteringPointOwner;
     Ledger internal _ledger;
 
     // ---- intervals ----
@@ -185,7 +187,27 @@ contract KiezMarket is
         for (uint256 i = 0; i < accounts.length; ++i) {
             Participant calldata p = profiles[i];
             _register(accounts[i], uint8(p.class), p.supplier, p.importLimitWh, p.exportLimitWh);
+            if (p.meteringPoint != 0) _bindMeteringPoint(accounts[i], p.meteringPoint);
         }
+    }
+
+    /// @notice Binds a registered household to its metering point once the meter operator has confirmed it: from then
+    ///         on its readings are the meter's and it may sell. A metering point belongs to one household at a time;
+    ///         binding a household again (a meter exchanged) frees its old one. Meter role.
+    function confirmMeteringPoint(address participant, uint64 meteringPoint) external onlyRole(METER_ROLE) {
+        if (_participants[participant].class == ParticipantClass.None) revert ParticipantNotRegistered(participant);
+        _bindMeteringPoint(participant, meteringPoint);
+    }
+
+    function _bindMeteringPoint(address participant, uint64 meteringPoint) internal {
+        if (meteringPoint == 0) revert ParticipantMeteringPointZero(participant);
+        address bound = meteringPointOwner[meteringPoint];
+        if (bound != address(0) && bound != participant) revert ParticipantMeteringPointTaken(meteringPoint, bound);
+        Participant storage p = _participants[participant];
+        if (p.meteringPoint != 0) delete meteringPointOwner[p.meteringPoint];
+        p.meteringPoint = meteringPoint;
+        meteringPointOwner[meteringPoint] = participant;
+        emit MeteringPointConfirmed(participant, meteringPoint);
     }
 
     // ====================================================================================== participants

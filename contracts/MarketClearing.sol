@@ -118,7 +118,7 @@ library MarketClearing {
             idx = ref;
             Bid memory b = bids[idx];
             // A ring slot may still hold a bid of the interval BID_RING before: it is not this interval's bid.
-            if (b.interval == interval && idx < iv.bidCount) w = MarketMath.packBid(b.participant, b.side, b.wh, b.price);
+            if (b.interval == interval && idx < iv.bidCount) w = MarketMath.packBid(b.participant, uint8(b.side), b.wh, b.price);
         }
     }
 

@@ -24,8 +24,9 @@ library MarketMath {
 
     /// @notice A placed bid in one word: participant << 96 | side << 88 | wh << 64 | price << 32. Its
     ///         participant, Wh and price sit where an order entry has them (read with entryParticipant etc.).
-    function packBid(address participant, Side side, uint24 wh, uint32 price) internal pure returns (uint256) {
-        return (uint256(uint160(participant)) << 96) | (uint256(uint8(side)) << 88) | (uint256(wh) << 64)
+    ///         `side` is a Side value (callers check it: 0 cancelled, 1 sell, 2 buy).
+    function packBid(address participant, uint8 side, uint24 wh, uint32 price) internal pure returns (uint256) {
+        return (uint256(uint160(participant)) << 96) | (uint256(side) << 88) | (uint256(wh) << 64)
             | (uint256(price) << 32);
     }
 

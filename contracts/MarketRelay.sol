@@ -189,12 +189,20 @@ library MarketRelay {
         BidBounds memory b = bounds[supplier];
         if (b.energyPrice == 0) setBounds(b, tariffs[supplier][epoch], true);
         lock = checkLimits(side, wh, b, price);
-        uint24 limit = side == uint8(Side.Sell) ? uint24(profile >> 40) : uint24(profile >> 16);
+        uint24 limit;
+        if (side == uint8(Side.Sell)) {
+            // layout: Participant (meteringPoint in bits 64-127)
+            if (uint64(profile >> 64) == 0) revert E.BidSellerNotMetered(participant);
+            limit = uint24(profile >> 40);
+        } else {
+            limit = uint24(profile >> 16);
+        }
         acct = tallyBid(acct.withNextNonce(), participant, interval, side, wh, limit, lock);
         assembly ("memory-safe") {
             sstore(slot, acct)
         }
-        word = MarketMath.packBid(participant, Side(side), wh, price);
+        // side is Sell or Buy: checkLimits refused any other
+        word = MarketMath.packBid(participant, side, wh, price);
     }
 
     /// @notice Cancels the relayed bid at `position` of `batch`, handed back as placed (with earlier cancellations):
@@ -356,6 +364,7 @@ library MarketRelay {
         returns (uint64 lock)
     {
         if (p.class == ParticipantClass.None) revert E.ParticipantNotRegistered(participant);
+        if (side == uint8(Side.Sell) && p.meteringPoint == 0) revert E.BidSellerNotMetered(participant);
         BidBounds memory b;
         setBounds(b, t, side == uint8(Side.Buy));
         return checkLimits(side, wh, b, price);

@@ -54,11 +54,14 @@ struct Tariff {
     uint64 dailyChargeMicroEur; // billed in the interval that starts a day
 }
 
+/// @notice A registration, one slot. `meteringPoint` is the household's metering point as the meter role confirmed it
+///         (or the admin's onboarding set it), 0 until then: only a metered household may sell.
 struct Participant {
     ParticipantClass class;
     uint8 supplier;
     uint24 importLimitWh; // per interval
     uint24 exportLimitWh; // per interval
+    uint64 meteringPoint;
 }
 
 /// @notice An account as `accountOf` shows it; stored packed in one slot (AccountWord, contracts/AccountWord.sol).

@@ -73,6 +73,8 @@ try {
     const w = wallets[i];
     record("register", [await wait(c.market.connect(w).register(CLASS[h.class], h.supplier, h.importLimitWh, h.exportLimitWh))]);
     c.participants.set(w.address.toLowerCase(), { supplier: h.supplier });
+    // the meter operator confirms the household's metering point: from then on it may sell
+    if (h.class !== "consumer") record("confirmMeteringPoint", [await c.confirmMeteringPoint(w.address)]);
   }
   // each household keeps enough euro for its locks and grid bills; suppliers keep a float for feed-in payments
   record("deposit", await c.fund(wallets, EUR * BigInt(20 + 10 * scenario.days)));

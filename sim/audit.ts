@@ -133,7 +133,7 @@ export function rebuildMarket(events: readonly MarketEvent[], dayStartSlot: numb
 export function createMarketRebuild(dayStartSlot: number) {
   const findings: Finding[] = [];
   const tariffs = new Map<string, { prices: Tariff; dailyChargeMicroEur: number }>(); // `${supplier}:${epoch}`
-  const participants = new Map<string, { supplier: number; participantClass: number; importLimitWh: number; exportLimitWh: number }>();
+  const participants = new Map<string, { supplier: number; participantClass: number; importLimitWh: number; exportLimitWh: number; metered?: boolean }>();
   const intervals = new Map<number, IntervalState>();
   const supplierAccounts = new Map<number, string>();
   let fees = { platform: "", tax: "", network: "" };
@@ -192,6 +192,11 @@ export function createMarketRebuild(dayStartSlot: number) {
         case "ParticipantRegistered":
           participants.set(key(a.participant), { supplier: Number(a.supplier), participantClass: Number(a.participantClass), importLimitWh: Number(a.importLimitWh), exportLimitWh: Number(a.exportLimitWh) });
           break;
+        case "MeteringPointConfirmed": {
+          const p = participants.get(key(a.participant));
+          if (p) p.metered = true;
+          break;
+        }
         case "Deposited":
           add(free, a.account, a.amount);
           break;
@@ -368,6 +373,9 @@ export async function replayMarket(events: readonly MarketEvent[], reader: Marke
         continue;
       }
       const t = tariffOf(p.supplier, s.epoch).prices;
+      if (b.side === "sell" && !p.metered) {
+        findings.push({ interval: id, participant: b.participant, check: "bid bounds", detail: `ask ${b.index} from a household whose metering point was never confirmed` });
+      }
       if (b.side === "sell" && (b.price <= t.feedInTariff || b.price >= t.energyPrice || b.wh > p.exportLimitWh)) {
         findings.push({ interval: id, participant: b.participant, check: "bid bounds", detail: `ask ${b.index}: ${b.wh} Wh at ${b.price} outside FiT ${t.feedInTariff} < ask < EP ${t.energyPrice} or limit ${p.exportLimitWh}` });
       }

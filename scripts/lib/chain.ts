@@ -62,6 +62,12 @@ export async function createCommunity(options: CommunityOptions) {
     return wallets;
   }
 
+  let nextMeteringPoint = 1_000_000_001n;
+  /** The meter role confirms a self-registered household's metering point, so that it may sell. */
+  async function confirmMeteringPoint(address: string) {
+    return wait(market.connect(meter).confirmMeteringPoint(address, nextMeteringPoint++));
+  }
+
   /** Admin onboarding of many households at once (cheaper than one registration each). */
   async function onboard(members: { address: string; cls: keyof typeof CLASS; supplier: number; importLimitWh: number; exportLimitWh: number }[]) {
     const batch = 100;
@@ -70,7 +76,14 @@ export async function createCommunity(options: CommunityOptions) {
       await wait(
         market.connect(admin).onboard(
           slice.map((m) => m.address),
-          slice.map((m) => ({ class: CLASS[m.cls], supplier: m.supplier, importLimitWh: m.importLimitWh, exportLimitWh: m.cls === "consumer" ? 0 : m.exportLimitWh, nonce: 0 })),
+          slice.map((m) => ({
+            class: CLASS[m.cls],
+            supplier: m.supplier,
+            importLimitWh: m.importLimitWh,
+            exportLimitWh: m.cls === "consumer" ? 0 : m.exportLimitWh,
+            // the admin's onboarding confirms each household's metering point (one per household of this community)
+            meteringPoint: nextMeteringPoint++,
+          })),
         ),
       );
       for (const m of slice) participants.set(m.address.toLowerCase(), { supplier: m.supplier });
@@ -127,6 +140,7 @@ export async function createCommunity(options: CommunityOptions) {
     roles: { admin, operator, meter, platform, taxCollector, networkOperator, suppliers: [supplier0, supplier1] },
     households,
     onboard,
+    confirmMeteringPoint,
     fund,
     now,
     openIntervals,

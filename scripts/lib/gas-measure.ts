@@ -74,6 +74,7 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
     const registrations = [];
     for (const [i, w] of solo.entries()) {
       registrations.push(await wait(c.market.connect(w).register(i < 2 ? 1 : 3, i % 2, 5_000, i < 2 ? 0 : 5_000)));
+      if (i >= 2) await c.confirmMeteringPoint(w.address);
       c.participants.set(w.address.toLowerCase(), { supplier: i % 2 });
     }
     actions.register = { gas: median(registrations.map((r) => Number(r.gasUsed))), unit: "per participant" };

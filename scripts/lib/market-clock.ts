@@ -84,8 +84,36 @@ export class MarketClock {
     };
   }
 
+  /**
+   * The local meter operator's side of a self-registration: every second, households that registered themselves
+   * get their (stand-in) metering point confirmed, so that they may sell, as a meter operator would after installing
+   * the meter.
+   */
+  private async confirmMeteringPoints(): Promise<void> {
+    const { market, roles } = this.c;
+    let from = 0;
+    while (!this.stopped) {
+      try {
+        const latest = await this.c.provider.getBlockNumber();
+        if (latest >= from) {
+          const registered = await market.queryFilter(market.filters.ParticipantRegistered(), from, latest);
+          from = latest + 1;
+          for (const e of registered) {
+            const who = e.args.participant;
+            if ((await market.participantOf(who)).meteringPoint !== 0n) continue;
+            await this.serial.run(() => wait(market.connect(roles.meter).confirmMeteringPoint(who, meteringPointOf(who))));
+          }
+        }
+      } catch (e) {
+        this.options.log(`metering point confirmation: ${(e as Error).message}`);
+      }
+      await sleep(1000);
+    }
+  }
+
   /** Starts the engine run (a year, or until stopped); the first tick happens at once. */
   start(): void {
+    void this.confirmMeteringPoints();
     const scenario = { ...this.options.scenario, days: Math.max(this.options.scenario.days, 365) };
     this.finished = simulate(scenario, { onInterval: (d) => this.onInterval(d) }).then(
       () => undefined,
@@ -248,6 +276,11 @@ export class MarketClock {
     }
     return readings;
   }
+}
+
+/** A stand-in metering point for a dev household: a number from its address (no two dev households share one). */
+function meteringPointOf(address: string): bigint {
+  return (BigInt(address) % 9_000_000_000n) + 1_000_000_000n;
 }
 
 function addDays(date: string, days: number): string {

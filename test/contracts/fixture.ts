@@ -15,6 +15,8 @@ export async function deployCommunity() {
 
   async function register(account: Signer, cls: keyof typeof CLASS, supplier = 0, importLimitWh = 5_000, exportLimitWh = 5_000) {
     await wait(c.market.connect(account).register(CLASS[cls], supplier, importLimitWh, cls === "consumer" ? 0 : exportLimitWh));
+    // a prosumer sells only once the meter operator has confirmed its metering point
+    if (cls !== "consumer") await c.confirmMeteringPoint(await account.getAddress());
     c.participants.set((await account.getAddress()).toLowerCase(), { supplier });
   }
 

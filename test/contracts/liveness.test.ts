@@ -396,4 +396,62 @@ describe("KiezMarket liveness and bounds", function () {
         .withArgs(f.interval, stranger);
     });
   });
+
+  describe("metering points", function () {
+    /** A PV household that registered itself, its metering point not yet confirmed, and an open interval. */
+    async function selfRegistered() {
+      const f = await deployCommunity();
+      const [pv, other] = f.households;
+      await f.market.connect(pv).register(2, 0, 5_000, 5_000);
+      f.participants.set((await pv.getAddress()).toLowerCase(), { supplier: 0 });
+      const interval = await f.openNextInterval();
+      return { ...f, pv, other, interval, address: await pv.getAddress() };
+    }
+
+    it("refuses a sell bid, direct or relayed, from a household whose metering point is not confirmed", async function () {
+      const f = await selfRegistered();
+      await expect(f.market.connect(f.pv).placeBid(f.interval, SIDE.sell, 500, 100_000)).to.be.revertedWithCustomError(f.market, "BidSellerNotMetered").withArgs(f.address);
+      const signed = await signBid(f.pv, await bidDomain(f.market), { interval: f.interval, side: "sell", wh: 500, price: 100_000, nonce: 0n, deadline: BigInt((await f.now()) + 3_600) });
+      await expect(f.market.submitSignedBids(f.interval, [signed])).to.be.revertedWithCustomError(f.market, "BidSellerNotMetered").withArgs(f.address);
+    });
+
+    it("lets a household sell once the meter role confirmed its metering point", async function () {
+      const f = await selfRegistered();
+      await expect(f.market.connect(f.roles.meter).confirmMeteringPoint(f.address, 12_345_678_901n)).to.emit(f.market, "MeteringPointConfirmed").withArgs(f.address, 12_345_678_901n);
+      await expect(f.market.connect(f.pv).placeBid(f.interval, SIDE.sell, 500, 100_000)).to.emit(f.market, "BidPlaced");
+      expect(await f.market.meteringPointOwner(12_345_678_901n)).to.equal(f.address);
+    });
+
+    it("refuses a confirmation from anyone but the meter role", async function () {
+      const f = await selfRegistered();
+      await expect(f.market.connect(f.pv).confirmMeteringPoint(f.address, 1n)).to.be.revertedWithCustomError(f.market, "AccessControlUnauthorizedAccount");
+    });
+
+    it("refuses binding a metering point that belongs to another household", async function () {
+      const f = await selfRegistered();
+      await f.market.connect(f.other).register(2, 0, 5_000, 5_000);
+      const meter = f.market.connect(f.roles.meter);
+      await meter.confirmMeteringPoint(f.address, 42n);
+      await expect(meter.confirmMeteringPoint(await f.other.getAddress(), 42n))
+        .to.be.revertedWithCustomError(f.market, "ParticipantMeteringPointTaken")
+        .withArgs(42n, f.address);
+    });
+
+    it("refuses a zero metering point and an unregistered household", async function () {
+      const f = await selfRegistered();
+      const meter = f.market.connect(f.roles.meter);
+      await expect(meter.confirmMeteringPoint(f.address, 0n)).to.be.revertedWithCustomError(f.market, "ParticipantMeteringPointZero").withArgs(f.address);
+      const stranger = await f.households[5].getAddress();
+      await expect(meter.confirmMeteringPoint(stranger, 7n)).to.be.revertedWithCustomError(f.market, "ParticipantNotRegistered").withArgs(stranger);
+    });
+  });
+
+  describe("registration", function () {
+    it("refuses a limit above MAX_LIMIT_WH", async function () {
+      const f = await deployCommunity();
+      await expect(f.market.connect(f.households[0]).register(2, 0, 5_000, 262_144))
+        .to.be.revertedWithCustomError(f.market, "ParticipantLimitTooHigh")
+        .withArgs(262_144, 262_143);
+    });
+  });
 });

@@ -74,7 +74,7 @@ describe("KiezMarket refusals", function () {
       const m = await market();
       const s = m.market.connect(m.stranger);
       const who = await m.stranger.getAddress();
-      await expect(s.onboard([who], [{ class: 1, supplier: 0, importLimitWh: 1, exportLimitWh: 0 }]))
+      await expect(s.onboard([who], [{ class: 1, supplier: 0, importLimitWh: 1, exportLimitWh: 0, meteringPoint: 0 }]))
         .to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount")
         .withArgs(who, await m.market.DEFAULT_ADMIN_ROLE());
       await expect(s.setTariffs(TARIFFS.map(tariffStruct))).to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
@@ -84,7 +84,7 @@ describe("KiezMarket refusals", function () {
         .withArgs(who, await m.market.OPERATOR_ROLE());
       await expect(s.postReadings(m.interval, [])).to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
       // the admin's batch onboarding works
-      await m.market.connect(m.roles.admin).onboard([who], [{ class: 1, supplier: 1, importLimitWh: 3000, exportLimitWh: 0 }]);
+      await m.market.connect(m.roles.admin).onboard([who], [{ class: 1, supplier: 1, importLimitWh: 3000, exportLimitWh: 0, meteringPoint: 0 }]);
       expect((await m.market.participantOf(who)).supplier).to.equal(1n);
     });
 
@@ -156,7 +156,8 @@ describe("KiezMarket refusals", function () {
         .to.be.revertedWithCustomError(m.market, "BidAskOutOfRange")
         .withArgs(T0.feedInTariff, T0.feedInTariff, T0.energyPrice);
       await expect(pv.placeBid(m.interval, SIDE.sell, 100, T0.energyPrice)).to.be.revertedWithCustomError(m.market, "BidAskOutOfRange");
-      await expect(consumer.placeBid(m.interval, SIDE.sell, 100, 100_000)).to.be.revertedWithCustomError(m.market, "BidEnergyAboveLimit").withArgs(100, 0);
+      // a consumer has no confirmed metering point to sell from (nor an export limit)
+      await expect(consumer.placeBid(m.interval, SIDE.sell, 100, 100_000)).to.be.revertedWithCustomError(m.market, "BidSellerNotMetered").withArgs(await m.consumer.getAddress());
       await expect(consumer.placeBid(m.interval, SIDE.buy, 100, T0.energyPrice))
         .to.be.revertedWithCustomError(m.market, "BidPriceNotBelowEnergyPrice")
         .withArgs(T0.energyPrice, T0.energyPrice);

@@ -74,6 +74,8 @@ contract MarketHandler {
             address a = actors[i];
             vm.prank(a);
             market.register(i < 2 ? 1 : uint8(2 + (i % 2)), uint8(i % 2), 5_000, i < 2 ? 0 : 5_000);
+            vm.prank(meter);
+            market.confirmMeteringPoint(a, uint64(1_000 + i));
             _fund(a, 50 ether);
         }
         _fund(suppliers[0], 100 ether);

@@ -243,6 +243,17 @@ export const kiezMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      }
+    ],
+    "name": "BidSellerNotMetered",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint32",
         "name": "price",
         "type": "uint32"
@@ -1073,6 +1084,33 @@ export const kiezMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint64",
+        "name": "meteringPoint",
+        "type": "uint64"
+      },
+      {
+        "internalType": "address",
+        "name": "boundTo",
+        "type": "address"
+      }
+    ],
+    "name": "ParticipantMeteringPointTaken",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      }
+    ],
+    "name": "ParticipantMeteringPointZero",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "account",
         "type": "address"
@@ -1746,6 +1784,25 @@ export const kiezMarketAbi = [
       }
     ],
     "name": "MeteringFinished",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "meteringPoint",
+        "type": "uint64"
+      }
+    ],
+    "name": "MeteringPointConfirmed",
     "type": "event"
   },
   {
@@ -3002,6 +3059,24 @@ export const kiezMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "meteringPoint",
+        "type": "uint64"
+      }
+    ],
+    "name": "confirmMeteringPoint",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "amount",
         "type": "uint256"
@@ -3421,6 +3496,25 @@ export const kiezMarketAbi = [
     "type": "function"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "meteringPoint",
+        "type": "uint64"
+      }
+    ],
+    "name": "meteringPointOwner",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [],
     "name": "networkOperator",
     "outputs": [
@@ -3461,6 +3555,11 @@ export const kiezMarketAbi = [
             "internalType": "uint24",
             "name": "exportLimitWh",
             "type": "uint24"
+          },
+          {
+            "internalType": "uint64",
+            "name": "meteringPoint",
+            "type": "uint64"
           }
         ],
         "internalType": "struct Participant[]",
@@ -3625,6 +3724,11 @@ export const kiezMarketAbi = [
             "internalType": "uint24",
             "name": "exportLimitWh",
             "type": "uint24"
+          },
+          {
+            "internalType": "uint64",
+            "name": "meteringPoint",
+            "type": "uint64"
           }
         ],
         "internalType": "struct Participant",

@@ -31,6 +31,8 @@ const MESSAGES: Record<string, (a: readonly unknown[]) => string> = {
   BidZeroEnergy: () => "A bid needs some energy: enter more than 0 kWh.",
   BidInvalidSide: () => "Choose whether to buy or sell.",
   BidEnergyAboveLimit: (a) => `You may bid at most ${formatKWh(Number(a[1]))} a side per interval; with this bid your bids would add up to ${formatKWh(Number(a[0]))}.`,
+  BidSellerNotMetered: () => "Your metering point is not confirmed yet: you can buy now, and sell once the meter operator has confirmed your meter.",
+  ParticipantMeteringPointTaken: () => "That metering point already belongs to another household.",
   BidBelowMinimum: (a) => `A bid needs at least ${formatKWh(Number(a[1]))}; this one has ${formatKWh(Number(a[0]))}.`,
   BidCountAboveLimit: (a) => `You already have ${a[2]} open bids in the ${intervalTime(a[1] as bigint)} interval, the most allowed. Cancel one first.`,
   BidIntervalBehind: (a) => `You have already bid for the later ${intervalTime(a[1] as bigint)} interval: bids go interval by interval, so the ${intervalTime(a[2] as bigint)} one takes no more of yours.`,
