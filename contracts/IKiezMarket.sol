@@ -10,6 +10,8 @@ interface IKiezMarketEvents {
     event FeeRecipientsSet(address platform, address taxCollector, address networkOperator);
     event SupplierAccountSet(uint8 indexed supplier, address account);
     event TariffSet(uint8 indexed supplier, uint16 indexed epoch, Tariff tariff);
+    /// @notice A tariff epoch was announced: intervals starting at `startsAt` or later take it.
+    event TariffEpochScheduled(uint16 indexed epoch, uint40 startsAt);
     event ParticipantRegistered(
         address indexed participant, ParticipantClass participantClass, uint8 supplier, uint24 importLimitWh, uint24 exportLimitWh
     );
@@ -77,6 +79,8 @@ interface IKiezMarketErrors {
     error TariffLemNetworkFeeBelowGrid(uint8 supplier, uint32 lemNetworkFee, uint32 networkFee);
     error TariffFeedInNotBelowEnergyPrice(uint8 supplier, uint32 feedInTariff, uint32 energyPrice);
     error TariffNoBuyerBenefit(uint8 supplier, uint256 lemCharges, uint256 timeOfUse);
+    error TariffComponentTooHigh(uint8 supplier, uint256 value, uint256 max);
+    error TariffChangePending(uint16 epoch, uint40 startsAt);
     error LedgerZeroAmount();
     error LedgerInsufficientFree(address account, uint256 needed, uint256 available);
     error IntervalWrongPhase(uint32 interval, Phase actual);

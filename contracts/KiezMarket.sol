@@ -79,11 +79,19 @@ contract KiezMarket is
     /// @notice How long after its gate an interval not yet billed may be refunded by anyone (KiezMarket.refund): less
     ///         than the BID_RING period, so a stuck interval is refunded before its ring slot is needed again.
     uint256 public constant REFUND_AFTER = 1 days;
+    /// @notice How long before it applies a tariff change is announced (households' supply contracts announce price
+    ///         changes about a month ahead).
+    uint256 public constant TARIFF_NOTICE = 30 days;
+    /// @notice The most any per-kWh tariff component may be, µEUR/kWh (1 EUR/kWh), and the most the daily charge may be.
+    uint256 public constant MAX_TARIFF_PRICE = 1_000_000;
+    uint256 public constant MAX_DAILY_CHARGE = 5_000_000;
     /// @notice `sellPos` value that claims no pair matches.
     uint32 public constant NO_TRADE = type(uint32).max;
 
     // ---- configuration (token, supplier count, gate lead and day start live in the clone's code) ----
+    /// @notice The latest tariff epoch, and when it takes effect: intervals starting before then keep the one before.
     uint16 public tariffEpoch;
+    uint40 public tariffEpochStartsAt;
 
     address public platform;
     address public taxCollector;
@@ -146,12 +154,17 @@ contract KiezMarket is
 
     // =========================================================================================== admin
 
-    /// @notice Starts a new tariff epoch for every supplier. Intervals already open keep their tariff.
+    /// @notice Announces a new tariff epoch for every supplier: it applies to intervals starting TARIFF_NOTICE from now
+    ///         or later (households see it coming in TariffEpochScheduled and TariffSet). One announcement at a time.
     function setTariffs(Tariff[] calldata tariffs) external onlyRole(DEFAULT_ADMIN_ROLE) {
         uint8 count = config().supplierCount;
         if (tariffs.length != count) revert MarketLengthMismatch(count, tariffs.length);
+        if (block.timestamp < tariffEpochStartsAt) revert TariffChangePending(tariffEpoch, tariffEpochStartsAt);
         uint16 epoch = tariffEpoch + 1;
+        uint40 startsAt = uint40(block.timestamp + TARIFF_NOTICE);
         tariffEpoch = epoch;
+        tariffEpochStartsAt = startsAt;
+        emit TariffEpochScheduled(epoch, startsAt);
         for (uint8 s = 0; s < tariffs.length; ++s) {
             _setTariff(s, epoch, tariffs[s]);
         }
@@ -306,9 +319,12 @@ contract KiezMarket is
     ///         An interval can open only once the one BID_RING before it, whose bid storage it reuses, has
     ///         committed its order (or never opened).
     function openIntervals(uint32 first, uint32 count) external onlyRole(OPERATOR_ROLE) {
-        uint16 epoch = tariffEpoch;
+        uint16 latest = tariffEpoch;
+        uint40 latestStartsAt = tariffEpochStartsAt;
         uint32 gateLead = config().gateLeadSeconds;
         for (uint32 id = first; id < first + count; ++id) {
+            // an announced epoch applies from its start on; only the latest can still be ahead (one at a time)
+            uint16 epoch = uint256(id) * INTERVAL_SECONDS < latestStartsAt ? latest - 1 : latest;
             Interval storage iv = _intervals[id];
             if (iv.phase != Phase.None) revert IntervalWrongPhase(id, iv.phase);
             // the ring slot's last interval must be done with its bids: settled, or refunded
@@ -716,6 +732,11 @@ contract KiezMarket is
     }
 
     function _setTariff(uint8 supplier, uint16 epoch, Tariff calldata t) internal {
+        uint256 highest = MarketMath.highestPrice(t);
+        if (highest > MAX_TARIFF_PRICE) revert TariffComponentTooHigh(supplier, highest, MAX_TARIFF_PRICE);
+        if (t.dailyChargeMicroEur > MAX_DAILY_CHARGE) {
+            revert TariffComponentTooHigh(supplier, t.dailyChargeMicroEur, MAX_DAILY_CHARGE);
+        }
         if (t.lemSupplierMargin < t.supplierMargin) {
             revert TariffLemMarginBelowGrid(supplier, t.lemSupplierMargin, t.supplierMargin);
         }

@@ -80,6 +80,17 @@ library MarketMath {
         return uint256(t.platformFee) + t.levies + t.lemSupplierMargin + t.lemNetworkFee;
     }
 
+    /// @notice The highest per-kWh component of a tariff.
+    function highestPrice(Tariff memory t) internal pure returns (uint256 highest) {
+        uint24[8] memory prices = [
+            t.energyPrice, t.levies, t.supplierMargin, t.networkFee, t.feedInTariff, t.platformFee, t.lemSupplierMargin,
+            t.lemNetworkFee
+        ];
+        for (uint256 i = 0; i < 8; ++i) {
+            if (prices[i] > highest) highest = prices[i];
+        }
+    }
+
     function timeOfUse(Tariff memory t) internal pure returns (uint256) {
         return uint256(t.energyPrice) + t.levies + t.supplierMargin + t.networkFee;
     }

@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 
-import { bidDomain, MarketDriver, packReadings, SIDE, signBid } from "../../scripts/lib/market-driver.js";
+import { bidDomain, MarketDriver, packReadings, SIDE, signBid, tariffStruct } from "../../scripts/lib/market-driver.js";
 import { packBid } from "../../sim/market/onchain.js";
 import { buyLockUnits } from "../../sim/market/tariff.js";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
@@ -443,6 +443,34 @@ describe("KiezMarket liveness and bounds", function () {
       await expect(meter.confirmMeteringPoint(f.address, 0n)).to.be.revertedWithCustomError(f.market, "ParticipantMeteringPointZero").withArgs(f.address);
       const stranger = await f.households[5].getAddress();
       await expect(meter.confirmMeteringPoint(stranger, 7n)).to.be.revertedWithCustomError(f.market, "ParticipantNotRegistered").withArgs(stranger);
+    });
+  });
+
+  describe("tariffs", function () {
+    it("refuses a tariff component above 1 EUR/kWh", async function () {
+      const f = await deployCommunity();
+      const tariffs = TARIFFS.map(tariffStruct);
+      tariffs[1] = { ...tariffs[1], networkFee: 1_000_001, lemNetworkFee: 1_000_001 };
+      await expect(f.market.connect(f.roles.admin).setTariffs(tariffs))
+        .to.be.revertedWithCustomError(f.market, "TariffComponentTooHigh")
+        .withArgs(1, 1_000_001, 1_000_000);
+    });
+
+    it("refuses a daily charge above 5 EUR (a huge one once swept every balance at the next day start)", async function () {
+      const f = await deployCommunity();
+      const tariffs = TARIFFS.map(tariffStruct);
+      tariffs[0] = { ...tariffs[0], dailyChargeMicroEur: Number.MAX_SAFE_INTEGER };
+      await expect(f.market.connect(f.roles.admin).setTariffs(tariffs))
+        .to.be.revertedWithCustomError(f.market, "TariffComponentTooHigh")
+        .withArgs(0, Number.MAX_SAFE_INTEGER, 5_000_000);
+    });
+
+    it("refuses a second tariff announcement while one is pending", async function () {
+      const f = await deployCommunity();
+      const admin = f.market.connect(f.roles.admin);
+      await expect(admin.setTariffs(TARIFFS.map(tariffStruct))).to.emit(f.market, "TariffEpochScheduled");
+      const startsAt = await f.market.tariffEpochStartsAt();
+      await expect(admin.setTariffs(TARIFFS.map(tariffStruct))).to.be.revertedWithCustomError(f.market, "TariffChangePending").withArgs(1, startsAt);
     });
   });
 

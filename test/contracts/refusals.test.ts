@@ -104,9 +104,15 @@ describe("KiezMarket refusals", function () {
       await expect(admin.setTariffs(cheaper)).to.emit(m.market, "TariffSet").withArgs(0, 1, anyValue);
       // the interval opened before keeps epoch 0: an ask of 160,000 (< EP 170,000) is still fine there
       await m.market.connect(m.pv).placeBid(m.interval, SIDE.sell, 100, 160_000);
+      // so does the next interval, opened within the notice period
       const next = m.interval + 1;
       await m.market.connect(m.roles.operator).openIntervals(next, 1);
-      await expect(m.market.connect(m.pv).placeBid(next, SIDE.sell, 100, 160_000))
+      expect((await m.market.intervalOf(next)).tariffEpoch).to.equal(0n);
+      // an interval starting once the notice has run takes the new tariff
+      await m.networkHelpers.time.increase(30 * 86_400);
+      const later = await m.openNextInterval(4); // a ring slot the two open intervals do not hold
+      expect((await m.market.intervalOf(later)).tariffEpoch).to.equal(1n);
+      await expect(m.market.connect(m.pv).placeBid(later, SIDE.sell, 100, 160_000))
         .to.be.revertedWithCustomError(m.market, "BidAskOutOfRange")
         .withArgs(160_000, T0.feedInTariff, 150_000);
     });

@@ -1266,6 +1266,43 @@ export const kiezMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint16",
+        "name": "epoch",
+        "type": "uint16"
+      },
+      {
+        "internalType": "uint40",
+        "name": "startsAt",
+        "type": "uint40"
+      }
+    ],
+    "name": "TariffChangePending",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "TariffComponentTooHigh",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint8",
         "name": "supplier",
         "type": "uint8"
@@ -2114,6 +2151,25 @@ export const kiezMarketAbi = [
     "inputs": [
       {
         "indexed": true,
+        "internalType": "uint16",
+        "name": "epoch",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint40",
+        "name": "startsAt",
+        "type": "uint40"
+      }
+    ],
+    "name": "TariffEpochScheduled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
         "internalType": "uint8",
         "name": "supplier",
         "type": "uint8"
@@ -2291,6 +2347,19 @@ export const kiezMarketAbi = [
   },
   {
     "inputs": [],
+    "name": "MAX_DAILY_CHARGE",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "MAX_LIMIT_WH",
     "outputs": [
       {
@@ -2310,6 +2379,19 @@ export const kiezMarketAbi = [
         "internalType": "uint8",
         "name": "",
         "type": "uint8"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_TARIFF_PRICE",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",
@@ -2357,6 +2439,19 @@ export const kiezMarketAbi = [
   {
     "inputs": [],
     "name": "REFUND_AFTER",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "TARIFF_NOTICE",
     "outputs": [
       {
         "internalType": "uint256",
@@ -4250,6 +4345,19 @@ export const kiezMarketAbi = [
         "internalType": "uint16",
         "name": "",
         "type": "uint16"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "tariffEpochStartsAt",
+    "outputs": [
+      {
+        "internalType": "uint40",
+        "name": "",
+        "type": "uint40"
       }
     ],
     "stateMutability": "view",
