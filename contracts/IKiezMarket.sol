@@ -66,6 +66,7 @@ interface IKiezMarketErrors {
     error MarketTooManySuppliers(uint256 count, uint8 max);
     error MarketLengthMismatch(uint256 expected, uint256 actual);
     error MarketZeroAddress();
+    error MarketOrderPageSize(uint16 orderPageSize, uint16 max);
     /// @notice The settlement token's decimals (0 when it states none): only an 18-decimal euro prices exactly.
     error MarketTokenDecimals(address token, uint8 decimals);
     error ParticipantNotRegistered(address account);
@@ -121,6 +122,9 @@ interface IKiezMarketErrors {
     error ClearingPairDisjoint(uint32 sellPos, uint32 buyPos);
     error ClearingStillMatchable(uint32 sellPos, uint32 buyPos);
     error MeterEmptyPage();
+    error MeterPageTooLarge(uint256 readings, uint256 max);
+    error IntervalBidsFull(uint32 interval, uint32 maxBids);
+    error OrderPageSize(uint32 interval, Side side, uint256 entries, uint16 pageSize);
     error MeterReadingsNotAscending(uint32 interval, address previous, address participant);
     error MeterReadingAboveLimit(
         address participant, uint32 importWh, uint32 exportWh, uint24 importLimitWh, uint24 exportLimitWh

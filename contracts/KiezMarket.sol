@@ -85,6 +85,14 @@ contract KiezMarket is
     /// @notice The most any per-kWh tariff component may be, µEUR/kWh (1 EUR/kWh), and the most the daily charge may be.
     uint256 public constant MAX_TARIFF_PRICE = 1_000_000;
     uint256 public constant MAX_DAILY_CHARGE = 5_000_000;
+    /// @notice The largest order page a community may be created with, and the most order pages a side of an interval
+    ///         may take: an interval holds at most min(MAX_INTERVAL_BIDS, MAX_ORDER_PAGES × orderPageSize) live bids, so
+    ///         the worst interval still bills and settles in transactions under the 16,777,216 gas cap.
+    uint16 public constant MAX_ORDER_PAGE = 400;
+    uint32 public constant MAX_ORDER_PAGES = 32;
+    uint32 public constant MAX_INTERVAL_BIDS = 1_024;
+    /// @notice The most readings one meter page may carry (a bill page is a meter page).
+    uint256 public constant MAX_METER_PAGE = MarketClearing.MAX_METER_PAGE;
     /// @notice `sellPos` value that claims no pair matches.
     uint32 public constant NO_TRADE = type(uint32).max;
 
@@ -141,6 +149,7 @@ contract KiezMarket is
         if (c.supplierCount == 0 || c.supplierCount > MAX_SUPPLIERS) {
             revert MarketTooManySuppliers(c.supplierCount, MAX_SUPPLIERS);
         }
+        if (c.orderPageSize == 0 || c.orderPageSize > MAX_ORDER_PAGE) revert MarketOrderPageSize(c.orderPageSize, MAX_ORDER_PAGE);
         _grantRole(DEFAULT_ADMIN_ROLE, init.admin);
         _grantRole(OPERATOR_ROLE, init.operator);
         _grantRole(METER_ROLE, init.meter);
@@ -354,7 +363,16 @@ contract KiezMarket is
         returns (uint32 bidIndex)
     {
         bidIndex = MarketRelay.placeBid(
-            _requireBiddable(interval), _participants, _tariffs, _ledger, _bids[interval % BID_RING], interval, side, wh, price
+            _requireBiddable(interval),
+            _participants,
+            _tariffs,
+            _ledger,
+            _bids[interval % BID_RING],
+            interval,
+            _intervalBidCap(),
+            side,
+            wh,
+            price
         );
     }
 
@@ -367,7 +385,7 @@ contract KiezMarket is
             _tariffs,
             _ledger,
             _bidBatches[interval % BID_RING],
-            MarketRelay.Batch(interval, _domainSeparatorV4(), config().supplierCount),
+            _batchContext(interval),
             signed
         );
     }
@@ -428,6 +446,7 @@ contract KiezMarket is
             _bidBatches[interval % BID_RING],
             orderPageDigest[interval],
             interval,
+            config().orderPageSize,
             side,
             batches,
             order
@@ -453,6 +472,7 @@ contract KiezMarket is
             _bidBatches[interval % BID_RING],
             orderPageDigest[interval],
             interval,
+            config().orderPageSize,
             batches,
             sellOrder,
             buyOrder,
@@ -482,31 +502,15 @@ contract KiezMarket is
 
     /// @notice Posts a page of meter readings (net import and export Wh) for a cleared interval. Meter role.
     function postReadings(uint32 interval, Reading[] calldata readings) external onlyRole(METER_ROLE) {
-        Interval storage iv = _intervals[interval];
-        if (iv.phase != Phase.Cleared && iv.phase != Phase.Metering) revert IntervalWrongPhase(interval, iv.phase);
-        if (readings.length == 0) revert MeterEmptyPage();
-        BillingState storage bs = _billing[interval];
-        uint16 page = bs.meterPages++;
-        address previous = page == 0 ? address(0) : meterPageLast[interval][page - 1];
-        // The committed page carries each participant's supplier, so billing need not read registrations.
-        uint256[] memory metered = new uint256[](readings.length);
-        for (uint256 i = 0; i < readings.length; ++i) {
-            Reading calldata r = readings[i];
-            address who = r.participant;
-            if (uint160(who) <= uint160(previous)) revert MeterReadingsNotAscending(interval, previous, who);
-            previous = who;
-            Participant memory p = _participants[who];
-            if (p.class == ParticipantClass.None) revert ParticipantNotRegistered(who);
-            // bounded readings: no bill can overflow, and one reading moves at most a connection's worth of money
-            if (r.importWh > p.importLimitWh || r.exportWh > p.exportLimitWh) {
-                revert MeterReadingAboveLimit(who, r.importWh, r.exportWh, p.importLimitWh, p.exportLimitWh);
-            }
-            metered[i] = MarketMath.packReading(who, p.supplier, r.importWh, r.exportWh);
-        }
-        iv.phase = Phase.Metering;
-        meterPageLast[interval][page] = previous;
-        meterPageDigest[interval][page] = keccak256(abi.encode(metered));
-        emit ReadingsPosted(interval, page, readings);
+        MarketClearing.postReadings(
+            _intervals[interval],
+            _billing[interval],
+            _participants,
+            meterPageLast[interval],
+            meterPageDigest[interval],
+            interval,
+            readings
+        );
     }
 
     /// @notice Declares the interval's readings complete. Meter role.
@@ -675,9 +679,19 @@ contract KiezMarket is
     // ========================================================================================== internal
 
     /// @notice The community's fixed configuration, read from the clone's code.
+    ///         The clone's arguments are packed (MarketFactory.createCommunity): token 20 bytes | supplier count 1 |
+    ///         gate lead 4 | day start slot 1 | order page size 2.
     function config() public view returns (MarketConfig memory c) {
-        (c.token, c.supplierCount, c.gateLeadSeconds, c.dayStartSlot) =
-            abi.decode(Clones.fetchCloneArgs(address(this)), (address, uint8, uint32, uint8));
+        bytes memory args = Clones.fetchCloneArgs(address(this));
+        uint256 word;
+        assembly ("memory-safe") {
+            word := mload(add(args, 0x20))
+        }
+        c.token = address(uint160(word >> 96));
+        c.supplierCount = uint8(word >> 88);
+        c.gateLeadSeconds = uint32(word >> 56);
+        c.dayStartSlot = uint8(word >> 48);
+        c.orderPageSize = uint16(word >> 32);
     }
 
     /// @notice The settlement euro.
@@ -688,6 +702,16 @@ contract KiezMarket is
     /// @notice How many suppliers the community has.
     function supplierCount() external view returns (uint8) {
         return config().supplierCount;
+    }
+
+    /// @dev The most live bids an interval of this community takes.
+    function _intervalBidCap() internal view returns (uint32) {
+        uint32 pages = MAX_ORDER_PAGES * config().orderPageSize;
+        return pages < MAX_INTERVAL_BIDS ? pages : MAX_INTERVAL_BIDS;
+    }
+
+    function _batchContext(uint32 interval) internal view returns (MarketRelay.Batch memory) {
+        return MarketRelay.Batch(interval, _domainSeparatorV4(), config().supplierCount, _intervalBidCap());
     }
 
     function _requireSupplier(uint8 supplier) internal view {

@@ -22,6 +22,7 @@ import {
     ParticipantClass,
     Phase,
     MeteredReading,
+    Reading,
     Side,
     Tariff
 } from "./MarketTypes.sol";
@@ -64,12 +65,30 @@ library MarketClearing {
         mapping(uint32 => bytes32) storage batchDigests,
         mapping(Side => mapping(uint16 => bytes32)) storage digests,
         uint32 interval,
+        uint16 pageSize,
         Side side,
         BidBatch[] calldata batches,
         uint32[] calldata order
     ) external {
         requireClearable(iv, interval);
+        requirePageSize(iv, cs, interval, pageSize, side, order.length);
         commitPage(iv, cs, bids, digests, loadBatches(iv, batchDigests, interval, batches), interval, side, order);
+    }
+
+    /// @dev The community's page size holds for every page but a side's last: no caller can make billing dearer with
+    ///      short pages.
+    function requirePageSize(
+        Interval storage iv,
+        ClearingState storage cs,
+        uint32 interval,
+        uint16 pageSize,
+        Side side,
+        uint256 entries
+    ) internal view {
+        uint256 end = (side == Side.Sell ? cs.sellsOrdered : cs.buysOrdered) + entries;
+        // a short page must end its side (an empty or overlong one commitPage refuses by name)
+        bool short = entries != 0 && entries < pageSize && end < (side == Side.Sell ? iv.sellCount : iv.buyCount);
+        if (entries > pageSize || short) revert E.OrderPageSize(interval, side, entries, pageSize);
     }
 
     /// @dev Checks each batch handed back against its stored digest and lays their bids out in the order given.
@@ -192,6 +211,7 @@ library MarketClearing {
         mapping(uint32 => bytes32) storage batchDigests,
         mapping(Side => mapping(uint16 => bytes32)) storage digests,
         uint32 interval,
+        uint16 pageSize,
         BidBatch[] calldata batches,
         uint32[] calldata sellOrder,
         uint32[] calldata buyOrder,
@@ -199,6 +219,9 @@ library MarketClearing {
         uint32 buyPos
     ) external {
         requireClearable(iv, interval);
+        // each side is one page: a side larger than a page is ordered page by page (submitOrder)
+        if (sellOrder.length > pageSize) revert E.OrderPageSize(interval, Side.Sell, sellOrder.length, pageSize);
+        if (buyOrder.length > pageSize) revert E.OrderPageSize(interval, Side.Buy, buyOrder.length, pageSize);
         if (cs.sellPages != 0 || cs.buyPages != 0) revert E.OrderAlreadyPaged(interval, cs.sellPages, cs.buyPages);
         Source memory src = loadBatches(iv, batchDigests, interval, batches);
         if (iv.phase == Phase.Open) iv.phase = Phase.Clearing;
@@ -390,6 +413,48 @@ library MarketClearing {
         cs.tradedWh = traded;
         cs.tradeSellPos = sp;
         cs.tradeBuyPos = bp;
+    }
+
+    // ========================================================================================= metering
+
+    /// @dev KiezMarket.MAX_METER_PAGE.
+    uint256 internal constant MAX_METER_PAGE = 256;
+
+    /// @notice Commits a page of readings (KiezMarket.postReadings): ascending by address from the previous page's last,
+    ///         each within its household's registered limits, with its supplier.
+    function postReadings(
+        Interval storage iv,
+        BillingState storage bs,
+        mapping(address => Participant) storage participants,
+        mapping(uint16 => address) storage meterPageLast,
+        mapping(uint16 => bytes32) storage meterPageDigest,
+        uint32 interval,
+        Reading[] calldata readings
+    ) external {
+        if (iv.phase != Phase.Cleared && iv.phase != Phase.Metering) revert E.IntervalWrongPhase(interval, iv.phase);
+        if (readings.length == 0) revert E.MeterEmptyPage();
+        if (readings.length > MAX_METER_PAGE) revert E.MeterPageTooLarge(readings.length, MAX_METER_PAGE);
+        uint16 page = bs.meterPages++;
+        address previous = page == 0 ? address(0) : meterPageLast[page - 1];
+        // The committed page carries each participant's supplier, so billing need not read registrations.
+        uint256[] memory metered = new uint256[](readings.length);
+        for (uint256 i = 0; i < readings.length; ++i) {
+            Reading calldata r = readings[i];
+            address who = r.participant;
+            if (uint160(who) <= uint160(previous)) revert E.MeterReadingsNotAscending(interval, previous, who);
+            previous = who;
+            Participant memory p = participants[who];
+            if (p.class == ParticipantClass.None) revert E.ParticipantNotRegistered(who);
+            // bounded readings: no bill can overflow, and one reading moves at most a connection's worth of money
+            if (r.importWh > p.importLimitWh || r.exportWh > p.exportLimitWh) {
+                revert E.MeterReadingAboveLimit(who, r.importWh, r.exportWh, p.importLimitWh, p.exportLimitWh);
+            }
+            metered[i] = MarketMath.packReading(who, p.supplier, r.importWh, r.exportWh);
+        }
+        iv.phase = Phase.Metering;
+        meterPageLast[page] = previous;
+        meterPageDigest[page] = keccak256(abi.encode(metered));
+        emit Ev.ReadingsPosted(interval, page, readings);
     }
 
     // ========================================================================================== billing

@@ -36,11 +36,12 @@ library MarketRelay {
         bytes32 vs;
     }
 
-    /// @notice What a batch's signatures are checked against.
+    /// @notice What a batch's signatures are checked against, and how many live bids its interval takes at most.
     struct Batch {
         uint32 interval;
         bytes32 domainSeparator;
         uint8 supplierCount;
+        uint32 bidCap;
     }
 
     /// @notice What a bid is checked against, taken from its participant's supplier's tariff (setBounds).
@@ -59,10 +60,12 @@ library MarketRelay {
         Ledger storage ledger,
         mapping(uint32 => Bid) storage ring,
         uint32 interval,
+        uint32 bidCap,
         Side side,
         uint24 wh,
         uint32 price
     ) external returns (uint32 bidIndex) {
+        if (iv.sellCount + iv.buyCount >= bidCap) revert E.IntervalBidsFull(interval, bidCap);
         Participant memory p = participants[msg.sender];
         uint64 lock = checkBid(msg.sender, p, tariffs[p.supplier][iv.tariffEpoch], uint8(side), wh, price);
         uint24 limit = side == Side.Sell ? p.exportLimitWh : p.importLimitWh;
@@ -139,6 +142,7 @@ library MarketRelay {
         assembly ("memory-safe") {
             mstore(bids, placed)
         }
+        if (iv.sellCount + iv.buyCount + placed > batch.bidCap) revert E.IntervalBidsFull(interval, batch.bidCap);
         iv.sellCount += uint32(placed - buys);
         iv.buyCount += uint32(buys);
         iv.lockUnits = (iv.lockUnits + lockUnits).toUint64();

@@ -233,6 +233,7 @@ struct MarketInit {
     Tariff[] tariffs; // same order as suppliers
     uint32 gateLeadSeconds; // bids close this long before the interval starts
     uint8 dayStartSlot; // interval % 96 that starts a local day (92 for CET midnight)
+    uint16 orderPageSize; // entries of every committed order page but a side's last (1 to MAX_ORDER_PAGE; 400 by default)
 }
 
 /// @notice Fixed for the life of a community: kept in the clone's code (immutable args), not in storage.
@@ -241,4 +242,5 @@ struct MarketConfig {
     uint8 supplierCount;
     uint32 gateLeadSeconds;
     uint8 dayStartSlot;
+    uint16 orderPageSize;
 }

@@ -28,6 +28,8 @@ export function createCommunity(m: IgnitionModuleBuilder, token: ContractFuture<
     ),
     gateLeadSeconds: m.getParameter("gateLeadSeconds", 300),
     dayStartSlot: m.getParameter("dayStartSlot", 92),
+    // entries of every committed order page but a side's last; an interval takes at most 32 pages a side
+    orderPageSize: m.getParameter("orderPageSize", 400),
   };
   const create = m.call(factory, "createCommunity", [m.getParameter("name", "Berlin case study"), init]);
   const marketAddress = m.readEventArgument(create, "CommunityCreated", "market");

@@ -20,6 +20,8 @@ export interface CommunityOptions {
   driver?: DriverOptions;
   gateLeadSeconds?: number;
   dayStartSlot?: number;
+  /** Entries of every committed order page but a side's last (the market's default 400). */
+  orderPageSize?: number;
 }
 
 export type Community = Awaited<ReturnType<typeof createCommunity>>;
@@ -41,6 +43,7 @@ export async function createCommunity(options: CommunityOptions) {
         tariffs: options.tariffs.map(tariffStruct) as never,
         ...(options.gateLeadSeconds !== undefined ? { gateLeadSeconds: options.gateLeadSeconds } : {}),
         ...(options.dayStartSlot !== undefined ? { dayStartSlot: options.dayStartSlot } : {}),
+        ...(options.orderPageSize !== undefined ? { orderPageSize: options.orderPageSize } : {}),
       },
     },
   });

@@ -63,7 +63,7 @@ export interface MeasureOptions {
 export async function measureGas(options: MeasureOptions): Promise<GasMeasurements> {
   const log = options.log ?? (() => {});
   const tariffs = BERLIN_2023_SUPPLIERS.map((s) => s.tariff);
-  const c = await createCommunity({ tariffs, driver: { orderPageSize: 400, meterPageSize: 250 } });
+  const c = await createCommunity({ tariffs, driver: { meterPageSize: 250 } });
   try {
     const actions: Record<string, ActionGas> = {};
     log("deployment");
@@ -224,6 +224,7 @@ async function measureDeployment(c: Community): Promise<Record<string, ActionGas
     tariffs: BERLIN_2023_SUPPLIERS.map((s) => tariffStruct(s.tariff)),
     gateLeadSeconds: 300,
     dayStartSlot: 92,
+    orderPageSize: 400,
   };
   const created = await wait(c.factory.connect(deployer).createCommunity("gas", init));
   const system = clearing.gas + settlement.gas + relay.gas + implementation.gas + factory.gas;

@@ -88,9 +88,7 @@ export interface SignedBidInput {
 }
 
 export interface DriverOptions {
-  /** Bids per submitOrder page. */
-  orderPageSize?: number;
-  /** Readings per meter (and so bill and settlement) page. */
+  /** Readings per meter (and so bill and settlement) page (at most the market's MAX_METER_PAGE, 256). */
   meterPageSize?: number;
   /**
    * A fixed gas limit for the driver's transactions instead of estimating each: on a dev chain estimation
@@ -221,8 +219,9 @@ export interface ParticipantInfo {
  * submission order (as placed on chain); `readings` one per participant to bill.
  */
 export class MarketDriver {
-  readonly orderPageSize: number;
   readonly meterPageSize: number;
+  /** The community's order page size (KiezMarket.config), read once. */
+  private orderPageSize?: number;
   /** Overrides for every transaction the driver sends. */
   readonly tx: { gasLimit?: bigint };
 
@@ -233,7 +232,6 @@ export class MarketDriver {
     readonly participants: ReadonlyMap<string, ParticipantInfo>,
     options: DriverOptions = {},
   ) {
-    this.orderPageSize = options.orderPageSize ?? 400;
     this.meterPageSize = options.meterPageSize ?? 250;
     this.tx = options.gasLimit ? { gasLimit: options.gasLimit } : {};
   }
@@ -253,6 +251,7 @@ export class MarketDriver {
     const result = clearInterval(placed.live);
     const anyone = this.market.connect(this.roles.anyone);
     const receipts = { order: [] as Receipts, clear: [] as Receipts };
+    this.orderPageSize ??= Number((await this.market.config()).orderPageSize);
     const sellPages = orderPages(result.sells, this.orderPageSize);
     const buyPages = orderPages(result.buys, this.orderPageSize);
     const sellPos = result.marginal?.sellPos ?? NO_TRADE;

@@ -8,8 +8,9 @@ import { CLASS, intervalBids, orderRefs, wait } from "../../scripts/lib/market-d
 export const TARIFFS = BERLIN_2023_SUPPLIERS.map((s) => s.tariff);
 export { EUR } from "../../scripts/lib/chain.js";
 
-export async function deployCommunity() {
-  const c = await createCommunity({ tariffs: TARIFFS });
+/** A community as deployed in production, or with smaller order pages (`orderPageSize: 1` pages every order). */
+export async function deployCommunity(options: { orderPageSize?: number } = {}) {
+  const c = await createCommunity({ tariffs: TARIFFS, ...options });
   const signers = await c.ethers.getSigners();
   const [supplier0, supplier1] = c.roles.suppliers;
 

@@ -7,11 +7,9 @@ import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
 describe("KiezMarket: one interval from bids to settlement", function () {
   for (const [paged, relayed] of [[false, false], [true, false], [false, true], [true, true]]) {
   it(`clears, bills and settles to the engine's figures, conserving every euro (${paged ? "every step paged" : "one transaction per step"}${relayed ? ", asks signed and relayed" : ""})`, async function () {
-    const f = await deployCommunity();
     // one bid per order page and two readings per meter page force every paged path
-    const driver = paged
-      ? new MarketDriver(f.market, f.driver.roles, f.driver.tariffs, f.participants, { orderPageSize: 1, meterPageSize: 2 })
-      : f.driver;
+    const f = await deployCommunity(paged ? { orderPageSize: 1 } : {});
+    const driver = paged ? new MarketDriver(f.market, f.driver.roles, f.driver.tariffs, f.participants, { meterPageSize: 2 }) : f.driver;
     const [sellerA, sellerB, buyerA, buyerB] = f.households;
     await f.register(sellerA, "pv", 0);
     await f.register(sellerB, "pvBattery", 1);

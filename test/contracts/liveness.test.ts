@@ -15,8 +15,8 @@ const timeOfUse = (t: typeof T0) => BigInt(t.energyPrice + t.levies + t.supplier
 const dailyCharge = (interval: number, supplier = 0) => (interval % 96 === 92 ? BigInt(TARIFFS[supplier].dailyChargeMicroEur) * 10n ** 12n : 0n);
 
 /** A PV seller and a consumer of supplier 0, funded, and the driver's view of them. */
-async function community() {
-  const f = await deployCommunity();
+async function community(options: { orderPageSize?: number } = {}) {
+  const f = await deployCommunity(options);
   const [pv, consumer, other] = f.households;
   await f.register(pv, "pv", 0);
   await f.register(consumer, "consumer", 0);
@@ -332,7 +332,7 @@ describe("KiezMarket liveness and bounds", function () {
 
     /** A seller who sold 600 Wh and a buyer who bought it; only the buyer is metered. */
     async function sellerUnmetered(driver?: (f: Awaited<ReturnType<typeof community>>) => MarketDriver) {
-      const f = await community();
+      const f = await community(driver ? { orderPageSize: 1 } : {});
       const d = driver ? driver(f) : f.driver;
       await f.fund([f.roles.supplier0], 5n * EUR);
       const interval = await f.openNextInterval();
@@ -359,7 +359,7 @@ describe("KiezMarket liveness and bounds", function () {
     });
 
     it("bills unmetered participants page by page, each with the meter page whose address range holds it", async function () {
-      const f = await sellerUnmetered((x) => new MarketDriver(x.market, { operator: x.roles.operator, meter: x.roles.meter, anyone: x.roles.admin }, TARIFFS, x.participants, { orderPageSize: 1, meterPageSize: 1 }));
+      const f = await sellerUnmetered((x) => new MarketDriver(x.market, { operator: x.roles.operator, meter: x.roles.meter, anyone: x.roles.admin }, TARIFFS, x.participants, { meterPageSize: 1 }));
       const billed = await f.d.bill(f.interval, f.metered.pages, f.cleared);
       await f.d.settle(f.interval, billed.billPages);
       expect((await f.market.intervalOf(f.interval)).phase).to.equal(9n);
@@ -443,6 +443,60 @@ describe("KiezMarket liveness and bounds", function () {
       await expect(meter.confirmMeteringPoint(f.address, 0n)).to.be.revertedWithCustomError(f.market, "ParticipantMeteringPointZero").withArgs(f.address);
       const stranger = await f.households[5].getAddress();
       await expect(meter.confirmMeteringPoint(stranger, 7n)).to.be.revertedWithCustomError(f.market, "ParticipantNotRegistered").withArgs(stranger);
+    });
+  });
+
+  describe("page sizes and interval size", function () {
+    it("refuses a short order page that does not end its side", async function () {
+      const f = await community({ orderPageSize: 2 });
+      const interval = await f.openNextInterval();
+      for (const price of [100_000, 101_000, 102_000]) await f.market.connect(f.pv).placeBid(interval, SIDE.sell, 100, price);
+      await f.closeGate(interval);
+      await expect(f.submitOrder(interval, SIDE.sell, [0])).to.be.revertedWithCustomError(f.market, "OrderPageSize").withArgs(interval, SIDE.sell, 1, 2);
+      await f.submitOrder(interval, SIDE.sell, [0, 1]);
+      await f.submitOrder(interval, SIDE.sell, [2]); // the side's last page may be short
+      expect((await f.market.clearingOf(interval)).sellsOrdered).to.equal(3n);
+    });
+
+    it("refuses a one-transaction clearing whose side is longer than a page", async function () {
+      const f = await community({ orderPageSize: 1 });
+      const interval = await f.openNextInterval();
+      for (const price of [100_000, 101_000]) await f.market.connect(f.pv).placeBid(interval, SIDE.sell, 100, price);
+      await f.closeGate(interval);
+      await expect(f.orderAndClear(interval, [0, 1], [], 0xffffffff, 0)).to.be.revertedWithCustomError(f.market, "OrderPageSize").withArgs(interval, SIDE.sell, 2, 1);
+    });
+
+    it("refuses a community whose order pages would be empty or above MAX_ORDER_PAGE", async function () {
+      const f = await deployCommunity();
+      const base = {
+        admin: await f.roles.admin.getAddress(), operator: await f.roles.operator.getAddress(), meter: await f.roles.meter.getAddress(),
+        token: await f.token.getAddress(), platform: await f.roles.platform.getAddress(), taxCollector: await f.roles.taxCollector.getAddress(),
+        networkOperator: await f.roles.networkOperator.getAddress(), suppliers: await Promise.all(f.roles.suppliers.map((x) => x.getAddress())),
+        tariffs: TARIFFS.map(tariffStruct), gateLeadSeconds: 300, dayStartSlot: 92,
+      };
+      await expect(f.factory.createCommunity("empty pages", { ...base, orderPageSize: 0 })).to.be.revertedWithCustomError(f.market, "MarketOrderPageSize").withArgs(0, 400);
+      await expect(f.factory.createCommunity("huge pages", { ...base, orderPageSize: 401 })).to.be.revertedWithCustomError(f.market, "MarketOrderPageSize").withArgs(401, 400);
+    });
+
+    it("refuses a meter page of more than MAX_METER_PAGE readings", async function () {
+      const f = await community();
+      const interval = await f.openNextInterval();
+      await f.closeGate(interval);
+      await f.driver.clear(interval);
+      const readings = Array.from({ length: 257 }, (_, i) => ({ participant: `0x${(i + 1).toString(16).padStart(40, "0")}`, importWh: 0, exportWh: 0 }));
+      await expect(f.market.connect(f.roles.meter).postReadings(interval, readings)).to.be.revertedWithCustomError(f.market, "MeterPageTooLarge").withArgs(257, 256);
+    });
+
+    it("refuses a bid once the interval holds its most live bids (32 pages a side)", async function () {
+      const f = await community({ orderPageSize: 1 });
+      const interval = await f.openNextInterval();
+      const extra = f.households.slice(3, 8);
+      for (const h of extra) await f.register(h, "pv", 0);
+      const sellers = [f.pv, ...extra];
+      for (let i = 0; i < 32; i++) await f.market.connect(sellers[i % sellers.length]).placeBid(interval, SIDE.sell, 10, 100_000 + i);
+      await expect(f.market.connect(f.consumer).placeBid(interval, SIDE.buy, 10, 100_000)).to.be.revertedWithCustomError(f.market, "IntervalBidsFull").withArgs(interval, 32);
+      const signed = await signBid(f.other, await bidDomain(f.market), { interval, side: "buy", wh: 10, price: 100_000, nonce: 0n, deadline: BigInt((await f.now()) + 3_600) });
+      await expect(f.market.submitSignedBids(interval, [signed])).to.be.revertedWithCustomError(f.market, "IntervalBidsFull").withArgs(interval, 32);
     });
   });
 

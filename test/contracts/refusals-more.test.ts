@@ -23,7 +23,7 @@ describe("KiezMarket refusals, continued", function () {
   });
 
   it("refuses empty order and meter pages, order pages out of sequence, and bill pages out of order", async function () {
-    const f = await deployCommunity();
+    const f = await deployCommunity({ orderPageSize: 1 });
     const [pv, a, b] = f.households;
     await f.register(pv, "pv");
     await f.register(a, "consumer");
@@ -73,11 +73,11 @@ describe("KiezMarket refusals, continued", function () {
   });
 
   it("refuses a community with no suppliers, order pages that skip one, and bills that leave a lock unreleased", async function () {
-    const f = await deployCommunity();
+    const f = await deployCommunity({ orderPageSize: 1 });
     const init = {
       admin: await f.roles.admin.getAddress(), operator: await f.roles.operator.getAddress(), meter: await f.roles.meter.getAddress(),
       token: await f.token.getAddress(), platform: await f.roles.platform.getAddress(), taxCollector: await f.roles.taxCollector.getAddress(),
-      networkOperator: await f.roles.networkOperator.getAddress(), suppliers: [], tariffs: [], gateLeadSeconds: 300, dayStartSlot: 92,
+      networkOperator: await f.roles.networkOperator.getAddress(), suppliers: [], tariffs: [], gateLeadSeconds: 300, dayStartSlot: 92, orderPageSize: 400,
     };
     await expect(f.factory.createCommunity("none", init)).to.be.revertedWithCustomError(f.market, "MarketTooManySuppliers").withArgs(0, 16);
 

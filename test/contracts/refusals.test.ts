@@ -396,7 +396,7 @@ describe("KiezMarket refusals", function () {
       await expect(m.submitOrder(m.interval, SIDE.sell, [0, 1, 1])).to.be.revertedWithCustomError(m.market, "OrderTooLong");
       await expect(m.submitOrder(m.interval, SIDE.sell, [0, 0])).to.be.revertedWithCustomError(m.market, "OrderNotSorted");
       // a relayed bid is named by its position in the batches handed back: none here, so position 0 is not supplied
-      await expect(m.market.submitOrder(m.interval, SIDE.sell, [], [HANDED_BACK]))
+      await expect(m.market.submitOrder(m.interval, SIDE.sell, [], [HANDED_BACK, 1]))
         .to.be.revertedWithCustomError(m.market, "OrderPositionNotSupplied")
         .withArgs(SIDE.sell, 0);
       await m.submitOrder(m.interval, SIDE.sell, [0, 1]);
@@ -644,7 +644,7 @@ describe("KiezMarket refusals", function () {
         admin: await m.roles.admin.getAddress(), operator: await m.roles.operator.getAddress(), meter: await m.roles.meter.getAddress(),
         token: await m.token.getAddress(), platform: await m.roles.platform.getAddress(), taxCollector: await m.roles.taxCollector.getAddress(),
         networkOperator: await m.roles.networkOperator.getAddress(),
-        suppliers: [await m.roles.supplier0.getAddress()], tariffs: [tariffStruct(TARIFFS[0])], gateLeadSeconds: 600, dayStartSlot: 92,
+        suppliers: [await m.roles.supplier0.getAddress()], tariffs: [tariffStruct(TARIFFS[0])], gateLeadSeconds: 600, dayStartSlot: 92, orderPageSize: 400,
       };
       const created = await (await m.factory.createCommunity("Second", init)).wait();
       const event = created!.logs.map((l) => m.factory.interface.parseLog(l)).find((e) => e?.name === "CommunityCreated")!;

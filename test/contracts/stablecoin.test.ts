@@ -29,7 +29,7 @@ describe("A community settling in an existing euro stablecoin", function () {
       admin: await f.roles.admin.getAddress(), operator: await f.roles.operator.getAddress(), meter: await f.roles.meter.getAddress(),
       token: await coin.getAddress(), platform: await f.roles.platform.getAddress(), taxCollector: await f.roles.taxCollector.getAddress(),
       networkOperator: await f.roles.networkOperator.getAddress(), suppliers: await Promise.all(f.roles.suppliers.map((x) => x.getAddress())),
-      tariffs: TARIFFS.map(tariffStruct), gateLeadSeconds: 300, dayStartSlot: 92,
+      tariffs: TARIFFS.map(tariffStruct), gateLeadSeconds: 300, dayStartSlot: 92, orderPageSize: 400,
     };
     await expect(f.factory.createCommunity("six decimals", init))
       .to.be.revertedWithCustomError(f.market, "MarketTokenDecimals")

@@ -66,7 +66,7 @@ contract MarketHandler {
         market = KiezMarket(
             factory.createCommunity(
                 "invariants",
-                MarketInit(admin, operator, meter, address(token), feeAccounts[0], feeAccounts[1], feeAccounts[2], suppliers, tariffs, 300, 92)
+                MarketInit(admin, operator, meter, address(token), feeAccounts[0], feeAccounts[1], feeAccounts[2], suppliers, tariffs, 300, 92, 400)
             )
         );
         vm.warp(1_700_000_000);

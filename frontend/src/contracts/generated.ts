@@ -553,6 +553,22 @@ export const kiezMarketAbi = [
         "type": "uint32"
       },
       {
+        "internalType": "uint32",
+        "name": "maxBids",
+        "type": "uint32"
+      }
+    ],
+    "name": "IntervalBidsFull",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      },
+      {
         "internalType": "uint40",
         "name": "gateClosesAt",
         "type": "uint40"
@@ -716,6 +732,22 @@ export const kiezMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint16",
+        "name": "orderPageSize",
+        "type": "uint16"
+      },
+      {
+        "internalType": "uint16",
+        "name": "max",
+        "type": "uint16"
+      }
+    ],
+    "name": "MarketOrderPageSize",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "token",
         "type": "address"
@@ -785,6 +817,22 @@ export const kiezMarketAbi = [
       }
     ],
     "name": "MeterPageMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "readings",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "MeterPageTooLarge",
     "type": "error"
   },
   {
@@ -941,6 +989,32 @@ export const kiezMarketAbi = [
       }
     ],
     "name": "OrderPageMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      },
+      {
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "entries",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint16",
+        "name": "pageSize",
+        "type": "uint16"
+      }
+    ],
+    "name": "OrderPageSize",
     "type": "error"
   },
   {
@@ -2360,12 +2434,64 @@ export const kiezMarketAbi = [
   },
   {
     "inputs": [],
+    "name": "MAX_INTERVAL_BIDS",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "MAX_LIMIT_WH",
     "outputs": [
       {
         "internalType": "uint24",
         "name": "",
         "type": "uint24"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_METER_PAGE",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_ORDER_PAGE",
+    "outputs": [
+      {
+        "internalType": "uint16",
+        "name": "",
+        "type": "uint16"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_ORDER_PAGES",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
       }
     ],
     "stateMutability": "view",
@@ -3141,6 +3267,11 @@ export const kiezMarketAbi = [
             "internalType": "uint8",
             "name": "dayStartSlot",
             "type": "uint8"
+          },
+          {
+            "internalType": "uint16",
+            "name": "orderPageSize",
+            "type": "uint16"
           }
         ],
         "internalType": "struct MarketConfig",
@@ -3450,6 +3581,11 @@ export const kiezMarketAbi = [
             "internalType": "uint8",
             "name": "dayStartSlot",
             "type": "uint8"
+          },
+          {
+            "internalType": "uint16",
+            "name": "orderPageSize",
+            "type": "uint16"
           }
         ],
         "internalType": "struct MarketInit",
@@ -5456,6 +5592,11 @@ export const marketFactoryAbi = [
             "internalType": "uint8",
             "name": "dayStartSlot",
             "type": "uint8"
+          },
+          {
+            "internalType": "uint16",
+            "name": "orderPageSize",
+            "type": "uint16"
           }
         ],
         "internalType": "struct MarketInit",
