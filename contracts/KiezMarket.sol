@@ -237,8 +237,10 @@ contract KiezMarket is
     /// @notice Registers the caller as a participant.
     /// @param participantClass 1 consumer, 2 PV prosumer, 3 PV + battery prosumer.
     /// @param supplier the participant's energy supplier (index).
-    /// @param importLimitWh the most a buy bid may ask for in one interval.
-    /// @param exportLimitWh the most a sell bid may offer in one interval (0 for consumers).
+    /// @param importLimitWh the most the participant's buy bids may ask for in one interval, and the most a reading may
+    ///        import (at most MAX_LIMIT_WH).
+    /// @param exportLimitWh the same for sell bids and exports (0 for consumers). Selling also needs the meter role to
+    ///        confirm the participant's metering point (confirmMeteringPoint).
     function register(uint8 participantClass, uint8 supplier, uint24 importLimitWh, uint24 exportLimitWh) external {
         _register(msg.sender, participantClass, supplier, importLimitWh, exportLimitWh);
     }
@@ -325,8 +327,9 @@ contract KiezMarket is
     // ========================================================================================= intervals
 
     /// @notice Opens `count` consecutive intervals from `first` (interval id = unix time / 900) for bidding.
-    ///         An interval can open only once the one BID_RING before it, whose bid storage it reuses, has
-    ///         committed its order (or never opened).
+    ///         Its tariff is the latest epoch whose notice has run by the interval's start. It can open only once
+    ///         the last interval of its bid ring slot (BID_RING intervals apart), whose bid storage it reuses, is
+    ///         settled or refunded.
     function openIntervals(uint32 first, uint32 count) external onlyRole(OPERATOR_ROLE) {
         uint16 latest = tariffEpoch;
         uint40 latestStartsAt = tariffEpochStartsAt;
