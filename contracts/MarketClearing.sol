@@ -85,6 +85,7 @@ library MarketClearing {
         Side side,
         uint256 entries
     ) internal view {
+        if (side != Side.Sell && side != Side.Buy) return; // commitPage refuses it by name
         uint256 end = (side == Side.Sell ? cs.sellsOrdered : cs.buysOrdered) + entries;
         // a short page must end its side (an empty or overlong one commitPage refuses by name)
         bool short = entries != 0 && entries < pageSize && end < (side == Side.Sell ? iv.sellCount : iv.buyCount);

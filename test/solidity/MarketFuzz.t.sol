@@ -72,4 +72,31 @@ contract MarketFuzzTest is TestBase {
         uint32 p = MarketMath.midpoint(ask, bid);
         assertTrue(p >= ask && p <= bid, "midpoint outside [ask, bid]");
     }
+
+    /// The clearing price rounds down: a buyer never pays above the midpoint (guards MarketMath.midpoint's rounding).
+    function testFuzz_midpointRoundsDown(uint32 ask, uint32 bid) public pure {
+        vm.assume(ask <= bid);
+        assertEq(MarketMath.midpoint(ask, bid), (uint256(ask) + bid) / 2, "midpoint is the floor of (ask + bid) / 2");
+        if ((uint256(ask) + bid) % 2 == 1) assertTrue(2 * uint256(MarketMath.midpoint(ask, bid)) < uint256(ask) + bid, "odd sum rounds down");
+    }
+
+    /// A lock that would not fit 64 bits reverts instead of wrapping (guards the SafeCast in MarketMath.lockUnits).
+    function testLockUnitsRefusesOverflow() public {
+        LockHarness h = new LockHarness();
+        vm.expectRevert();
+        h.lockUnits(type(uint64).max, type(uint24).max, type(uint32).max);
+    }
+
+    /// Below 2^64 the lock is exact.
+    function testFuzz_lockUnitsExact(uint32 charges, uint24 wh, uint32 price) public {
+        LockHarness h = new LockHarness();
+        assertEq(h.lockUnits(charges, wh, price), uint256(wh) * (uint256(price) + charges), "lock = wh * (price + charges)");
+    }
+}
+
+/// @dev Calls the library's internal lock formula from outside, so a revert can be expected.
+contract LockHarness {
+    function lockUnits(uint256 charges, uint24 wh, uint32 price) external pure returns (uint64) {
+        return MarketMath.lockUnits(charges, wh, price);
+    }
 }
