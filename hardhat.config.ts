@@ -5,7 +5,7 @@ import { configVariable, defineConfig } from "hardhat/config";
 const require = createRequire(import.meta.url);
 
 // The Solidity compiler cannot be downloaded on these machines: use the soljson.js of the pinned npm `solc`.
-const SOLC_VERSION = "0.8.28";
+const SOLC_VERSION = "0.8.37";
 const soljsonPath = require.resolve("solc/soljson.js");
 
 /** A public network configured from environment variables or Hardhat's keystore; nothing secret in the repo. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity 0.8.37;
 
 /// @notice One ledger account in one storage slot, so that a relayed bid reads and writes its signer's account
 ///         once: balances, the EIP-712 bid nonce, this interval's bid tally (the per-interval caps) and a debt flag.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity 0.8.37;
 
 /// @notice The cheatcodes the project's Solidity tests use (forge-std is not available here).
 interface Vm {
