@@ -128,7 +128,7 @@ library MarketClearing {
         uint32 interval,
         Side side,
         uint32 ref
-    ) internal returns (uint256 w, uint32 idx) {
+    ) internal view returns (uint256 w, uint32 idx) {
         if (ref & HANDED_BACK != 0) {
             uint32 pos = ref ^ HANDED_BACK;
             if (pos >= src.handed.length) revert E.OrderPositionNotSupplied(side, pos);
@@ -339,7 +339,7 @@ library MarketClearing {
         if (pg.startPos != expectedStart) revert E.OrderPagesNotConsecutive(side, uint32(expectedStart), pg.startPos);
     }
 
-    function at(Flat memory f, Side side, uint32 pos) internal pure returns (uint256, uint64) {
+    function entryAt(Flat memory f, Side side, uint32 pos) internal pure returns (uint256, uint64) {
         if (pos < f.base || pos - f.base >= f.entries.length) revert E.OrderPositionNotSupplied(side, pos);
         return (f.entries[pos - f.base], f.cumBefore[pos - f.base]);
     }
@@ -354,13 +354,13 @@ library MarketClearing {
     {
         if (iv.sellCount == 0 || iv.buyCount == 0) return (0, 0);
         if (sellPos == NO_TRADE) {
-            (uint256 bestAsk,) = at(sells, Side.Sell, 0);
-            (uint256 bestBid,) = at(buys, Side.Buy, 0);
+            (uint256 bestAsk,) = entryAt(sells, Side.Sell, 0);
+            (uint256 bestBid,) = entryAt(buys, Side.Buy, 0);
             if (bestBid.entryPrice() >= bestAsk.entryPrice()) revert E.ClearingStillMatchable(0, 0);
             return (0, 0);
         }
-        (uint256 s, uint64 cumS) = at(sells, Side.Sell, sellPos);
-        (uint256 b, uint64 cumB) = at(buys, Side.Buy, buyPos);
+        (uint256 s, uint64 cumS) = entryAt(sells, Side.Sell, sellPos);
+        (uint256 b, uint64 cumB) = entryAt(buys, Side.Buy, buyPos);
         uint32 ask = s.entryPrice();
         uint32 bid = b.entryPrice();
         if (bid < ask) revert E.ClearingPairNotMatched(sellPos, buyPos, ask, bid);
@@ -375,17 +375,17 @@ library MarketClearing {
         bool nextBuy = buyPos + 1 < iv.buyCount;
         if (sellerDone && !buyerDone) {
             if (nextSell) {
-                (uint256 s2,) = at(sells, Side.Sell, sellPos + 1);
+                (uint256 s2,) = entryAt(sells, Side.Sell, sellPos + 1);
                 if (s2.entryPrice() <= bid) revert E.ClearingStillMatchable(sellPos + 1, buyPos);
             }
         } else if (buyerDone && !sellerDone) {
             if (nextBuy) {
-                (uint256 b2,) = at(buys, Side.Buy, buyPos + 1);
+                (uint256 b2,) = entryAt(buys, Side.Buy, buyPos + 1);
                 if (b2.entryPrice() >= ask) revert E.ClearingStillMatchable(sellPos, buyPos + 1);
             }
         } else if (nextSell && nextBuy) {
-            (uint256 s2,) = at(sells, Side.Sell, sellPos + 1);
-            (uint256 b2,) = at(buys, Side.Buy, buyPos + 1);
+            (uint256 s2,) = entryAt(sells, Side.Sell, sellPos + 1);
+            (uint256 b2,) = entryAt(buys, Side.Buy, buyPos + 1);
             if (b2.entryPrice() >= s2.entryPrice()) revert E.ClearingStillMatchable(sellPos + 1, buyPos + 1);
         }
         price = MarketMath.midpoint(ask, bid);
@@ -758,7 +758,7 @@ library MarketClearing {
         for (uint256 j = 0; j < positions.length; ++j) {
             uint32 pos = positions[j];
             if (j != 0 && pos <= positions[j - 1]) revert E.BillingPositionsNotIncreasing(side, positions[j - 1], pos);
-            (uint256 e, uint64 cumBefore) = at(order, side, pos);
+            (uint256 e, uint64 cumBefore) = entryAt(order, side, pos);
             if (e.entryParticipant() != participant) {
                 revert E.BillingWrongParticipant(interval, side, pos, participant, e.entryParticipant());
             }

@@ -3,7 +3,7 @@ pragma solidity 0.8.37;
 
 import {KiezMarket} from "../../contracts/KiezMarket.sol";
 import {MarketMath} from "../../contracts/MarketMath.sol";
-import {Bid, ClearingState, Side, Tariff} from "../../contracts/MarketTypes.sol";
+import {Bid, ClearingState, Phase, Side, Tariff} from "../../contracts/MarketTypes.sol";
 import {MarketHandler} from "./MarketHandler.sol";
 import {TestBase} from "./Vm.sol";
 
@@ -28,6 +28,35 @@ contract MarketFuzzTest is TestBase {
         ClearingState memory cs = market.clearingOf(id);
         assertTrue(cs.matchedWh > 0, "something matched");
         assertEq(handler.token().balanceOf(address(market)), handler.ledgerTotal(), "balance vs ledger");
+    }
+
+    /// Interval after interval, with households left unread at random, every interval settles: a missing reading is
+    /// billed as metering zero and never stops billing.
+    function testHandlerSettlesIntervalsWithMissingReadings() public {
+        for (uint256 seed = 0; seed < 8; ++seed) {
+            handler.placeBid(2, true, 1_000, seed);
+            handler.placeBid(3, true, 800, seed + 5);
+            handler.placeBid(4, false, 600, 90_000);
+            handler.placeBid(1, false, 1_500, 120_000);
+            handler.runInterval(seed);
+            assertEq(handler.intervalsSettled(), seed + 1, "every interval settled");
+        }
+        assertTrue(handler.unmeteredBilled() > 0, "some households were billed unread");
+        assertEq(handler.token().balanceOf(address(market)), handler.ledgerTotal(), "balance vs ledger");
+    }
+
+    /// The handler's refund path ends an interval nobody billed: every lock back, the books balanced.
+    function testHandlerRefundsAStalledInterval() public {
+        handler.placeBid(2, true, 1_000, 1);
+        handler.placeBid(0, false, 700, 90_000);
+        handler.placeBid(1, false, 900, 80_000);
+        uint32 id = handler.interval();
+        handler.stallInterval(true);
+        assertEq(handler.intervalsRefunded(), 1, "intervals refunded");
+        assertEq(uint256(market.intervalOf(id).phase), uint256(Phase.Refunded), "phase Refunded");
+        assertEq(market.intervalOf(id).lockUnits, 0, "no lock left");
+        assertEq(handler.token().balanceOf(address(market)), handler.ledgerTotal(), "balance vs ledger");
+        assertEq(handler.unfinished(), 0, "every earlier interval ended");
     }
 
     /// A bid is accepted exactly when it is within the tariff bounds and the participant's limit.

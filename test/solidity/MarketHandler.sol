@@ -43,6 +43,10 @@ contract MarketHandler {
     uint32 public interval;
     uint32 public lastSettled;
     uint256 public intervalsSettled;
+    uint256 public intervalsRefunded;
+    uint256 public unmeteredBilled;
+    /// @dev Every interval opened, in order: the liveness invariant checks each one before the open one has ended.
+    uint32[] public opened;
     uint256 public matchedTotal;
 
     // ghost records: each must stay zero
@@ -142,15 +146,8 @@ contract MarketHandler {
         matchedTotal += cs.matchedWh;
         _checkLimits(cs, sells, buys);
 
-        Reading[] memory readings = new Reading[](ACTORS);
-        uint256[] memory metered = new uint256[](ACTORS);
-        BidRefs[] memory refs = new BidRefs[](ACTORS);
-        for (uint256 i = 0; i < ACTORS; ++i) {
-            uint256 r = uint256(keccak256(abi.encode(readingSeed, i)));
-            readings[i] = Reading(actors[i], uint32(r % 4_000), i < 2 ? 0 : uint32((r >> 64) % 4_000));
-            metered[i] = MarketMath.packReading(actors[i], uint8(i % 2), readings[i].importWh, readings[i].exportWh);
-            refs[i] = _refsOf(actors[i], sells, buys);
-        }
+        (Reading[] memory readings, uint256[] memory metered, address[] memory unmetered, BidRefs[] memory refs) =
+            _readings(readingSeed, sells, buys);
         vm.prank(meter);
         market.postReadings(id, readings);
         vm.prank(meter);
@@ -159,7 +156,8 @@ contract MarketHandler {
         vm.recordLogs();
         // half the intervals take the one-transaction path, half bill and settle separately
         bool oneTransaction = readingSeed % 2 == 0;
-        _bill(id, oneTransaction, BillingInput(metered, new address[](0), refs, sellPages, buyPages));
+        unmeteredBilled += unmetered.length;
+        _bill(id, oneTransaction, BillingInput(metered, unmetered, refs, sellPages, buyPages));
         _checkPhase(id, oneTransaction ? Phase.Settled : Phase.Billed);
         Bill[] memory bills = _billsFromLogs(id, buys);
         uint256 sold;
@@ -177,6 +175,67 @@ contract MarketHandler {
         lastSettled = id;
         ++intervalsSettled;
         _openNext();
+    }
+
+    /// @notice Lets the interval go unbilled (its meter silent, its operator gone) until REFUND_AFTER has passed, then
+    ///         refunds it as anyone may: every bid cancelled by a stranger, every lock back to its owner.
+    function stallInterval(bool clearFirst) external {
+        uint32 id = interval;
+        vm.warp(market.intervalOf(id).gateClosesAt);
+        if (clearFirst) {
+            (OrderEntry[] memory sells, OrderEntry[] memory buys) = _sortedBids(id);
+            OrderPage[] memory sellPages = _commit(id, Side.Sell, sells);
+            OrderPage[] memory buyPages = _commit(id, Side.Buy, buys);
+            (uint32 sp, uint32 bp) = _marginal(sells, buys);
+            market.clear(id, sp, bp, sellPages, buyPages);
+        }
+        vm.warp(block.timestamp + market.REFUND_AFTER());
+        market.refund(id);
+        uint32 count = market.intervalOf(id).bidCount;
+        for (uint32 i = 0; i < count; ++i) {
+            if (market.bidOf(id, i).side != Side.None) market.cancelBid(id, i);
+        }
+        _checkPhase(id, Phase.Refunded);
+        ++intervalsRefunded;
+        _openNext();
+    }
+
+    /// @dev Random readings, each household in turn (ascending addresses); some households go unread (actor 0 always
+    ///      is), and those with bids are billed as metering zero, after the readings.
+    function _readings(uint256 seed, OrderEntry[] memory sells, OrderEntry[] memory buys)
+        internal
+        view
+        returns (Reading[] memory readings, uint256[] memory metered, address[] memory unmetered, BidRefs[] memory refs)
+    {
+        readings = new Reading[](ACTORS);
+        metered = new uint256[](ACTORS);
+        unmetered = new address[](ACTORS);
+        refs = new BidRefs[](ACTORS);
+        BidRefs[] memory unmeteredRefs = new BidRefs[](ACTORS);
+        uint256 n;
+        uint256 u;
+        for (uint256 i = 0; i < ACTORS; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(seed, i)));
+            BidRefs memory ref = _refsOf(actors[i], sells, buys);
+            if (i != 0 && (r >> 128) % 4 == 0) {
+                if (ref.sellPositions.length + ref.buyPositions.length != 0) {
+                    unmetered[u] = actors[i];
+                    unmeteredRefs[u++] = ref;
+                }
+                continue;
+            }
+            readings[n] = Reading(actors[i], uint32(r % 4_000), i < 2 ? 0 : uint32((r >> 64) % 4_000));
+            metered[n] = MarketMath.packReading(actors[i], uint8(i % 2), readings[n].importWh, readings[n].exportWh);
+            refs[n++] = ref;
+        }
+        for (uint256 j = 0; j < u; ++j) refs[n + j] = unmeteredRefs[j];
+        uint256 billed = n + u;
+        assembly ("memory-safe") {
+            mstore(readings, n)
+            mstore(metered, n)
+            mstore(unmetered, u)
+            mstore(refs, billed)
+        }
     }
 
     /// @dev The operator bills the interval: in one transaction with its settlement, or as a bill page.
@@ -219,6 +278,15 @@ contract MarketHandler {
         interval = uint32(block.timestamp / 900) + 2;
         vm.prank(operator);
         market.openIntervals(interval, 1);
+        opened.push(interval);
+    }
+
+    /// @notice How many intervals opened before the open one are neither Settled nor Refunded (must stay 0).
+    function unfinished() external view returns (uint256 count) {
+        for (uint256 i = 0; i + 1 < opened.length; ++i) {
+            Phase p = market.intervalOf(opened[i]).phase;
+            if (p != Phase.Settled && p != Phase.Refunded) ++count;
+        }
     }
 
     function _checkPhase(uint32 id, Phase expected) internal {

@@ -35,6 +35,11 @@ contract MarketInvariantsTest is TestBase {
         assertEq(handler.phaseWentBack(), 0, "phase went back");
     }
 
+    /// Liveness: every interval ends, Settled or (not billed in time) Refunded, whatever was or was not metered.
+    function invariant_everyIntervalEnds() public view {
+        assertEq(handler.unfinished(), 0, "intervals neither settled nor refunded");
+    }
+
     /// No bill page settles twice.
     function invariant_noDoubleSettlement() public view {
         assertEq(handler.settledTwice(), 0, "settled twice");
