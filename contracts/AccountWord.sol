@@ -115,7 +115,7 @@ library AccountWords {
         return set(w, BOUGHT_SHIFT, WH_MASK, boughtWh);
     }
 
-    /// @notice A word with every field given (tests and views).
+    /// @notice A word with every field given (the round-trip fuzz test builds its words with it).
     function pack(
         uint256 free_,
         uint256 lockedUnits_,

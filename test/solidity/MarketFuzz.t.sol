@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
+import {AccountWord, AccountWords} from "../../contracts/AccountWord.sol";
 import {KiezMarket} from "../../contracts/KiezMarket.sol";
 import {MarketMath} from "../../contracts/MarketMath.sol";
 import {Bid, ClearingState, Phase, Side, Tariff} from "../../contracts/MarketTypes.sol";
@@ -43,6 +44,37 @@ contract MarketFuzzTest is TestBase {
         }
         assertTrue(handler.unmeteredBilled() > 0, "some households were billed unread");
         assertEq(handler.token().balanceOf(address(market)), handler.ledgerTotal(), "balance vs ledger");
+    }
+
+    /// AccountWord round trip: every field packed comes back from its getter, and a setter leaves the other fields.
+    function testFuzz_accountWordRoundTrip(
+        uint96 free,
+        uint64 locked,
+        uint24 nonce,
+        uint32 tallyInterval,
+        uint8 bids,
+        bool debt,
+        uint32 sold,
+        uint32 bought
+    ) public pure {
+        bids = uint8(bound(bids, 0, AccountWords.MAX_TALLY_BIDS));
+        sold = uint32(bound(sold, 0, AccountWords.MAX_TALLY_WH));
+        bought = uint32(bound(bought, 0, AccountWords.MAX_TALLY_WH));
+        AccountWord w = AccountWords.pack(free, locked, nonce, tallyInterval, bids, debt, sold, bought);
+        assertEq(w.free(), free, "free");
+        assertEq(w.lockedUnits(), locked, "locked");
+        assertEq(w.bidNonce(), nonce, "nonce");
+        assertEq(w.tallyInterval(), tallyInterval, "tally interval");
+        assertEq(w.tallyBids(), bids, "tally bids");
+        assertTrue(w.inDebt() == debt, "debt flag");
+        assertEq(w.tallySoldWh(), sold, "sold");
+        assertEq(w.tallyBoughtWh(), bought, "bought");
+        AccountWord moved = w.withFree(free / 3).withNextNonce();
+        assertEq(moved.free(), free / 3, "free set");
+        assertEq(moved.bidNonce(), (uint256(nonce) + 1) % (1 << 24), "nonce wraps in its field");
+        assertEq(moved.lockedUnits(), locked, "locked kept");
+        assertEq(moved.tally(), w.tally(), "tally kept");
+        assertTrue(moved.inDebt() == debt, "debt kept");
     }
 
     /// The handler's refund path ends an interval nobody billed: every lock back, the books balanced.
