@@ -77,6 +77,13 @@ contract MarketFuzzTest is TestBase {
         assertTrue(moved.inDebt() == debt, "debt kept");
     }
 
+    /// A value wider than its field is refused, never spilled into the next field.
+    function testAccountWordRefusesOverflow() public {
+        AccountHarness h = new AccountHarness();
+        vm.expectRevert(abi.encodeWithSelector(AccountWords.AccountFieldOverflow.selector, 0, uint256(1) << 96));
+        h.withFree(uint256(1) << 96);
+    }
+
     /// The handler's refund path ends an interval nobody billed: every lock back, the books balanced.
     function testHandlerRefundsAStalledInterval() public {
         handler.placeBid(2, true, 1_000, 1);
@@ -159,5 +166,13 @@ contract MarketFuzzTest is TestBase {
 contract LockHarness {
     function lockUnits(uint256 charges, uint24 wh, uint32 price) external pure returns (uint64) {
         return MarketMath.lockUnits(charges, wh, price);
+    }
+}
+
+/// @dev Calls the account codec from outside, so a revert can be expected.
+contract AccountHarness {
+    function withFree(uint256 value) external pure returns (AccountWord) {
+        AccountWord w;
+        return w.withFree(value);
     }
 }
