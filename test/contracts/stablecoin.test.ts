@@ -51,4 +51,17 @@ describe("A community settling in an existing euro stablecoin", function () {
     expect(await coin.balanceOf(await market.getAddress())).to.equal(99n * 10n ** 16n);
     await market.connect(household).withdraw(99n * 10n ** 16n);
   });
+
+  it("refuses a withdrawal reentered from the token's transfer callback (withdraw is nonReentrant)", async function () {
+    const { ethers, ignition } = await network.create();
+    const coin = await ethers.deployContract("HookedStablecoin");
+    const deployed = await ignition.deploy(CommunityWithStablecoin, { parameters: { CommunityWithStablecoin: { token: await coin.getAddress() } } });
+    const market = deployed.market as unknown as KiezMarket;
+    const household = await ethers.deployContract("ReentrantHousehold", [await market.getAddress()]);
+    await coin.mint(await household.getAddress(), 2n * 10n ** 18n);
+    await household.deposit(await coin.getAddress(), 2n * 10n ** 18n);
+    // with 2 EUR free, a second 1 EUR withdrawal inside the first's payout would go through without the guard
+    await expect(household.withdraw(10n ** 18n)).to.be.revertedWithCustomError(market, "ReentrancyGuardReentrantCall");
+    expect((await market.accountOf(await household.getAddress())).free).to.equal(2n * 10n ** 18n);
+  });
 });
