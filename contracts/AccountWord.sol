@@ -37,6 +37,10 @@ library AccountWords {
     uint256 internal constant SOLD_SHIFT = 188;
     uint256 internal constant BOUGHT_SHIFT = 206;
     uint256 internal constant TALLY_INTERVAL_SHIFT = 224;
+    /// @notice Where each field sits within `tally()`, the tally read as one number.
+    uint256 internal constant TALLY_SOLD = SOLD_SHIFT - TALLY_SHIFT; // 3
+    uint256 internal constant TALLY_BOUGHT = BOUGHT_SHIFT - TALLY_SHIFT; // 21
+    uint256 internal constant TALLY_INTERVAL = TALLY_INTERVAL_SHIFT - TALLY_SHIFT; // 39
 
     uint256 internal constant FREE_MASK = (1 << 96) - 1;
     uint256 internal constant LOCKED_MASK = (1 << 64) - 1;

@@ -264,10 +264,10 @@ library MarketRelay {
     ) internal pure returns (AccountWord) {
         // the tally as one number (AccountWords.tally): bids | soldWh << 3 | boughtWh << 21 | interval << 39
         uint256 t = acct.tally();
-        uint32 latest = uint32(t >> 39);
+        uint32 latest = uint32(t >> AccountWords.TALLY_INTERVAL);
         if (interval != latest) {
             if (interval < latest) revert E.BidIntervalBehind(participant, latest, interval);
-            t = uint256(interval) << 39;
+            t = uint256(interval) << AccountWords.TALLY_INTERVAL;
         }
         if (t & AccountWords.BIDS_MASK == MAX_PARTICIPANT_BIDS) {
             revert E.BidCountAboveLimit(participant, interval, MAX_PARTICIPANT_BIDS);
@@ -275,13 +275,13 @@ library MarketRelay {
         // cannot overflow a field: a side's sum is checked against a limit below 2^18, the count against its maximum
         unchecked {
             if (side == uint8(Side.Sell)) {
-                uint256 sold = ((t >> 3) & AccountWords.WH_MASK) + wh;
+                uint256 sold = ((t >> AccountWords.TALLY_SOLD) & AccountWords.WH_MASK) + wh;
                 if (sold > limitWh) revert E.BidEnergyAboveLimit(uint32(sold), limitWh);
-                t += (uint256(wh) << 3) + 1;
+                t += (uint256(wh) << AccountWords.TALLY_SOLD) + 1;
             } else {
-                uint256 bought = ((t >> 21) & AccountWords.WH_MASK) + wh;
+                uint256 bought = ((t >> AccountWords.TALLY_BOUGHT) & AccountWords.WH_MASK) + wh;
                 if (bought > limitWh) revert E.BidEnergyAboveLimit(uint32(bought), limitWh);
-                t += (uint256(wh) << 21) + 1;
+                t += (uint256(wh) << AccountWords.TALLY_BOUGHT) + 1;
                 uint256 lockWei = uint256(lock) * MarketMath.WEI_PER_UNIT;
                 uint256 free = acct.free();
                 if (free < lockWei) revert E.LedgerInsufficientFree(participant, lockWei, free);
@@ -318,10 +318,10 @@ library MarketRelay {
                 .withLockedUnits(acct.lockedUnits() - lock);
         }
         uint256 t = acct.tally();
-        if (uint32(t >> 39) != interval) return acct;
+        if (uint32(t >> AccountWords.TALLY_INTERVAL) != interval) return acct;
         // cannot underflow: the tally of the bid's interval counts the bid
         unchecked {
-            t -= (uint256(wh) << (side == uint8(Side.Sell) ? 3 : 21)) + 1;
+            t -= (uint256(wh) << (side == uint8(Side.Sell) ? AccountWords.TALLY_SOLD : AccountWords.TALLY_BOUGHT)) + 1;
         }
         return acct.withTallyWord(t);
     }
