@@ -19,8 +19,8 @@ pragma solidity 0.8.37;
 ///   interval, so an old signature can never be replayed into an open interval).
 /// - the tally counts the live bids and the Wh bid on each side in `tallyInterval`, the latest interval the
 ///   participant bid in: the registered limits hold per interval (energy at most 2^18 − 1 Wh a side).
-/// - `debt` is set while `KiezMarket.owed` holds grid charges of this participant, so that settlement and deposits
-///   read `owed` only when there is something to repay.
+/// - `debt` is set while the registration's `owed` holds grid charges of this participant, so that settlement and
+///   deposits read `owed` only when there is something to repay.
 type AccountWord is uint256;
 
 using AccountWords for AccountWord global;

@@ -130,6 +130,7 @@ interface IKiezMarketErrors {
         address participant, uint32 importWh, uint32 exportWh, uint24 importLimitWh, uint24 exportLimitWh
     );
     error BillingUnmeteredOutOfRange(uint32 interval, address participant);
+    error BillingUnmeteredTooMany(uint32 interval, uint256 unmetered, uint256 max);
     error BillingUnmeteredWasMetered(uint32 interval, address participant);
     error BillingUnmeteredWithoutBids(uint32 interval, address participant);
     error MeterPageMismatch(uint32 interval, uint16 page);

@@ -34,6 +34,7 @@ import {
     OrderPage,
     Participant,
     ParticipantClass,
+    ParticipantProfile,
     Phase,
     Reading,
     Side,
@@ -93,6 +94,8 @@ contract KiezMarket is
     uint32 public constant MAX_INTERVAL_BIDS = 1_024;
     /// @notice The most readings one meter page may carry (a bill page is a meter page).
     uint256 public constant MAX_METER_PAGE = MarketClearing.MAX_METER_PAGE;
+    /// @notice The most unmetered bidders (billed as metering zero) billed with one meter page.
+    uint256 public constant MAX_UNMETERED_PAGE = MarketClearing.MAX_UNMETERED_PAGE;
     /// @notice `sellPos` value that claims no pair matches.
     uint32 public constant NO_TRADE = type(uint32).max;
 
@@ -107,7 +110,6 @@ contract KiezMarket is
     mapping(uint8 supplier => mapping(uint16 epoch => Tariff)) internal _tariffs;
 
     // ---- participants and ledger ----
-    mapping(address participant => Participant) internal _participants;
     /// @notice The household each confirmed metering point is bound to.
     mapping(uint64 meteringPoint => address participant) public meteringPointOwner;
     Ledger internal _ledger;
@@ -204,10 +206,10 @@ contract KiezMarket is
     }
 
     /// @notice Registers many participants at once (admin onboarding).
-    function onboard(address[] calldata accounts, Participant[] calldata profiles) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function onboard(address[] calldata accounts, ParticipantProfile[] calldata profiles) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (accounts.length != profiles.length) revert MarketLengthMismatch(accounts.length, profiles.length);
         for (uint256 i = 0; i < accounts.length; ++i) {
-            Participant calldata p = profiles[i];
+            ParticipantProfile calldata p = profiles[i];
             _register(accounts[i], uint8(p.class), p.supplier, p.importLimitWh, p.exportLimitWh);
             if (p.meteringPoint != 0) _bindMeteringPoint(accounts[i], p.meteringPoint);
         }
@@ -217,7 +219,7 @@ contract KiezMarket is
     ///         on its readings are the meter's and it may sell. A metering point belongs to one household at a time;
     ///         binding a household again (a meter exchanged) frees its old one. Meter role.
     function confirmMeteringPoint(address participant, uint64 meteringPoint) external onlyRole(METER_ROLE) {
-        if (_participants[participant].class == ParticipantClass.None) revert ParticipantNotRegistered(participant);
+        if (_ledger.participants[participant].class == ParticipantClass.None) revert ParticipantNotRegistered(participant);
         _bindMeteringPoint(participant, meteringPoint);
     }
 
@@ -225,7 +227,7 @@ contract KiezMarket is
         if (meteringPoint == 0) revert ParticipantMeteringPointZero(participant);
         address bound = meteringPointOwner[meteringPoint];
         if (bound != address(0) && bound != participant) revert ParticipantMeteringPointTaken(meteringPoint, bound);
-        Participant storage p = _participants[participant];
+        Participant storage p = _ledger.participants[participant];
         if (p.meteringPoint != 0) delete meteringPointOwner[p.meteringPoint];
         p.meteringPoint = meteringPoint;
         meteringPointOwner[meteringPoint] = participant;
@@ -264,7 +266,7 @@ contract KiezMarket is
         if (importLimitWh > MAX_LIMIT_WH) revert ParticipantLimitTooHigh(importLimitWh, MAX_LIMIT_WH);
         if (exportLimitWh > MAX_LIMIT_WH) revert ParticipantLimitTooHigh(exportLimitWh, MAX_LIMIT_WH);
         _requireSupplier(supplier);
-        Participant storage p = _participants[account];
+        Participant storage p = _ledger.participants[account];
         if (p.class != ParticipantClass.None) revert ParticipantAlreadyRegistered(account);
         p.class = ParticipantClass(participantClass);
         p.supplier = supplier;
@@ -311,12 +313,10 @@ contract KiezMarket is
         uint256 credit = received;
         AccountWord a = _ledger.accounts[account];
         if (a.inDebt()) {
-            uint256 debt = _ledger.owed[account];
-            uint256 repaid = debt < credit ? debt : credit;
-            _ledger.owed[account] = debt - repaid;
+            uint256 repaid;
+            (a, repaid) = MarketSettlement.repayDebt(_ledger, account, a, credit);
             credit -= repaid;
-            if (repaid == debt) a = a.withDebt(false);
-            address creditor = _ledger.supplierAccount[_participants[account].supplier];
+            address creditor = _ledger.supplierAccount[_ledger.participants[account].supplier];
             MarketSettlement.creditFree(_ledger, creditor, repaid);
             emit DebtRepaid(account, creditor, repaid);
         }
@@ -367,7 +367,7 @@ contract KiezMarket is
     {
         bidIndex = MarketRelay.placeBid(
             _requireBiddable(interval),
-            _participants,
+            _ledger.participants,
             _tariffs,
             _ledger,
             _bids[interval % BID_RING],
@@ -384,7 +384,7 @@ contract KiezMarket is
     function submitSignedBids(uint32 interval, MarketRelay.SignedBid[] calldata signed) external whenNotPaused {
         MarketRelay.submitSignedBids(
             _requireBiddable(interval),
-            _participants,
+            _ledger.participants,
             _tariffs,
             _ledger,
             _bidBatches[interval % BID_RING],
@@ -397,7 +397,7 @@ contract KiezMarket is
     ///         anyone's once the interval is refunding.
     function cancelBid(uint32 interval, uint32 bidIndex) external {
         MarketRelay.cancelBid(
-            _intervals[interval], _participants, _tariffs, _ledger, _bids[interval % BID_RING], interval, bidIndex
+            _intervals[interval], _ledger.participants, _tariffs, _ledger, _bids[interval % BID_RING], interval, bidIndex
         );
     }
 
@@ -406,7 +406,7 @@ contract KiezMarket is
     function cancelSignedBid(uint32 interval, BidBatch calldata batch, uint32 position) external {
         MarketRelay.cancelSignedBid(
             _intervals[interval],
-            _participants,
+            _ledger.participants,
             _tariffs,
             _ledger,
             _bidBatches[interval % BID_RING],
@@ -508,7 +508,7 @@ contract KiezMarket is
         MarketClearing.postReadings(
             _intervals[interval],
             _billing[interval],
-            _participants,
+            _ledger.participants,
             meterPageLast[interval],
             meterPageDigest[interval],
             interval,
@@ -542,7 +542,7 @@ contract KiezMarket is
             _billing[interval],
             orderPageDigest[interval],
             _tariffs,
-            _participants,
+            _ledger.participants,
             meterPageLast[interval],
             interval,
             meterPage,
@@ -563,7 +563,7 @@ contract KiezMarket is
             _billing[interval],
             orderPageDigest[interval],
             _tariffs,
-            _participants,
+            _ledger.participants,
             _ledger,
             _settlementContext(interval, 0),
             input
@@ -608,7 +608,7 @@ contract KiezMarket is
 
     /// @notice A participant's registration (class None if not registered).
     function participantOf(address account) external view returns (Participant memory) {
-        return _participants[account];
+        return _ledger.participants[account];
     }
 
     /// @notice An account's free and locked balance, its next signed-bid nonce, its bid tally of the latest interval
@@ -629,7 +629,7 @@ contract KiezMarket is
 
     /// @notice Grid charges `participant` could not pay at settlement, owed to their supplier.
     function owed(address participant) external view returns (uint256) {
-        return _ledger.owed[participant];
+        return _ledger.participants[participant].owed;
     }
 
     /// @notice The account that receives a supplier's income and pays its feed-in.

@@ -420,6 +420,10 @@ library MarketClearing {
 
     /// @dev KiezMarket.MAX_METER_PAGE.
     uint256 internal constant MAX_METER_PAGE = 256;
+    /// @dev KiezMarket.MAX_UNMETERED_PAGE: with a meter page's readings, a bill page holds at most 512 households, so
+    ///      that the costliest bill page (every household recording a debt) stays well under the transaction gas cap.
+    ///      A meter that has no data for more bidders of one page's range posts zero readings for them.
+    uint256 internal constant MAX_UNMETERED_PAGE = 256;
 
     /// @notice Commits a page of readings (KiezMarket.postReadings): ascending by address from the previous page's last,
     ///         each within its household's registered limits, with its supplier.
@@ -476,7 +480,7 @@ library MarketClearing {
     ) external returns (bytes32) {
         if (iv.phase != Phase.Metered && iv.phase != Phase.Billing) revert E.IntervalWrongPhase(interval, iv.phase);
         if (meterPage != bs.billedPages) revert E.BillingPageOutOfOrder(interval, meterPage, bs.billedPages);
-        uint256[] memory readings = withUnmetered(participants, input.readings, input.unmetered);
+        uint256[] memory readings = withUnmetered(participants, interval, input.readings, input.unmetered);
         if (input.refs.length != readings.length) revert E.MarketLengthMismatch(readings.length, input.refs.length);
         requireUnmeteredInPage(meterPageLast, interval, meterPage, meterPage + 1 == bs.meterPages, input);
         iv.phase = Phase.Billing;
@@ -519,9 +523,13 @@ library MarketClearing {
     ///      supplier of their registration.
     function withUnmetered(
         mapping(address => Participant) storage participants,
+        uint32 interval,
         uint256[] calldata metered,
         address[] calldata unmetered
     ) private view returns (uint256[] memory all) {
+        if (unmetered.length > MAX_UNMETERED_PAGE) {
+            revert E.BillingUnmeteredTooMany(interval, unmetered.length, MAX_UNMETERED_PAGE);
+        }
         uint256 n = metered.length;
         all = new uint256[](n + unmetered.length);
         for (uint256 i = 0; i < n; ++i) {
@@ -587,7 +595,7 @@ library MarketClearing {
         addFills(digests, interval, Side.Sell, input.sellPages, matched);
         addFills(digests, interval, Side.Buy, input.buyPages, matched);
         uint256 metered = input.readings.length;
-        uint256[] memory readings = withUnmetered(participants, input.readings, input.unmetered);
+        uint256[] memory readings = withUnmetered(participants, interval, input.readings, input.unmetered);
         Totals memory sums;
         sums.settlement = MarketSettlement.newTotals(ctx.supplierCount);
         sums.dayStart = MarketMath.isDayStart(interval, ctx.dayStartSlot);

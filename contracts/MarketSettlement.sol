@@ -6,7 +6,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {AccountWord} from "./AccountWord.sol";
-import {Bill, BillingState, Interval, Ledger, Phase, Tariff} from "./MarketTypes.sol";
+import {Bill, BillingState, Interval, Ledger, Participant, Phase, Tariff} from "./MarketTypes.sol";
 
 /// @title MarketSettlement
 /// @notice Moves balances per verified bills, run on KiezMarket's storage by delegatecall.
@@ -56,19 +56,27 @@ library MarketSettlement {
         PageTotals memory totals = newTotals(ctx.supplierCount);
         bool dayStart = MarketMath.isDayStart(interval, ctx.dayStartSlot);
         uint16 epoch = iv.tariffEpoch;
+        // one tariff read per supplier, not per bill
+        Tariff[] memory tariffOf = new Tariff[](ctx.supplierCount);
+        uint256 loaded;
         for (uint256 i = 0; i < bills.length; ++i) {
             Bill calldata b = bills[i];
+            uint8 supplier = b.supplier;
+            if (loaded & (1 << supplier) == 0) {
+                tariffOf[supplier] = tariffs[supplier][epoch];
+                loaded |= 1 << supplier;
+            }
             settleBill(
                 ledger,
                 interval,
                 b.participant,
-                b.supplier,
+                supplier,
                 b.p2pBoughtWh,
                 b.p2pSoldWh,
                 b.gridImportWh,
                 b.gridExportWh,
                 b.lockReleasedUnits,
-                tariffs[b.supplier][epoch],
+                tariffOf[supplier],
                 ctx.price,
                 dayStart,
                 totals
@@ -135,21 +143,38 @@ library MarketSettlement {
         uint256 repaid;
         if (w.inDebt() && free != 0) {
             // earlier grid charges are repaid from any credit, not only from deposits
-            uint256 debt = ledger.owed[participant];
-            repaid = debt < free ? debt : free;
+            (w, repaid) = repayDebt(ledger, participant, w, free);
             free -= repaid;
-            ledger.owed[participant] = debt - repaid;
-            if (repaid == debt) w = w.withDebt(false);
             emit Ev.DebtRepaid(participant, ledger.supplierAccount[supplier], repaid);
         }
         totals.supplierIn[supplier] += gridPaid + repaid;
-        if (gridPaid != gridDue) {
-            uint256 unpaid = gridDue - gridPaid;
-            ledger.owed[participant] += unpaid;
-            w = w.withDebt(true);
-            emit Ev.DebtRecorded(interval, participant, unpaid);
-        }
+        if (gridPaid != gridDue) w = recordDebt(ledger, interval, participant, w, gridDue - gridPaid);
         ledger.accounts[participant] = w.withFree(free).withLockedUnits(w.lockedUnits() - releasedUnits);
+    }
+
+    /// @dev Repays up to `available` of what `participant` owes; returns the word with the debt flag cleared once
+    ///      nothing is owed, and the amount repaid (for the caller to credit to the supplier).
+    function repayDebt(Ledger storage ledger, address participant, AccountWord w, uint256 available)
+        internal
+        returns (AccountWord, uint256 repaid)
+    {
+        Participant storage p = ledger.participants[participant];
+        uint256 debt = p.owed;
+        repaid = debt < available ? debt : available;
+        // cannot underflow: repaid <= debt, which fits owed
+        p.owed = uint128(debt - repaid);
+        return (repaid == debt ? w.withDebt(false) : w, repaid);
+    }
+
+    /// @dev Adds `unpaid` grid charges to what `participant` owes their supplier.
+    function recordDebt(Ledger storage ledger, uint32 interval, address participant, AccountWord w, uint256 unpaid)
+        internal
+        returns (AccountWord)
+    {
+        Participant storage p = ledger.participants[participant];
+        p.owed = SafeCast.toUint128(p.owed + unpaid);
+        emit Ev.DebtRecorded(interval, participant, unpaid);
+        return w.withDebt(true);
     }
 
     function newTotals(uint8 supplierCount) internal pure returns (PageTotals memory totals) {

@@ -62,12 +62,24 @@ struct Participant {
     uint24 importLimitWh; // per interval
     uint24 exportLimitWh; // per interval
     uint64 meteringPoint;
+    /// grid charges the participant could not pay at settlement, owed to their supplier: kept in the registration's
+    /// slot (written anyway at registration) so that recording a debt rewrites a used slot instead of filling a new one
+    uint128 owed;
+}
+
+/// @notice What the admin's onboarding registers for a household (a registration without its debt).
+struct ParticipantProfile {
+    ParticipantClass class;
+    uint8 supplier;
+    uint24 importLimitWh;
+    uint24 exportLimitWh;
+    uint64 meteringPoint;
 }
 
 /// @notice An account as `accountOf` shows it; stored packed in one slot (AccountWord, contracts/AccountWord.sol).
 ///         `locked` backs open buy bids (wei); `bidNonce` is the next nonce of the participant's EIP-712 signed bids;
 ///         the tally is what the participant has bid in `tallyInterval`, the latest interval they bid in;
-///         `inDebt` says that `owed` holds grid charges the participant could not pay.
+///         `inDebt` says that the registration's `owed` holds grid charges the participant could not pay.
 struct Account {
     uint96 free;
     uint96 locked;
@@ -79,12 +91,13 @@ struct Account {
     bool inDebt;
 }
 
-/// @notice The market's money: every account (participants, suppliers, fee recipients), the grid charges participants
-///         owe their suppliers, each supplier's account, and what a supplier could not pay at settlement.
+/// @notice The market's money: every account (participants, suppliers, fee recipients), the registrations (which
+///         hold the grid charges participants owe their suppliers), each supplier's account, and what a supplier could
+///         not pay at settlement.
 ///         Invariant: token balance + Σ supplierShortfall = Σ free + Σ locked (+ the P2P pools of intervals settling).
 struct Ledger {
     mapping(address account => AccountWord) accounts;
-    mapping(address participant => uint256 amount) owed;
+    mapping(address participant => Participant) participants;
     mapping(uint8 supplier => address account) supplierAccount;
     mapping(uint8 supplier => uint256 amount) supplierShortfall;
 }

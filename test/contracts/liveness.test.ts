@@ -395,6 +395,22 @@ describe("KiezMarket liveness and bounds", function () {
         .to.be.revertedWithCustomError(f.market, "BillingUnmeteredWithoutBids")
         .withArgs(f.interval, stranger);
     });
+
+    it("bills at most MAX_UNMETERED_PAGE unmetered households with one meter page, in both billing paths", async function () {
+      const f = await sellerUnmetered();
+      const max = Number(await f.market.MAX_UNMETERED_PAGE());
+      expect(max).to.equal(256);
+      // addresses above the page's reading, ascending: only their number is wrong
+      const many = Array.from({ length: max + 1 }, (_, i) => `0x${"ff".repeat(18)}${(i + 1).toString(16).padStart(4, "0")}`);
+      const readings = packReadings(f.metered.pages[0]);
+      const none = { sellPositions: [], buyPositions: [] };
+      await expect(f.market.connect(f.roles.operator).bill(f.interval, 0, { readings, unmetered: many, refs: Array(max + 2).fill(none), sellPages: [], buyPages: [] }))
+        .to.be.revertedWithCustomError(f.market, "BillingUnmeteredTooMany")
+        .withArgs(f.interval, max + 1, max);
+      await expect(f.market.connect(f.roles.operator).billAndSettle(f.interval, { readings, unmetered: many, refs: [], sellPages: f.cleared.sellPages, buyPages: f.cleared.buyPages }))
+        .to.be.revertedWithCustomError(f.market, "BillingUnmeteredTooMany")
+        .withArgs(f.interval, max + 1, max);
+    });
   });
 
   describe("metering points", function () {

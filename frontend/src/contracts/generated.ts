@@ -422,6 +422,27 @@ export const kiezMarketAbi = [
         "type": "uint32"
       },
       {
+        "internalType": "uint256",
+        "name": "unmetered",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "BillingUnmeteredTooMany",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      },
+      {
         "internalType": "address",
         "name": "participant",
         "type": "address"
@@ -2525,6 +2546,19 @@ export const kiezMarketAbi = [
   },
   {
     "inputs": [],
+    "name": "MAX_UNMETERED_PAGE",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "METER_ROLE",
     "outputs": [
       {
@@ -3793,7 +3827,7 @@ export const kiezMarketAbi = [
             "type": "uint64"
           }
         ],
-        "internalType": "struct Participant[]",
+        "internalType": "struct ParticipantProfile[]",
         "name": "profiles",
         "type": "tuple[]"
       }
@@ -3960,6 +3994,11 @@ export const kiezMarketAbi = [
             "internalType": "uint64",
             "name": "meteringPoint",
             "type": "uint64"
+          },
+          {
+            "internalType": "uint128",
+            "name": "owed",
+            "type": "uint128"
           }
         ],
         "internalType": "struct Participant",
