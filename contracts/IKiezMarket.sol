@@ -9,6 +9,10 @@ interface IKiezMarketEvents {
     event MarketInitialized(address indexed token, uint32 gateLeadSeconds, uint8 dayStartSlot);
     event FeeRecipientsSet(address platform, address taxCollector, address networkOperator);
     event SupplierAccountSet(uint8 indexed supplier, address account);
+    /// @notice A supplier's account will move to `account` once `effectiveAt` has passed (`applySupplierAccount`).
+    event SupplierAccountAnnounced(uint8 indexed supplier, address account, uint40 effectiveAt);
+    /// @notice The fee recipients will change once `effectiveAt` has passed (`applyFeeRecipients`).
+    event FeeRecipientsAnnounced(address platform, address taxCollector, address networkOperator, uint40 effectiveAt);
     event TariffSet(uint8 indexed supplier, uint16 indexed epoch, Tariff tariff);
     /// @notice A tariff epoch was announced: intervals starting at `startsAt` or later take it.
     event TariffEpochScheduled(uint16 indexed epoch, uint40 startsAt);
@@ -82,6 +86,9 @@ interface IKiezMarketErrors {
     error TariffNoBuyerBenefit(uint8 supplier, uint256 lemCharges, uint256 timeOfUse);
     error TariffComponentTooHigh(uint8 supplier, uint256 value, uint256 max);
     error TariffChangePending(uint16 epoch, uint40 startsAt);
+    error MarketNoChangeAnnounced();
+    error MarketNoticeRunning(uint40 effectiveAt, uint256 nowTs);
+    error MarketNotSupplierAccount(uint8 supplier, address caller, address account);
     error LedgerZeroAmount();
     error LedgerInsufficientFree(address account, uint256 needed, uint256 available);
     error IntervalWrongPhase(uint32 interval, Phase actual);

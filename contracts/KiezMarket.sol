@@ -17,6 +17,7 @@ import {AccountWord, AccountWords} from "./AccountWord.sol";
 import {IKiezMarketErrors, IKiezMarketEvents} from "./IKiezMarket.sol";
 import {MarketClearing} from "./MarketClearing.sol";
 import {MarketMath} from "./MarketMath.sol";
+import {MarketTariffs} from "./MarketTariffs.sol";
 import {MarketRelay} from "./MarketRelay.sol";
 import {MarketSettlement} from "./MarketSettlement.sol";
 import {
@@ -83,9 +84,11 @@ contract KiezMarket is
     /// @notice How long before it applies a tariff change is announced (households' supply contracts announce price
     ///         changes about a month ahead).
     uint256 public constant TARIFF_NOTICE = 30 days;
+    /// @notice How long before an announced supplier account or fee recipient takes effect.
+    uint256 public constant ACCOUNT_NOTICE = 7 days;
     /// @notice The most any per-kWh tariff component may be, µEUR/kWh (1 EUR/kWh), and the most the daily charge may be.
-    uint256 public constant MAX_TARIFF_PRICE = 1_000_000;
-    uint256 public constant MAX_DAILY_CHARGE = 5_000_000;
+    uint256 public constant MAX_TARIFF_PRICE = MarketTariffs.MAX_TARIFF_PRICE;
+    uint256 public constant MAX_DAILY_CHARGE = MarketTariffs.MAX_DAILY_CHARGE;
     /// @notice The largest order page a community may be created with, and the most order pages a side of an interval
     ///         may take: an interval holds at most min(MAX_INTERVAL_BIDS, MAX_ORDER_PAGES × orderPageSize) live bids, so
     ///         the worst interval still bills and settles in transactions under the 16,777,216 gas cap.
@@ -103,6 +106,22 @@ contract KiezMarket is
     /// @notice The latest tariff epoch, and when it takes effect: intervals starting before then keep the one before.
     uint16 public tariffEpoch;
     uint40 public tariffEpochStartsAt;
+
+    /// @notice An announced account change and when it may be applied.
+    struct PendingAccount {
+        address account;
+        uint40 effectiveAt;
+    }
+
+    struct PendingFeeRecipients {
+        address platform;
+        address taxCollector;
+        address networkOperator;
+        uint40 effectiveAt;
+    }
+
+    mapping(uint8 supplier => PendingAccount) internal _pendingSupplierAccount;
+    PendingFeeRecipients internal _pendingFeeRecipients;
 
     address public platform;
     address public taxCollector;
@@ -181,18 +200,50 @@ contract KiezMarket is
         }
     }
 
-    /// @notice Points a supplier's income and feed-in payments at another account.
-    function setSupplierAccount(uint8 supplier, address account) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @notice Announces that a supplier's income and feed-in payments move to `account` once ACCOUNT_NOTICE has
+    ///         passed (the supplier sees it coming in SupplierAccountAnnounced); a later announcement replaces it.
+    function announceSupplierAccount(uint8 supplier, address account) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _requireSupplier(supplier);
+        if (account == address(0)) revert MarketZeroAddress();
+        uint40 effectiveAt = uint40(block.timestamp + ACCOUNT_NOTICE);
+        _pendingSupplierAccount[supplier] = PendingAccount(account, effectiveAt);
+        emit SupplierAccountAnnounced(supplier, account, effectiveAt);
+    }
+
+    /// @notice Moves a supplier's account at once. Only the supplier's current account may: it is its own money.
+    function setSupplierAccount(uint8 supplier, address account) external {
+        _requireSupplier(supplier);
+        address current = _ledger.supplierAccount[supplier];
+        if (msg.sender != current) revert MarketNotSupplierAccount(supplier, msg.sender, current);
         _setSupplierAccount(supplier, account);
     }
 
-    /// @notice Sets the accounts that receive the platform fee, levies and the network fee.
-    function setFeeRecipients(address platform_, address taxCollector_, address networkOperator_)
+    /// @notice Applies an announced supplier account once its notice has run. Anyone may call.
+    function applySupplierAccount(uint8 supplier) external {
+        PendingAccount memory pending = _pendingSupplierAccount[supplier];
+        _requireNoticeRun(pending);
+        delete _pendingSupplierAccount[supplier];
+        _setSupplierAccount(supplier, pending.account);
+    }
+
+    /// @notice Announces new accounts for the platform fee, levies and the network fee, taking effect once
+    ///         ACCOUNT_NOTICE has passed (FeeRecipientsAnnounced); a later announcement replaces it.
+    function announceFeeRecipients(address platform_, address taxCollector_, address networkOperator_)
         external
         onlyRole(DEFAULT_ADMIN_ROLE)
     {
-        _setFeeRecipients(platform_, taxCollector_, networkOperator_);
+        _requireFeeRecipients(platform_, taxCollector_, networkOperator_);
+        uint40 effectiveAt = uint40(block.timestamp + ACCOUNT_NOTICE);
+        _pendingFeeRecipients = PendingFeeRecipients(platform_, taxCollector_, networkOperator_, effectiveAt);
+        emit FeeRecipientsAnnounced(platform_, taxCollector_, networkOperator_, effectiveAt);
+    }
+
+    /// @notice Applies the announced fee recipients once their notice has run. Anyone may call.
+    function applyFeeRecipients() external {
+        PendingFeeRecipients memory pending = _pendingFeeRecipients;
+        _requireNoticeRun(PendingAccount(pending.platform, pending.effectiveAt));
+        delete _pendingFeeRecipients;
+        _setFeeRecipients(pending.platform, pending.taxCollector, pending.networkOperator);
     }
 
     /// @notice Stops new bids and clearing. Deposits, withdrawals, billing and settlement go on.
@@ -742,10 +793,19 @@ contract KiezMarket is
         );
     }
 
-    function _setFeeRecipients(address platform_, address taxCollector_, address networkOperator_) internal {
+    function _requireFeeRecipients(address platform_, address taxCollector_, address networkOperator_) internal pure {
         if (platform_ == address(0) || taxCollector_ == address(0) || networkOperator_ == address(0)) {
             revert MarketZeroAddress();
         }
+    }
+
+    function _requireNoticeRun(PendingAccount memory pending) internal view {
+        if (pending.account == address(0)) revert MarketNoChangeAnnounced();
+        if (block.timestamp < pending.effectiveAt) revert MarketNoticeRunning(pending.effectiveAt, block.timestamp);
+    }
+
+    function _setFeeRecipients(address platform_, address taxCollector_, address networkOperator_) internal {
+        _requireFeeRecipients(platform_, taxCollector_, networkOperator_);
         platform = platform_;
         taxCollector = taxCollector_;
         networkOperator = networkOperator_;
@@ -759,23 +819,6 @@ contract KiezMarket is
     }
 
     function _setTariff(uint8 supplier, uint16 epoch, Tariff calldata t) internal {
-        uint256 highest = MarketMath.highestPrice(t);
-        if (highest > MAX_TARIFF_PRICE) revert TariffComponentTooHigh(supplier, highest, MAX_TARIFF_PRICE);
-        if (t.dailyChargeMicroEur > MAX_DAILY_CHARGE) {
-            revert TariffComponentTooHigh(supplier, t.dailyChargeMicroEur, MAX_DAILY_CHARGE);
-        }
-        if (t.lemSupplierMargin < t.supplierMargin) {
-            revert TariffLemMarginBelowGrid(supplier, t.lemSupplierMargin, t.supplierMargin);
-        }
-        if (t.lemNetworkFee < t.networkFee) revert TariffLemNetworkFeeBelowGrid(supplier, t.lemNetworkFee, t.networkFee);
-        if (t.feedInTariff + 1 >= t.energyPrice) {
-            revert TariffFeedInNotBelowEnergyPrice(supplier, t.feedInTariff, t.energyPrice);
-        }
-        uint256 charges = MarketMath.lemCharges(t);
-        uint256 tou = MarketMath.timeOfUse(t);
-        // Some buy price above zero must leave the buyer below ToU.
-        if (charges + 1 >= tou) revert TariffNoBuyerBenefit(supplier, charges, tou);
-        _tariffs[supplier][epoch] = t;
-        emit TariffSet(supplier, epoch, t);
+        MarketTariffs.set(_tariffs, supplier, epoch, t);
     }
 }

@@ -214,7 +214,8 @@ async function measureDeployment(c: Community): Promise<Record<string, ActionGas
   const clearing = await deploy("MarketClearing");
   const settlement = await deploy("MarketSettlement");
   const relay = await deploy("MarketRelay");
-  const implementation = await deploy("KiezMarket", [], { MarketClearing: clearing.address, MarketSettlement: settlement.address, MarketRelay: relay.address });
+  const tariffs = await deploy("MarketTariffs");
+  const implementation = await deploy("KiezMarket", [], { MarketClearing: clearing.address, MarketSettlement: settlement.address, MarketRelay: relay.address, MarketTariffs: tariffs.address });
   const factory = await deploy("MarketFactory", [implementation.address]);
   const token = await deploy("EuroToken", [await deployer.getAddress()]);
   const roles = await Promise.all([c.roles.admin, c.roles.operator, c.roles.meter, c.roles.platform, c.roles.taxCollector, c.roles.networkOperator].map((s) => s.getAddress()));
@@ -227,7 +228,7 @@ async function measureDeployment(c: Community): Promise<Record<string, ActionGas
     orderPageSize: 400,
   };
   const created = await wait(c.factory.connect(deployer).createCommunity("gas", init));
-  const system = clearing.gas + settlement.gas + relay.gas + implementation.gas + factory.gas;
+  const system = clearing.gas + settlement.gas + relay.gas + tariffs.gas + implementation.gas + factory.gas;
   return {
     deploy: { gas: system + Number(created.gasUsed), unit: "libraries + implementation + factory + first community (token excluded)" },
     deployToken: { gas: token.gas, unit: "euro token (not needed with an existing stablecoin)" },

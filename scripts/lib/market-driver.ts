@@ -222,6 +222,8 @@ export class MarketDriver {
   readonly meterPageSize: number;
   /** The community's order page size (KiezMarket.config), read once. */
   private orderPageSize?: number;
+  /** KiezMarket.MAX_UNMETERED_PAGE, read once. */
+  private maxUnmeteredPage?: number;
   /** Overrides for every transaction the driver sends. */
   readonly tx: { gasLimit?: bigint };
 
@@ -287,7 +289,7 @@ export class MarketDriver {
     const meter = this.market.connect(this.roles.meter);
     const pages: MeteredReading[][] = [];
     const receipts: Receipts = [];
-    const ascending = byAddress(readings);
+    const ascending = byAddress(await this.withZeroReadingsIfNeeded(interval, readings));
     for (let i = 0; i < ascending.length; i += this.meterPageSize) {
       const page = ascending.slice(i, i + this.meterPageSize);
       receipts.push(await wait(meter.postReadings(interval, page, this.tx)));
@@ -295,6 +297,20 @@ export class MarketDriver {
     }
     receipts.push(await wait(meter.finishMetering(interval, this.tx)));
     return { pages, receipts };
+  }
+
+  /**
+   * A meter page is billed with at most MAX_UNMETERED_PAGE bidders that have no reading (say, households registered
+   * by hand that no meter reports). When more bidders lack one, each gets an explicit zero reading: billed the same
+   * way (as metering zero), and no page's range then holds too many.
+   */
+  private async withZeroReadingsIfNeeded(interval: number, readings: readonly Reading[]): Promise<readonly Reading[]> {
+    const read = new Set(readings.map((r) => r.participant.toLowerCase()));
+    const bidders = new Set((await intervalBids(this.market, interval)).live.map((b) => b.participant.toLowerCase()));
+    const missing = [...bidders].filter((p) => !read.has(p));
+    this.maxUnmeteredPage ??= Number(await this.market.MAX_UNMETERED_PAGE());
+    if (missing.length <= this.maxUnmeteredPage) return readings;
+    return [...readings, ...missing.map((participant) => ({ participant, importWh: 0, exportWh: 0 }))];
   }
 
   /** Computes the bills (as the contract will) and has the operator issue them, page by page. */

@@ -27,6 +27,8 @@ export async function deployCommunity(options: { orderPageSize?: number } = {}) 
     roles: { ...c.roles, supplier0, supplier1 },
     /** Household signers in ascending order of address: readings listed in their order are as the meter posts them. */
     households: await ascending(signers.slice(8)),
+    /** More household wallets than the chain's dev accounts, with gas money. */
+    newHouseholds: c.households,
     register,
     /** The interval's relayed batches as its events tell them. */
     batches: async (interval: number) => (await intervalBids(c.market, interval)).batches,

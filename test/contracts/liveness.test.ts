@@ -544,6 +544,66 @@ describe("KiezMarket liveness and bounds", function () {
     });
   });
 
+  describe("supplier accounts and fee recipients", function () {
+    const WEEK = 7 * 86_400;
+
+    it("moves a supplier's account only after ACCOUNT_NOTICE from the admin's announcement; anyone then applies it", async function () {
+      const f = await community();
+      const admin = f.market.connect(f.roles.admin);
+      const newAccount = await f.households[6].getAddress();
+      expect(await f.market.ACCOUNT_NOTICE()).to.equal(BigInt(WEEK));
+      // the admin cannot move it at once
+      await expect(admin.setSupplierAccount(0, newAccount)).to.be.revertedWithCustomError(f.market, "MarketNotSupplierAccount");
+      await expect(f.market.connect(f.pv).applySupplierAccount(0)).to.be.revertedWithCustomError(f.market, "MarketNoChangeAnnounced");
+      const announced = admin.announceSupplierAccount(0, newAccount);
+      await expect(announced).to.emit(f.market, "SupplierAccountAnnounced");
+      const effectiveAt = (await f.now()) + WEEK;
+      await expect(f.market.connect(f.pv).applySupplierAccount(0)).to.be.revertedWithCustomError(f.market, "MarketNoticeRunning");
+      expect(await f.market.supplierAccount(0)).to.equal(await f.roles.supplier0.getAddress());
+      await f.provider.send("evm_setNextBlockTimestamp", [effectiveAt]);
+      await expect(f.market.connect(f.pv).applySupplierAccount(0)).to.emit(f.market, "SupplierAccountSet").withArgs(0, newAccount);
+      expect(await f.market.supplierAccount(0)).to.equal(newAccount);
+      // applied once
+      await expect(f.market.connect(f.pv).applySupplierAccount(0)).to.be.revertedWithCustomError(f.market, "MarketNoChangeAnnounced");
+    });
+
+    it("lets a supplier's current account move it at once (its own money), and nobody else", async function () {
+      const f = await community();
+      const newAccount = await f.households[6].getAddress();
+      await expect(f.market.connect(f.pv).setSupplierAccount(0, newAccount))
+        .to.be.revertedWithCustomError(f.market, "MarketNotSupplierAccount")
+        .withArgs(0, await f.pv.getAddress(), await f.roles.supplier0.getAddress());
+      await expect(f.market.connect(f.roles.supplier0).setSupplierAccount(0, newAccount)).to.emit(f.market, "SupplierAccountSet").withArgs(0, newAccount);
+      expect(await f.market.supplierAccount(0)).to.equal(newAccount);
+    });
+
+    it("changes the fee recipients only after ACCOUNT_NOTICE; fees settled before go to the old ones", async function () {
+      const f = await community();
+      const admin = f.market.connect(f.roles.admin);
+      const taker = await f.households[6].getAddress();
+      await expect(admin.announceFeeRecipients(taker, taker, taker)).to.emit(f.market, "FeeRecipientsAnnounced");
+      const effectiveAt = (await f.now()) + WEEK;
+      // an interval settled during the notice pays its platform fee to the old recipient
+      await f.fund([f.roles.supplier0], 5n * EUR);
+      const interval = await f.openNextInterval();
+      await f.market.connect(f.pv).placeBid(interval, SIDE.sell, 500, 100_000);
+      await f.market.connect(f.consumer).placeBid(interval, SIDE.buy, 500, 140_000);
+      await f.closeGate(interval);
+      const pages = await billed(f, interval, [
+        { participant: await f.pv.getAddress(), importWh: 0, exportWh: 500 },
+        { participant: await f.consumer.getAddress(), importWh: 500, exportWh: 0 },
+      ]);
+      await expect(f.market.connect(f.pv).applyFeeRecipients()).to.be.revertedWithCustomError(f.market, "MarketNoticeRunning");
+      await f.driver.settle(interval, pages);
+      expect((await f.market.accountOf(await f.roles.platform.getAddress())).free).to.equal(500n * BigInt(T0.platformFee) * WEI);
+      expect((await f.market.accountOf(taker)).free).to.equal(0n);
+      await f.provider.send("evm_setNextBlockTimestamp", [effectiveAt]);
+      await expect(f.market.connect(f.pv).applyFeeRecipients()).to.emit(f.market, "FeeRecipientsSet").withArgs(taker, taker, taker);
+      expect(await f.market.platform()).to.equal(taker);
+      await expect(admin.announceFeeRecipients(taker, "0x0000000000000000000000000000000000000000", taker)).to.be.revertedWithCustomError(f.market, "MarketZeroAddress");
+    });
+  });
+
   describe("registration", function () {
     it("refuses a limit above MAX_LIMIT_WH", async function () {
       const f = await deployCommunity();

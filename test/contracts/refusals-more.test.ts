@@ -18,7 +18,7 @@ describe("KiezMarket refusals, continued", function () {
       .withArgs(1, base[1].networkFee - 1, base[1].networkFee);
     const greedy = base.map((t, i) => (i === 0 ? { ...t, platformFee: 200_000 } : t));
     await expect(admin.setTariffs(greedy)).to.be.revertedWithCustomError(f.market, "TariffNoBuyerBenefit");
-    await expect(admin.setFeeRecipients("0x0000000000000000000000000000000000000000", f.roles.taxCollector, f.roles.networkOperator))
+    await expect(admin.announceFeeRecipients("0x0000000000000000000000000000000000000000", f.roles.taxCollector, f.roles.networkOperator))
       .to.be.revertedWithCustomError(f.market, "MarketZeroAddress");
   });
 

@@ -6,7 +6,9 @@
 import { expect } from "chai";
 
 import { GAS_CAP } from "../../scripts/lib/gas-measure.js";
+import { bidDomain, CLASS, SIDE, signBid, wait } from "../../scripts/lib/market-driver.js";
 import { measureWorstCase, type WorstCaseGas } from "../../scripts/lib/worst-case.js";
+import { deployCommunity, EUR } from "./fixture.js";
 
 function expectUnderCap(run: WorstCaseGas, steps: string[]) {
   for (const step of steps) {
@@ -33,5 +35,38 @@ describe("worst case under the transaction gas cap", function () {
     expect(run.bids).to.equal(1_024);
     expect(run.debtsRecorded.paged).to.equal(1_024);
     expectUnderCap(run, ["relayBids", "order", "clear", "meter", "bill", "settle"]);
+  });
+});
+
+describe("many bidders without readings", function () {
+  this.timeout(300_000);
+
+  it("settles an interval in which more bidders than a meter page may bill unmetered have no reading: the meter posts zeros for them", async function () {
+    const f = await deployCommunity();
+    const max = Number(await f.market.MAX_UNMETERED_PAGE());
+    // self-registered consumers no meter reports, each bidding the minimum
+    const strangers = await f.newHouseholds(max + 20, "stranger");
+    for (const w of strangers) {
+      await wait(f.market.connect(w).register(CLASS.consumer, 0, 1_000, 0));
+      f.participants.set(w.address.toLowerCase(), { supplier: 0 });
+    }
+    await f.fund(strangers, EUR);
+    const [pv] = f.households;
+    await f.register(pv, "pv", 0);
+    const interval = await f.openNextInterval();
+    await wait(f.market.connect(pv).placeBid(interval, SIDE.sell, 500, 100_000));
+    const domain = await bidDomain(f.market);
+    const deadline = BigInt((await f.now()) + 86_400);
+    const signed = await Promise.all(strangers.map((w) => signBid(w, domain, { interval, side: "buy", wh: 10, price: 140_000, nonce: 0n, deadline })));
+    for (let i = 0; i < signed.length; i += 100) await wait(f.market.connect(f.roles.admin).submitSignedBids(interval, signed.slice(i, i + 100)));
+    await f.closeGate(interval);
+    await f.fund([f.roles.supplier0], 5n * EUR);
+    const cleared = await f.driver.clear(interval);
+    // the meter has data for the seller only
+    const metered = await f.driver.meter(interval, [{ participant: await pv.getAddress(), importWh: 0, exportWh: 500 }]);
+    expect(metered.pages.flat().length).to.equal(strangers.length + 1);
+    await f.driver.billAndSettle(interval, metered.pages, cleared);
+    expect((await f.market.intervalOf(interval)).phase).to.equal(9n);
+    for (const w of strangers.slice(0, 3)) expect((await f.market.accountOf(w.address)).locked).to.equal(0n);
   });
 });

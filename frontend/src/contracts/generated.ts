@@ -751,6 +751,48 @@ export const kiezMarketAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "MarketNoChangeAnnounced",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
+      },
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "MarketNotSupplierAccount",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint40",
+        "name": "effectiveAt",
+        "type": "uint40"
+      },
+      {
+        "internalType": "uint256",
+        "name": "nowTs",
+        "type": "uint256"
+      }
+    ],
+    "name": "MarketNoticeRunning",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint16",
@@ -1711,6 +1753,37 @@ export const kiezMarketAbi = [
         "internalType": "address",
         "name": "networkOperator",
         "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint40",
+        "name": "effectiveAt",
+        "type": "uint40"
+      }
+    ],
+    "name": "FeeRecipientsAnnounced",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "platform",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "taxCollector",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "networkOperator",
+        "type": "address"
       }
     ],
     "name": "FeeRecipientsSet",
@@ -2192,6 +2265,31 @@ export const kiezMarketAbi = [
         "internalType": "address",
         "name": "account",
         "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint40",
+        "name": "effectiveAt",
+        "type": "uint40"
+      }
+    ],
+    "name": "SupplierAccountAnnounced",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       }
     ],
     "name": "SupplierAccountSet",
@@ -2400,6 +2498,19 @@ export const kiezMarketAbi = [
     ],
     "name": "Withdrawn",
     "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "ACCOUNT_NOTICE",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
   },
   {
     "inputs": [],
@@ -2681,6 +2792,67 @@ export const kiezMarketAbi = [
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "platform_",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "taxCollector_",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "networkOperator_",
+        "type": "address"
+      }
+    ],
+    "name": "announceFeeRecipients",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "announceSupplierAccount",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "applyFeeRecipients",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
+      }
+    ],
+    "name": "applySupplierAccount",
+    "outputs": [],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -4197,29 +4369,6 @@ export const kiezMarketAbi = [
       }
     ],
     "name": "revokeRole",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "platform_",
-        "type": "address"
-      },
-      {
-        "internalType": "address",
-        "name": "taxCollector_",
-        "type": "address"
-      },
-      {
-        "internalType": "address",
-        "name": "networkOperator_",
-        "type": "address"
-      }
-    ],
-    "name": "setFeeRecipients",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
