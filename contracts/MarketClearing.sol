@@ -675,6 +675,9 @@ library MarketClearing {
         return MarketMath.packBill(r.participant, SafeCast.toUint32(bought), SafeCast.toUint32(sold), gridImportWh, gridExportWh);
     }
 
+    /// @dev The top bit of the sold field of a participant's transient word: set by any of their sell entries.
+    uint256 private constant SELL_MARK = 1 << 63;
+
     /// @dev Adds each committed entry's fill (and, for buys, its Wh and Wh × price for the lock) to its
     ///      participant's transient word: sold | bought << 64 | buyWh << 128 | buyWhPrice << 192. Pages are
     ///      checked against their committed digests and must be consecutive, so no entry counts twice.
@@ -698,12 +701,14 @@ library MarketClearing {
                 uint256 filled = MarketMath.fill(matched, uint64(cum), uint24(wh));
                 cum += wh;
                 uint256 delta = side == Side.Sell ? filled : (filled << 64) | (wh << 128) | ((wh * e.entryPrice()) << 192);
-                if (delta == 0) continue;
+                // a sell entry marks its participant's word even unfilled, so that an unmetered seller is found
+                uint256 mark = side == Side.Sell ? SELL_MARK : 0;
                 uint256 key = uint160(e.entryParticipant());
-                // Cannot overflow a field: fills sum to at most `matched` (< 2^64), and a participant's buy Wh and
-                // Wh × price sum to at most the interval's lockUnits, a uint64 checked as each bid was locked.
+                // Cannot overflow a field: fills sum to at most `matched` (at most 1,024 bids of under 2^24 Wh, below
+                // 2^34, so never reaching SELL_MARK), and a participant's buy Wh and Wh × price sum to at most the
+                // interval's lockUnits, a uint64 checked as each bid was locked.
                 assembly ("memory-safe") {
-                    tstore(key, add(tload(key), delta))
+                    tstore(key, or(add(tload(key), delta), mark))
                 }
             }
         }
@@ -722,7 +727,7 @@ library MarketClearing {
             tstore(key, 0)
         }
         found = w != 0;
-        sold = uint64(w);
+        sold = uint64(w & (SELL_MARK - 1));
         bought = uint64(w >> 64);
         // at most this participant's share of the interval's lockUnits (a uint64), by the same argument
         released = SafeCast.toUint64(uint256(uint64(w >> 192)) + uint256(uint64(w >> 128)) * MarketMath.lemCharges(t));

@@ -413,9 +413,11 @@ export class MarketDriver {
     const refs = bidRefsByParticipant(cleared.result);
     const [unmetered] = this.unmeteredByPage(meterPages, refs);
     const { bills } = this.billingPage(meterPages[0], unmetered, refs, cleared);
-    // sells through the marginal pair (later ones fill nothing); every buy page (each lock is released)
+    // sells through the marginal pair (later ones fill nothing) and through every unmetered seller's asks (so that the
+    // contract finds them); every buy page (each lock is released)
     const { marginal } = cleared.result;
-    const sellPages = marginal ? pagesThrough(cleared.sellPages, marginal.sellPos) : [];
+    const lastSell = Math.max(marginal?.sellPos ?? -1, ...unmetered.flatMap((r) => refs.get(r.participant.toLowerCase())?.sellPositions ?? []));
+    const sellPages = lastSell >= 0 ? pagesThrough(cleared.sellPages, lastSell) : [];
     const input = { readings: packReadings(meterPages[0]), unmetered: unmetered.map((r) => r.participant), refs: [], sellPages, buyPages: cleared.buyPages };
     const receipt = await wait(operator.billAndSettle(interval, input, this.tx));
     return { billPages: [bills], receipts: [receipt] };

@@ -358,6 +358,29 @@ describe("KiezMarket liveness and bounds", function () {
       expect((await f.market.accountOf(f.other)).locked).to.equal(0n);
     });
 
+    it("bills an unread seller whose ask did not fill in the one-transaction path (the contract finds its unfilled ask)", async function () {
+      const f = await community();
+      const pv2 = f.households[4];
+      await f.register(pv2, "pv", 0);
+      await f.fund([f.roles.supplier0], 5n * EUR);
+      const interval = await f.openNextInterval();
+      await f.market.connect(f.pv).placeBid(interval, SIDE.sell, 600, 100_000);
+      // an ask above every bid: it fills nothing, and its seller goes unread
+      await f.market.connect(pv2).placeBid(interval, SIDE.sell, 300, 160_000);
+      await f.market.connect(f.consumer).placeBid(interval, SIDE.buy, 600, 140_000);
+      await f.closeGate(interval);
+      const cleared = await f.driver.clear(interval);
+      const metered = await f.driver.meter(interval, [
+        { participant: await f.pv.getAddress(), importWh: 0, exportWh: 600 },
+        { participant: await f.consumer.getAddress(), importWh: 600, exportWh: 0 },
+      ]);
+      const done = await f.driver.billAndSettle(interval, metered.pages, cleared);
+      expect((await f.market.intervalOf(interval)).phase).to.equal(9n);
+      const unread = (await pv2.getAddress()).toLowerCase();
+      const bill = done.billPages[0].find((b) => b.participant.toLowerCase() === unread);
+      expect(bill?.p2pSoldWh).to.equal(0);
+    });
+
     it("bills unmetered participants page by page, each with the meter page whose address range holds it", async function () {
       const f = await sellerUnmetered((x) => new MarketDriver(x.market, { operator: x.roles.operator, meter: x.roles.meter, anyone: x.roles.admin }, TARIFFS, x.participants, { meterPageSize: 1 }));
       const billed = await f.d.bill(f.interval, f.metered.pages, f.cleared);
