@@ -46,6 +46,72 @@ contract MarketFuzzTest is TestBase {
         assertEq(handler.token().balanceOf(address(market)), handler.ledgerTotal(), "balance vs ledger");
     }
 
+    /// The handler's other actions really happen, so the invariant runs exercise them: relayed bids (one replaying a
+    /// spent nonce, skipped) and their cancellation, two intervals open at once and the newer run first, orders and
+    /// readings in pages, a billing restart, a duplicate reading and a dust bid refused, a pause met at clearing, a
+    /// tariff epoch announced (a second one refused), a month skipped, a drained supplier's shortfall recorded.
+    function testHandlerExercisesEveryAction() public {
+        handler.openAhead();
+        uint32 older = handler.live(0);
+        uint32 newer = handler.live(1);
+        // bids alternate between the two open intervals: a household's bid for the older after one for the newer is refused
+        for (uint256 k = 0; k < 4; ++k) {
+            handler.placeBid(2 + 6 * k, true, 200 + k, k); // the older interval (live index 0)
+            handler.placeBid(3 + 6 * k, true, 300 + k, k + 9);
+            handler.placeBid(0 + 6 * k, false, 400 + k, 90_000);
+            handler.placeBid(1 + 6 * k, false, 500 + k, 120_000);
+        }
+        handler.placeBid(4, true, 23 * 7, 3); // a dust bid: refused
+        assertTrue(handler.dustRefused() > 0, "a dust bid was refused");
+        for (uint256 seed = 10; seed < 20; ++seed) handler.relayBids(seed, seed);
+        handler.relayBids(25, 2); // replays a spent nonce: skipped, the batch goes through
+        assertTrue(handler.relayedPlaced() > 0, "relayed bids placed");
+        assertTrue(handler.relayedSkipped() > 0, "a replayed nonce was skipped");
+        for (uint256 seed = 0; seed < 40 && handler.relayedCancelled() == 0; ++seed) handler.cancelRelayed(seed * 2);
+        assertTrue(handler.relayedCancelled() > 0, "a relayed bid was cancelled");
+        handler.announceTariffs(1);
+        handler.announceTariffs(2); // one announcement at a time: refused
+        assertEq(handler.tariffEpochsAnnounced(), 1, "one tariff epoch announced");
+        handler.togglePause();
+        handler.placeBid(2, true, 100, 1); // refused in the pause
+        assertTrue(handler.pausedRefusals() > 0, "bids refused in a pause");
+        handler.drainSupplier(0);
+        handler.drainSupplier(1);
+        // the newer interval first (seed >> 32 picks live index 1), two readings a meter page, billing restarted
+        handler.runInterval((uint256(1) << 32) | (uint256(1) << 64) | 1);
+        assertEq(handler.intervalsRunOutOfOrder(), 1, "the newer interval ran first");
+        assertEq(uint8(market.intervalOf(newer).phase), uint8(Phase.Settled), "the newer interval settled");
+        handler.runInterval(uint256(1) << 64 | 3);
+        assertEq(uint8(market.intervalOf(older).phase), uint8(Phase.Settled), "the older interval settled");
+        assertTrue(handler.pagedOrders() > 0, "orders committed in pages");
+        assertTrue(handler.pagedMeterings() > 0, "readings posted in pages");
+        assertTrue(handler.billingRestarts() > 0, "billing restarted");
+        assertTrue(handler.duplicateReadingsRefused() > 0, "a household read twice was refused");
+        // a sunny interval: households export, a drained supplier's feed-in exceeds its income and becomes its shortfall
+        for (uint256 seed = 100; seed < 120 && handler.shortfallTotal() == 0; ++seed) {
+            handler.placeBid(4, true, 300, seed);
+            handler.placeBid(5, true, 300, seed);
+            handler.runInterval((uint256(1) << 160) | (seed << 1));
+        }
+        assertTrue(handler.shortfallTotal() > 0, "the drained suppliers' feed-in became their shortfall");
+        handler.skipDays(30);
+        handler.runInterval(5); // the interval open before the skip, its gate long passed
+        handler.placeBid(2, true, 700, 4);
+        handler.placeBid(0, false, 600, 100_000);
+        handler.runInterval(7);
+        assertEq(market.intervalOf(handler.live(0)).tariffEpoch, 1, "intervals after the notice take the new tariff");
+        if (handler.unexpectedReverts() != 0) {
+            bytes memory reason = handler.lastUnexpected();
+            assembly ("memory-safe") {
+                revert(add(reason, 32), mload(reason))
+            }
+        }
+        assertEq(handler.unfinished(), 0, "every interval ended");
+        assertEq(
+            handler.token().balanceOf(address(market)) + handler.shortfallTotal(), handler.ledgerTotal(), "balance vs ledger"
+        );
+    }
+
     /// AccountWord round trip: every field packed comes back from its getter, and a setter leaves the other fields.
     function testFuzz_accountWordRoundTrip(
         uint96 free,

@@ -4,8 +4,10 @@ pragma solidity 0.8.37;
 import {MarketHandler} from "./MarketHandler.sol";
 import {TestBase} from "./Vm.sol";
 
-/// @notice One invariant per promise of the market, checked after every random sequence of deposits,
-///         withdrawals, bids, cancellations and full intervals.
+/// @notice One invariant per promise of the market, checked after every random sequence of the handler's actions
+///         (deposits, withdrawals, direct and relayed bids and their cancellations, overlapping intervals run in either
+///         order with paged orders and readings, billing restarts, pauses, tariff changes, skipped days, a drained
+///         supplier, dust bids and duplicate readings, refunds).
 contract MarketInvariantsTest is TestBase {
     MarketHandler internal handler;
 
@@ -14,9 +16,26 @@ contract MarketInvariantsTest is TestBase {
         targetContract(address(handler));
     }
 
-    /// The market's token balance equals the sum of all ledger balances (free, locked, fee buckets).
+    /// The market's token balance, with what suppliers could not pay, equals the sum of all ledger balances (free
+    /// and locked, of households, suppliers and fee recipients).
     function invariant_tokenBalanceEqualsLedger() public view {
-        assertEq(handler.token().balanceOf(address(handler.market())), handler.ledgerTotal(), "balance vs ledger");
+        assertEq(
+            handler.token().balanceOf(address(handler.market())) + handler.shortfallTotal(),
+            handler.ledgerTotal(),
+            "balance + shortfall vs ledger"
+        );
+    }
+
+    /// The market refuses only what the handler expects it to refuse (its limits, the order of intervals, a pause,
+    /// a pending tariff, the adversary's dust bids and duplicate readings): every other call goes through.
+    function invariant_noUnexpectedRevert() public view {
+        if (handler.unexpectedReverts() == 0) return;
+        // fail with the market's own revert, so that the report names the error
+        bytes memory reason = handler.lastUnexpected();
+        if (reason.length == 0) assertEq(handler.unexpectedReverts(), 0, "unexpected reverts (a call went through that must not)");
+        assembly ("memory-safe") {
+            revert(add(reason, 32), mload(reason))
+        }
     }
 
     /// No buy fills above its limit and no sell below.
