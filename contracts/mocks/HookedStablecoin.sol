@@ -33,10 +33,13 @@ contract HookedStablecoin is ERC20 {
 }
 
 /// @title ReentrantHousehold
-/// @notice For tests only: a household contract that, when paid out, withdraws from the market again.
+/// @notice For tests only: a household contract that, when paid out, withdraws from the market again; or, watching,
+///         records the free balance the market shows for it while the payout is under way.
 contract ReentrantHousehold is ITokensReceiver {
     IMarketLedger internal immutable market;
     bool internal reentering;
+    bool public watching;
+    uint256 public freeSeenInPayout;
 
     constructor(address market_) {
         market = IMarketLedger(market_);
@@ -54,8 +57,19 @@ contract ReentrantHousehold is ITokensReceiver {
         market.withdraw(amount);
     }
 
+    /// @notice From now on the payout's callback only records the market's view of this account.
+    function watch() external {
+        watching = true;
+    }
+
     function tokensReceived(address from, uint256 value) external {
         if (from != address(market) || reentering) return;
+        if (watching) {
+            // accountOf returns a static struct whose first word is the free balance
+            (bool ok, bytes memory data) = from.staticcall(abi.encodeWithSignature("accountOf(address)", address(this)));
+            if (ok) freeSeenInPayout = abi.decode(data, (uint256));
+            return;
+        }
         reentering = true;
         market.withdraw(value);
         reentering = false;

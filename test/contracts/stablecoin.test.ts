@@ -64,4 +64,18 @@ describe("A community settling in an existing euro stablecoin", function () {
     await expect(household.withdraw(10n ** 18n)).to.be.revertedWithCustomError(market, "ReentrancyGuardReentrantCall");
     expect((await market.accountOf(await household.getAddress())).free).to.equal(2n * 10n ** 18n);
   });
+
+  it("debits a withdrawal before the token moves: the payout's callback already sees the lower balance", async function () {
+    const { ethers, ignition } = await network.create();
+    const coin = await ethers.deployContract("HookedStablecoin");
+    const deployed = await ignition.deploy(CommunityWithStablecoin, { parameters: { CommunityWithStablecoin: { token: await coin.getAddress() } } });
+    const market = deployed.market as unknown as KiezMarket;
+    const household = await ethers.deployContract("ReentrantHousehold", [await market.getAddress()]);
+    await coin.mint(await household.getAddress(), 2n * 10n ** 18n);
+    await household.deposit(await coin.getAddress(), 2n * 10n ** 18n);
+    await household.watch();
+    await household.withdraw(5n * 10n ** 17n);
+    // with the transfer first, the callback would still see 2 EUR
+    expect(await household.freeSeenInPayout()).to.equal(15n * 10n ** 17n);
+  });
 });
