@@ -10,6 +10,7 @@ const SUITES = [
   { name: "static checks (solhint, TypeScript)", command: "node", args: ["scripts/static-checks.mjs"], parse: parseMocha },
   { name: "contracts (Solidity fuzz and invariants)", command: "hardhat", args: ["test", "solidity"], parse: parseMocha },
   { name: "contracts (mocha)", command: "hardhat", args: ["test", "mocha"], parse: parseMocha },
+  { name: "SMTChecker over MarketMath (Debian's z3)", command: "node", args: ["scripts/smt-check.mjs"], parse: parsePlain },
   { name: "engine and scripts", command: "node", args: ["--import", "tsx", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=tap", "--test-reporter-destination=.test-engine.tap", "test/sim/*.test.ts", "test/scripts/*.test.ts"], parse: parseNodeTap, tapFile: ".test-engine.tap" },
 ];
 if (existsSync("frontend/package.json")) {
@@ -28,6 +29,12 @@ function parseMocha(out) {
   const n = (re) => Number(out.match(re)?.[1] ?? 0);
   if (!/\d+ passing/.test(out) && !/\d+ failing/.test(out)) return null;
   return { passed: n(/(\d+) passing/), failed: n(/(\d+) failing/), skipped: n(/(\d+) pending/) };
+}
+
+/** The plain closing line `N passed, N failed` of the project's own checkers. */
+function parsePlain(out) {
+  const m = out.match(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/m);
+  return m ? { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3] ?? 0) } : null;
 }
 
 function parseNodeTap(_out, tap) {

@@ -52,7 +52,8 @@ describe("A community settling in an existing euro stablecoin", function () {
     await market.connect(household).withdraw(99n * 10n ** 16n);
   });
 
-  it("refuses a withdrawal reentered from the token's transfer callback (withdraw is nonReentrant)", async function () {
+  /** A community in a token that calls its recipients back, and a household contract holding 2 EUR in it. */
+  async function hookedHousehold() {
     const { ethers, ignition } = await network.create();
     const coin = await ethers.deployContract("HookedStablecoin");
     const deployed = await ignition.deploy(CommunityWithStablecoin, { parameters: { CommunityWithStablecoin: { token: await coin.getAddress() } } });
@@ -60,19 +61,18 @@ describe("A community settling in an existing euro stablecoin", function () {
     const household = await ethers.deployContract("ReentrantHousehold", [await market.getAddress()]);
     await coin.mint(await household.getAddress(), 2n * 10n ** 18n);
     await household.deposit(await coin.getAddress(), 2n * 10n ** 18n);
+    return { market, household };
+  }
+
+  it("refuses a withdrawal reentered from the token's transfer callback (withdraw is nonReentrant)", async function () {
+    const { market, household } = await hookedHousehold();
     // with 2 EUR free, a second 1 EUR withdrawal inside the first's payout would go through without the guard
     await expect(household.withdraw(10n ** 18n)).to.be.revertedWithCustomError(market, "ReentrancyGuardReentrantCall");
     expect((await market.accountOf(await household.getAddress())).free).to.equal(2n * 10n ** 18n);
   });
 
   it("debits a withdrawal before the token moves: the payout's callback already sees the lower balance", async function () {
-    const { ethers, ignition } = await network.create();
-    const coin = await ethers.deployContract("HookedStablecoin");
-    const deployed = await ignition.deploy(CommunityWithStablecoin, { parameters: { CommunityWithStablecoin: { token: await coin.getAddress() } } });
-    const market = deployed.market as unknown as KiezMarket;
-    const household = await ethers.deployContract("ReentrantHousehold", [await market.getAddress()]);
-    await coin.mint(await household.getAddress(), 2n * 10n ** 18n);
-    await household.deposit(await coin.getAddress(), 2n * 10n ** 18n);
+    const { market, household } = await hookedHousehold();
     await household.watch();
     await household.withdraw(5n * 10n ** 17n);
     // with the transfer first, the callback would still see 2 EUR

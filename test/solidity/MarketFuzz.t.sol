@@ -112,6 +112,18 @@ contract MarketFuzzTest is TestBase {
         );
     }
 
+    /// The grid takes exactly what P2P left: metered import plus P2P sales plus grid export equals metered export plus
+    /// P2P purchases plus grid import, with at most one of grid import and export non-zero.
+    function testFuzz_gridResidualBalances(uint32 importWh, uint32 exportWh, uint32 boughtWh, uint32 soldWh) public pure {
+        importWh = uint32(bound(importWh, 0, 1 << 30));
+        exportWh = uint32(bound(exportWh, 0, 1 << 30));
+        boughtWh = uint32(bound(boughtWh, 0, 1 << 30));
+        soldWh = uint32(bound(soldWh, 0, 1 << 30));
+        (uint32 gridIn, uint32 gridOut) = MarketMath.gridResidual(importWh, exportWh, boughtWh, soldWh);
+        assertTrue(gridIn == 0 || gridOut == 0, "one-sided");
+        assertEq(uint256(importWh) + soldWh + gridOut, uint256(exportWh) + boughtWh + gridIn, "balanced");
+    }
+
     /// AccountWord round trip: every field packed comes back from its getter, and a setter leaves the other fields.
     function testFuzz_accountWordRoundTrip(
         uint96 free,
