@@ -72,7 +72,7 @@ describe("A community settling in an existing euro stablecoin", function () {
   });
 
   it("debits a withdrawal before the token moves: the payout's callback already sees the lower balance", async function () {
-    const { market, household } = await hookedHousehold();
+    const { household } = await hookedHousehold();
     await household.watch();
     await household.withdraw(5n * 10n ** 17n);
     // with the transfer first, the callback would still see 2 EUR
