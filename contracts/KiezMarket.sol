@@ -100,7 +100,7 @@ contract KiezMarket is
     /// @notice The most unmetered bidders (billed as metering zero) billed with one meter page.
     uint256 public constant MAX_UNMETERED_PAGE = MarketClearing.MAX_UNMETERED_PAGE;
     /// @notice `sellPos` value that claims no pair matches.
-    uint32 public constant NO_TRADE = type(uint32).max;
+    uint32 public constant NO_TRADE = MarketClearing.NO_TRADE;
 
     // ---- configuration (token, supplier count, gate lead and day start live in the clone's code) ----
     /// @notice The latest tariff epoch, and when it takes effect: intervals starting before then keep the one before.

@@ -3,7 +3,7 @@ pragma solidity 0.8.37;
 
 import {AccountWord} from "./AccountWord.sol";
 
-// Units (DESIGN §3): energy in Wh, prices in µEUR per kWh, money in token wei (18 decimals).
+// Units (README, "How the market works"): energy in Wh, prices in µEUR per kWh, money in token wei (18 decimals).
 // Wh × µEUR/kWh = 1e-9 EUR = 1e9 wei, so `amount = Wh × price × 1e9` is exact. Sums of Wh × price are
 // kept as "units" and turned into wei only when balances move.
 

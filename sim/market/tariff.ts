@@ -1,5 +1,5 @@
 /**
- * Tariffs and the per-kWh arithmetic of the market (DESIGN §2–§3). Prices are integer µEUR per kWh.
+ * Tariffs and the per-kWh arithmetic of the market (README, "How the market works"). Prices are integer µEUR per kWh.
  * Money is integer nano-euro ("units": Wh × µEUR/kWh = 1e-9 EUR), so every amount is exact.
  * Mirrors contracts/MarketMath.sol.
  */

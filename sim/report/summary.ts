@@ -1,6 +1,6 @@
 /**
- * The KPIs of a simulation run (DESIGN §2): bills per class BAU vs LEM, grid exchange and peaks, supplier
- * margins, network operator, platform and tax income, P2P volume, self-sufficiency. Pure: shared by the
+ * The KPIs of a simulation run, as the case study reports them: bills per class BAU vs LEM, grid exchange and
+ * peaks, supplier margins, network operator, platform and tax income, P2P volume, self-sufficiency. Pure: shared by the
  * simulate and demo commands and the dApp.
  */
 import type { SimulationResult } from "../engine.js";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 
-import { bidDomain, MarketDriver, SIDE, signBid, type Reading } from "../../scripts/lib/market-driver.js";
+import { bidDomain, MarketDriver, PHASE, SIDE, signBid, type Reading } from "../../scripts/lib/market-driver.js";
 import { lemBill } from "../../sim/market/billing.js";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
 
@@ -45,7 +45,7 @@ describe("KiezMarket: one interval from bids to settlement", function () {
     const state = await f.market.clearingOf(interval);
     expect(state.price).to.equal(122_500n);
     expect(state.matchedWh).to.equal(1300n);
-    expect((await f.market.intervalOf(interval)).phase).to.equal(3n); // Cleared
+    expect(PHASE[Number((await f.market.intervalOf(interval)).phase)]).to.equal("Cleared");
 
     const readings: Reading[] = [
       { participant: await sellerA.getAddress(), importWh: 0, exportWh: 900 },
@@ -58,7 +58,7 @@ describe("KiezMarket: one interval from bids to settlement", function () {
     const marketAddress = await f.market.getAddress();
     const before = await Promise.all(readings.map((r) => f.market.accountOf(r.participant)));
     const billed = await driver.billAndSettle(interval, metered.pages, cleared);
-    expect((await f.market.intervalOf(interval)).phase).to.equal(9n); // Settled
+    expect(PHASE[Number((await f.market.intervalOf(interval)).phase)]).to.equal("Settled");
     const bills = billed.billPages.flat();
     const billPage = (i: number) => bills.find((b) => b.participant.toLowerCase() === readings[i].participant.toLowerCase())!;
 

@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 
-import { bidDomain, MarketDriver, packReadings, SIDE, signBid, tariffStruct } from "../../scripts/lib/market-driver.js";
+import { bidDomain, MarketDriver, packReadings, PHASE, SIDE, signBid, tariffStruct } from "../../scripts/lib/market-driver.js";
 import { packBid } from "../../sim/market/onchain.js";
 import { buyLockUnits } from "../../sim/market/tariff.js";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
@@ -52,8 +52,8 @@ describe("KiezMarket liveness and bounds", function () {
       await f.fund([f.roles.supplier0], 5n * EUR);
       await f.driver.settle(second, pages[1]);
       await f.driver.settle(first, pages[0]);
-      expect((await f.market.intervalOf(first)).phase).to.equal(9n);
-      expect((await f.market.intervalOf(second)).phase).to.equal(9n);
+      expect(PHASE[Number((await f.market.intervalOf(first)).phase)]).to.equal("Settled");
+      expect(PHASE[Number((await f.market.intervalOf(second)).phase)]).to.equal("Settled");
       // both intervals' locks are released and both sales paid: 600 Wh each at the midpoint 120,000
       expect((await f.market.accountOf(consumer)).locked).to.equal(0n);
       const sale = 600n * 120_000n * WEI;
@@ -74,7 +74,7 @@ describe("KiezMarket liveness and bounds", function () {
       await expect(f.market.settle(interval, 0, pages[0]))
         .to.emit(f.market, "SupplierShortfallRecorded")
         .withArgs(interval, 0, shortfall);
-      expect((await f.market.intervalOf(interval)).phase).to.equal(9n);
+      expect(PHASE[Number((await f.market.intervalOf(interval)).phase)]).to.equal("Settled");
       expect((await f.market.accountOf(pv)).free).to.equal(credit - dailyCharge(interval));
       expect(await f.market.supplierShortfall(0)).to.equal(shortfall);
       // the books still balance: token balance + shortfall = what the market owes its accounts
@@ -242,7 +242,7 @@ describe("KiezMarket liveness and bounds", function () {
       await expect(f.market.connect(f.pv).cancelBid(f.interval, 1)).to.emit(f.market, "BidCancelled").withArgs(f.interval, 1, consumer);
       const [batch] = await f.batches(f.interval);
       await expect(f.market.connect(f.pv).cancelSignedBid(f.interval, batch, 0)).to.emit(f.market, "IntervalRefunded").withArgs(f.interval);
-      expect((await f.market.intervalOf(f.interval)).phase).to.equal(11n);
+      expect(PHASE[Number((await f.market.intervalOf(f.interval)).phase)]).to.equal("Refunded");
       expect((await f.market.intervalOf(f.interval)).lockUnits).to.equal(0n);
       for (const who of [consumer, other]) {
         const acct = await f.market.accountOf(who);
@@ -350,7 +350,7 @@ describe("KiezMarket liveness and bounds", function () {
       const f = await sellerUnmetered();
       await f.fund([f.households[0]], 5n * EUR); // the seller
       await f.d.billAndSettle(f.interval, f.metered.pages, f.cleared);
-      expect((await f.market.intervalOf(f.interval)).phase).to.equal(9n);
+      expect(PHASE[Number((await f.market.intervalOf(f.interval)).phase)]).to.equal("Settled");
       // sold 600 Wh at 120,000 and, metered at zero, bought those 600 Wh back from the grid at ToU
       const free = (await f.market.accountOf(f.pv)).free;
       expect(free).to.equal(5n * EUR + 600n * 120_000n * WEI - 600n * timeOfUse(T0) * WEI - dailyCharge(f.interval));
@@ -375,7 +375,7 @@ describe("KiezMarket liveness and bounds", function () {
         { participant: await f.consumer.getAddress(), importWh: 600, exportWh: 0 },
       ]);
       const done = await f.driver.billAndSettle(interval, metered.pages, cleared);
-      expect((await f.market.intervalOf(interval)).phase).to.equal(9n);
+      expect(PHASE[Number((await f.market.intervalOf(interval)).phase)]).to.equal("Settled");
       const unread = (await pv2.getAddress()).toLowerCase();
       const bill = done.billPages[0].find((b) => b.participant.toLowerCase() === unread);
       expect(bill?.p2pSoldWh).to.equal(0);
@@ -385,7 +385,7 @@ describe("KiezMarket liveness and bounds", function () {
       const f = await sellerUnmetered((x) => new MarketDriver(x.market, { operator: x.roles.operator, meter: x.roles.meter, anyone: x.roles.admin }, TARIFFS, x.participants, { meterPageSize: 1 }));
       const billed = await f.d.bill(f.interval, f.metered.pages, f.cleared);
       await f.d.settle(f.interval, billed.billPages);
-      expect((await f.market.intervalOf(f.interval)).phase).to.equal(9n);
+      expect(PHASE[Number((await f.market.intervalOf(f.interval)).phase)]).to.equal("Settled");
       expect(billed.billPages.flat().map((b) => b.participant.toLowerCase()).sort()).to.deep.equal([f.pv, f.consumer, f.other].map((a) => a.toLowerCase()).sort());
     });
 

@@ -1,7 +1,7 @@
 /** The remaining refusals, each asserted by its custom error and values. */
 import { expect } from "chai";
 
-import { orderPages, SIDE, tariffStruct, packReadings } from "../../scripts/lib/market-driver.js";
+import { orderPages, packReadings, PHASE, SIDE, tariffStruct } from "../../scripts/lib/market-driver.js";
 import type { OrderBid } from "../../sim/market/clearing.js";
 import { buyLockUnits } from "../../sim/market/tariff.js";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
@@ -47,7 +47,7 @@ describe("KiezMarket refusals, continued", function () {
     await expect(f.market.clear(interval, 0, 1, sells, [buys[0], { ...buys[1], startPos: 2 }])).to.be.revertedWithCustomError(f.market, "OrderPageMismatch");
     // pricing needs only the marginal pages; trade emission waits for the pages it has not seen, then resumes
     await f.market.clear(interval, 0, 1, sells, [buys[1]]);
-    expect((await f.market.intervalOf(interval)).phase).to.equal(2n); // Clearing
+    expect(PHASE[Number((await f.market.intervalOf(interval)).phase)]).to.equal("Clearing");
     expect((await f.market.clearingOf(interval)).priced).to.equal(true);
     await expect(f.market.clear(interval, 0, 1, sells, buys)).to.emit(f.market, "IntervalCleared").withArgs(interval, 110_000, 300);
     await expect(f.market.connect(f.roles.meter).postReadings(interval, [])).to.be.revertedWithCustomError(f.market, "MeterEmptyPage");
