@@ -17,9 +17,10 @@ import {AccountWord, AccountWords} from "./AccountWord.sol";
 import {IKiezMarketErrors, IKiezMarketEvents} from "./IKiezMarket.sol";
 import {MarketClearing} from "./MarketClearing.sol";
 import {MarketMath} from "./MarketMath.sol";
-import {MarketTariffs} from "./MarketTariffs.sol";
 import {MarketRelay} from "./MarketRelay.sol";
 import {MarketSettlement} from "./MarketSettlement.sol";
+import {MarketTariffs} from "./MarketTariffs.sol";
+import {OrderRef} from "./OrderRef.sol";
 import {
     Account,
     Bid,
@@ -485,11 +486,11 @@ contract KiezMarket is
     // ========================================================================================== clearing
 
     /// @notice Commits the next page of one side's sorted order: sells ascending by price, buys descending,
-    ///         ties by bid index. `order` names a direct bid by its index and a relayed bid by HANDED_BACK (2^31)
-    ///         plus its position in the concatenated bids of `batches` (the relayed batches holding the page's
-    ///         bids, as placed, with cancellations). The contract checks the batches against their digests, the
+    ///         ties by bid index. `order` names each bid by an OrderRef: a direct bid by its index, a relayed bid
+    ///         (top bit set) by its position in the concatenated bids of `batches` (the relayed batches holding the
+    ///         page's bids, as placed, with cancellations). The contract checks the batches against their digests, the
     ///         order, and that no bid is ordered twice; anyone may call once the gate has closed.
-    function submitOrder(uint32 interval, Side side, BidBatch[] calldata batches, uint32[] calldata order)
+    function submitOrder(uint32 interval, Side side, BidBatch[] calldata batches, OrderRef[] calldata order)
         external
         whenNotPaused
     {
@@ -514,8 +515,8 @@ contract KiezMarket is
     function orderAndClear(
         uint32 interval,
         BidBatch[] calldata batches,
-        uint32[] calldata sellOrder,
-        uint32[] calldata buyOrder,
+        OrderRef[] calldata sellOrder,
+        OrderRef[] calldata buyOrder,
         uint32 sellPos,
         uint32 buyPos
     ) external whenNotPaused {

@@ -7,6 +7,7 @@ import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol
 import {MarketMath} from "./MarketMath.sol";
 import {MarketRelay} from "./MarketRelay.sol";
 import {MarketSettlement} from "./MarketSettlement.sol";
+import {OrderRef} from "./OrderRef.sol";
 import {
     Bid,
     BidBatch,
@@ -45,10 +46,6 @@ library MarketClearing {
 
     // ========================================================================================= ordering
 
-    /// @dev An order names a direct bid by its bid index (read from storage) and a relayed one, with this bit set,
-    ///      by its position in the concatenated bids of the batches handed back.
-    uint32 internal constant HANDED_BACK = 1 << 31;
-
     /// @dev Relayed bids handed back in their batches: word k of `handed` has bid index `handedIndex[k]`. No bid
     ///      can be ordered twice: keys (price, bid index) strictly increase along a side, across its pages, and a
     ///      bid has one side.
@@ -68,7 +65,7 @@ library MarketClearing {
         uint16 pageSize,
         Side side,
         BidBatch[] calldata batches,
-        uint32[] calldata order
+        OrderRef[] calldata order
     ) external {
         requireClearable(iv, interval);
         requirePageSize(iv, cs, interval, pageSize, side, order.length);
@@ -120,22 +117,22 @@ library MarketClearing {
         }
     }
 
-    /// @dev The bid an order names (see HANDED_BACK) and its index; a word of side None if there is no such bid.
+    /// @dev The bid an order names (OrderRef) and its index; a word of side None if there is no such bid.
     function take(
         mapping(uint32 => Bid) storage bids,
         Source memory src,
         Interval storage iv,
         uint32 interval,
         Side side,
-        uint32 ref
+        OrderRef ref
     ) internal view returns (uint256 w, uint32 idx) {
-        if (ref & HANDED_BACK != 0) {
-            uint32 pos = ref ^ HANDED_BACK;
+        if (ref.isHandedBack()) {
+            uint32 pos = ref.index();
             if (pos >= src.handed.length) revert E.OrderPositionNotSupplied(side, pos);
             w = src.handed[pos];
             idx = src.handedIndex[pos];
         } else {
-            idx = ref;
+            idx = ref.index();
             Bid memory b = bids[idx];
             // A ring slot may still hold a bid of the interval BID_RING before: it is not this interval's bid.
             if (b.interval == interval && idx < iv.bidCount) w = MarketMath.packBid(b.participant, uint8(b.side), b.wh, b.price);
@@ -151,7 +148,7 @@ library MarketClearing {
         Source memory src,
         uint32 interval,
         Side side,
-        uint32[] calldata order
+        OrderRef[] calldata order
     ) internal returns (Flat memory f) {
         if (order.length == 0) revert E.OrderEmptyPage();
         if (side != Side.Sell && side != Side.Buy) revert E.BidInvalidSide(uint8(side));
@@ -214,8 +211,8 @@ library MarketClearing {
         uint32 interval,
         uint16 pageSize,
         BidBatch[] calldata batches,
-        uint32[] calldata sellOrder,
-        uint32[] calldata buyOrder,
+        OrderRef[] calldata sellOrder,
+        OrderRef[] calldata buyOrder,
         uint32 sellPos,
         uint32 buyPos
     ) external {

@@ -10,7 +10,7 @@ import { clearInterval, type ClearingResult, type OrderBid, type Side } from "..
 import { gridResidual } from "../../sim/market/billing.js";
 import { buyLockUnits, type SupplierTariff, type Tariff } from "../../sim/market/tariff.js";
 
-import { batchBids, BID_DOMAIN, cancelInBatches, EIP712_BID_TYPES, findBidInBatches, HANDED_BACK, NO_TRADE, packSignedTerms, SIDE, type BidBatch } from "../../sim/market/onchain.js";
+import { batchBids, BID_DOMAIN, cancelInBatches, EIP712_BID_TYPES, findBidInBatches, NO_TRADE, orderRef, packSignedTerms, SIDE, type BidBatch } from "../../sim/market/onchain.js";
 
 export { CLASS, NO_TRADE, PHASE, SIDE, WEI_PER_UNIT } from "../../sim/market/onchain.js";
 export const INTERVAL_SECONDS = 900;
@@ -185,7 +185,7 @@ export async function intervalBids(market: KiezMarket, interval: number, fromBlo
 }
 
 /**
- * How an order names its bids (KiezMarket.submitOrder): a direct bid by its index, a relayed one by HANDED_BACK
+ * How an order names its bids (KiezMarket.submitOrder, OrderRef): a direct bid by its index, a relayed one by HANDED_BACK
  * plus its position in the batches handed back (each batch holding a named bid, once, in batch order).
  */
 export function orderRefs(batches: readonly BidBatch[], bidIndexes: readonly number[]): { batches: BidBatch[]; order: number[] } {
@@ -203,7 +203,7 @@ export function orderRefs(batches: readonly BidBatch[], bidIndexes: readonly num
   }
   const order = bidIndexes.map((idx) => {
     const at = findBidInBatches(chosen, idx);
-    return at ? HANDED_BACK + offset.get(at.batch.batch)! + at.position : idx;
+    return at ? orderRef.handedBack(offset.get(at.batch.batch)! + at.position) : orderRef.direct(idx);
   });
   return { batches: chosen, order };
 }

@@ -41,8 +41,14 @@ export function packSignedTerms(t: { side: number; wh: number; price: number; no
   return (BigInt(t.side) << 152n) | (BigInt(t.wh) << 128n) | (BigInt(t.price) << 96n) | (BigInt(t.nonce) << 64n) | BigInt(t.deadline);
 }
 
-/** An order names a relayed bid by this bit plus its position in the batches handed back (MarketClearing). */
+/** An order names a relayed bid by this bit plus its position in the batches handed back (OrderRef.sol). */
 export const HANDED_BACK = 0x80000000;
+
+/** How an order names a bid (contracts/OrderRef.sol): a direct bid by its index, a relayed one by its position. */
+export const orderRef = {
+  direct: (bidIndex: number): number => bidIndex,
+  handedBack: (position: number): number => HANDED_BACK + position,
+};
 
 /** A placed bid as the market keeps it in one word (MarketMath.packBid). Side 0 is a cancelled bid. */
 export interface BidWord {

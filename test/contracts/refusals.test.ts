@@ -5,7 +5,7 @@ import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs
 import { Signature } from "ethers";
 
 import { bidDomain, CLASS, NO_TRADE, orderPages, packReadings, PHASE, SIDE, signBid, type Reading } from "../../scripts/lib/market-driver.js";
-import { EIP712_BID_TYPES, HANDED_BACK, packBid, packSignedTerms } from "../../sim/market/onchain.js";
+import { EIP712_BID_TYPES, orderRef, packBid, packSignedTerms } from "../../sim/market/onchain.js";
 import type { OrderBid } from "../../sim/market/clearing.js";
 import { buyLockUnits, lemCharges, timeOfUse } from "../../sim/market/tariff.js";
 import { tariffStruct } from "../../scripts/lib/market-driver.js";
@@ -306,13 +306,13 @@ describe("KiezMarket refusals", function () {
       await m.closeGate(m.interval);
       const [batch] = await m.batches(m.interval);
       const altered = { ...batch, bids: [batch.bids[0] + (1_000n << 32n), batch.bids[1]] }; // a buy limit raised after signing
-      await expect(m.market.submitOrder(m.interval, SIDE.buy, [altered], [HANDED_BACK + 1, HANDED_BACK]))
+      await expect(m.market.submitOrder(m.interval, SIDE.buy, [altered], [orderRef.handedBack(1), orderRef.handedBack(0)]))
         .to.be.revertedWithCustomError(m.market, "BidBatchMismatch")
         .withArgs(m.interval, 0);
-      await expect(m.market.submitOrder(m.interval, SIDE.buy, [{ ...batch, batch: 1 }], [HANDED_BACK + 1, HANDED_BACK]))
+      await expect(m.market.submitOrder(m.interval, SIDE.buy, [{ ...batch, batch: 1 }], [orderRef.handedBack(1), orderRef.handedBack(0)]))
         .to.be.revertedWithCustomError(m.market, "BidBatchMismatch")
         .withArgs(m.interval, 1);
-      await expect(m.market.submitOrder(m.interval, SIDE.buy, [batch], [HANDED_BACK + 1, HANDED_BACK])).to.emit(m.market, "OrderPageCommitted");
+      await expect(m.market.submitOrder(m.interval, SIDE.buy, [batch], [orderRef.handedBack(1), orderRef.handedBack(0)])).to.emit(m.market, "OrderPageCommitted");
     });
 
     it("checks each relayed bid against its own signer's supplier in a batch mixing suppliers", async function () {
@@ -396,7 +396,7 @@ describe("KiezMarket refusals", function () {
       await expect(m.submitOrder(m.interval, SIDE.sell, [0, 1, 1])).to.be.revertedWithCustomError(m.market, "OrderTooLong");
       await expect(m.submitOrder(m.interval, SIDE.sell, [0, 0])).to.be.revertedWithCustomError(m.market, "OrderNotSorted");
       // a relayed bid is named by its position in the batches handed back: none here, so position 0 is not supplied
-      await expect(m.market.submitOrder(m.interval, SIDE.sell, [], [HANDED_BACK, 1]))
+      await expect(m.market.submitOrder(m.interval, SIDE.sell, [], [orderRef.handedBack(0), orderRef.direct(1)]))
         .to.be.revertedWithCustomError(m.market, "OrderPositionNotSupplied")
         .withArgs(SIDE.sell, 0);
       await m.submitOrder(m.interval, SIDE.sell, [0, 1]);

@@ -5,6 +5,7 @@ import {AccountWord, AccountWords} from "../../contracts/AccountWord.sol";
 import {KiezMarket} from "../../contracts/KiezMarket.sol";
 import {MarketMath} from "../../contracts/MarketMath.sol";
 import {Bid, ClearingState, Phase, Side, Tariff} from "../../contracts/MarketTypes.sol";
+import {OrderRef, OrderRefs} from "../../contracts/OrderRef.sol";
 import {MarketHandler} from "./MarketHandler.sol";
 import {TestBase} from "./Vm.sol";
 
@@ -122,6 +123,17 @@ contract MarketFuzzTest is TestBase {
         (uint32 gridIn, uint32 gridOut) = MarketMath.gridResidual(importWh, exportWh, boughtWh, soldWh);
         assertTrue(gridIn == 0 || gridOut == 0, "one-sided");
         assertEq(uint256(importWh) + soldWh + gridOut, uint256(exportWh) + boughtWh + gridIn, "balanced");
+    }
+
+    /// OrderRef round trip: a direct reference and a handed-back one keep their index, and say which they are.
+    function testFuzz_orderRefRoundTrip(uint32 index) public pure {
+        index = uint32(bound(index, 0, (uint256(1) << 31) - 1));
+        OrderRef direct = OrderRefs.direct(index);
+        OrderRef relayed = OrderRefs.handedBack(index);
+        assertTrue(!direct.isHandedBack() && relayed.isHandedBack(), "kind");
+        assertEq(direct.index(), index, "direct index");
+        assertEq(relayed.index(), index, "handed-back position");
+        assertEq(OrderRef.unwrap(direct), index, "a direct reference is the bid index itself");
     }
 
     /// AccountWord round trip: every field packed comes back from its getter, and a setter leaves the other fields.

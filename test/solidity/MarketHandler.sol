@@ -7,6 +7,7 @@ import {KiezMarket} from "../../contracts/KiezMarket.sol";
 import {MarketFactory} from "../../contracts/MarketFactory.sol";
 import {MarketMath} from "../../contracts/MarketMath.sol";
 import {MarketRelay} from "../../contracts/MarketRelay.sol";
+import {OrderRef, OrderRefs} from "../../contracts/OrderRef.sol";
 import {
     Account,
     Bid,
@@ -39,7 +40,6 @@ contract MarketHandler {
     uint256 internal constant WEI = 1e9;
     /// @dev Small order pages, so that every interval with more than three bids a side is ordered in pages.
     uint16 internal constant ORDER_PAGE = 3;
-    uint32 internal constant HANDED_BACK = 1 << 31;
     uint24 internal constant LIMIT_WH = 5_000;
 
     EuroToken public token;
@@ -308,7 +308,7 @@ contract MarketHandler {
         _toGate(id);
         if (market.paused()) {
             // ordering and clearing stop in a pause; the admin lifts it
-            try market.submitOrder(id, Side.Sell, new BidBatch[](0), new uint32[](0)) {
+            try market.submitOrder(id, Side.Sell, new BidBatch[](0), new OrderRef[](0)) {
                 ++unexpectedReverts;
             } catch (bytes memory reason) {
                 _refusedUnlessPaused(reason);
@@ -525,7 +525,7 @@ contract MarketHandler {
         internal
         returns (OrderPage[] memory sellPages, OrderPage[] memory buyPages, OrderEntry[] memory sells, OrderEntry[] memory buys)
     {
-        uint32[] memory refs;
+        OrderRef[] memory refs;
         (sells, buys, refs) = _sortedBids(id);
         _checkPhase(id, Phase.Open);
         sellPages = _commit(id, Side.Sell, sells, refs);
@@ -757,23 +757,22 @@ contract MarketHandler {
     }
 
     /// @dev The interval's live bids, direct and relayed, sorted, with the reference an order names each by (a direct
-    ///      bid's index; HANDED_BACK plus its position among all the interval's batches handed back for a relayed one),
-    ///      indexed by bid index.
+    ///      bid's index; a relayed one's position among all the interval's batches handed back), by bid index.
     function _sortedBids(uint32 id)
         internal
         view
-        returns (OrderEntry[] memory sells, OrderEntry[] memory buys, uint32[] memory refs)
+        returns (OrderEntry[] memory sells, OrderEntry[] memory buys, OrderRef[] memory refs)
     {
         Interval memory iv = market.intervalOf(id);
         sells = new OrderEntry[](iv.sellCount);
         buys = new OrderEntry[](iv.buyCount);
-        refs = new uint32[](iv.bidCount);
+        refs = new OrderRef[](iv.bidCount);
         uint256 s;
         uint256 b;
         for (uint32 i = 0; i < iv.bidCount; ++i) {
             Bid memory bid = market.bidOf(id, i);
             if (bid.interval != id) continue; // a relayed bid's index
-            refs[i] = i;
+            refs[i] = OrderRefs.direct(i);
             if (bid.side == Side.Sell) sells[s++] = OrderEntry(i, bid.participant, bid.wh, bid.price);
             else if (bid.side == Side.Buy) buys[b++] = OrderEntry(i, bid.participant, bid.wh, bid.price);
         }
@@ -784,7 +783,7 @@ contract MarketHandler {
             for (uint32 k = 0; k < words.length; ++k) {
                 uint256 w = words[k];
                 uint32 index = batches[j].firstBidIndex + k;
-                refs[index] = HANDED_BACK + offset + k;
+                refs[index] = OrderRefs.handedBack(offset + k);
                 OrderEntry memory e = OrderEntry(index, MarketMath.entryParticipant(w), MarketMath.entryWh(w), MarketMath.entryPrice(w));
                 if (MarketMath.bidSide(w) == uint8(Side.Sell)) sells[s++] = e;
                 else if (MarketMath.bidSide(w) == uint8(Side.Buy)) buys[b++] = e;
@@ -810,7 +809,7 @@ contract MarketHandler {
 
     /// @dev Commits one side's order in pages of ORDER_PAGE entries (every page but the last full), handing back
     ///      every relayed batch of the interval.
-    function _commit(uint32 id, Side side, OrderEntry[] memory entries, uint32[] memory refs)
+    function _commit(uint32 id, Side side, OrderEntry[] memory entries, OrderRef[] memory refs)
         internal
         returns (OrderPage[] memory pages)
     {
@@ -821,7 +820,7 @@ contract MarketHandler {
         for (uint256 k = 0; k < count; ++k) {
             uint256 start = k * ORDER_PAGE;
             uint256 size = entries.length - start < ORDER_PAGE ? entries.length - start : ORDER_PAGE;
-            uint32[] memory order = new uint32[](size);
+            OrderRef[] memory order = new OrderRef[](size);
             uint256[] memory packed = new uint256[](size);
             uint64 startCum = cum;
             for (uint256 i = 0; i < size; ++i) {

@@ -4057,12 +4057,12 @@ export const kiezMarketAbi = [
         "type": "tuple[]"
       },
       {
-        "internalType": "uint32[]",
+        "internalType": "OrderRef[]",
         "name": "sellOrder",
         "type": "uint32[]"
       },
       {
-        "internalType": "uint32[]",
+        "internalType": "OrderRef[]",
         "name": "buyOrder",
         "type": "uint32[]"
       },
@@ -4546,7 +4546,7 @@ export const kiezMarketAbi = [
         "type": "tuple[]"
       },
       {
-        "internalType": "uint32[]",
+        "internalType": "OrderRef[]",
         "name": "order",
         "type": "uint32[]"
       }
