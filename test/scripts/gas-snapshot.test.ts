@@ -11,6 +11,14 @@ import { describe, it } from "node:test";
 
 const bench = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "scripts/bench-gas.ts", "--quick", "--check", ...args], { encoding: "utf8", env: { ...process.env, CI: "true" } });
 
+/** The check against a copy of the committed snapshot with some actions' figures changed. */
+function benchAgainst(change: (committed: Record<string, number>) => Record<string, number>) {
+  const committed = JSON.parse(readFileSync("gas-snapshot.json", "utf8")) as Record<string, number>;
+  const file = join(mkdtempSync(join(tmpdir(), "kiez-gas-")), "snapshot.json");
+  writeFileSync(file, JSON.stringify({ ...committed, ...change(committed) }));
+  return bench(["--against", file]);
+}
+
 describe("gas against the committed snapshot", { timeout: 300_000 }, () => {
   it("every market action costs within 1% of gas-snapshot.json", () => {
     const r = bench([]);
@@ -20,19 +28,13 @@ describe("gas against the committed snapshot", { timeout: 300_000 }, () => {
   });
 
   it("fails, naming the action, when the snapshot says an action was cheaper", () => {
-    const committed = JSON.parse(readFileSync("gas-snapshot.json", "utf8")) as Record<string, number>;
-    const file = join(mkdtempSync(join(tmpdir(), "kiez-gas-")), "snapshot.json");
-    writeFileSync(file, JSON.stringify({ ...committed, billAndSettle: Math.round(committed.billAndSettle * 0.9) }));
-    const r = bench(["--against", file]);
+    const r = benchAgainst((committed) => ({ billAndSettle: Math.round(committed.billAndSettle * 0.9) }));
     assert.equal(r.status, 1);
     assert.match(r.stderr, /gas regression .* billAndSettle/);
   });
 
   it("fails, naming the action, when an action got cheaper than the snapshot says (its figures would lag)", () => {
-    const committed = JSON.parse(readFileSync("gas-snapshot.json", "utf8")) as Record<string, number>;
-    const file = join(mkdtempSync(join(tmpdir(), "kiez-gas-")), "snapshot.json");
-    writeFileSync(file, JSON.stringify({ ...committed, clear: Math.round(committed.clear * 1.1) }));
-    const r = bench(["--against", file]);
+    const r = benchAgainst((committed) => ({ clear: Math.round(committed.clear * 1.1) }));
     assert.equal(r.status, 1);
     assert.match(r.stderr, /cheaper than .* clear 8,/);
   });
