@@ -16,7 +16,7 @@ import { keepBusiestBids, simulationOutputs, type BidSnapshot } from "../sim/rep
 import { summarize } from "../sim/report/summary.js";
 import { createCommunity, EUR } from "./lib/chain.js";
 import { fail, flags, loadScenario, progress, writeOutputs } from "./lib/cli.js";
-import { bidDomain, CLASS, SIDE, signBid, wait, type Receipts, type SignedBidInput } from "./lib/market-driver.js";
+import { bidDomain, CLASS, SIDE, signBid, wait, WEI_PER_UNIT, type Receipts, type SignedBidInput } from "./lib/market-driver.js";
 
 const USAGE = `Usage: npm run demo -- [--days N] [--participants N] [--seed N] [--scenario FILE] [--start YYYY-MM-DD] [--rpc URL] [--out DIR]
   --days N          days to settle on chain (default 1: 96 intervals)
@@ -155,7 +155,7 @@ try {
     const after = await c.market.accountOf(w.address);
     const owed = await c.market.owed(w.address);
     const settledWei = before[i].free + before[i].locked - (after.free + after.locked) + owed;
-    const engineWei = BigInt(result.households[i].lemNano) * 1_000_000_000n;
+    const engineWei = BigInt(result.households[i].lemNano) * WEI_PER_UNIT;
     const diff = settledWei > engineWei ? settledWei - engineWei : engineWei - settledWei;
     if (diff !== 0n) mismatches++;
     if (diff > maxDiffWei) maxDiffWei = diff;

@@ -7,9 +7,8 @@
 import { clearInterval, type OrderBid, type Trade } from "./market/clearing.js";
 import { gridResidual, isDayStart, lemBill } from "./market/billing.js";
 import { buyLockUnits, lemCharges, timeOfUse, type Tariff } from "./market/tariff.js";
-import { batchBids, cancelInBatches, PHASE, type BidBatch } from "./market/onchain.js";
+import { batchBids, cancelInBatches, PHASE, WEI_PER_UNIT as WEI, type BidBatch } from "./market/onchain.js";
 
-const WEI = 1_000_000_000n;
 
 export interface Finding {
   interval?: number;

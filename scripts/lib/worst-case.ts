@@ -12,7 +12,7 @@ import { BERLIN_2023_SUPPLIERS } from "../../sim/scenario/tariffs-berlin-2023.js
 import { bidRange, askRange } from "../../sim/market/tariff.js";
 import { createCommunity, EUR } from "./chain.js";
 import { GAS_CAP } from "./gas-measure.js";
-import { bidDomain, byAddress, INTERVAL_SECONDS, signBid, wait, type Reading, type Receipts } from "./market-driver.js";
+import { bidDomain, byAddress, INTERVAL_SECONDS, signBid, wait, WEI_PER_UNIT, type Reading, type Receipts } from "./market-driver.js";
 
 const byAddressOf = <T extends { address: string }>(ws: T[]) => byAddress(ws.map((w) => ({ participant: w.address, w }))).map((x) => x.w);
 
@@ -57,7 +57,7 @@ export async function measureWorstCase(options: { meterPages: 1 | 2; log?: (line
     for (const [i, w] of buyers.entries()) {
       const t = tariffs[i % 2];
       const lemCharges = t.platformFee + t.levies + t.lemSupplierMargin + t.lemNetworkFee;
-      await c.fund([w], BigInt(BID_WH) * BigInt(buyPrice(i % 2) + lemCharges) * 10n ** 9n);
+      await c.fund([w], BigInt(BID_WH) * BigInt(buyPrice(i % 2) + lemCharges) * WEI_PER_UNIT);
     }
     await c.fund(c.roles.suppliers, 10_000n * EUR);
 

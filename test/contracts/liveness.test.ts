@@ -4,13 +4,12 @@
  */
 import { expect } from "chai";
 
-import { bidDomain, MarketDriver, packReadings, PHASE, SIDE, signBid, tariffStruct } from "../../scripts/lib/market-driver.js";
+import { bidDomain, MarketDriver, packReadings, PHASE, SIDE, signBid, tariffStruct, WEI_PER_UNIT as WEI } from "../../scripts/lib/market-driver.js";
 import { packBid } from "../../sim/market/onchain.js";
 import { buyLockUnits } from "../../sim/market/tariff.js";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
 
 const T0 = TARIFFS[0].prices;
-const WEI = 1_000_000_000n;
 const timeOfUse = (t: typeof T0) => BigInt(t.energyPrice + t.levies + t.supplierMargin + t.networkFee);
 const dailyCharge = (interval: number, supplier = 0) => (interval % 96 === 92 ? BigInt(TARIFFS[supplier].dailyChargeMicroEur) * 10n ** 12n : 0n);
 

@@ -2,6 +2,7 @@
  * Amounts typed by a household, parsed without floating point: euros (token wei), energy (Wh) and prices
  * (µEUR/kWh). Zero, negative and over-precise values are refused with a message for the form.
  */
+import { WEI_PER_UNIT } from "../../../sim/market/onchain";
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
 interface DecimalRule {
@@ -66,7 +67,7 @@ export function formatEuro(wei: bigint, places = 2): string {
 
 /** Nano-euro (engine units) → euros text. */
 export function formatNanoEuro(nano: number, places = 4): string {
-  return formatEuro(BigInt(Math.round(nano)) * 1_000_000_000n, places);
+  return formatEuro(BigInt(Math.round(nano)) * WEI_PER_UNIT, places);
 }
 
 /** µEUR/kWh → "9.5200 ct/kWh". */

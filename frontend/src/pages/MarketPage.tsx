@@ -8,7 +8,7 @@ import { intervalLabel, useMarket } from "../lib/market";
 import { useTransactor } from "../lib/tx";
 import { askRange, bidRange, buyLockUnits, lemCharges, TARIFF_FIELDS, timeOfUse, type Tariff } from "../../../sim/market/tariff";
 import type { Side } from "../../../sim/market/clearing";
-import { findBidInBatches } from "../../../sim/market/onchain";
+import { findBidInBatches, WEI_PER_UNIT } from "../../../sim/market/onchain";
 import { Field, Section, Short, TxStatus } from "../components/ui";
 
 export function MarketPage({ me }: { me: `0x${string}` }) {
@@ -183,7 +183,7 @@ function BidForm({ me, interval, tariff: t, limits }: { me: `0x${string}`; inter
             {side === "buy" && wh.ok && p.ok && (
               <tr>
                 <td>Locked until settlement</td>
-                <td>{formatEuro(BigInt(buyLockUnits(t, wh.value, p.value)) * 1_000_000_000n, 4)}</td>
+                <td>{formatEuro(BigInt(buyLockUnits(t, wh.value, p.value)) * WEI_PER_UNIT, 4)}</td>
               </tr>
             )}
           </tbody>
