@@ -136,7 +136,7 @@ try {
     const onChain = await c.market.clearingOf(id);
     if (Number(onChain.price) !== d.clearing.price || Number(onChain.matchedWh) !== d.clearing.matchedWh) mismatchedPrices++;
     const readings = d.readings.map((r, i) => ({ participant: wallets[i].address, importWh: r.importWh, exportWh: r.exportWh }));
-    const metered = await c.driver.meter(id, readings);
+    const metered = await c.driver.meter(id, readings, cleared.result);
     record("meter", metered.receipts, readings.length);
     record("billAndSettle", (await c.driver.billAndSettle(id, metered.pages, cleared)).receipts, readings.length);
     intervalsSettled++;

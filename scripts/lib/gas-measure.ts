@@ -93,7 +93,7 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
     await c.closeGate(fresh);
     const freshCleared = await c.driver.clear(fresh);
     // settled (a ring slot is reused only once its interval is settled or refunded): every bidder metered as idle
-    const freshMetered = await c.driver.meter(fresh, [...solo, ...relayers].map((w) => ({ participant: w.address, importWh: 0, exportWh: 0 })));
+    const freshMetered = await c.driver.meter(fresh, [...solo, ...relayers].map((w) => ({ participant: w.address, importWh: 0, exportWh: 0 })), freshCleared.result);
     await c.driver.billAndSettle(fresh, freshMetered.pages, freshCleared);
     // The interval BID_RING later reuses these bid slots: what every bid costs once a community has run two days.
     const ring = Number(await c.market.BID_RING());
@@ -272,7 +272,7 @@ async function runInterval(c: Community, members: Wallet[], n: number, rng: Rand
     }
     readings.push({ participant: w.address, importWh: refs.bought + 200, exportWh: refs.sold });
   }
-  const metered = await c.driver.meter(interval, readings);
+  const metered = await c.driver.meter(interval, readings, cleared.result);
   if (fused) {
     const done = await c.driver.billAndSettle(interval, metered.pages, cleared);
     return { receipts: cleared.receipts, meter: metered.receipts, billAndSettle: done.receipts, bill: [], settle: [], billed: readings.length };

@@ -218,7 +218,7 @@ export class MarketClock {
     const toSettle = this.pending.find((p) => p.interval === j - 3);
     if (toSettle?.cleared) {
       const readings = await this.readings(toSettle.detail);
-      const metered = await c.driver.meter(toSettle.interval, readings);
+      const metered = await c.driver.meter(toSettle.interval, readings, toSettle.cleared.result);
       await c.driver.billAndSettle(toSettle.interval, metered.pages, toSettle.cleared);
       this.status.lastSettled = toSettle.interval;
       log(`interval ${toSettle.interval} metered, billed and settled for ${readings.length} participants`);

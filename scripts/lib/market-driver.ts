@@ -283,13 +283,14 @@ export class MarketDriver {
 
   /**
    * Posts readings in pages, in ascending order of address as the market takes them, and finishes metering. Returns
-   * the pages as the market committed them.
+   * the pages as the market committed them. `cleared` (the interval's clearing result) spares reading its bidders from
+   * the chain's events.
    */
-  async meter(interval: number, readings: readonly Reading[]) {
+  async meter(interval: number, readings: readonly Reading[], cleared?: ClearingResult) {
     const meter = this.market.connect(this.roles.meter);
     const pages: MeteredReading[][] = [];
     const receipts: Receipts = [];
-    const ascending = byAddress(await this.withZeroReadingsIfNeeded(interval, readings));
+    const ascending = byAddress(await this.withZeroReadingsIfNeeded(interval, readings, cleared));
     for (let i = 0; i < ascending.length; i += this.meterPageSize) {
       const page = ascending.slice(i, i + this.meterPageSize);
       receipts.push(await wait(meter.postReadings(interval, page, this.tx)));
@@ -302,11 +303,13 @@ export class MarketDriver {
   /**
    * A meter page is billed with at most MAX_UNMETERED_PAGE bidders that have no reading (say, households registered
    * by hand that no meter reports). When more bidders lack one, each gets an explicit zero reading: billed the same
-   * way (as metering zero), and no page's range then holds too many.
+   * way (as metering zero), and no page's range then holds too many. The bidders are the cleared interval's, or read
+   * from its events when the caller has no clearing result at hand.
    */
-  private async withZeroReadingsIfNeeded(interval: number, readings: readonly Reading[]): Promise<readonly Reading[]> {
+  private async withZeroReadingsIfNeeded(interval: number, readings: readonly Reading[], cleared?: ClearingResult): Promise<readonly Reading[]> {
     const read = new Set(readings.map((r) => r.participant.toLowerCase()));
-    const bidders = new Set((await intervalBids(this.market, interval)).live.map((b) => b.participant.toLowerCase()));
+    const bids = cleared ? [...cleared.sells, ...cleared.buys] : (await intervalBids(this.market, interval)).live;
+    const bidders = new Set(bids.map((b) => b.participant.toLowerCase()));
     const missing = [...bidders].filter((p) => !read.has(p));
     this.maxUnmeteredPage ??= Number(await this.market.MAX_UNMETERED_PAGE());
     if (missing.length <= this.maxUnmeteredPage) return readings;
