@@ -9,7 +9,8 @@
  * the test that holds each one under the transaction gas cap.
  */
 import { BERLIN_2023_SUPPLIERS } from "../../sim/scenario/tariffs-berlin-2023.js";
-import { bidRange, askRange } from "../../sim/market/tariff.js";
+import { isDayStart } from "../../sim/market/billing.js";
+import { askRange, bidRange, buyLockUnits } from "../../sim/market/tariff.js";
 import { createCommunity, EUR } from "./chain.js";
 import { GAS_CAP } from "./gas-measure.js";
 import { bidDomain, byAddress, INTERVAL_SECONDS, signBid, wait, WEI_PER_UNIT, type Reading, type Receipts } from "./market-driver.js";
@@ -54,17 +55,13 @@ export async function measureWorstCase(options: { meterPages: 1 | 2; log?: (line
     const buyPrice = (supplier: number) => bidRange(tariffs[supplier]).max - 1;
     const sellPrice = (supplier: number) => askRange(tariffs[supplier]).min + 1;
     log("funding buyers");
-    for (const [i, w] of buyers.entries()) {
-      const t = tariffs[i % 2];
-      const lemCharges = t.platformFee + t.levies + t.lemSupplierMargin + t.lemNetworkFee;
-      await c.fund([w], BigInt(BID_WH) * BigInt(buyPrice(i % 2) + lemCharges) * WEI_PER_UNIT);
-    }
+    for (const [i, w] of buyers.entries()) await c.fund([w], BigInt(buyLockUnits(tariffs[i % 2], BID_WH, buyPrice(i % 2))) * WEI_PER_UNIT);
     await c.fund(c.roles.suppliers, 10_000n * EUR);
 
     // an interval at the community's day start, so every bill carries the daily charge
     const slot = Number((await market.config()).dayStartSlot);
     let interval = Math.floor((await c.now()) / INTERVAL_SECONDS) + 8;
-    while (interval % 96 !== slot) interval++;
+    while (!isDayStart(interval, slot)) interval++;
     await wait(market.connect(c.roles.operator).openIntervals(interval, 1));
 
     log("relayed bids");
@@ -98,7 +95,7 @@ export async function measureWorstCase(options: { meterPages: 1 | 2; log?: (line
       .filter((_, i) => i % span >= unmeteredPage)
       .map((w) => ({ participant: w.address, importWh: LIMIT_WH, exportWh: 0 }));
     log(`metering ${readings.length}, ${bids - readings.length} unmetered`);
-    const metered = await c.driver.meter(interval, readings);
+    const metered = await c.driver.meter(interval, readings, cleared.result);
     record("meter", metered.receipts);
 
     const debts = (receipts: Receipts) => receipts.reduce((n, r) => n + r.logs.filter((l) => market.interface.parseLog(l)?.name === "DebtRecorded").length, 0);
