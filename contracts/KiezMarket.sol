@@ -222,7 +222,7 @@ contract KiezMarket is
     /// @notice Applies an announced supplier account once its notice has run. Anyone may call.
     function applySupplierAccount(uint8 supplier) external {
         PendingAccount memory pending = _pendingSupplierAccount[supplier];
-        _requireNoticeRun(pending);
+        _requireNoticeRun(pending.account, pending.effectiveAt);
         delete _pendingSupplierAccount[supplier];
         _setSupplierAccount(supplier, pending.account);
     }
@@ -242,7 +242,7 @@ contract KiezMarket is
     /// @notice Applies the announced fee recipients once their notice has run. Anyone may call.
     function applyFeeRecipients() external {
         PendingFeeRecipients memory pending = _pendingFeeRecipients;
-        _requireNoticeRun(PendingAccount(pending.platform, pending.effectiveAt));
+        _requireNoticeRun(pending.platform, pending.effectiveAt);
         delete _pendingFeeRecipients;
         _setFeeRecipients(pending.platform, pending.taxCollector, pending.networkOperator);
     }
@@ -800,9 +800,10 @@ contract KiezMarket is
         }
     }
 
-    function _requireNoticeRun(PendingAccount memory pending) internal view {
-        if (pending.account == address(0)) revert MarketNoChangeAnnounced();
-        if (block.timestamp < pending.effectiveAt) revert MarketNoticeRunning(pending.effectiveAt, block.timestamp);
+    /// @dev An announced change (`announced` is zero when there is none) may be applied once its notice has run.
+    function _requireNoticeRun(address announced, uint40 effectiveAt) internal view {
+        if (announced == address(0)) revert MarketNoChangeAnnounced();
+        if (block.timestamp < effectiveAt) revert MarketNoticeRunning(effectiveAt, block.timestamp);
     }
 
     function _setFeeRecipients(address platform_, address taxCollector_, address networkOperator_) internal {

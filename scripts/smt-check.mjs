@@ -104,11 +104,12 @@ if (errors.length > 0) {
   process.exit(1);
 }
 /** Where a report points: file:line of its source location. */
+const sourceText = new Map();
 function where(e) {
   const loc = e.sourceLocation;
   if (!loc) return "";
-  const text = readFileSync(loc.file === HARNESS ? HARNESS : loc.file, "utf8");
-  return `(${loc.file}:${text.slice(0, loc.start).split("\n").length})`;
+  if (!sourceText.has(loc.file)) sourceText.set(loc.file, readFileSync(loc.file, "utf8"));
+  return `(${loc.file}:${sourceText.get(loc.file).slice(0, loc.start).split("\n").length})`;
 }
 const seenNotes = new Set();
 let passed = 0;

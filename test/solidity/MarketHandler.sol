@@ -51,6 +51,8 @@ contract MarketHandler {
     /// @dev Households in ascending order of address (as readings are posted), each with its signing key.
     address[] public actors;
     mapping(address => uint256) internal _keyOf;
+    /// @dev The market's EIP-712 domain separator, for signing relayed bids.
+    bytes32 internal _domain;
     address[] public feeAccounts;
     address[2] public suppliers;
 
@@ -121,6 +123,16 @@ contract MarketHandler {
                     92,
                     ORDER_PAGE
                 )
+            )
+        );
+        (, string memory name, string memory version, uint256 chainId, address verifying,,) = market.eip712Domain();
+        _domain = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256(bytes(name)),
+                keccak256(bytes(version)),
+                chainId,
+                verifying
             )
         );
         vm.warp(1_700_000_000);
@@ -487,17 +499,7 @@ contract MarketHandler {
                 deadline
             )
         );
-        (, string memory name, string memory version, uint256 chainId, address verifying,,) = market.eip712Domain();
-        bytes32 domain = keccak256(
-            abi.encode(
-                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
-                keccak256(bytes(name)),
-                keccak256(bytes(version)),
-                chainId,
-                verifying
-            )
-        );
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(_keyOf[a], keccak256(abi.encodePacked(hex"1901", domain, structHash)));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(_keyOf[a], keccak256(abi.encodePacked(hex"1901", _domain, structHash)));
         uint256 terms = (uint256(side) << 152) | (uint256(wh) << 128) | (uint256(price) << 96) | (uint256(nonce) << 64)
             | deadline;
         return MarketRelay.SignedBid(terms, r, bytes32((uint256(v - 27) << 255) | uint256(s)));
