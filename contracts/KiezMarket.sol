@@ -14,7 +14,9 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {AccountWord, AccountWords} from "./AccountWord.sol";
+import {AccountSlot, Ledger} from "./Ledger.sol";
 import {IKiezMarketErrors, IKiezMarketEvents} from "./IKiezMarket.sol";
+import {MarketBilling} from "./MarketBilling.sol";
 import {MarketClearing} from "./MarketClearing.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarketRelay} from "./MarketRelay.sol";
@@ -25,12 +27,13 @@ import {
     Account,
     Bid,
     BidBatch,
+    BidRingSlot,
     BillingInput,
     Bill,
     BillingState,
     ClearingState,
     Interval,
-    Ledger,
+    IntervalState,
     MarketConfig,
     MarketInit,
     OrderPage,
@@ -97,9 +100,9 @@ contract KiezMarket is
     uint32 public constant MAX_ORDER_PAGES = 32;
     uint32 public constant MAX_INTERVAL_BIDS = 1_024;
     /// @notice The most readings one meter page may carry (a bill page is a meter page).
-    uint256 public constant MAX_METER_PAGE = MarketClearing.MAX_METER_PAGE;
+    uint256 public constant MAX_METER_PAGE = MarketBilling.MAX_METER_PAGE;
     /// @notice The most unmetered bidders (billed as metering zero) billed with one meter page.
-    uint256 public constant MAX_UNMETERED_PAGE = MarketClearing.MAX_UNMETERED_PAGE;
+    uint256 public constant MAX_UNMETERED_PAGE = MarketBilling.MAX_UNMETERED_PAGE;
     /// @notice `sellPos` value that claims no pair matches.
     uint32 public constant NO_TRADE = MarketClearing.NO_TRADE;
 
@@ -135,19 +138,8 @@ contract KiezMarket is
     Ledger internal _ledger;
 
     // ---- intervals ----
-    mapping(uint32 interval => Interval) internal _intervals;
-    mapping(uint32 ringSlot => mapping(uint32 bidIndex => Bid)) internal _bids;
-    mapping(uint32 ringSlot => mapping(uint32 batch => bytes32 digest)) internal _bidBatches;
-    /// @dev The interval whose bids a ring slot holds.
-    mapping(uint32 ringSlot => uint32 interval) internal _ringOwner;
-    mapping(uint32 interval => ClearingState) internal _clearing;
-    mapping(uint32 interval => mapping(Side side => mapping(uint16 page => bytes32 digest))) public orderPageDigest;
-    mapping(uint32 interval => BillingState) internal _billing;
-    mapping(uint32 interval => mapping(uint16 page => bytes32 digest)) public meterPageDigest;
-    /// @notice The last (highest) participant of each meter page: readings ascend by address across an interval's
-    ///         pages, so each household is metered at most once and an unmetered one can be shown to be so.
-    mapping(uint32 interval => mapping(uint16 page => address participant)) public meterPageLast;
-    mapping(uint32 interval => mapping(uint16 page => bytes32 digest)) public billPageDigest;
+    mapping(uint32 interval => IntervalState) internal _intervals;
+    mapping(uint32 ringSlot => BidRingSlot) internal _bidRing;
 
     /// @dev The implementation is never used directly: clones are initialized by the factory.
     constructor() EIP712("Kiezstrom Market", "1") {
@@ -345,10 +337,11 @@ contract KiezMarket is
     /// @notice Withdraws `amount` of the caller's free balance. Open while the market is paused.
     function withdraw(uint256 amount) external nonReentrant {
         if (amount == 0) revert LedgerZeroAmount();
-        AccountWord a = _ledger.accounts[msg.sender];
+        AccountSlot slot = _ledger.slotOf(msg.sender);
+        AccountWord a = slot.load();
         uint256 free = a.free();
         if (free < amount) revert LedgerInsufficientFree(msg.sender, amount, free);
-        _ledger.accounts[msg.sender] = a.withFree(free - amount);
+        slot.store(a.withFree(free - amount));
         emit Withdrawn(msg.sender, amount);
         IERC20(config().token).safeTransfer(msg.sender, amount);
     }
@@ -363,16 +356,17 @@ contract KiezMarket is
         uint256 received = euro.balanceOf(address(this)) - before;
         if (received == 0) revert LedgerZeroAmount();
         uint256 credit = received;
-        AccountWord a = _ledger.accounts[account];
+        AccountSlot slot = _ledger.slotOf(account);
+        AccountWord a = slot.load();
         if (a.inDebt()) {
             uint256 repaid;
-            (a, repaid) = MarketSettlement.repayDebt(_ledger, account, a, credit);
+            (a, repaid) = _ledger.repayDebt(account, a, credit);
             credit -= repaid;
             address creditor = _ledger.supplierAccount[_ledger.participants[account].supplier];
-            MarketSettlement.creditFree(_ledger, creditor, repaid);
+            _ledger.credit(creditor, repaid);
             emit DebtRepaid(account, creditor, repaid);
         }
-        _ledger.accounts[account] = a.withFree(a.free() + credit);
+        slot.store(a.withFree(a.free() + credit));
         emit Deposited(account, received);
     }
 
@@ -389,16 +383,16 @@ contract KiezMarket is
         for (uint32 id = first; id < first + count; ++id) {
             // an announced epoch applies from its start on; only the latest can still be ahead (one at a time)
             uint16 epoch = uint256(id) * INTERVAL_SECONDS < latestStartsAt ? latest - 1 : latest;
-            Interval storage iv = _intervals[id];
+            Interval storage iv = _intervals[id].info;
             if (iv.phase != Phase.None) revert IntervalWrongPhase(id, iv.phase);
             // the ring slot's last interval must be done with its bids: settled, or refunded
-            uint32 slot = id % BID_RING;
-            uint32 owner = _ringOwner[slot];
+            BidRingSlot storage ring = _ringOf(id);
+            uint32 owner = ring.interval;
             if (owner != 0) {
-                Phase p = _intervals[owner].phase;
+                Phase p = _intervals[owner].info.phase;
                 if (p != Phase.Settled && p != Phase.Refunded) revert IntervalRingBusy(id, owner);
             }
-            _ringOwner[slot] = id;
+            ring.interval = id;
             uint40 gate = uint40(uint256(id) * INTERVAL_SECONDS - gateLead);
             if (gate <= block.timestamp) revert IntervalGateInPast(id, gate, block.timestamp);
             iv.phase = Phase.Open;
@@ -418,16 +412,7 @@ contract KiezMarket is
         returns (uint32 bidIndex)
     {
         bidIndex = MarketRelay.placeBid(
-            _requireBiddable(interval),
-            _ledger.participants,
-            _tariffs,
-            _ledger,
-            _bids[interval % BID_RING],
-            interval,
-            _intervalBidCap(),
-            side,
-            wh,
-            price
+            _requireBiddable(interval), _ringOf(interval), _ledger, _tariffs, interval, _intervalBidCap(), side, wh, price
         );
     }
 
@@ -435,44 +420,27 @@ contract KiezMarket is
     ///         one batch. Anyone may relay. Each signer's nonce must be their next one, in the order given.
     function submitSignedBids(uint32 interval, MarketRelay.SignedBid[] calldata signed) external whenNotPaused {
         MarketRelay.submitSignedBids(
-            _requireBiddable(interval),
-            _ledger.participants,
-            _tariffs,
-            _ledger,
-            _bidBatches[interval % BID_RING],
-            _batchContext(interval),
-            signed
+            _requireBiddable(interval), _ringOf(interval), _ledger, _tariffs, _batchContext(interval), signed
         );
     }
 
     /// @notice Cancels a direct bid and releases its lock to its owner: the caller's own bid before gate closure,
     ///         anyone's once the interval is refunding.
     function cancelBid(uint32 interval, uint32 bidIndex) external {
-        MarketRelay.cancelBid(
-            _intervals[interval], _ledger.participants, _tariffs, _ledger, _bids[interval % BID_RING], interval, bidIndex
-        );
+        MarketRelay.cancelBid(_intervals[interval], _ringOf(interval), _ledger, _tariffs, interval, bidIndex);
     }
 
     /// @notice Cancels the relayed bid at `position` of `batch` (handed back as placed, with earlier cancellations)
     ///         and releases its lock to its owner: the caller's own bid before gate closure, anyone's once refunding.
     function cancelSignedBid(uint32 interval, BidBatch calldata batch, uint32 position) external {
-        MarketRelay.cancelSignedBid(
-            _intervals[interval],
-            _ledger.participants,
-            _tariffs,
-            _ledger,
-            _bidBatches[interval % BID_RING],
-            interval,
-            batch,
-            position
-        );
+        MarketRelay.cancelSignedBid(_intervals[interval], _ringOf(interval), _ledger, _tariffs, interval, batch, position);
     }
 
     /// @notice Starts the refund of an interval not billed REFUND_AFTER after its gate closed (phase Open to Billing:
     ///         no money of it has moved). From then on anyone may cancel its bids, each buy bid's lock going back to its
     ///         owner; it is Refunded once no buy bid is left. Anyone may call, also while the market is paused.
     function refund(uint32 interval) external {
-        Interval storage iv = _intervals[interval];
+        Interval storage iv = _intervals[interval].info;
         Phase phase = iv.phase;
         if (phase == Phase.None || phase > Phase.Billing) revert IntervalWrongPhase(interval, phase);
         uint256 due = uint256(iv.gateClosesAt) + REFUND_AFTER;
@@ -495,16 +463,7 @@ contract KiezMarket is
         whenNotPaused
     {
         MarketClearing.submitOrder(
-            _intervals[interval],
-            _clearing[interval],
-            _bids[interval % BID_RING],
-            _bidBatches[interval % BID_RING],
-            orderPageDigest[interval],
-            interval,
-            config().orderPageSize,
-            side,
-            batches,
-            order
+            _intervals[interval], _ringOf(interval), interval, config().orderPageSize, side, batches, order
         );
     }
 
@@ -522,10 +481,7 @@ contract KiezMarket is
     ) external whenNotPaused {
         MarketClearing.orderAndClear(
             _intervals[interval],
-            _clearing[interval],
-            _bids[interval % BID_RING],
-            _bidBatches[interval % BID_RING],
-            orderPageDigest[interval],
+            _ringOf(interval),
             interval,
             config().orderPageSize,
             batches,
@@ -548,33 +504,23 @@ contract KiezMarket is
         OrderPage[] calldata sellPages,
         OrderPage[] calldata buyPages
     ) external whenNotPaused {
-        MarketClearing.clear(
-            _intervals[interval], _clearing[interval], orderPageDigest[interval], interval, sellPos, buyPos, sellPages, buyPages
-        );
+        MarketClearing.clear(_intervals[interval], interval, sellPos, buyPos, sellPages, buyPages);
     }
 
     // ========================================================================================== metering
 
     /// @notice Posts a page of meter readings (net import and export Wh) for a cleared interval. Meter role.
     function postReadings(uint32 interval, Reading[] calldata readings) external onlyRole(METER_ROLE) {
-        MarketClearing.postReadings(
-            _intervals[interval],
-            _billing[interval],
-            _ledger.participants,
-            meterPageLast[interval],
-            meterPageDigest[interval],
-            interval,
-            readings
-        );
+        MarketBilling.postReadings(_intervals[interval], _ledger.participants, interval, readings);
     }
 
     /// @notice Declares the interval's readings complete. Meter role.
     function finishMetering(uint32 interval) external onlyRole(METER_ROLE) {
-        Interval storage iv = _intervals[interval];
+        IntervalState storage st = _intervals[interval];
         // An interval may have no readings only if nobody traded (no bills to issue).
-        if (iv.phase != Phase.Metering) revert IntervalWrongPhase(interval, iv.phase);
-        iv.phase = Phase.Metered;
-        emit MeteringFinished(interval, _billing[interval].meterPages);
+        if (st.info.phase != Phase.Metering) revert IntervalWrongPhase(interval, st.info.phase);
+        st.info.phase = Phase.Metered;
+        emit MeteringFinished(interval, st.billing.meterPages);
     }
 
     // =========================================================================================== billing
@@ -585,21 +531,7 @@ contract KiezMarket is
     ///         the last page), and where each billed participant's bids stand in the committed orders; the contract
     ///         checks that every filled Wh and every lock is accounted for once the last page is billed.
     function bill(uint32 interval, uint16 meterPage, BillingInput calldata input) external onlyRole(OPERATOR_ROLE) {
-        if (keccak256(abi.encode(input.readings)) != meterPageDigest[interval][meterPage]) {
-            revert MeterPageMismatch(interval, meterPage);
-        }
-        billPageDigest[interval][meterPage] = MarketClearing.bill(
-            _intervals[interval],
-            _clearing[interval],
-            _billing[interval],
-            orderPageDigest[interval],
-            _tariffs,
-            _ledger.participants,
-            meterPageLast[interval],
-            interval,
-            meterPage,
-            input
-        );
+        MarketBilling.bill(_intervals[interval], _ledger.participants, _tariffs, interval, meterPage, input);
     }
 
     /// @notice Bills and settles an interval metered in a single page, in one transaction (cheaper than `bill`
@@ -608,26 +540,15 @@ contract KiezMarket is
     ///         page); each participant's fills are read from the orders. All totals are checked before anything
     ///         commits.
     function billAndSettle(uint32 interval, BillingInput calldata input) external onlyRole(OPERATOR_ROLE) nonReentrant {
-        if (keccak256(abi.encode(input.readings)) != meterPageDigest[interval][0]) revert MeterPageMismatch(interval, 0);
-        MarketClearing.billAndSettle(
-            _intervals[interval],
-            _clearing[interval],
-            _billing[interval],
-            orderPageDigest[interval],
-            _tariffs,
-            _ledger.participants,
-            _ledger,
-            _settlementContext(interval, 0),
-            input
-        );
+        MarketBilling.billAndSettle(_intervals[interval], _ledger, _tariffs, _settlementContext(interval, 0), input);
     }
 
     /// @notice Discards the bills issued so far for an interval still being billed (no money has moved).
     ///         Operator role. Auditors ignore BillsIssued events of the interval before BillingRestarted.
     function restartBilling(uint32 interval) external onlyRole(OPERATOR_ROLE) {
-        Interval storage iv = _intervals[interval];
-        if (iv.phase != Phase.Billing) revert IntervalWrongPhase(interval, iv.phase);
-        BillingState storage bs = _billing[interval];
+        IntervalState storage st = _intervals[interval];
+        if (st.info.phase != Phase.Billing) revert IntervalWrongPhase(interval, st.info.phase);
+        BillingState storage bs = st.billing;
         bs.billedPages = 0;
         bs.billedSoldWh = 0;
         bs.billedBoughtWh = 0;
@@ -640,15 +561,7 @@ contract KiezMarket is
     /// @notice Settles one page of bills, in page order: releases locks, pays sellers and fee recipients,
     ///         charges the grid residual (recording what cannot be paid as owed to the supplier). Anyone may call.
     function settle(uint32 interval, uint16 page, Bill[] calldata bills) external nonReentrant {
-        MarketSettlement.settle(
-            _intervals[interval],
-            _billing[interval],
-            _ledger,
-            _tariffs,
-            _settlementContext(interval, page),
-            billPageDigest[interval][page],
-            bills
-        );
+        MarketSettlement.settle(_intervals[interval], _ledger, _tariffs, _settlementContext(interval, page), bills);
     }
 
     // ============================================================================================= views
@@ -666,7 +579,7 @@ contract KiezMarket is
     /// @notice An account's free and locked balance, its next signed-bid nonce, its bid tally of the latest interval
     ///         it bid in, and whether it owes grid charges.
     function accountOf(address account) external view returns (Account memory) {
-        AccountWord w = _ledger.accounts[account];
+        AccountWord w = _ledger.account(account);
         return Account(
             uint96(w.free()),
             uint96(w.lockedUnits() * MarketMath.WEI_PER_UNIT),
@@ -696,29 +609,31 @@ contract KiezMarket is
 
     /// @notice An interval's phase, tariff epoch, bid counts, gate time and locked worst-case cost.
     function intervalOf(uint32 interval) external view returns (Interval memory) {
-        return _intervals[interval];
+        return _intervals[interval].info;
     }
 
     /// @notice One direct bid of an interval (side None: cancelled, relayed, never placed, or its storage since reused).
     function bidOf(uint32 interval, uint32 bidIndex) external view returns (Bid memory b) {
-        b = _bids[interval % BID_RING][bidIndex];
-        if (b.interval != interval || bidIndex >= _intervals[interval].bidCount) b = Bid(address(0), Side.None, 0, 0, interval);
+        b = _ringOf(interval).bids[bidIndex];
+        if (b.interval != interval || bidIndex >= _intervals[interval].info.bidCount) {
+            b = Bid(address(0), Side.None, 0, 0, interval);
+        }
     }
 
     /// @notice The stored digest of a relayed batch of bids (MarketMath.batchDigest of the interval, the batch's first bid
     ///         index and its words, cancelled bids with side None); zero if the interval has no such batch.
     function bidBatchDigest(uint32 interval, uint32 batch) external view returns (bytes32) {
-        return batch < _intervals[interval].batchCount ? _bidBatches[interval % BID_RING][batch] : bytes32(0);
+        return batch < _intervals[interval].info.batchCount ? _ringOf(interval).batches[batch] : bytes32(0);
     }
 
     /// @notice Clearing progress and outcome of an interval.
     function clearingOf(uint32 interval) external view returns (ClearingState memory) {
-        return _clearing[interval];
+        return _intervals[interval].clearing;
     }
 
     /// @notice Metering, billing and settlement progress of an interval.
     function billingOf(uint32 interval) external view returns (BillingState memory) {
-        return _billing[interval];
+        return _intervals[interval].billing;
     }
 
     /// @notice A supplier's tariff in an epoch.
@@ -774,8 +689,14 @@ contract KiezMarket is
         if (supplier >= count) revert MarketUnknownSupplier(supplier, count);
     }
 
-    function _requireBiddable(uint32 interval) internal view returns (Interval storage iv) {
-        iv = _intervals[interval];
+    /// @dev The bid ring slot that holds an interval's bids.
+    function _ringOf(uint32 interval) internal view returns (BidRingSlot storage) {
+        return _bidRing[interval % BID_RING];
+    }
+
+    function _requireBiddable(uint32 interval) internal view returns (IntervalState storage st) {
+        st = _intervals[interval];
+        Interval storage iv = st.info;
         if (iv.phase != Phase.Open) revert IntervalWrongPhase(interval, iv.phase);
         if (block.timestamp >= iv.gateClosesAt) revert IntervalGateClosed(interval, iv.gateClosesAt, block.timestamp);
     }
@@ -785,7 +706,7 @@ contract KiezMarket is
         return MarketSettlement.Context(
             interval,
             page,
-            _clearing[interval].price,
+            _intervals[interval].clearing.price,
             c.dayStartSlot,
             c.supplierCount,
             platform,

@@ -3,10 +3,13 @@ pragma solidity 0.8.37;
 
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
+import {AccountSlot, Ledger} from "./Ledger.sol";
 import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {AccountWord, AccountWords} from "./AccountWord.sol";
-import {Bid, BidBatch, Interval, Ledger, Participant, ParticipantClass, Phase, Side, Tariff} from "./MarketTypes.sol";
+import {
+    Bid, BidBatch, BidRingSlot, Interval, IntervalState, Participant, ParticipantClass, Phase, Side, Tariff
+} from "./MarketTypes.sol";
 
 /// @title MarketRelay
 /// @notice Bids of KiezMarket: their bounds, and EIP-712 signed bids relayed in batches, run on the market's storage
@@ -54,22 +57,23 @@ library MarketRelay {
 
     /// @notice Places a bid from the caller's own wallet in the interval's ring slot (KiezMarket.placeBid).
     function placeBid(
-        Interval storage iv,
-        mapping(address => Participant) storage participants,
-        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
+        IntervalState storage st,
+        BidRingSlot storage ring,
         Ledger storage ledger,
-        mapping(uint32 => Bid) storage ring,
+        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
         uint32 interval,
         uint32 bidCap,
         Side side,
         uint24 wh,
         uint32 price
     ) external returns (uint32 bidIndex) {
+        Interval storage iv = st.info;
         if (iv.sellCount + iv.buyCount >= bidCap) revert E.IntervalBidsFull(interval, bidCap);
-        Participant memory p = participants[msg.sender];
+        Participant memory p = ledger.participants[msg.sender];
         uint64 lock = checkBid(msg.sender, p, tariffs[p.supplier][iv.tariffEpoch], uint8(side), wh, price);
         uint24 limit = side == Side.Sell ? p.exportLimitWh : p.importLimitWh;
-        ledger.accounts[msg.sender] = tallyBid(ledger.accounts[msg.sender], msg.sender, interval, uint8(side), wh, limit, lock);
+        AccountSlot slot = ledger.slotOf(msg.sender);
+        slot.store(tallyBid(slot.load(), msg.sender, interval, uint8(side), wh, limit, lock));
         if (side == Side.Buy) {
             iv.lockUnits += lock;
             ++iv.buyCount;
@@ -77,41 +81,41 @@ library MarketRelay {
             ++iv.sellCount;
         }
         bidIndex = iv.bidCount++;
-        ring[bidIndex] = Bid(msg.sender, side, wh, price, interval);
+        ring.bids[bidIndex] = Bid(msg.sender, side, wh, price, interval);
         emit Ev.BidPlaced(interval, bidIndex, msg.sender, side, wh, price);
     }
 
     /// @notice Cancels a direct bid: its owner's before gate closure, anyone's once the interval is refunding (its
     ///         lock then goes back to its owner).
     function cancelBid(
-        Interval storage iv,
-        mapping(address => Participant) storage participants,
-        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
+        IntervalState storage st,
+        BidRingSlot storage ring,
         Ledger storage ledger,
-        mapping(uint32 => Bid) storage ring,
+        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
         uint32 interval,
         uint32 bidIndex
     ) external {
+        Interval storage iv = st.info;
         bool refunding = requireCancellable(iv, interval);
-        Bid storage b = ring[bidIndex];
+        Bid storage b = ring.bids[bidIndex];
         if (b.side == Side.None || b.interval != interval || bidIndex >= iv.bidCount) revert E.BidNotFound(interval, bidIndex);
         address owner = b.participant;
         if (!refunding && owner != msg.sender) revert E.BidNotOwner(interval, bidIndex, msg.sender);
-        release(iv, participants, tariffs, ledger, interval, owner, uint8(b.side), b.wh, b.price);
+        release(iv, ledger, tariffs, interval, owner, uint8(b.side), b.wh, b.price);
         b.side = Side.None;
         emit Ev.BidCancelled(interval, bidIndex, owner);
     }
 
     /// @notice Accepts a batch of signed bids for an open interval and stores its digest.
     function submitSignedBids(
-        Interval storage iv,
-        mapping(address => Participant) storage participants,
-        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
+        IntervalState storage st,
+        BidRingSlot storage ring,
         Ledger storage ledger,
-        mapping(uint32 => bytes32) storage batchDigests,
+        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
         Batch calldata batch,
         SignedBid[] calldata signed
     ) external {
+        Interval storage iv = st.info;
         uint256 count = signed.length;
         if (count == 0 || count > MAX_BATCH) revert E.BidBatchSize(count, MAX_BATCH);
         uint16 epoch = iv.tariffEpoch;
@@ -124,7 +128,7 @@ library MarketRelay {
         uint256 lockUnits;
         for (uint256 i = 0; i < count; ++i) {
             (uint256 word, uint64 lock) =
-                takeSignedBid(participants, tariffs, ledger, bounds, epoch, interval, domain, signed[i]);
+                takeSignedBid(ledger, tariffs, bounds, epoch, interval, domain, signed[i]);
             if (word == 0) continue;
             // cannot overflow: at most 256 bids, each lock below 2^57 (2^24 Wh times under 2^33 per kWh); a buy's lock
             // is never zero (at least 10 Wh at a price of at least 1), a sell's always is
@@ -149,16 +153,15 @@ library MarketRelay {
         uint32 number = iv.batchCount++;
         uint32 first = iv.bidCount;
         iv.bidCount = first + uint32(placed);
-        batchDigests[number] = MarketMath.batchDigest(interval, first, bids);
+        ring.batches[number] = MarketMath.batchDigest(interval, first, bids);
         emit Ev.BidsPlaced(interval, number, first, bids);
     }
 
     /// @dev Checks one signed bid and enters it in its signer's account (nonce, tally, lock); returns its bid word and
     ///      lock, or a zero word for a bid skipped because its nonce was already used.
     function takeSignedBid(
-        mapping(address => Participant) storage participants,
-        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
         Ledger storage ledger,
+        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
         BidBounds[] memory bounds,
         uint16 epoch,
         uint32 interval,
@@ -169,17 +172,14 @@ library MarketRelay {
         if (block.timestamp > deadline) revert E.SignatureExpired(deadline, block.timestamp);
         address participant = recoverSigner(domain, interval, sb, side, wh, price, nonce, deadline);
         // the registration read as one word, not copied into a struct per bid (layout: Participant)
-        Participant storage registration = participants[participant];
+        Participant storage registration = ledger.participants[participant];
         uint256 profile;
         assembly ("memory-safe") {
             profile := sload(registration.slot)
         }
         if (uint8(profile) == uint8(ParticipantClass.None)) revert E.SignatureSignerNotRegistered(participant);
-        bytes32 slot = accountSlot(ledger, participant);
-        AccountWord acct;
-        assembly ("memory-safe") {
-            acct := sload(slot)
-        }
+        AccountSlot slot = ledger.slotOf(participant);
+        AccountWord acct = slot.load();
         uint32 expected = acct.bidNonce();
         if (nonce != expected) {
             // A bid lifted out of this batch and relayed first must not sink the rest of the batch.
@@ -201,10 +201,7 @@ library MarketRelay {
         } else {
             limit = uint24(profile >> 16);
         }
-        acct = tallyBid(acct.withNextNonce(), participant, interval, side, wh, limit, lock);
-        assembly ("memory-safe") {
-            sstore(slot, acct)
-        }
+        slot.store(tallyBid(acct.withNextNonce(), participant, interval, side, wh, limit, lock));
         // side is Sell or Buy: checkLimits refused any other
         word = MarketMath.packBid(participant, side, wh, price);
     }
@@ -212,17 +209,17 @@ library MarketRelay {
     /// @notice Cancels the relayed bid at `position` of `batch`, handed back as placed (with earlier cancellations):
     ///         its owner's before gate closure, anyone's once the interval is refunding; releases its lock to its owner.
     function cancelSignedBid(
-        Interval storage iv,
-        mapping(address => Participant) storage participants,
-        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
+        IntervalState storage st,
+        BidRingSlot storage ring,
         Ledger storage ledger,
-        mapping(uint32 => bytes32) storage batchDigests,
+        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
         uint32 interval,
         BidBatch calldata batch,
         uint32 position
     ) external {
+        Interval storage iv = st.info;
         bool refunding = requireCancellable(iv, interval);
-        uint256[] memory bids = requireBatch(iv, batchDigests, interval, batch);
+        uint256[] memory bids = requireBatch(iv, ring, interval, batch);
         uint32 bidIndex = batch.firstBidIndex + position;
         if (position >= bids.length) revert E.BidNotFound(interval, bidIndex);
         uint256 w = bids[position];
@@ -230,23 +227,23 @@ library MarketRelay {
         if (side == uint8(Side.None)) revert E.BidNotFound(interval, bidIndex);
         address owner = MarketMath.entryParticipant(w);
         if (!refunding && owner != msg.sender) revert E.BidNotOwner(interval, bidIndex, msg.sender);
-        release(iv, participants, tariffs, ledger, interval, owner, side, MarketMath.entryWh(w), MarketMath.entryPrice(w));
+        release(iv, ledger, tariffs, interval, owner, side, MarketMath.entryWh(w), MarketMath.entryPrice(w));
         bids[position] = MarketMath.cancelled(w);
-        batchDigests[batch.batch] = MarketMath.batchDigest(interval, batch.firstBidIndex, bids);
+        ring.batches[batch.batch] = MarketMath.batchDigest(interval, batch.firstBidIndex, bids);
         emit Ev.BidCancelled(interval, bidIndex, owner);
     }
 
     /// @notice A relayed batch handed back, checked against its stored digest; returns its bids in memory.
     function requireBatch(
         Interval storage iv,
-        mapping(uint32 => bytes32) storage batchDigests,
+        BidRingSlot storage ring,
         uint32 interval,
         BidBatch calldata batch
     ) internal view returns (uint256[] memory bids) {
         bids = batch.bids;
         if (
             batch.batch >= iv.batchCount
-                || MarketMath.batchDigest(interval, batch.firstBidIndex, bids) != batchDigests[batch.batch]
+                || MarketMath.batchDigest(interval, batch.firstBidIndex, bids) != ring.batches[batch.batch]
         ) revert E.BidBatchMismatch(interval, batch.batch);
     }
 
@@ -294,16 +291,6 @@ library MarketRelay {
             }
         }
         return acct.withTallyWord(t);
-    }
-
-    /// @dev The storage slot of a participant's account word, computed once for a read and a write.
-    function accountSlot(Ledger storage ledger, address participant) private view returns (bytes32 slot) {
-        mapping(address => AccountWord) storage accounts = ledger.accounts;
-        assembly ("memory-safe") {
-            mstore(0x00, participant)
-            mstore(0x20, accounts.slot)
-            slot := keccak256(0x00, 0x40)
-        }
     }
 
     /// @notice The reverse of tallyBid for a cancelled bid: its lock released; the tally lowered if it is still
@@ -417,9 +404,8 @@ library MarketRelay {
     ///         is Refunded once its last buy bid is released.
     function release(
         Interval storage iv,
-        mapping(address => Participant) storage participants,
-        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
         Ledger storage ledger,
+        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
         uint32 interval,
         address owner,
         uint8 side,
@@ -428,7 +414,7 @@ library MarketRelay {
     ) internal {
         uint64 lock;
         if (side == uint8(Side.Buy)) {
-            Tariff memory t = tariffs[participants[owner].supplier][iv.tariffEpoch];
+            Tariff memory t = tariffs[ledger.participants[owner].supplier][iv.tariffEpoch];
             lock = MarketMath.buyLockUnits(t, wh, price);
             iv.lockUnits -= lock;
             if (--iv.buyCount == 0 && iv.phase == Phase.Refunding) {
@@ -438,6 +424,7 @@ library MarketRelay {
         } else {
             --iv.sellCount;
         }
-        ledger.accounts[owner] = untallyBid(ledger.accounts[owner], interval, side, wh, lock);
+        AccountSlot slot = ledger.slotOf(owner);
+        slot.store(untallyBid(slot.load(), interval, side, wh, lock));
     }
 }

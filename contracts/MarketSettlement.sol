@@ -3,10 +3,11 @@ pragma solidity 0.8.37;
 
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
+import {AccountSlot, Ledger} from "./Ledger.sol";
 import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {AccountWord} from "./AccountWord.sol";
-import {Bill, BillingState, Interval, Ledger, Participant, Phase, Tariff} from "./MarketTypes.sol";
+import {Bill, BillingState, Interval, IntervalState, Phase, Tariff} from "./MarketTypes.sol";
 
 /// @title MarketSettlement
 /// @notice Moves balances per verified bills, run on KiezMarket's storage by delegatecall.
@@ -39,18 +40,17 @@ library MarketSettlement {
 
     /// @notice Settles one page of bills, checked against the page's committed digest.
     function settle(
-        Interval storage iv,
-        BillingState storage bs,
+        IntervalState storage st,
         Ledger storage ledger,
         mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
         Context calldata ctx,
-        bytes32 expectedDigest,
         Bill[] calldata bills
     ) external {
         uint32 interval = ctx.interval;
+        (Interval storage iv, BillingState storage bs) = (st.info, st.billing);
         if (iv.phase != Phase.Billed && iv.phase != Phase.Settling) revert E.IntervalWrongPhase(interval, iv.phase);
         if (ctx.page != bs.settledPages) revert E.SettlementPageOutOfOrder(interval, ctx.page, bs.settledPages);
-        if (keccak256(abi.encode(bills)) != expectedDigest) revert E.BillPageMismatch(interval, ctx.page);
+        if (keccak256(abi.encode(bills)) != st.billPageDigest[ctx.page]) revert E.BillPageMismatch(interval, ctx.page);
         iv.phase = Phase.Settling;
 
         PageTotals memory totals = newTotals(ctx.supplierCount);
@@ -112,7 +112,8 @@ library MarketSettlement {
         bool dayStart,
         PageTotals memory totals
     ) internal {
-        AccountWord w = ledger.accounts[participant];
+        AccountSlot slot = ledger.slotOf(participant);
+        AccountWord w = slot.load();
         uint256 p2pCost;
         uint256 credit;
         uint256 gridDue;
@@ -143,38 +144,13 @@ library MarketSettlement {
         uint256 repaid;
         if (w.inDebt() && free != 0) {
             // earlier grid charges are repaid from any credit, not only from deposits
-            (w, repaid) = repayDebt(ledger, participant, w, free);
+            (w, repaid) = ledger.repayDebt(participant, w, free);
             free -= repaid;
             emit Ev.DebtRepaid(participant, ledger.supplierAccount[supplier], repaid);
         }
         totals.supplierIn[supplier] += gridPaid + repaid;
-        if (gridPaid != gridDue) w = recordDebt(ledger, interval, participant, w, gridDue - gridPaid);
-        ledger.accounts[participant] = w.withFree(free).withLockedUnits(w.lockedUnits() - releasedUnits);
-    }
-
-    /// @dev Repays up to `available` of what `participant` owes; returns the word with the debt flag cleared once
-    ///      nothing is owed, and the amount repaid (for the caller to credit to the supplier).
-    function repayDebt(Ledger storage ledger, address participant, AccountWord w, uint256 available)
-        internal
-        returns (AccountWord, uint256 repaid)
-    {
-        Participant storage p = ledger.participants[participant];
-        uint256 debt = p.owed;
-        repaid = debt < available ? debt : available;
-        // cannot underflow: repaid <= debt, which fits owed
-        p.owed = uint128(debt - repaid);
-        return (repaid == debt ? w.withDebt(false) : w, repaid);
-    }
-
-    /// @dev Adds `unpaid` grid charges to what `participant` owes their supplier.
-    function recordDebt(Ledger storage ledger, uint32 interval, address participant, AccountWord w, uint256 unpaid)
-        internal
-        returns (AccountWord)
-    {
-        Participant storage p = ledger.participants[participant];
-        p.owed = SafeCast.toUint128(p.owed + unpaid);
-        emit Ev.DebtRecorded(interval, participant, unpaid);
-        return w.withDebt(true);
+        if (gridPaid != gridDue) w = ledger.recordDebt(interval, participant, w, gridDue - gridPaid);
+        slot.store(w.withFree(free).withLockedUnits(w.lockedUnits() - releasedUnits));
     }
 
     function newTotals(uint8 supplierCount) internal pure returns (PageTotals memory totals) {
@@ -186,9 +162,9 @@ library MarketSettlement {
     ///      A supplier whose account cannot pay its feed-in is not a reason to stop settlement: what it cannot pay is
     ///      recorded as its shortfall, repaid first from its next income or deposit netted at a later settlement.
     function creditFees(Ledger storage ledger, Context calldata ctx, PageTotals memory totals) internal {
-        if (totals.platform != 0) creditFree(ledger, ctx.platform, totals.platform);
-        if (totals.levies != 0) creditFree(ledger, ctx.taxCollector, totals.levies);
-        if (totals.network != 0) creditFree(ledger, ctx.networkOperator, totals.network);
+        if (totals.platform != 0) ledger.credit(ctx.platform, totals.platform);
+        if (totals.levies != 0) ledger.credit(ctx.taxCollector, totals.levies);
+        if (totals.network != 0) ledger.credit(ctx.networkOperator, totals.network);
         for (uint8 s = 0; s < totals.supplierIn.length; ++s) {
             uint256 shortfall = ledger.supplierShortfall[s];
             uint256 inflow = totals.supplierIn[s];
@@ -200,21 +176,15 @@ library MarketSettlement {
                 }
                 continue;
             }
-            address account = ledger.supplierAccount[s];
-            AccountWord w = ledger.accounts[account];
+            AccountSlot slot = ledger.slotOf(ledger.supplierAccount[s]);
+            AccountWord w = slot.load();
             uint256 available = w.free() + inflow;
             uint256 paid = available < due ? available : due;
-            ledger.accounts[account] = w.withFree(available - paid);
+            slot.store(w.withFree(available - paid));
             uint256 left = due - paid;
             if (left > shortfall) emit Ev.SupplierShortfallRecorded(ctx.interval, s, left - shortfall);
             else if (left < shortfall) emit Ev.SupplierShortfallRepaid(s, shortfall - left);
             if (left != shortfall) ledger.supplierShortfall[s] = left;
         }
-    }
-
-    /// @dev Adds to an account's free balance: the one way credits reach an account outside a bill.
-    function creditFree(Ledger storage ledger, address account, uint256 amount) internal {
-        AccountWord w = ledger.accounts[account];
-        ledger.accounts[account] = w.withFree(w.free() + amount);
     }
 }

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {AccountWord} from "./AccountWord.sol";
-
 // Units (README, "How the market works"): energy in Wh, prices in µEUR per kWh, money in token wei (18 decimals).
 // Wh × µEUR/kWh = 1e-9 EUR = 1e9 wei, so `amount = Wh × price × 1e9` is exact. Sums of Wh × price are
 // kept as "units" and turned into wei only when balances move.
@@ -89,17 +87,6 @@ struct Account {
     uint32 tallySoldWh;
     uint32 tallyBoughtWh;
     bool inDebt;
-}
-
-/// @notice The market's money: every account (participants, suppliers, fee recipients), the registrations (which
-///         hold the grid charges participants owe their suppliers), each supplier's account, and what a supplier could
-///         not pay at settlement.
-///         Invariant: token balance + Σ supplierShortfall = Σ free + Σ locked (+ the P2P pools of intervals settling).
-struct Ledger {
-    mapping(address account => AccountWord) accounts;
-    mapping(address participant => Participant) participants;
-    mapping(uint8 supplier => address account) supplierAccount;
-    mapping(uint8 supplier => uint256 amount) supplierShortfall;
 }
 
 /// @dev One slot: a bid placed directly from the participant's wallet. Bid storage is a ring reused every
@@ -232,6 +219,29 @@ struct BillingState {
     // P2P money passes through the interval's pool: buyers pay in, sellers are paid out
     uint128 poolIn;
     uint128 poolOut;
+}
+
+/// @notice Everything the market keeps of one interval, under one storage pointer (as Uniswap v4 keeps a pool in
+///         `Pool.State`): its header, the progress of its clearing and of its metering, billing and settlement, and the
+///         digests of the pages committed along the way.
+struct IntervalState {
+    Interval info;
+    ClearingState clearing;
+    BillingState billing;
+    mapping(Side side => mapping(uint16 page => bytes32 digest)) orderPageDigest;
+    mapping(uint16 page => bytes32 digest) meterPageDigest;
+    /// the last (highest) participant of each meter page: readings ascend by address across an interval's pages, so
+    /// each household is metered at most once and an unmetered one can be shown to be so
+    mapping(uint16 page => address participant) meterPageLast;
+    mapping(uint16 page => bytes32 digest) billPageDigest;
+}
+
+/// @notice One slot of the bid ring (KiezMarket.BID_RING): the direct bids and relayed batch digests of the interval
+///         that owns it, reused by the interval BID_RING later once this one is settled or refunded.
+struct BidRingSlot {
+    uint32 interval;
+    mapping(uint32 bidIndex => Bid) bids;
+    mapping(uint32 batch => bytes32 digest) batches;
 }
 
 struct MarketInit {

@@ -5,6 +5,7 @@
 import { ContractFactory, type Wallet } from "ethers";
 import hre from "hardhat";
 
+import { MARKET_LIBRARIES } from "../../deploy/modules/MarketSystem.js";
 import { BERLIN_2023_SUPPLIERS } from "../../sim/scenario/tariffs-berlin-2023.js";
 import { Random } from "../../sim/random.js";
 import { askRange, bidRange } from "../../sim/market/tariff.js";
@@ -211,11 +212,14 @@ async function measureDeployment(c: Community): Promise<Record<string, ActionGas
     const receipt = await contract.deploymentTransaction()!.wait();
     return { address: await contract.getAddress(), gas: Number(receipt!.gasUsed), contract };
   };
-  const clearing = await deploy("MarketClearing");
-  const settlement = await deploy("MarketSettlement");
-  const relay = await deploy("MarketRelay");
-  const tariffs = await deploy("MarketTariffs");
-  const implementation = await deploy("KiezMarket", [], { MarketClearing: clearing.address, MarketSettlement: settlement.address, MarketRelay: relay.address, MarketTariffs: tariffs.address });
+  const libraries: { address: string; gas: number }[] = [];
+  const links: Record<string, string> = {};
+  for (const name of MARKET_LIBRARIES) {
+    const library = await deploy(name);
+    libraries.push(library);
+    links[name] = library.address;
+  }
+  const implementation = await deploy("KiezMarket", [], links);
   const factory = await deploy("MarketFactory", [implementation.address]);
   const token = await deploy("EuroToken", [await deployer.getAddress()]);
   const roles = await Promise.all([c.roles.admin, c.roles.operator, c.roles.meter, c.roles.platform, c.roles.taxCollector, c.roles.networkOperator].map((s) => s.getAddress()));
@@ -228,7 +232,7 @@ async function measureDeployment(c: Community): Promise<Record<string, ActionGas
     orderPageSize: 400,
   };
   const created = await wait(c.factory.connect(deployer).createCommunity("gas", init));
-  const system = clearing.gas + settlement.gas + relay.gas + tariffs.gas + implementation.gas + factory.gas;
+  const system = libraries.reduce((sum, library) => sum + library.gas, 0) + implementation.gas + factory.gas;
   return {
     deploy: { gas: system + Number(created.gasUsed), unit: "libraries + implementation + factory + first community (token excluded)" },
     deployToken: { gas: token.gas, unit: "euro token (not needed with an existing stablecoin)" },

@@ -2,33 +2,34 @@
 pragma solidity 0.8.37;
 
 import {AccountWord, AccountWords} from "../../contracts/AccountWord.sol";
+import {Ledger} from "../../contracts/Ledger.sol";
 import {IKiezMarketErrors as E} from "../../contracts/IKiezMarket.sol";
 import {MarketSettlement} from "../../contracts/MarketSettlement.sol";
-import {Bill, BillingState, Interval, Ledger, Phase, Tariff} from "../../contracts/MarketTypes.sol";
+import {Bill, IntervalState, Phase, Tariff} from "../../contracts/MarketTypes.sol";
 import {TestBase} from "./Vm.sol";
 
 /// @notice Settlement's own state, set by hand: what the market's billing checks never let through can be handed to
 ///         settlement directly.
 contract SettlementHarness {
-    Interval internal _interval;
-    BillingState internal _billing;
+    IntervalState internal _interval;
     Ledger internal _ledger;
     mapping(uint8 => mapping(uint16 => Tariff)) internal _tariffs;
 
     constructor(address buyer, uint256 lockedUnits) {
-        _interval.phase = Phase.Billed;
-        _billing.billedPages = 1;
+        _interval.info.phase = Phase.Billed;
+        _interval.billing.billedPages = 1;
         _ledger.accounts[buyer] = AccountWords.pack(0, lockedUnits, 0, 0, 0, false, 0, 0);
         _ledger.supplierAccount[0] = address(0x5AA);
         _tariffs[0][0] = Tariff(170_000, 124_170, 30_600, 89_300, 82_000, 10_000, 35_000, 94_300, 312_329);
     }
 
     function settle(MarketSettlement.Context calldata ctx, Bill[] calldata bills) external {
-        MarketSettlement.settle(_interval, _billing, _ledger, _tariffs, ctx, keccak256(abi.encode(bills)), bills);
+        _interval.billPageDigest[ctx.page] = keccak256(abi.encode(bills));
+        MarketSettlement.settle(_interval, _ledger, _tariffs, ctx, bills);
     }
 
     function phase() external view returns (Phase) {
-        return _interval.phase;
+        return _interval.info.phase;
     }
 }
 

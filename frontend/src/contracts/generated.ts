@@ -3143,30 +3143,6 @@ export const kiezMarketAbi = [
         "internalType": "uint32",
         "name": "interval",
         "type": "uint32"
-      },
-      {
-        "internalType": "uint16",
-        "name": "page",
-        "type": "uint16"
-      }
-    ],
-    "name": "billPageDigest",
-    "outputs": [
-      {
-        "internalType": "bytes32",
-        "name": "digest",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint32",
-        "name": "interval",
-        "type": "uint32"
       }
     ],
     "name": "billingOf",
@@ -3887,54 +3863,6 @@ export const kiezMarketAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint32",
-        "name": "interval",
-        "type": "uint32"
-      },
-      {
-        "internalType": "uint16",
-        "name": "page",
-        "type": "uint16"
-      }
-    ],
-    "name": "meterPageDigest",
-    "outputs": [
-      {
-        "internalType": "bytes32",
-        "name": "digest",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint32",
-        "name": "interval",
-        "type": "uint32"
-      },
-      {
-        "internalType": "uint16",
-        "name": "page",
-        "type": "uint16"
-      }
-    ],
-    "name": "meterPageLast",
-    "outputs": [
-      {
-        "internalType": "address",
-        "name": "participant",
-        "type": "address"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
         "internalType": "uint64",
         "name": "meteringPoint",
         "type": "uint64"
@@ -4080,35 +4008,6 @@ export const kiezMarketAbi = [
     "name": "orderAndClear",
     "outputs": [],
     "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint32",
-        "name": "interval",
-        "type": "uint32"
-      },
-      {
-        "internalType": "enum Side",
-        "name": "side",
-        "type": "uint8"
-      },
-      {
-        "internalType": "uint16",
-        "name": "page",
-        "type": "uint16"
-      }
-    ],
-    "name": "orderPageDigest",
-    "outputs": [
-      {
-        "internalType": "bytes32",
-        "name": "digest",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "view",
     "type": "function"
   },
   {
