@@ -2,27 +2,36 @@
 pragma solidity 0.8.37;
 
 import {ParticipantClass, Phase, Reading, Side, Tariff} from "./MarketTypes.sol";
+import {BidWord} from "./MarketWords.sol";
 
 /// @title IKiezMarketEvents
 /// @notice Everything an auditor needs to replay an interval without reading storage.
 interface IKiezMarketEvents {
+    /// @notice The community was set up (once, by the factory) with its settlement euro, gate lead and day start slot.
     event MarketInitialized(address indexed token, uint32 gateLeadSeconds, uint8 dayStartSlot);
+    /// @notice The accounts that receive the platform fee, the levies and the network fee from now on.
     event FeeRecipientsSet(address platform, address taxCollector, address networkOperator);
+    /// @notice The account that receives a supplier's income and pays its feed-in from now on.
     event SupplierAccountSet(uint8 indexed supplier, address account);
     /// @notice A supplier's account will move to `account` once `effectiveAt` has passed (`applySupplierAccount`).
     event SupplierAccountAnnounced(uint8 indexed supplier, address account, uint40 effectiveAt);
     /// @notice The fee recipients will change once `effectiveAt` has passed (`applyFeeRecipients`).
     event FeeRecipientsAnnounced(address platform, address taxCollector, address networkOperator, uint40 effectiveAt);
+    /// @notice A supplier's tariff for an epoch (µEUR per kWh, the daily charge in µEUR).
     event TariffSet(uint8 indexed supplier, uint16 indexed epoch, Tariff tariff);
     /// @notice A tariff epoch was announced: intervals starting at `startsAt` or later take it.
     event TariffEpochScheduled(uint16 indexed epoch, uint40 startsAt);
+    /// @notice A household registered (itself, or through the admin's onboarding) with its class, supplier and limits.
     event ParticipantRegistered(
         address indexed participant, ParticipantClass participantClass, uint8 supplier, uint24 importLimitWh, uint24 exportLimitWh
     );
     /// @notice The meter role (or the admin's onboarding) bound `participant` to its metering point: it may now sell.
     event MeteringPointConfirmed(address indexed participant, uint64 meteringPoint);
+    /// @notice `amount` euro arrived on the account (what the token actually moved), before any debt repaid from it.
     event Deposited(address indexed account, uint256 amount);
+    /// @notice `amount` euro left the account's free balance for its wallet.
     event Withdrawn(address indexed account, uint256 amount);
+    /// @notice Grid charges of `interval` that `participant` could not pay at settlement, now owed to their supplier.
     event DebtRecorded(uint32 indexed interval, address indexed participant, uint256 amount);
     /// @notice Earlier grid charges of `participant` repaid to their supplier's account, from a deposit or a credit.
     event DebtRepaid(address indexed participant, address indexed supplierAccount, uint256 amount);
@@ -30,32 +39,45 @@ interface IKiezMarketEvents {
     event SupplierShortfallRecorded(uint32 indexed interval, uint8 indexed supplier, uint256 amount);
     /// @notice Part of a supplier's shortfall repaid from its income or its account's balance at a settlement.
     event SupplierShortfallRepaid(uint8 indexed supplier, uint256 amount);
+    /// @notice The interval takes bids until `gateClosesAt`, at the tariffs of `tariffEpoch`.
     event IntervalOpened(uint32 indexed interval, uint16 tariffEpoch, uint40 gateClosesAt);
+    /// @notice A direct bid from the participant's wallet (Wh, µEUR per kWh); a buy locked its worst-case cost.
     event BidPlaced(
         uint32 indexed interval, uint32 bidIndex, address indexed participant, Side side, uint24 wh, uint32 price
     );
-    /// @notice A relayed batch of signed bids, one word each (MarketMath.packBid:
-    ///         participant << 96 | side << 88 | wh << 64 | price << 32); bid k has index `firstBidIndex + k`.
-    event BidsPlaced(uint32 indexed interval, uint32 batch, uint32 firstBidIndex, uint256[] bids);
+    /// @notice A relayed batch of signed bids, one word each (BidWord: participant, side, Wh, price); bid k has index
+    ///         `firstBidIndex + k`.
+    event BidsPlaced(uint32 indexed interval, uint32 batch, uint32 firstBidIndex, BidWord[] bids);
     /// @notice A signed bid left out of its relayed batch because its nonce had already been used (the rest of the
     ///         batch was placed).
     event SignedBidSkipped(uint32 indexed interval, address indexed participant, uint32 nonce, uint32 expectedNonce);
+    /// @notice A bid was cancelled and a buy bid's lock went back to its owner.
     event BidCancelled(uint32 indexed interval, uint32 bidIndex, address indexed participant);
+    /// @notice A page of one side's sorted order: its first position, the Wh before it, and its bid indexes, four
+    ///         big-endian bytes each.
     event OrderPageCommitted(
         uint32 indexed interval, Side side, uint16 page, uint32 startPos, uint64 cumStartWh, bytes bidIndexes
     );
+    /// @notice The marginal pair was verified: the uniform price and the Wh matched (sellPos NO_TRADE: nothing matched).
     event IntervalPriced(uint32 indexed interval, uint32 price, uint64 matchedWh, uint32 sellPos, uint32 buyPos);
+    /// @notice One step of the greedy merge: `wh` from `seller` to `buyer` at the interval's price.
     event TradeMatched(
         uint32 indexed interval, address indexed seller, address indexed buyer, uint64 wh, uint32 price
     );
+    /// @notice Every matched Wh of the interval was traded; metering may start.
     event IntervalCleared(uint32 indexed interval, uint32 price, uint64 matchedWh);
+    /// @notice A page of meter readings, ascending by participant.
     event ReadingsPosted(uint32 indexed interval, uint16 page, Reading[] readings);
+    /// @notice The meter declared the interval's readings complete, in `pages` pages.
     event MeteringFinished(uint32 indexed interval, uint16 pages);
-    /// @notice A page of bills, one 32-byte word each (MarketMath.packBill): participant << 96 | P2P bought Wh << 64
-    ///         | P2P sold Wh << 32 | grid Wh as a two's-complement int32 (import positive, export negative).
+    /// @notice A page of bills, one 32-byte word each (BillWord: participant, P2P bought Wh, P2P sold Wh, and the grid
+    ///         Wh as a two's-complement int32, import positive, export negative).
     event BillsIssued(uint32 indexed interval, uint16 page, bytes bills);
+    /// @notice The bills issued so far for the interval are void: auditors drop its earlier BillsIssued events.
     event BillingRestarted(uint32 indexed interval);
+    /// @notice Every meter page was billed, and the bills account for every filled Wh and every lock.
     event IntervalBilled(uint32 indexed interval);
+    /// @notice Every bill page was settled; `p2pVolume` euro passed through the interval's pool.
     event IntervalSettled(uint32 indexed interval, uint256 p2pVolume);
     /// @notice The interval was not billed within REFUND_AFTER of its gate: anyone may now cancel its bids.
     event IntervalRefunding(uint32 indexed interval);

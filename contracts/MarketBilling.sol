@@ -6,6 +6,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Ledger} from "./Ledger.sol";
 import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol";
 import {MarketMath} from "./MarketMath.sol";
+import {BillWord, BillWords, OrderEntry, ReadingWord, ReadingWords} from "./MarketWords.sol";
 import {MarketSettlement} from "./MarketSettlement.sol";
 import {OrderPages} from "./OrderPages.sol";
 import {
@@ -15,7 +16,6 @@ import {
     BillingState,
     Interval,
     IntervalState,
-    MeteredReading,
     OrderPage,
     Participant,
     ParticipantClass,
@@ -30,8 +30,6 @@ import {
 ///         from its reading and its fills in the committed orders (and, in `billAndSettle`, settled at once); run on
 ///         the market's storage by delegatecall.
 library MarketBilling {
-    using MarketMath for uint256;
-
     /// @dev KiezMarket.MAX_METER_PAGE.
     uint256 internal constant MAX_METER_PAGE = 256;
     /// @dev KiezMarket.MAX_UNMETERED_PAGE: with a meter page's readings, a bill page holds at most 512 households, so
@@ -54,7 +52,7 @@ library MarketBilling {
         uint16 page = bs.meterPages++;
         address previous = page == 0 ? address(0) : st.meterPageLast[page - 1];
         // The committed page carries each participant's supplier, so billing need not read registrations.
-        uint256[] memory metered = new uint256[](readings.length);
+        ReadingWord[] memory metered = new ReadingWord[](readings.length);
         for (uint256 i = 0; i < readings.length; ++i) {
             Reading calldata r = readings[i];
             address who = r.participant;
@@ -66,7 +64,7 @@ library MarketBilling {
             if (r.importWh > p.importLimitWh || r.exportWh > p.exportLimitWh) {
                 revert E.MeterReadingAboveLimit(who, r.importWh, r.exportWh, p.importLimitWh, p.exportLimitWh);
             }
-            metered[i] = MarketMath.packReading(who, p.supplier, r.importWh, r.exportWh);
+            metered[i] = ReadingWords.pack(who, p.supplier, r.importWh, r.exportWh);
         }
         iv.phase = Phase.Metering;
         st.meterPageLast[page] = previous;
@@ -89,7 +87,7 @@ library MarketBilling {
         (Interval storage iv, BillingState storage bs) = (st.info, st.billing);
         if (iv.phase != Phase.Metered && iv.phase != Phase.Billing) revert E.IntervalWrongPhase(interval, iv.phase);
         if (meterPage != bs.billedPages) revert E.BillingPageOutOfOrder(interval, meterPage, bs.billedPages);
-        uint256[] memory readings = withUnmetered(participants, interval, input.readings, input.unmetered);
+        ReadingWord[] memory readings = withUnmetered(participants, interval, input.readings, input.unmetered);
         if (input.refs.length != readings.length) revert E.MarketLengthMismatch(readings.length, input.refs.length);
         requireUnmeteredInPage(st, interval, meterPage, meterPage + 1 == bs.meterPages, input);
         iv.phase = Phase.Billing;
@@ -102,11 +100,11 @@ library MarketBilling {
         uint64 pageBought;
         uint64 pageReleased;
         for (uint256 i = 0; i < readings.length; ++i) {
-            MeteredReading memory r = MarketMath.unpackReading(readings[i]);
-            Tariff memory t = tariffs[r.supplier][iv.tariffEpoch];
+            ReadingWord r = readings[i];
+            Tariff memory t = tariffs[r.supplier()][iv.tariffEpoch];
             Bill memory b = billOf(interval, r, input.refs[i], sells, buys, matched, t);
             bills[i] = b;
-            storeWord(packed, i, MarketMath.packBill(b.participant, b.p2pBoughtWh, b.p2pSoldWh, b.gridImportWh, b.gridExportWh));
+            storeWord(packed, i, BillWords.pack(b.participant, b.p2pBoughtWh, b.p2pSoldWh, b.gridImportWh, b.gridExportWh));
             pageSold += b.p2pSoldWh;
             pageBought += b.p2pBoughtWh;
             pageReleased += b.lockReleasedUnits;
@@ -129,7 +127,7 @@ library MarketBilling {
     }
 
     /// @dev The readings handed back for a meter page must be the ones committed (postReadings).
-    function requireCommittedReadings(IntervalState storage st, uint32 interval, uint16 page, uint256[] calldata readings)
+    function requireCommittedReadings(IntervalState storage st, uint32 interval, uint16 page, ReadingWord[] calldata readings)
         private
         view
     {
@@ -141,14 +139,14 @@ library MarketBilling {
     function withUnmetered(
         mapping(address => Participant) storage participants,
         uint32 interval,
-        uint256[] calldata metered,
+        ReadingWord[] calldata metered,
         address[] calldata unmetered
-    ) private view returns (uint256[] memory all) {
+    ) private view returns (ReadingWord[] memory all) {
         if (unmetered.length > MAX_UNMETERED_PAGE) {
             revert E.BillingUnmeteredTooMany(interval, unmetered.length, MAX_UNMETERED_PAGE);
         }
         uint256 n = metered.length;
-        all = new uint256[](n + unmetered.length);
+        all = new ReadingWord[](n + unmetered.length);
         for (uint256 i = 0; i < n; ++i) {
             all[i] = metered[i];
         }
@@ -156,7 +154,7 @@ library MarketBilling {
             address who = unmetered[j];
             Participant storage p = participants[who];
             if (p.class == ParticipantClass.None) revert E.ParticipantNotRegistered(who);
-            all[n + j] = MarketMath.packReading(who, p.supplier, 0, 0);
+            all[n + j] = ReadingWords.pack(who, p.supplier, 0, 0);
         }
     }
 
@@ -170,7 +168,7 @@ library MarketBilling {
         bool lastPage,
         BillingInput calldata input
     ) private view {
-        uint256[] calldata readings = input.readings;
+        ReadingWord[] calldata readings = input.readings;
         address[] calldata unmetered = input.unmetered;
         if (unmetered.length == 0) return;
         uint160 previous = meterPage == 0 ? 0 : uint160(st.meterPageLast[meterPage - 1]);
@@ -179,8 +177,8 @@ library MarketBilling {
         for (uint256 j = 0; j < unmetered.length; ++j) {
             uint160 who = uint160(unmetered[j]);
             if (who <= previous || who >= high) revert E.BillingUnmeteredOutOfRange(interval, unmetered[j]);
-            while (k < readings.length && uint160(readings[k] >> 96) < who) ++k;
-            if (k < readings.length && uint160(readings[k] >> 96) == who) {
+            while (k < readings.length && uint160(readings[k].participant()) < who) ++k;
+            if (k < readings.length && uint160(readings[k].participant()) == who) {
                 revert E.BillingUnmeteredWasMetered(interval, unmetered[j]);
             }
             previous = who;
@@ -210,7 +208,7 @@ library MarketBilling {
         addFills(st, interval, Side.Sell, input.sellPages, matched);
         addFills(st, interval, Side.Buy, input.buyPages, matched);
         uint256 metered = input.readings.length;
-        uint256[] memory readings = withUnmetered(ledger.participants, interval, input.readings, input.unmetered);
+        ReadingWord[] memory readings = withUnmetered(ledger.participants, interval, input.readings, input.unmetered);
         Totals memory sums;
         sums.settlement = MarketSettlement.newTotals(ctx.supplierCount);
         sums.dayStart = MarketMath.isDayStart(interval, ctx.dayStartSlot);
@@ -219,8 +217,8 @@ library MarketBilling {
         uint256 loaded;
         bytes memory packed = new bytes(readings.length * 32);
         for (uint256 i = 0; i < readings.length; ++i) {
-            MeteredReading memory r = MarketMath.unpackReading(readings[i]);
-            uint8 supplier = r.supplier;
+            ReadingWord r = readings[i];
+            uint8 supplier = r.supplier();
             if (loaded & (1 << supplier) == 0) {
                 tariffOf[supplier] = tariffs[supplier][iv.tariffEpoch];
                 loaded |= 1 << supplier;
@@ -260,20 +258,21 @@ library MarketBilling {
     function settleReading(
         Ledger storage ledger,
         MarketSettlement.Context calldata ctx,
-        MeteredReading memory r,
+        ReadingWord r,
         Tariff memory t,
         Totals memory sums,
         bool unmetered
-    ) private returns (uint256) {
-        (uint64 sold, uint64 bought, uint64 released, bool found) = takeFills(r.participant, t);
+    ) private returns (BillWord) {
+        address participant = r.participant();
+        (uint64 sold, uint64 bought, uint64 released, bool found) = takeFills(participant, t);
         // an unmetered participant is billed for their bids: none left means a duplicate, or a metered household
-        if (unmetered && !found) revert E.BillingUnmeteredWithoutBids(ctx.interval, r.participant);
-        (uint32 gridImportWh, uint32 gridExportWh) = MarketMath.gridResidual(r.importWh, r.exportWh, bought, sold);
+        if (unmetered && !found) revert E.BillingUnmeteredWithoutBids(ctx.interval, participant);
+        (uint32 gridImportWh, uint32 gridExportWh) = MarketMath.gridResidual(r.importWh(), r.exportWh(), bought, sold);
         MarketSettlement.settleBill(
             ledger,
             ctx.interval,
-            r.participant,
-            r.supplier,
+            participant,
+            r.supplier(),
             bought,
             sold,
             gridImportWh,
@@ -287,7 +286,7 @@ library MarketBilling {
         sums.sold += sold;
         sums.bought += bought;
         sums.released += released;
-        return MarketMath.packBill(r.participant, SafeCast.toUint32(bought), SafeCast.toUint32(sold), gridImportWh, gridExportWh);
+        return BillWords.pack(participant, SafeCast.toUint32(bought), SafeCast.toUint32(sold), gridImportWh, gridExportWh);
     }
 
     /// @dev The top bit of the sold field of a participant's transient word: set by any of their sell entries.
@@ -308,17 +307,17 @@ library MarketBilling {
             OrderPage calldata pg = pages[p];
             OrderPages.requireCommittedPage(st, interval, side, pg, next);
             uint256 cum = pg.cumStartWh;
-            uint256[] calldata entries = pg.entries;
+            OrderEntry[] calldata entries = pg.entries;
             next += entries.length;
             for (uint256 i = 0; i < entries.length; ++i) {
-                uint256 e = entries[i];
-                uint256 wh = e.entryWh();
+                OrderEntry e = entries[i];
+                uint256 wh = e.wh();
                 uint256 filled = MarketMath.fill(matched, uint64(cum), uint24(wh));
                 cum += wh;
-                uint256 delta = side == Side.Sell ? filled : (filled << 64) | (wh << 128) | ((wh * e.entryPrice()) << 192);
+                uint256 delta = side == Side.Sell ? filled : (filled << 64) | (wh << 128) | ((wh * e.price()) << 192);
                 // a sell entry marks its participant's word even unfilled, so that an unmetered seller is found
                 uint256 mark = side == Side.Sell ? SELL_MARK : 0;
-                uint256 key = uint160(e.entryParticipant());
+                uint256 key = uint160(e.participant());
                 // Cannot overflow a field: fills sum to at most `matched` (at most 1,024 bids of under 2^24 Wh, below
                 // 2^34, so never reaching SELL_MARK), and a participant's buy Wh and Wh × price sum to at most the
                 // interval's lockUnits, a uint64 checked as each bid was locked.
@@ -349,7 +348,7 @@ library MarketBilling {
     }
 
     /// @dev Writes word `i` of a packed bytes array.
-    function storeWord(bytes memory packed, uint256 i, uint256 word) private pure {
+    function storeWord(bytes memory packed, uint256 i, BillWord word) private pure {
         assembly ("memory-safe") {
             mstore(add(add(packed, 32), mul(i, 32)), word)
         }
@@ -358,18 +357,19 @@ library MarketBilling {
     /// @dev One participant's bill from their reading and bid positions.
     function billOf(
         uint32 interval,
-        MeteredReading memory r,
+        ReadingWord r,
         BidRefs calldata ref,
         OrderPages.Flat memory sells,
         OrderPages.Flat memory buys,
         uint64 matched,
         Tariff memory t
     ) internal pure returns (Bill memory b) {
-        (uint64 sold,) = sumFills(interval, Side.Sell, r.participant, ref.sellPositions, sells, matched, t);
-        (uint64 bought, uint64 released) = sumFills(interval, Side.Buy, r.participant, ref.buyPositions, buys, matched, t);
-        (uint32 gridImportWh, uint32 gridExportWh) = MarketMath.gridResidual(r.importWh, r.exportWh, bought, sold);
+        address participant = r.participant();
+        (uint64 sold,) = sumFills(interval, Side.Sell, participant, ref.sellPositions, sells, matched, t);
+        (uint64 bought, uint64 released) = sumFills(interval, Side.Buy, participant, ref.buyPositions, buys, matched, t);
+        (uint32 gridImportWh, uint32 gridExportWh) = MarketMath.gridResidual(r.importWh(), r.exportWh(), bought, sold);
         b = Bill(
-            r.participant, r.supplier, SafeCast.toUint32(bought), SafeCast.toUint32(sold), gridImportWh, gridExportWh, released
+            participant, r.supplier(), SafeCast.toUint32(bought), SafeCast.toUint32(sold), gridImportWh, gridExportWh, released
         );
     }
 
@@ -386,12 +386,12 @@ library MarketBilling {
         for (uint256 j = 0; j < positions.length; ++j) {
             uint32 pos = positions[j];
             if (j != 0 && pos <= positions[j - 1]) revert E.BillingPositionsNotIncreasing(side, positions[j - 1], pos);
-            (uint256 e, uint64 cumBefore) = OrderPages.entryAt(order, side, pos);
-            if (e.entryParticipant() != participant) {
-                revert E.BillingWrongParticipant(interval, side, pos, participant, e.entryParticipant());
+            (OrderEntry e, uint64 cumBefore) = OrderPages.entryAt(order, side, pos);
+            if (e.participant() != participant) {
+                revert E.BillingWrongParticipant(interval, side, pos, participant, e.participant());
             }
-            filled += MarketMath.fill(matched, cumBefore, e.entryWh());
-            if (side == Side.Buy) released += MarketMath.buyLockUnits(t, e.entryWh(), e.entryPrice());
+            filled += MarketMath.fill(matched, cumBefore, e.wh());
+            if (side == Side.Buy) released += MarketMath.buyLockUnits(t, e.wh(), e.price());
         }
     }
 }

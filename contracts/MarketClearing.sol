@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol";
 import {MarketMath} from "./MarketMath.sol";
+import {OrderEntry} from "./MarketWords.sol";
 import {MarketOrdering} from "./MarketOrdering.sol";
 import {OrderPages} from "./OrderPages.sol";
 import {OrderRef} from "./OrderRef.sol";
@@ -17,8 +18,6 @@ import {
 library MarketClearing {
     /// @dev `sellPos` value that claims no pair matches (KiezMarket.NO_TRADE).
     uint32 internal constant NO_TRADE = type(uint32).max;
-
-    using MarketMath for uint256;
 
     /// @notice Checks the next page of one side's sorted order and commits its digest (MarketOrdering).
     function submitOrder(
@@ -127,18 +126,18 @@ library MarketClearing {
     {
         if (iv.sellCount == 0 || iv.buyCount == 0) return (0, 0);
         if (sellPos == NO_TRADE) {
-            (uint256 bestAsk,) = OrderPages.entryAt(sells, Side.Sell, 0);
-            (uint256 bestBid,) = OrderPages.entryAt(buys, Side.Buy, 0);
-            if (bestBid.entryPrice() >= bestAsk.entryPrice()) revert E.ClearingStillMatchable(0, 0);
+            (OrderEntry bestAsk,) = OrderPages.entryAt(sells, Side.Sell, 0);
+            (OrderEntry bestBid,) = OrderPages.entryAt(buys, Side.Buy, 0);
+            if (bestBid.price() >= bestAsk.price()) revert E.ClearingStillMatchable(0, 0);
             return (0, 0);
         }
-        (uint256 s, uint64 cumS) = OrderPages.entryAt(sells, Side.Sell, sellPos);
-        (uint256 b, uint64 cumB) = OrderPages.entryAt(buys, Side.Buy, buyPos);
-        uint32 ask = s.entryPrice();
-        uint32 bid = b.entryPrice();
+        (OrderEntry s, uint64 cumS) = OrderPages.entryAt(sells, Side.Sell, sellPos);
+        (OrderEntry b, uint64 cumB) = OrderPages.entryAt(buys, Side.Buy, buyPos);
+        uint32 ask = s.price();
+        uint32 bid = b.price();
         if (bid < ask) revert E.ClearingPairNotMatched(sellPos, buyPos, ask, bid);
-        uint64 endS = cumS + s.entryWh();
-        uint64 endB = cumB + b.entryWh();
+        uint64 endS = cumS + s.wh();
+        uint64 endB = cumB + b.wh();
         uint64 lo = cumS > cumB ? cumS : cumB;
         matched = endS < endB ? endS : endB;
         if (lo >= matched) revert E.ClearingPairDisjoint(sellPos, buyPos);
@@ -148,18 +147,18 @@ library MarketClearing {
         bool nextBuy = buyPos + 1 < iv.buyCount;
         if (sellerDone && !buyerDone) {
             if (nextSell) {
-                (uint256 s2,) = OrderPages.entryAt(sells, Side.Sell, sellPos + 1);
-                if (s2.entryPrice() <= bid) revert E.ClearingStillMatchable(sellPos + 1, buyPos);
+                (OrderEntry s2,) = OrderPages.entryAt(sells, Side.Sell, sellPos + 1);
+                if (s2.price() <= bid) revert E.ClearingStillMatchable(sellPos + 1, buyPos);
             }
         } else if (buyerDone && !sellerDone) {
             if (nextBuy) {
-                (uint256 b2,) = OrderPages.entryAt(buys, Side.Buy, buyPos + 1);
-                if (b2.entryPrice() >= ask) revert E.ClearingStillMatchable(sellPos, buyPos + 1);
+                (OrderEntry b2,) = OrderPages.entryAt(buys, Side.Buy, buyPos + 1);
+                if (b2.price() >= ask) revert E.ClearingStillMatchable(sellPos, buyPos + 1);
             }
         } else if (nextSell && nextBuy) {
-            (uint256 s2,) = OrderPages.entryAt(sells, Side.Sell, sellPos + 1);
-            (uint256 b2,) = OrderPages.entryAt(buys, Side.Buy, buyPos + 1);
-            if (b2.entryPrice() >= s2.entryPrice()) revert E.ClearingStillMatchable(sellPos + 1, buyPos + 1);
+            (OrderEntry s2,) = OrderPages.entryAt(sells, Side.Sell, sellPos + 1);
+            (OrderEntry b2,) = OrderPages.entryAt(buys, Side.Buy, buyPos + 1);
+            if (b2.price() >= s2.price()) revert E.ClearingStillMatchable(sellPos + 1, buyPos + 1);
         }
         price = MarketMath.midpoint(ask, bid);
     }
@@ -179,13 +178,13 @@ library MarketClearing {
         while (traded < matched) {
             if (sp < sells.base || sp - sells.base >= sells.entries.length) break;
             if (bp < buys.base || bp - buys.base >= buys.entries.length) break;
-            uint256 s = sells.entries[sp - sells.base];
-            uint256 b = buys.entries[bp - buys.base];
-            uint64 endS = sells.cumBefore[sp - sells.base] + s.entryWh();
-            uint64 endB = buys.cumBefore[bp - buys.base] + b.entryWh();
+            OrderEntry s = sells.entries[sp - sells.base];
+            OrderEntry b = buys.entries[bp - buys.base];
+            uint64 endS = sells.cumBefore[sp - sells.base] + s.wh();
+            uint64 endB = buys.cumBefore[bp - buys.base] + b.wh();
             uint64 upTo = endS < endB ? endS : endB;
             if (upTo > matched) upTo = matched;
-            emit Ev.TradeMatched(interval, s.entryParticipant(), b.entryParticipant(), upTo - traded, price);
+            emit Ev.TradeMatched(interval, s.participant(), b.participant(), upTo - traded, price);
             traded = upTo;
             if (endS == upTo) ++sp;
             if (endB == upTo) ++bp;

@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol";
 import {MarketMath} from "./MarketMath.sol";
+import {BidWord, BidWords, OrderEntry} from "./MarketWords.sol";
 import {MarketRelay} from "./MarketRelay.sol";
 import {OrderPages} from "./OrderPages.sol";
 import {OrderRef} from "./OrderRef.sol";
@@ -17,8 +18,10 @@ library MarketOrdering {
     ///      can be ordered twice: keys (price, bid index) strictly increase along a side, across its pages, and a
     ///      bid has one side.
     struct Source {
-        uint256[] handed;
+        BidWord[] handed;
         uint32[] handedIndex;
+        /// the interval's bid count, read once: a direct bid's index must be below it
+        uint32 bidCount;
     }
 
     /// @notice Checks the next page of one side's sorted order and commits its digest.
@@ -64,11 +67,12 @@ library MarketOrdering {
         for (uint256 b = 0; b < batches.length; ++b) {
             n += batches[b].bids.length;
         }
-        src.handed = new uint256[](n);
+        src.bidCount = iv.bidCount;
+        src.handed = new BidWord[](n);
         src.handedIndex = new uint32[](n);
         uint256 k;
         for (uint256 b = 0; b < batches.length; ++b) {
-            uint256[] memory words = MarketRelay.requireBatch(iv, ring, interval, batches[b]);
+            BidWord[] memory words = MarketRelay.requireBatch(iv, ring, interval, batches[b]);
             uint32 first = batches[b].firstBidIndex;
             // cannot overflow: k < n (sized above); a batch's indexes were numbered by a uint32 bid count
             unchecked {
@@ -81,15 +85,16 @@ library MarketOrdering {
         }
     }
 
-    /// @dev The bid an order names (OrderRef) and its index; a word of side None if there is no such bid.
+    /// @dev The bid an order names (OrderRef) as an order entry, and its side (None if there is no such bid).
     function take(
         BidRingSlot storage ring,
         Source memory src,
-        Interval storage iv,
         uint32 interval,
         Side side,
         OrderRef ref
-    ) internal view returns (uint256 w, uint32 idx) {
+    ) internal view returns (OrderEntry, Side) {
+        BidWord w;
+        uint32 idx;
         if (ref.isHandedBack()) {
             uint32 pos = ref.index();
             if (pos >= src.handed.length) revert E.OrderPositionNotSupplied(side, pos);
@@ -99,8 +104,9 @@ library MarketOrdering {
             idx = ref.index();
             Bid memory b = ring.bids[idx];
             // A ring slot may still hold a bid of the interval BID_RING before: it is not this interval's bid.
-            if (b.interval == interval && idx < iv.bidCount) w = MarketMath.packBid(b.participant, uint8(b.side), b.wh, b.price);
+            if (b.interval == interval && idx < src.bidCount) w = BidWords.pack(b.participant, uint8(b.side), b.wh, b.price);
         }
+        return (w.entry(idx), w.side());
     }
 
     /// @dev Checks one page of a side's sorted order, commits its digest and returns it laid out by position.
@@ -123,20 +129,20 @@ library MarketOrdering {
         uint64 lastKey = isSell ? cs.lastSellKey : cs.lastBuyKey;
         uint64 cumStart = isSell ? cs.sellCumWh : cs.buyCumWh;
         uint64 cum = cumStart;
-        uint256[] memory entries = new uint256[](order.length);
+        OrderEntry[] memory entries = new OrderEntry[](order.length);
         uint64[] memory cumBefore = new uint64[](order.length);
         // The event carries the order as 4-byte big-endian bid indexes (a quarter of a word each, not a word).
         bytes memory packedIndexes = new bytes(order.length * 4);
         for (uint256 i = 0; i < order.length; ++i) {
-            (uint256 w, uint32 idx) = take(ring, src, iv, interval, side, order[i]);
-            Side actual = Side(MarketMath.bidSide(w));
-            if (actual != side) revert E.OrderWrongSide(interval, idx, side, actual);
-            uint64 key = MarketMath.sortKey(side, MarketMath.entryPrice(w), idx);
+            (OrderEntry e, Side actual) = take(ring, src, interval, side, order[i]);
+            if (actual != side) revert E.OrderWrongSide(interval, e.bidIndex(), side, actual);
+            uint64 key = MarketMath.sortKey(side, e.price(), e.bidIndex());
             if ((done != 0 || i != 0) && key <= lastKey) revert E.OrderNotSorted(interval, side, lastKey, key);
             lastKey = key;
             cumBefore[i] = cum;
-            cum += MarketMath.entryWh(w);
-            entries[i] = MarketMath.entryOf(w, idx);
+            cum += e.wh();
+            entries[i] = e;
+            uint32 idx = e.bidIndex();
             assembly ("memory-safe") {
                 let slot4 := add(add(packedIndexes, 32), mul(i, 4))
                 mstore8(slot4, shr(24, idx))

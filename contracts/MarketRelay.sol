@@ -6,6 +6,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {AccountSlot, Ledger} from "./Ledger.sol";
 import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol";
 import {MarketMath} from "./MarketMath.sol";
+import {BidWord, BidWords, SignedTerms} from "./MarketWords.sol";
 import {AccountWord, AccountWords} from "./AccountWord.sol";
 import {
     Bid, BidBatch, BidRingSlot, Interval, IntervalState, Participant, ParticipantClass, Phase, Side, Tariff
@@ -30,11 +31,11 @@ library MarketRelay {
     uint256 internal constant MAX_PARTICIPANT_BIDS = AccountWords.MAX_TALLY_BIDS;
 
     /// @notice A bid signed off-chain by a participant (EIP-712 type `Bid`, with the batch's interval) and submitted
-    ///         by anyone. `terms` packs side << 152 | wh << 128 | price << 96 | nonce << 64 | deadline
-    ///         (MarketMath.unpackSignedTerms); the signature is in its 64-byte form (EIP-2098: r, and s with the
+    ///         by anyone. `terms` packs its side, Wh, price, nonce and deadline (SignedTerms, contracts/MarketWords.sol);
+    ///         the signature is in its 64-byte form (EIP-2098: r, and s with the
     ///         parity of v in its top bit). The signer is recovered, not sent.
     struct SignedBid {
-        uint256 terms;
+        SignedTerms terms;
         bytes32 r;
         bytes32 vs;
     }
@@ -122,14 +123,14 @@ library MarketRelay {
         (uint32 interval, bytes32 domain) = (batch.interval, batch.domainSeparator);
         // each supplier's bounds computed once per batch; a set tariff has energyPrice > feedInTariff + 1 > 0
         BidBounds[] memory bounds = new BidBounds[](batch.supplierCount);
-        uint256[] memory bids = new uint256[](count);
+        BidWord[] memory bids = new BidWord[](count);
         uint256 placed;
         uint256 buys;
         uint256 lockUnits;
         for (uint256 i = 0; i < count; ++i) {
-            (uint256 word, uint64 lock) =
+            (BidWord word, uint64 lock) =
                 takeSignedBid(ledger, tariffs, bounds, epoch, interval, domain, signed[i]);
-            if (word == 0) continue;
+            if (BidWord.unwrap(word) == 0) continue;
             // cannot overflow: at most 256 bids, each lock below 2^57 (2^24 Wh times under 2^33 per kWh); a buy's lock
             // is never zero (at least 10 Wh at a price of at least 1), a sell's always is
             unchecked {
@@ -167,8 +168,8 @@ library MarketRelay {
         uint32 interval,
         bytes32 domain,
         SignedBid calldata sb
-    ) private returns (uint256 word, uint64 lock) {
-        (uint8 side, uint24 wh, uint32 price, uint32 nonce, uint64 deadline) = MarketMath.unpackSignedTerms(sb.terms);
+    ) private returns (BidWord word, uint64 lock) {
+        (uint8 side, uint24 wh, uint32 price, uint32 nonce, uint64 deadline) = sb.terms.unpack();
         if (block.timestamp > deadline) revert E.SignatureExpired(deadline, block.timestamp);
         address participant = recoverSigner(domain, interval, sb, side, wh, price, nonce, deadline);
         // the registration read as one word, not copied into a struct per bid (layout: Participant)
@@ -185,7 +186,7 @@ library MarketRelay {
             // A bid lifted out of this batch and relayed first must not sink the rest of the batch.
             if (nonce < expected) {
                 emit Ev.SignedBidSkipped(interval, participant, nonce, expected);
-                return (0, 0);
+                return (BidWord.wrap(0), 0);
             }
             revert E.SignatureWrongNonce(participant, expected, nonce);
         }
@@ -203,7 +204,7 @@ library MarketRelay {
         }
         slot.store(tallyBid(acct.withNextNonce(), participant, interval, side, wh, limit, lock));
         // side is Sell or Buy: checkLimits refused any other
-        word = MarketMath.packBid(participant, side, wh, price);
+        word = BidWords.pack(participant, side, wh, price);
     }
 
     /// @notice Cancels the relayed bid at `position` of `batch`, handed back as placed (with earlier cancellations):
@@ -219,16 +220,16 @@ library MarketRelay {
     ) external {
         Interval storage iv = st.info;
         bool refunding = requireCancellable(iv, interval);
-        uint256[] memory bids = requireBatch(iv, ring, interval, batch);
+        BidWord[] memory bids = requireBatch(iv, ring, interval, batch);
         uint32 bidIndex = batch.firstBidIndex + position;
         if (position >= bids.length) revert E.BidNotFound(interval, bidIndex);
-        uint256 w = bids[position];
-        uint8 side = MarketMath.bidSide(w);
-        if (side == uint8(Side.None)) revert E.BidNotFound(interval, bidIndex);
-        address owner = MarketMath.entryParticipant(w);
+        BidWord w = bids[position];
+        Side side = w.side();
+        if (side == Side.None) revert E.BidNotFound(interval, bidIndex);
+        address owner = w.participant();
         if (!refunding && owner != msg.sender) revert E.BidNotOwner(interval, bidIndex, msg.sender);
-        release(iv, ledger, tariffs, interval, owner, side, MarketMath.entryWh(w), MarketMath.entryPrice(w));
-        bids[position] = MarketMath.cancelled(w);
+        release(iv, ledger, tariffs, interval, owner, uint8(side), w.wh(), w.price());
+        bids[position] = w.cancelled();
         ring.batches[batch.batch] = MarketMath.batchDigest(interval, batch.firstBidIndex, bids);
         emit Ev.BidCancelled(interval, bidIndex, owner);
     }
@@ -239,7 +240,7 @@ library MarketRelay {
         BidRingSlot storage ring,
         uint32 interval,
         BidBatch calldata batch
-    ) internal view returns (uint256[] memory bids) {
+    ) internal view returns (BidWord[] memory bids) {
         bids = batch.bids;
         if (
             batch.batch >= iv.batchCount

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
+import {BidWord, OrderEntry, ReadingWord} from "./MarketWords.sol";
+
 // Units (README, "How the market works"): energy in Wh, prices in µEUR per kWh, money in token wei (18 decimals).
 // Wh × µEUR/kWh = 1e-9 EUR = 1e9 wei, so `amount = Wh × price × 1e9` is exact. Sums of Wh × price are
 // kept as "units" and turned into wei only when balances move.
@@ -101,13 +103,12 @@ struct Bid {
 
 /// @notice The signed bids of one relayed submission. The market stores only the batch's digest
 ///         (MarketMath.batchDigest); its bids are in the BidsPlaced event and are handed back by whoever orders
-///         the interval or cancels one of them. Each bid is one word (MarketMath.packBid: participant << 96 |
-///         side << 88 | wh << 64 | price << 32); a cancelled bid keeps its word with side None. The bid at
-///         position k has bid index `firstBidIndex + k`.
+///         the interval or cancels one of them. Each bid is one word (BidWord, contracts/MarketWords.sol); a
+///         cancelled bid keeps its word with side None. The bid at position k has bid index `firstBidIndex + k`.
 struct BidBatch {
     uint32 batch;
     uint32 firstBidIndex;
-    uint256[] bids;
+    BidWord[] bids;
 }
 
 /// @dev One slot, written when the interval opens and by every bid or batch of bids.
@@ -143,37 +144,19 @@ struct ClearingState {
     uint32 tradeBuyPos;
 }
 
-/// @notice A bid as it stands in an order: its index within the interval and its terms. In committed pages
-///         each entry is packed in one word (MarketMath.packEntry) to keep calldata and hashing small.
-struct OrderEntry {
-    uint32 bidIndex;
-    address participant;
-    uint24 wh;
-    uint32 price;
-}
-
 /// @notice A page of one side's sorted order, as committed by `submitOrder`. `startPos` is the position of its
-///         first entry in the side's sorted order; `cumStartWh` the Wh of all entries before it; `entries` the
-///         packed entries (participant << 96 | wh << 64 | price << 32 | bidIndex).
+///         first entry in the side's sorted order; `cumStartWh` the Wh of all entries before it; `entries` its bids,
+///         one word each (OrderEntry, contracts/MarketWords.sol), to keep calldata and hashing small.
 struct OrderPage {
     uint16 page;
     uint32 startPos;
     uint64 cumStartWh;
-    uint256[] entries;
+    OrderEntry[] entries;
 }
 
 /// @notice A meter reading as the meter posts it: net import and export of the interval, Wh.
 struct Reading {
     address participant;
-    uint32 importWh;
-    uint32 exportWh;
-}
-
-/// @notice A reading as committed by the market: with the participant's supplier, read when it was posted.
-///         Committed and passed to billing packed in one word (MarketMath.packReading).
-struct MeteredReading {
-    address participant;
-    uint8 supplier;
     uint32 importWh;
     uint32 exportWh;
 }
@@ -184,12 +167,13 @@ struct BidRefs {
     uint32[] buyPositions;
 }
 
-/// @notice What billing hands in for one meter page: its committed readings (packed, MarketMath.packReading), the
+/// @notice What billing hands in for one meter page: its committed readings (ReadingWord: each with the supplier of
+///         the household's registration when it was posted), the
 ///         participants with bids on the interval who have no reading (billed as metering zero: a seller's shortfall is
 ///         then bought from the grid), and for the paged `bill` each billed participant's bid positions (readings'
 ///         first, then the unmetered ones'); then the committed order pages the bills read.
 struct BillingInput {
-    uint256[] readings;
+    ReadingWord[] readings;
     address[] unmetered;
     BidRefs[] refs;
     OrderPage[] sellPages;

@@ -2,19 +2,17 @@
 pragma solidity 0.8.37;
 
 import {IKiezMarketErrors as E} from "./IKiezMarket.sol";
-import {MarketMath} from "./MarketMath.sol";
+import {OrderEntry} from "./MarketWords.sol";
 import {IntervalState, OrderPage, Side} from "./MarketTypes.sol";
 
 /// @title OrderPages
 /// @notice Reading back an interval's committed order pages (MarketOrdering commits them): each page handed in is
 ///         checked against its digest and laid out by position, for clearing and billing.
 library OrderPages {
-    using MarketMath for uint256;
-
     /// @dev Committed order pages laid out by position: packed entry i has position `base + i`.
     struct Flat {
         uint32 base;
-        uint256[] entries;
+        OrderEntry[] entries;
         uint64[] cumBefore;
     }
 
@@ -29,7 +27,7 @@ library OrderPages {
         for (uint256 p = 0; p < pages.length; ++p) {
             n += pages[p].entries.length;
         }
-        f.entries = new uint256[](n);
+        f.entries = new OrderEntry[](n);
         f.cumBefore = new uint64[](n);
         if (pages.length == 0) return f;
         f.base = pages[0].startPos;
@@ -38,14 +36,14 @@ library OrderPages {
             OrderPage calldata pg = pages[p];
             requireCommittedPage(st, interval, side, pg, f.base + k);
             uint64 cum = pg.cumStartWh;
-            uint256[] calldata entries = pg.entries;
+            OrderEntry[] calldata entries = pg.entries;
             // cannot overflow: k < n (sized above); cum sums uint24 amounts, far below 2^64
             unchecked {
                 for (uint256 i = 0; i < entries.length; ++i) {
-                    uint256 e = entries[i];
+                    OrderEntry e = entries[i];
                     f.entries[k] = e;
                     f.cumBefore[k] = cum;
-                    cum += e.entryWh();
+                    cum += e.wh();
                     ++k;
                 }
             }
@@ -67,7 +65,7 @@ library OrderPages {
     }
 
     /// @dev The entry at position `pos` of a side and the Wh before it; the page holding it must have been handed in.
-    function entryAt(Flat memory f, Side side, uint32 pos) internal pure returns (uint256, uint64) {
+    function entryAt(Flat memory f, Side side, uint32 pos) internal pure returns (OrderEntry, uint64) {
         if (pos < f.base || pos - f.base >= f.entries.length) revert E.OrderPositionNotSupplied(side, pos);
         return (f.entries[pos - f.base], f.cumBefore[pos - f.base]);
     }

@@ -7,7 +7,8 @@
 import { clearInterval, type OrderBid, type Trade } from "./market/clearing.js";
 import { gridResidual, isDayStart, lemBill } from "./market/billing.js";
 import { buyLockUnits, lemCharges, timeOfUse, type Tariff } from "./market/tariff.js";
-import { batchBids, cancelInBatches, PHASE, WEI_PER_UNIT as WEI, type BidBatch } from "./market/onchain.js";
+import { batchBids, cancelInBatches, PHASE, sideName, WEI_PER_UNIT as WEI, type BidBatch } from "./market/onchain.js";
+import { bidIndexes, billWord } from "./market/words.js";
 
 
 export interface Finding {
@@ -89,30 +90,6 @@ export interface IntervalState {
 }
 
 const key = (a: string) => a.toLowerCase();
-
-/** BillsIssued carries one 32-byte word per bill (MarketMath.packBill). */
-export function unpackBills(hex: string) {
-  const out = [];
-  for (let i = 2; i + 64 <= hex.length; i += 64) {
-    const word = hex.slice(i, i + 64);
-    const grid = parseInt(word.slice(56, 64), 16) | 0; // two's-complement int32
-    out.push({
-      participant: `0x${word.slice(0, 40)}`,
-      p2pBoughtWh: parseInt(word.slice(40, 48), 16),
-      p2pSoldWh: parseInt(word.slice(48, 56), 16),
-      gridImportWh: grid > 0 ? grid : 0,
-      gridExportWh: grid < 0 ? -grid : 0,
-    });
-  }
-  return out;
-}
-
-/** OrderPageCommitted carries bid indexes as 4-byte big-endian numbers. */
-export function unpackIndexes(hex: string): number[] {
-  const out: number[] = [];
-  for (let i = 2; i < hex.length; i += 8) out.push(parseInt(hex.slice(i, i + 8), 16));
-  return out;
-}
 
 /**
  * Rebuilds a market from its events in chain order, without any view call: tariffs, participants, every
@@ -224,7 +201,7 @@ export function createMarketRebuild(dayStartSlot: number) {
           break;
         case "BidPlaced": {
           const s = iv(Number(a.interval));
-          placeBid(s, { index: Number(a.bidIndex), participant: key(a.participant), side: Number(a.side) === 1 ? "sell" : "buy", wh: Number(a.wh), price: Number(a.price), cancelled: false });
+          placeBid(s, { index: Number(a.bidIndex), participant: key(a.participant), side: sideName(a.side), wh: Number(a.wh), price: Number(a.price), cancelled: false });
           break;
         }
         case "BidsPlaced": {
@@ -251,7 +228,7 @@ export function createMarketRebuild(dayStartSlot: number) {
           break;
         }
         case "OrderPageCommitted":
-          iv(Number(a.interval)).orderPages.push({ side: Number(a.side), page: Number(a.page), bidIndexes: unpackIndexes(a.bidIndexes) });
+          iv(Number(a.interval)).orderPages.push({ side: Number(a.side), page: Number(a.page), bidIndexes: bidIndexes.unpack(a.bidIndexes) });
           break;
         case "IntervalPriced":
           iv(Number(a.interval)).priced = { price: Number(a.price), matchedWh: Number(a.matchedWh) };
@@ -270,7 +247,7 @@ export function createMarketRebuild(dayStartSlot: number) {
           break;
         case "BillsIssued": {
           const bills = iv(Number(a.interval)).bills;
-          for (const b of unpackBills(a.bills)) bills.set(b.participant, b);
+          for (const b of billWord.unpackAll(a.bills)) bills.set(b.participant, b);
           break;
         }
         case "IntervalRefunding":
@@ -387,7 +364,7 @@ export async function replayMarket(events: readonly MarketEvent[], reader: Marke
       for (const [side, sorted] of [[1, replayed.sells], [2, replayed.buys]] as const) {
         const committed = s.orderPages.filter((p) => p.side === side).sort((x, y) => x.page - y.page).flatMap((p) => p.bidIndexes);
         if (committed.join(",") !== sorted.map((b) => b.index).join(",")) {
-          findings.push({ interval: id, check: "order", detail: `committed ${side === 1 ? "sell" : "buy"} order differs from the sorted bids` });
+          findings.push({ interval: id, check: "order", detail: `committed ${sideName(side)} order differs from the sorted bids` });
         }
       }
       if (s.cleared.price !== replayed.price || s.cleared.matchedWh !== replayed.matchedWh) {

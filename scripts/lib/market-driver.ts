@@ -10,39 +10,20 @@ import { clearInterval, type ClearingResult, type OrderBid, type Side } from "..
 import { gridResidual } from "../../sim/market/billing.js";
 import { buyLockUnits, type SupplierTariff, type Tariff } from "../../sim/market/tariff.js";
 
-import { batchBids, BID_DOMAIN, cancelInBatches, EIP712_BID_TYPES, findBidInBatches, NO_TRADE, orderRef, packSignedTerms, SIDE, type BidBatch } from "../../sim/market/onchain.js";
+import { batchBids, BID_DOMAIN, cancelInBatches, EIP712_BID_TYPES, findBidInBatches, NO_TRADE, SIDE, sideName, type BidBatch } from "../../sim/market/onchain.js";
+import { orderEntry, orderRef, readingWord, signedTerms, type MeteredReading } from "../../sim/market/words.js";
+
+export type { MeteredReading } from "../../sim/market/words.js";
 
 export { CLASS, NO_TRADE, PHASE, SIDE, WEI_PER_UNIT } from "../../sim/market/onchain.js";
-export const INTERVAL_SECONDS = 900;
+export { INTERVAL_SECONDS } from "../../sim/calendar.js";
 
-export interface OrderEntry {
-  bidIndex: number;
-  participant: string;
-  wh: number;
-  price: number;
-}
-
-/** A committed order page; entries packed as the contract packs them (MarketMath.packEntry). */
+/** A committed order page; its entries are OrderEntry words (sim/market/words.ts). */
 export interface OrderPage {
   page: number;
   startPos: number;
   cumStartWh: number;
   entries: bigint[];
-}
-
-/** participant << 96 | wh << 64 | price << 32 | bidIndex */
-export function packEntry(e: OrderEntry): bigint {
-  return (BigInt(e.participant) << 96n) | (BigInt(e.wh) << 64n) | (BigInt(e.price) << 32n) | BigInt(e.bidIndex);
-}
-
-export function unpackEntry(packed: bigint): OrderEntry {
-  const mask32 = (1n << 32n) - 1n;
-  return {
-    bidIndex: Number(packed & mask32),
-    price: Number((packed >> 32n) & mask32),
-    wh: Number((packed >> 64n) & ((1n << 24n) - 1n)),
-    participant: "0x" + (packed >> 96n).toString(16).padStart(40, "0"),
-  };
 }
 
 export interface Reading {
@@ -51,18 +32,9 @@ export interface Reading {
   exportWh: number;
 }
 
-/** A reading with the participant's supplier, as the market commits it. */
-export interface MeteredReading extends Reading {
-  supplier: number;
-}
-
-/** A committed reading in one word, as the market commits and bills it (MarketMath.packReading). */
-export function packReading(r: MeteredReading): bigint {
-  return (BigInt(r.participant) << 96n) | (BigInt(r.supplier) << 64n) | (BigInt(r.importWh) << 32n) | BigInt(r.exportWh);
-}
-
+/** A page of readings as the market commits it (ReadingWord each, with the participant's supplier). */
 export function packReadings(page: readonly MeteredReading[]): bigint[] {
-  return page.map(packReading);
+  return page.map(readingWord.pack);
 }
 
 export interface BidRefs {
@@ -114,7 +86,7 @@ export function orderPages(sorted: readonly OrderBid[], pageSize: number): Order
       page: pages.length,
       startPos: start,
       cumStartWh: cum,
-      entries: slice.map((b) => packEntry({ bidIndex: b.index, participant: b.participant, wh: b.wh, price: b.price })),
+      entries: slice.map((b) => orderEntry.pack({ bidIndex: b.index, participant: b.participant, wh: b.wh, price: b.price })),
     });
     cum += slice.reduce((s, b) => s + b.wh, 0);
   }
@@ -157,7 +129,7 @@ export function signedBidInput(
   message: { side: number; wh: number; price: number; nonce: bigint; deadline: bigint },
   signature: Signature,
 ): SignedBidInput {
-  return { terms: packSignedTerms(message), r: signature.r, vs: signature.yParityAndS };
+  return { terms: signedTerms.pack(message), r: signature.r, vs: signature.yParityAndS };
 }
 
 /** An interval's bids as its events tell them: direct bids by index, relayed ones in their batches. */
@@ -177,7 +149,7 @@ export async function intervalBids(market: KiezMarket, interval: number, fromBlo
     .map((e) => ({ batch: Number(e.args.batch), firstBidIndex: Number(e.args.firstBidIndex), bids: [...e.args.bids] }))
     .sort((a, b) => a.batch - b.batch);
   const live: OrderBid[] = direct.map((e) => ({
-    index: Number(e.args.bidIndex), participant: e.args.participant.toLowerCase(), side: Number(e.args.side) === SIDE.sell ? "sell" : "buy", wh: Number(e.args.wh), price: Number(e.args.price),
+    index: Number(e.args.bidIndex), participant: e.args.participant.toLowerCase(), side: sideName(e.args.side), wh: Number(e.args.wh), price: Number(e.args.price),
   }));
   for (const b of batches) live.push(...batchBids(b));
   for (const idx of cancelled) cancelInBatches(batches, idx);
@@ -258,7 +230,7 @@ export class MarketDriver {
     const buyPages = orderPages(result.buys, this.orderPageSize);
     const sellPos = result.marginal?.sellPos ?? NO_TRADE;
     const buyPos = result.marginal?.buyPos ?? 0;
-    const bidIndexes = (pages: OrderPage[]) => pages.flatMap((p) => p.entries.map((e) => unpackEntry(e).bidIndex));
+    const bidIndexes = (pages: OrderPage[]) => pages.flatMap((p) => p.entries.map((e) => orderEntry.unpack(e).bidIndex));
     if (sellPages.length <= 1 && buyPages.length <= 1) {
       // every bid fits one page a side: order and clear in one transaction
       // one set of handed-back batches serves both sides
@@ -270,7 +242,7 @@ export class MarketDriver {
     const bothSides = result.sells.length > 0 && result.buys.length > 0;
     for (const [side, pages] of [[SIDE.sell, sellPages], [SIDE.buy, buyPages]] as const) {
       for (const p of pages) {
-        const refs = orderRefs(placed.batches, p.entries.map((e) => unpackEntry(e).bidIndex));
+        const refs = orderRefs(placed.batches, p.entries.map((e) => orderEntry.unpack(e).bidIndex));
         receipts.order.push(await wait(anyone.submitOrder(interval, side, refs.batches, refs.order, this.tx)));
       }
     }

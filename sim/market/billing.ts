@@ -2,10 +2,10 @@
  * Bills per participant and interval (case study eqs. 7–12), identical to the contract's billing and
  * settlement (contracts/MarketMath.sol, MarketSettlement.sol). All money in integer nano-euro.
  */
+import { INTERVALS_PER_DAY } from "../calendar.js";
 import { timeOfUse, type SupplierTariff } from "./tariff.js";
 
-export const INTERVALS_PER_DAY = 96;
-export const INTERVAL_SECONDS = 900;
+export { INTERVAL_SECONDS, INTERVALS_PER_DAY } from "../calendar.js";
 /** Nano-euro per µEUR. */
 export const NANO_PER_MICRO = 1000;
 

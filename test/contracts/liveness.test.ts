@@ -5,7 +5,7 @@
 import { expect } from "chai";
 
 import { bidDomain, MarketDriver, packReadings, PHASE, SIDE, signBid, tariffStruct, WEI_PER_UNIT as WEI } from "../../scripts/lib/market-driver.js";
-import { packBid } from "../../sim/market/onchain.js";
+import { bidWord } from "../../sim/market/words.js";
 import { buyLockUnits } from "../../sim/market/tariff.js";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
 
@@ -137,7 +137,7 @@ describe("KiezMarket liveness and bounds", function () {
         .to.emit(f.market, "SignedBidSkipped")
         .withArgs(interval, consumer, 0, 1)
         .and.to.emit(f.market, "BidsPlaced")
-        .withArgs(interval, 1, 1, [packBid({ participant: other, side: SIDE.buy, wh: 400, price: 105_000 })]);
+        .withArgs(interval, 1, 1, [bidWord.pack({ participant: other, side: SIDE.buy, wh: 400, price: 105_000 })]);
       expect((await f.market.intervalOf(interval)).buyCount).to.equal(2n);
     });
   });

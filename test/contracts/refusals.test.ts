@@ -5,7 +5,8 @@ import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs
 import { Signature } from "ethers";
 
 import { bidDomain, CLASS, NO_TRADE, orderPages, packReadings, PHASE, SIDE, signBid, type Reading } from "../../scripts/lib/market-driver.js";
-import { EIP712_BID_TYPES, orderRef, packBid, packSignedTerms } from "../../sim/market/onchain.js";
+import { EIP712_BID_TYPES } from "../../sim/market/onchain.js";
+import { bidWord, orderRef, signedTerms } from "../../sim/market/words.js";
 import type { OrderBid } from "../../sim/market/clearing.js";
 import { buyLockUnits, lemCharges, timeOfUse } from "../../sim/market/tariff.js";
 import { tariffStruct } from "../../scripts/lib/market-driver.js";
@@ -267,7 +268,7 @@ describe("KiezMarket refusals", function () {
       const second = await signed(m, { nonce: 1n, price: 111_000 });
       const relayer = m.market.connect(m.stranger);
       const consumer = await m.consumer.getAddress();
-      const words = [packBid({ participant: consumer, side: SIDE.buy, wh: 500, price: 110_000 }), packBid({ participant: consumer, side: SIDE.buy, wh: 500, price: 111_000 })];
+      const words = [bidWord.pack({ participant: consumer, side: SIDE.buy, wh: 500, price: 110_000 }), bidWord.pack({ participant: consumer, side: SIDE.buy, wh: 500, price: 111_000 })];
       await expect(relayer.submitSignedBids(m.interval, [first, second])).to.emit(m.market, "BidsPlaced").withArgs(m.interval, 0, 0, words);
       expect((await m.market.accountOf(consumer)).bidNonce).to.equal(2n);
       // a replayed signature is skipped and reported, never placed twice
@@ -349,7 +350,7 @@ describe("KiezMarket refusals", function () {
       const deadline = BigInt((await m.networkHelpers.time.latest()) + 600);
       const message = { interval: m.interval, side: 0, wh: 500, price: 110_000, nonce: 0n, deadline };
       const sig = Signature.from(await m.consumer.signTypedData(await bidDomain(m.market), { Bid: [...EIP712_BID_TYPES.Bid] }, message));
-      await expect(m.market.submitSignedBids(m.interval, [{ terms: packSignedTerms(message), r: sig.r, vs: sig.yParityAndS }]))
+      await expect(m.market.submitSignedBids(m.interval, [{ terms: signedTerms.pack(message), r: sig.r, vs: sig.yParityAndS }]))
         .to.be.revertedWithCustomError(m.market, "BidInvalidSide")
         .withArgs(0);
     });

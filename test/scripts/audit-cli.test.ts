@@ -4,9 +4,11 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { AbiCoder, Contract, id, JsonRpcProvider, keccak256, toBeHex, zeroPadValue } from "ethers";
+import { AbiCoder, id, JsonRpcProvider, keccak256, toBeHex, zeroPadValue } from "ethers";
 
 import { freePort, startNode } from "../../scripts/lib/local-node.js";
+import { accountWord } from "../../sim/market/words.js";
+import { KiezMarket__factory } from "../../types/ethers-contracts/index.js";
 
 const tsx = (script: string, args: string[]) => spawnSync(process.execPath, ["--import", "tsx", script, ...args], { encoding: "utf8", env: { ...process.env, CI: "true" } });
 
@@ -51,13 +53,12 @@ describe("npm run audit against a demo run on a Hardhat node", () => {
     const market = deployment.market;
     const trader = (await provider.getLogs({ address: market, fromBlock: 0, topics: [id("Deposited(address,uint256)")] }))[0];
     const account = "0x" + trader.topics[1].slice(26);
-    const view = new Contract(market, ["function accountOf(address) view returns (tuple(uint112 free, uint112 locked, uint32 lastSettledInterval))"], provider);
-    const { free } = await view.accountOf(account);
+    const { free } = await KiezMarket__factory.connect(market, provider).accountOf(account);
     let slot: string | undefined;
     for (let i = 0; i < 30 && !slot; i++) {
       const candidate = keccak256(coder.encode(["address", "uint256"], [account, i]));
       const value = BigInt(await provider.getStorage(market, candidate));
-      if (value !== 0n && (value & ((1n << 112n) - 1n)) === free) slot = candidate;
+      if (value !== 0n && accountWord.unpack(value).free === free) slot = candidate;
     }
     assert.ok(slot, "found the account's ledger slot");
     const value = BigInt(await provider.getStorage(market, slot));

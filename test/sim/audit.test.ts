@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { createMarketRebuild, rebuildMarket, unpackBills, type MarketEvent } from "../../sim/audit.js";
-import { packBid } from "../../sim/market/onchain.js";
+import { createMarketRebuild, rebuildMarket, type MarketEvent } from "../../sim/audit.js";
+import { billWord, bidWord } from "../../sim/market/words.js";
 import { BERLIN_2023_SUPPLIERS } from "../../sim/scenario/tariffs-berlin-2023.js";
 
 const SELLER = "0x00000000000000000000000000000000000000a1";
@@ -24,7 +24,7 @@ function events(): MarketEvent[] {
     { name: "Deposited", args: { account: BUYER, amount: 10n ** 19n } },
     { name: "IntervalOpened", args: { interval, tariffEpoch: 0, gateClosesAt: 0 } },
     { name: "BidPlaced", args: { interval, bidIndex: 0, participant: SELLER, side: 1, wh: 400, price: 100_000 } },
-    { name: "BidsPlaced", args: { interval, batch: 0, firstBidIndex: 1, bids: [packBid({ participant: BUYER, side: 2, wh: 300, price: 140_000 }), packBid({ participant: BUYER, side: 2, wh: 100, price: 90_000 })] } },
+    { name: "BidsPlaced", args: { interval, batch: 0, firstBidIndex: 1, bids: [bidWord.pack({ participant: BUYER, side: 2, wh: 300, price: 140_000 }), bidWord.pack({ participant: BUYER, side: 2, wh: 100, price: 90_000 })] } },
     { name: "BidCancelled", args: { interval, bidIndex: 2, participant: BUYER } },
     { name: "IntervalCleared", args: { interval, price: 120_000, matchedWh: 300 } },
     { name: "TradeMatched", args: { interval, seller: SELLER, buyer: BUYER, wh: 300, price: 120_000 } },
@@ -36,7 +36,7 @@ function events(): MarketEvent[] {
 
 describe("the auditor's rebuild of a market from its events", () => {
   it("unpacks a page of bills, grid import positive and export negative", () => {
-    assert.deepEqual(unpackBills(`0x${word(SELLER, 0, 300, -400)}${word(BUYER, 300, 0, 200)}`), [
+    assert.deepEqual(billWord.unpackAll(`0x${word(SELLER, 0, 300, -400)}${word(BUYER, 300, 0, 200)}`), [
       { participant: SELLER, p2pBoughtWh: 0, p2pSoldWh: 300, gridImportWh: 0, gridExportWh: 400 },
       { participant: BUYER, p2pBoughtWh: 300, p2pSoldWh: 0, gridImportWh: 200, gridExportWh: 0 },
     ]);
@@ -46,8 +46,8 @@ describe("the auditor's rebuild of a market from its events", () => {
     const { intervals } = rebuildMarket(events(), 92);
     const s = intervals.get(1_994_724)!;
     assert.deepEqual(s.batches.map((b) => [b.batch, b.firstBidIndex, b.bids.length]), [[0, 1, 2]]);
-    assert.equal(s.batches[0].bids[0], packBid({ participant: BUYER, side: 2, wh: 300, price: 140_000 }));
-    assert.equal(s.batches[0].bids[1], packBid({ participant: BUYER, side: 0, wh: 100, price: 90_000 }));
+    assert.equal(s.batches[0].bids[0], bidWord.pack({ participant: BUYER, side: 2, wh: 300, price: 140_000 }));
+    assert.equal(s.batches[0].bids[1], bidWord.pack({ participant: BUYER, side: 0, wh: 100, price: 90_000 }));
     assert.deepEqual(s.bids.map((b) => [b.index, b.side, b.cancelled]), [[0, "sell", false], [1, "buy", false], [2, "buy", true]]);
   });
 

@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {AccountWord, AccountWords} from "../../contracts/AccountWord.sol";
 import {KiezMarket} from "../../contracts/KiezMarket.sol";
 import {MarketMath} from "../../contracts/MarketMath.sol";
 import {Bid, ClearingState, Phase, Side, Tariff} from "../../contracts/MarketTypes.sol";
-import {OrderRef, OrderRefs} from "../../contracts/OrderRef.sol";
 import {MarketHandler} from "./MarketHandler.sol";
 import {TestBase} from "./Vm.sol";
 
@@ -125,55 +123,6 @@ contract MarketFuzzTest is TestBase {
         assertEq(uint256(importWh) + soldWh + gridOut, uint256(exportWh) + boughtWh + gridIn, "balanced");
     }
 
-    /// OrderRef round trip: a direct reference and a handed-back one keep their index, and say which they are.
-    function testFuzz_orderRefRoundTrip(uint32 index) public pure {
-        index = uint32(bound(index, 0, (uint256(1) << 31) - 1));
-        OrderRef direct = OrderRefs.direct(index);
-        OrderRef relayed = OrderRefs.handedBack(index);
-        assertTrue(!direct.isHandedBack() && relayed.isHandedBack(), "kind");
-        assertEq(direct.index(), index, "direct index");
-        assertEq(relayed.index(), index, "handed-back position");
-        assertEq(OrderRef.unwrap(direct), index, "a direct reference is the bid index itself");
-    }
-
-    /// AccountWord round trip: every field packed comes back from its getter, and a setter leaves the other fields.
-    function testFuzz_accountWordRoundTrip(
-        uint96 free,
-        uint64 locked,
-        uint24 nonce,
-        uint32 tallyInterval,
-        uint8 bids,
-        bool debt,
-        uint32 sold,
-        uint32 bought
-    ) public pure {
-        bids = uint8(bound(bids, 0, AccountWords.MAX_TALLY_BIDS));
-        sold = uint32(bound(sold, 0, AccountWords.MAX_TALLY_WH));
-        bought = uint32(bound(bought, 0, AccountWords.MAX_TALLY_WH));
-        AccountWord w = AccountWords.pack(free, locked, nonce, tallyInterval, bids, debt, sold, bought);
-        assertEq(w.free(), free, "free");
-        assertEq(w.lockedUnits(), locked, "locked");
-        assertEq(w.bidNonce(), nonce, "nonce");
-        assertEq(w.tallyInterval(), tallyInterval, "tally interval");
-        assertEq(w.tallyBids(), bids, "tally bids");
-        assertTrue(w.inDebt() == debt, "debt flag");
-        assertEq(w.tallySoldWh(), sold, "sold");
-        assertEq(w.tallyBoughtWh(), bought, "bought");
-        AccountWord moved = w.withFree(free / 3).withNextNonce();
-        assertEq(moved.free(), free / 3, "free set");
-        assertEq(moved.bidNonce(), (uint256(nonce) + 1) % (1 << 24), "nonce wraps in its field");
-        assertEq(moved.lockedUnits(), locked, "locked kept");
-        assertEq(moved.tally(), w.tally(), "tally kept");
-        assertTrue(moved.inDebt() == debt, "debt kept");
-    }
-
-    /// A value wider than its field is refused, never spilled into the next field.
-    function testAccountWordRefusesOverflow() public {
-        AccountHarness h = new AccountHarness();
-        vm.expectRevert(abi.encodeWithSelector(AccountWords.AccountFieldOverflow.selector, 0, uint256(1) << 96));
-        h.withFree(uint256(1) << 96);
-    }
-
     /// The handler's refund path ends an interval nobody billed: every lock back, the books balanced.
     function testHandlerRefundsAStalledInterval() public {
         handler.placeBid(2, true, 1_000, 1);
@@ -260,9 +209,3 @@ contract LockHarness {
 }
 
 /// @dev Calls the account codec from outside, so a revert can be expected.
-contract AccountHarness {
-    function withFree(uint256 value) external pure returns (AccountWord) {
-        AccountWord w;
-        return w.withFree(value);
-    }
-}

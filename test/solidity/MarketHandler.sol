@@ -18,13 +18,13 @@ import {
     ClearingState,
     Interval,
     MarketInit,
-    OrderEntry,
     OrderPage,
     Phase,
     Reading,
     Side,
     Tariff
 } from "../../contracts/MarketTypes.sol";
+import {BidWord, BidWords, BillWord, OrderEntries, OrderEntry, ReadingWord, ReadingWords, SignedTerms, SignedTermsWords} from "../../contracts/MarketWords.sol";
 import {Vm} from "./Vm.sol";
 
 /// @notice Drives a market with random actions for the invariant tests, as households, a relayer, the clearer, the
@@ -35,6 +35,14 @@ import {Vm} from "./Vm.sol";
 ///         refusal it expects is counted (`refusals`), any other revert is `unexpectedReverts` (an invariant holds it
 ///         at zero); the handler's own code never reverts (the invariant runs fail on any revert).
 contract MarketHandler {
+    /// @dev A live bid as the handler sorts it (the committed page holds it as an OrderEntry word).
+    struct SortedBid {
+        uint32 bidIndex;
+        address participant;
+        uint24 wh;
+        uint32 price;
+    }
+
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
     uint256 internal constant ACTORS = 6;
     uint256 internal constant WEI = 1e9;
@@ -249,11 +257,11 @@ contract MarketHandler {
         if (batches.length == 0) return;
         BidBatch storage b = batches[(seed / 2) % batches.length];
         uint32 pos = uint32((seed / 64) % b.bids.length);
-        uint256 word = b.bids[pos];
-        if (MarketMath.bidSide(word) == uint8(Side.None)) return;
-        vm.prank(MarketMath.entryParticipant(word));
+        BidWord word = b.bids[pos];
+        if (word.side() == Side.None) return;
+        vm.prank(word.participant());
         try market.cancelSignedBid(id, b, pos) {
-            b.bids[pos] = MarketMath.cancelled(word);
+            b.bids[pos] = word.cancelled();
             ++relayedCancelled;
         } catch (bytes memory reason) {
             _cancelRefused(reason);
@@ -328,7 +336,7 @@ contract MarketHandler {
             vm.prank(admin);
             market.unpause();
         }
-        (OrderPage[] memory sellPages, OrderPage[] memory buyPages, OrderEntry[] memory sells, OrderEntry[] memory buys) =
+        (OrderPage[] memory sellPages, OrderPage[] memory buyPages, SortedBid[] memory sells, SortedBid[] memory buys) =
             _order(id);
         if (!_ok(id, Phase.Cleared)) return;
         ClearingState memory cs = market.clearingOf(id);
@@ -375,10 +383,10 @@ contract MarketHandler {
         BidBatch[] storage batches = _batches[id];
         for (uint256 j = 0; j < batches.length; ++j) {
             for (uint32 k = 0; k < batches[j].bids.length && market.intervalOf(id).phase == Phase.Refunding; ++k) {
-                uint256 word = batches[j].bids[k];
-                if (MarketMath.bidSide(word) == uint8(Side.None)) continue;
+                BidWord word = batches[j].bids[k];
+                if (word.side() == Side.None) continue;
                 market.cancelSignedBid(id, batches[j], k);
-                batches[j].bids[k] = MarketMath.cancelled(word);
+                batches[j].bids[k] = word.cancelled();
             }
         }
         _checkPhase(id, Phase.Refunded);
@@ -500,8 +508,7 @@ contract MarketHandler {
             )
         );
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(_keyOf[a], keccak256(abi.encodePacked(hex"1901", _domain, structHash)));
-        uint256 terms = (uint256(side) << 152) | (uint256(wh) << 128) | (uint256(price) << 96) | (uint256(nonce) << 64)
-            | deadline;
+        SignedTerms terms = SignedTermsWords.pack(side, wh, price, nonce, deadline);
         return MarketRelay.SignedBid(terms, r, bytes32((uint256(v - 27) << 255) | uint256(s)));
     }
 
@@ -513,7 +520,7 @@ contract MarketHandler {
         for (uint256 i = 0; i < logs.length; ++i) {
             if (logs[i].topics[0] == skipped) ++relayedSkipped;
             if (logs[i].topics[0] != placed) continue;
-            (uint32 batch, uint32 first, uint256[] memory bids) = abi.decode(logs[i].data, (uint32, uint32, uint256[]));
+            (uint32 batch, uint32 first, BidWord[] memory bids) = abi.decode(logs[i].data, (uint32, uint32, BidWord[]));
             BidBatch storage b = _batches[id].push();
             b.batch = batch;
             b.firstBidIndex = first;
@@ -525,7 +532,7 @@ contract MarketHandler {
     /// @dev Sorts the interval's live bids (direct and relayed), commits each side in pages and clears it.
     function _order(uint32 id)
         internal
-        returns (OrderPage[] memory sellPages, OrderPage[] memory buyPages, OrderEntry[] memory sells, OrderEntry[] memory buys)
+        returns (OrderPage[] memory sellPages, OrderPage[] memory buyPages, SortedBid[] memory sells, SortedBid[] memory buys)
     {
         OrderRef[] memory refs;
         (sells, buys, refs) = _sortedBids(id);
@@ -565,7 +572,7 @@ contract MarketHandler {
 
     /// @dev Random readings of the households in address order, in one to three meter pages; some go unread (the
     ///      lowest one never), and those with bids are billed as metering zero with the page whose range holds them.
-    function _readings(uint256 seed, OrderEntry[] memory sells, OrderEntry[] memory buys)
+    function _readings(uint256 seed, SortedBid[] memory sells, SortedBid[] memory buys)
         internal
         view
         returns (Reading[][] memory pages, address[][] memory unmetered)
@@ -614,8 +621,8 @@ contract MarketHandler {
         uint256 seed,
         Reading[][] memory pages,
         address[][] memory unmetered,
-        OrderEntry[] memory sells,
-        OrderEntry[] memory buys,
+        SortedBid[] memory sells,
+        SortedBid[] memory buys,
         OrderPage[] memory sellPages,
         OrderPage[] memory buyPages
     ) internal {
@@ -688,8 +695,8 @@ contract MarketHandler {
     function _billingInput(
         Reading[] memory page,
         address[] memory unmetered,
-        OrderEntry[] memory sells,
-        OrderEntry[] memory buys,
+        SortedBid[] memory sells,
+        SortedBid[] memory buys,
         OrderPage[] memory sellPages,
         OrderPage[] memory buyPages
     ) internal view returns (BillingInput memory input) {
@@ -699,11 +706,11 @@ contract MarketHandler {
         input = BillingInput(_packed(page), unmetered, refs, sellPages, buyPages);
     }
 
-    function _packed(Reading[] memory page) internal view returns (uint256[] memory words) {
-        words = new uint256[](page.length);
+    function _packed(Reading[] memory page) internal view returns (ReadingWord[] memory words) {
+        words = new ReadingWord[](page.length);
         for (uint256 j = 0; j < page.length; ++j) {
             Reading memory r = page[j];
-            words[j] = MarketMath.packReading(r.participant, market.participantOf(r.participant).supplier, r.importWh, r.exportWh);
+            words[j] = ReadingWords.pack(r.participant, market.participantOf(r.participant).supplier, r.importWh, r.exportWh);
         }
     }
 
@@ -763,11 +770,11 @@ contract MarketHandler {
     function _sortedBids(uint32 id)
         internal
         view
-        returns (OrderEntry[] memory sells, OrderEntry[] memory buys, OrderRef[] memory refs)
+        returns (SortedBid[] memory sells, SortedBid[] memory buys, OrderRef[] memory refs)
     {
         Interval memory iv = market.intervalOf(id);
-        sells = new OrderEntry[](iv.sellCount);
-        buys = new OrderEntry[](iv.buyCount);
+        sells = new SortedBid[](iv.sellCount);
+        buys = new SortedBid[](iv.buyCount);
         refs = new OrderRef[](iv.bidCount);
         uint256 s;
         uint256 b;
@@ -775,20 +782,20 @@ contract MarketHandler {
             Bid memory bid = market.bidOf(id, i);
             if (bid.interval != id) continue; // a relayed bid's index
             refs[i] = OrderRefs.direct(i);
-            if (bid.side == Side.Sell) sells[s++] = OrderEntry(i, bid.participant, bid.wh, bid.price);
-            else if (bid.side == Side.Buy) buys[b++] = OrderEntry(i, bid.participant, bid.wh, bid.price);
+            if (bid.side == Side.Sell) sells[s++] = SortedBid(i, bid.participant, bid.wh, bid.price);
+            else if (bid.side == Side.Buy) buys[b++] = SortedBid(i, bid.participant, bid.wh, bid.price);
         }
         BidBatch[] storage batches = _batches[id];
         uint32 offset;
         for (uint256 j = 0; j < batches.length; ++j) {
-            uint256[] storage words = batches[j].bids;
+            BidWord[] storage words = batches[j].bids;
             for (uint32 k = 0; k < words.length; ++k) {
-                uint256 w = words[k];
+                BidWord w = words[k];
                 uint32 index = batches[j].firstBidIndex + k;
                 refs[index] = OrderRefs.handedBack(offset + k);
-                OrderEntry memory e = OrderEntry(index, MarketMath.entryParticipant(w), MarketMath.entryWh(w), MarketMath.entryPrice(w));
-                if (MarketMath.bidSide(w) == uint8(Side.Sell)) sells[s++] = e;
-                else if (MarketMath.bidSide(w) == uint8(Side.Buy)) buys[b++] = e;
+                SortedBid memory e = SortedBid(index, w.participant(), w.wh(), w.price());
+                if (w.side() == Side.Sell) sells[s++] = e;
+                else if (w.side() == Side.Buy) buys[b++] = e;
             }
             offset += uint32(words.length);
         }
@@ -796,9 +803,9 @@ contract MarketHandler {
         _insertionSort(buys, Side.Buy);
     }
 
-    function _insertionSort(OrderEntry[] memory e, Side side) internal pure {
+    function _insertionSort(SortedBid[] memory e, Side side) internal pure {
         for (uint256 i = 1; i < e.length; ++i) {
-            OrderEntry memory x = e[i];
+            SortedBid memory x = e[i];
             uint64 key = MarketMath.sortKey(side, x.price, x.bidIndex);
             uint256 j = i;
             while (j > 0 && MarketMath.sortKey(side, e[j - 1].price, e[j - 1].bidIndex) > key) {
@@ -811,7 +818,7 @@ contract MarketHandler {
 
     /// @dev Commits one side's order in pages of ORDER_PAGE entries (every page but the last full), handing back
     ///      every relayed batch of the interval.
-    function _commit(uint32 id, Side side, OrderEntry[] memory entries, OrderRef[] memory refs)
+    function _commit(uint32 id, Side side, SortedBid[] memory entries, OrderRef[] memory refs)
         internal
         returns (OrderPage[] memory pages)
     {
@@ -823,12 +830,12 @@ contract MarketHandler {
             uint256 start = k * ORDER_PAGE;
             uint256 size = entries.length - start < ORDER_PAGE ? entries.length - start : ORDER_PAGE;
             OrderRef[] memory order = new OrderRef[](size);
-            uint256[] memory packed = new uint256[](size);
+            OrderEntry[] memory packed = new OrderEntry[](size);
             uint64 startCum = cum;
             for (uint256 i = 0; i < size; ++i) {
-                OrderEntry memory e = entries[start + i];
+                SortedBid memory e = entries[start + i];
                 order[i] = refs[e.bidIndex];
-                packed[i] = MarketMath.packEntry(e.bidIndex, e.participant, e.wh, e.price);
+                packed[i] = OrderEntries.pack(e.bidIndex, e.participant, e.wh, e.price);
                 cum += e.wh;
             }
             try market.submitOrder(id, side, handed, order) {} catch (bytes memory reason) {
@@ -839,7 +846,7 @@ contract MarketHandler {
     }
 
     /// @dev The reference greedy merge, written independently of the contract.
-    function _marginal(OrderEntry[] memory sells, OrderEntry[] memory buys) internal pure returns (uint32, uint32) {
+    function _marginal(SortedBid[] memory sells, SortedBid[] memory buys) internal pure returns (uint32, uint32) {
         uint256 i;
         uint256 j;
         uint256 sLeft = sells.length > 0 ? sells[0].wh : 0;
@@ -858,7 +865,7 @@ contract MarketHandler {
         return (sp, bp);
     }
 
-    function _checkLimits(ClearingState memory cs, OrderEntry[] memory sells, OrderEntry[] memory buys) internal {
+    function _checkLimits(ClearingState memory cs, SortedBid[] memory sells, SortedBid[] memory buys) internal {
         uint64 cum;
         for (uint256 i = 0; i < sells.length; ++i) {
             if (MarketMath.fill(cs.matchedWh, cum, sells[i].wh) > 0 && sells[i].price > cs.price) ++sellFilledBelowLimit;
@@ -871,7 +878,7 @@ contract MarketHandler {
         }
     }
 
-    function _refsOf(address who, OrderEntry[] memory sells, OrderEntry[] memory buys)
+    function _refsOf(address who, SortedBid[] memory sells, SortedBid[] memory buys)
         internal
         pure
         returns (BidRefs memory r)
@@ -880,7 +887,7 @@ contract MarketHandler {
         r.buyPositions = _positions(who, buys);
     }
 
-    function _positions(address who, OrderEntry[] memory e) internal pure returns (uint32[] memory out) {
+    function _positions(address who, SortedBid[] memory e) internal pure returns (uint32[] memory out) {
         uint256 n;
         for (uint256 i = 0; i < e.length; ++i) if (e[i].participant == who) ++n;
         out = new uint32[](n);
@@ -890,8 +897,8 @@ contract MarketHandler {
 
     /// @dev The bills of the BillsIssued events among `logs`, completed with supplier and released locks as the
     ///      driver does.
-    function _bills(uint32 id, Vm.Log[] memory logs, OrderEntry[] memory buys) internal view returns (Bill[] memory bills) {
-        uint256[] memory words = _billWords(logs);
+    function _bills(uint32 id, Vm.Log[] memory logs, SortedBid[] memory buys) internal view returns (Bill[] memory bills) {
+        BillWord[] memory words = _billWords(logs);
         bills = new Bill[](words.length);
         uint16 epoch = market.intervalOf(id).tariffEpoch;
         for (uint256 i = 0; i < words.length; ++i) {
@@ -900,7 +907,7 @@ contract MarketHandler {
     }
 
     /// @dev The packed bills of every BillsIssued event among `logs`, in order.
-    function _billWords(Vm.Log[] memory logs) internal pure returns (uint256[] memory words) {
+    function _billWords(Vm.Log[] memory logs) internal pure returns (BillWord[] memory words) {
         bytes32 topic = keccak256("BillsIssued(uint32,uint16,bytes)");
         bytes memory all;
         for (uint256 i = 0; i < logs.length; ++i) {
@@ -908,9 +915,9 @@ contract MarketHandler {
             (, bytes memory page) = abi.decode(logs[i].data, (uint16, bytes));
             all = bytes.concat(all, page);
         }
-        words = new uint256[](all.length / 32);
+        words = new BillWord[](all.length / 32);
         for (uint256 k = 0; k < words.length; ++k) {
-            uint256 w;
+            BillWord w;
             assembly ("memory-safe") {
                 w := mload(add(add(all, 32), mul(k, 32)))
             }
@@ -919,16 +926,16 @@ contract MarketHandler {
     }
 
     /// @dev One packed bill of a BillsIssued event as a Bill, its released locks summed from the participant's buys.
-    function _billOf(uint256 w, uint16 epoch, OrderEntry[] memory buys) internal view returns (Bill memory) {
-        address who = address(uint160(w >> 96));
+    function _billOf(BillWord w, uint16 epoch, SortedBid[] memory buys) internal view returns (Bill memory) {
+        address who = w.participant();
         uint8 supplier = market.participantOf(who).supplier;
         Tariff memory t = market.tariffOf(supplier, epoch);
         uint64 lock;
         for (uint256 j = 0; j < buys.length; ++j) {
             if (buys[j].participant == who) lock += MarketMath.buyLockUnits(t, buys[j].wh, buys[j].price);
         }
-        int32 grid = int32(uint32(w));
+        int32 grid = w.grid();
         (uint32 gridIn, uint32 gridOut) = grid > 0 ? (uint32(grid), uint32(0)) : (uint32(0), uint32(-int32(grid)));
-        return Bill(who, supplier, uint32(w >> 64), uint32(w >> 32), gridIn, gridOut, lock);
+        return Bill(who, supplier, w.boughtWh(), w.soldWh(), gridIn, gridOut, lock);
     }
 }

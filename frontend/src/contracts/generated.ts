@@ -1612,7 +1612,7 @@ export const kiezMarketAbi = [
       },
       {
         "indexed": false,
-        "internalType": "uint256[]",
+        "internalType": "BidWord[]",
         "name": "bids",
         "type": "uint256[]"
       }
@@ -2945,7 +2945,7 @@ export const kiezMarketAbi = [
       {
         "components": [
           {
-            "internalType": "uint256[]",
+            "internalType": "ReadingWord[]",
             "name": "readings",
             "type": "uint256[]"
           },
@@ -2989,7 +2989,7 @@ export const kiezMarketAbi = [
                 "type": "uint64"
               },
               {
-                "internalType": "uint256[]",
+                "internalType": "OrderEntry[]",
                 "name": "entries",
                 "type": "uint256[]"
               }
@@ -3016,7 +3016,7 @@ export const kiezMarketAbi = [
                 "type": "uint64"
               },
               {
-                "internalType": "uint256[]",
+                "internalType": "OrderEntry[]",
                 "name": "entries",
                 "type": "uint256[]"
               }
@@ -3046,7 +3046,7 @@ export const kiezMarketAbi = [
       {
         "components": [
           {
-            "internalType": "uint256[]",
+            "internalType": "ReadingWord[]",
             "name": "readings",
             "type": "uint256[]"
           },
@@ -3090,7 +3090,7 @@ export const kiezMarketAbi = [
                 "type": "uint64"
               },
               {
-                "internalType": "uint256[]",
+                "internalType": "OrderEntry[]",
                 "name": "entries",
                 "type": "uint256[]"
               }
@@ -3117,7 +3117,7 @@ export const kiezMarketAbi = [
                 "type": "uint64"
               },
               {
-                "internalType": "uint256[]",
+                "internalType": "OrderEntry[]",
                 "name": "entries",
                 "type": "uint256[]"
               }
@@ -3236,7 +3236,7 @@ export const kiezMarketAbi = [
             "type": "uint32"
           },
           {
-            "internalType": "uint256[]",
+            "internalType": "BidWord[]",
             "name": "bids",
             "type": "uint256[]"
           }
@@ -3291,7 +3291,7 @@ export const kiezMarketAbi = [
             "type": "uint64"
           },
           {
-            "internalType": "uint256[]",
+            "internalType": "OrderEntry[]",
             "name": "entries",
             "type": "uint256[]"
           }
@@ -3318,7 +3318,7 @@ export const kiezMarketAbi = [
             "type": "uint64"
           },
           {
-            "internalType": "uint256[]",
+            "internalType": "OrderEntry[]",
             "name": "entries",
             "type": "uint256[]"
           }
@@ -3975,7 +3975,7 @@ export const kiezMarketAbi = [
             "type": "uint32"
           },
           {
-            "internalType": "uint256[]",
+            "internalType": "BidWord[]",
             "name": "bids",
             "type": "uint256[]"
           }
@@ -4435,7 +4435,7 @@ export const kiezMarketAbi = [
             "type": "uint32"
           },
           {
-            "internalType": "uint256[]",
+            "internalType": "BidWord[]",
             "name": "bids",
             "type": "uint256[]"
           }
@@ -4465,7 +4465,7 @@ export const kiezMarketAbi = [
       {
         "components": [
           {
-            "internalType": "uint256",
+            "internalType": "SignedTerms",
             "name": "terms",
             "type": "uint256"
           },
