@@ -136,6 +136,9 @@ interface IKiezMarketErrors {
     error BidBatchMismatch(uint32 interval, uint32 batch);
     error SignatureExpired(uint64 deadline, uint256 nowTs);
     error SignatureInvalid(address recovered);
+    /// @notice The signature's s lies in the upper half of the curve order: the twin of a valid signature, refused so that
+    ///         each signed bid has one signature.
+    error SignatureMalleable(bytes32 s);
     error SignatureSignerNotRegistered(address signer);
     error SignatureWrongNonce(address participant, uint32 expected, uint32 given);
     error OrderEmptyPage();

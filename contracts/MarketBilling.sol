@@ -2,6 +2,8 @@
 pragma solidity 0.8.37;
 
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {SlotDerivation} from "@openzeppelin/contracts/utils/SlotDerivation.sol";
+import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 
 import {Ledger} from "./Ledger.sol";
 import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol";
@@ -30,6 +32,9 @@ import {
 ///         from its reading and its fills in the committed orders (and, in `billAndSettle`, settled at once); run on
 ///         the market's storage by delegatecall.
 library MarketBilling {
+    using TransientSlot for bytes32;
+    using TransientSlot for TransientSlot.Uint256Slot;
+
     /// @dev KiezMarket.MAX_METER_PAGE.
     uint256 internal constant MAX_METER_PAGE = 256;
     /// @dev KiezMarket.MAX_UNMETERED_PAGE: with a meter page's readings, a bill page holds at most 512 households, so
@@ -291,6 +296,14 @@ library MarketBilling {
 
     /// @dev The top bit of the sold field of a participant's transient word: set by any of their sell entries.
     uint256 private constant SELL_MARK = 1 << 63;
+    /// @dev Where the participants' transient words live: a mapping from participant at this ERC-7201 slot
+    ///      (SlotDerivation.erc7201Slot("kiezstrom.MarketBilling.fills")), clear of every other transient slot.
+    bytes32 internal constant FILLS_SLOT = 0xf878842ddffd6c72aa311f57e19064f1205befddddaf726597a54553e9752800;
+
+    /// @dev The transient slot of `participant`'s word.
+    function fillsOf(address participant) private pure returns (TransientSlot.Uint256Slot) {
+        return SlotDerivation.deriveMapping(FILLS_SLOT, participant).asUint256();
+    }
 
     /// @dev Adds each committed entry's fill (and, for buys, its Wh and Wh × price for the lock) to its
     ///      participant's transient word: sold | bought << 64 | buyWh << 128 | buyWhPrice << 192. Pages are
@@ -317,12 +330,12 @@ library MarketBilling {
                 uint256 delta = side == Side.Sell ? filled : (filled << 64) | (wh << 128) | ((wh * e.price()) << 192);
                 // a sell entry marks its participant's word even unfilled, so that an unmetered seller is found
                 uint256 mark = side == Side.Sell ? SELL_MARK : 0;
-                uint256 key = uint160(e.participant());
+                TransientSlot.Uint256Slot word = fillsOf(e.participant());
                 // Cannot overflow a field: fills sum to at most `matched` (at most 1,024 bids of under 2^24 Wh, below
                 // 2^34, so never reaching SELL_MARK), and a participant's buy Wh and Wh × price sum to at most the
                 // interval's lockUnits, a uint64 checked as each bid was locked.
-                assembly ("memory-safe") {
-                    tstore(key, or(add(tload(key), delta), mark))
+                unchecked {
+                    word.tstore((word.tload() + delta) | mark);
                 }
             }
         }
@@ -334,12 +347,9 @@ library MarketBilling {
         private
         returns (uint64 sold, uint64 bought, uint64 released, bool found)
     {
-        uint256 key = uint160(participant);
-        uint256 w;
-        assembly ("memory-safe") {
-            w := tload(key)
-            tstore(key, 0)
-        }
+        TransientSlot.Uint256Slot word = fillsOf(participant);
+        uint256 w = word.tload();
+        word.tstore(0);
         found = w != 0;
         sold = uint64(w & (SELL_MARK - 1));
         bought = uint64(w >> 64);

@@ -375,6 +375,17 @@ describe("KiezMarket refusals", function () {
       });
       await expect(m.market.submitSignedBids(m.interval, [otherMarket])).to.be.revertedWithCustomError(m.market, "SignatureSignerNotRegistered");
     });
+
+    it("refuses a signature whose s lies in the upper half of the curve order, before recovering anyone", async function () {
+      const m = await market();
+      const good = await signed(m);
+      // In the 64-byte form the twin (r, n - s) of a low-s signature almost never fits 255 bits; an s just above half
+      // the order is refused by name, where without the check it would recover some unregistered address.
+      const highS = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a1n;
+      const vs = (BigInt(good.vs) & (1n << 255n)) | highS;
+      const high = { ...good, vs: "0x" + vs.toString(16).padStart(64, "0") };
+      await expect(m.market.submitSignedBids(m.interval, [high])).to.be.revertedWithCustomError(m.market, "SignatureMalleable").withArgs("0x" + highS.toString(16).padStart(64, "0"));
+    });
   });
 
   describe("clearing", function () {

@@ -15,7 +15,9 @@ import {
     SignedTerms,
     SignedTermsWords
 } from "../../contracts/MarketWords.sol";
+import {MarketBilling} from "../../contracts/MarketBilling.sol";
 import {OrderRef, OrderRefs} from "../../contracts/OrderRef.sol";
+import {SlotDerivation} from "@openzeppelin/contracts/utils/SlotDerivation.sol";
 import {TestBase} from "./Vm.sol";
 
 /// @notice Every packed word round-trips: what its constructor packs, its getters give back, and no field spills into
@@ -69,6 +71,15 @@ contract PackedWordsTest is TestBase {
         assertEq(b.soldWh(), sold, "sold");
         int256 expected = exporting ? -int256(uint256(grid)) : int256(uint256(grid));
         assertTrue(int256(b.grid()) == expected, "grid with its sign");
+    }
+
+    /// The billing's transient words live at their ERC-7201 namespace, not at raw addresses.
+    function testFillsSlotIsItsNamespace() public pure {
+        assertEq(
+            uint256(MarketBilling.FILLS_SLOT),
+            uint256(SlotDerivation.erc7201Slot("kiezstrom.MarketBilling.fills")),
+            "FILLS_SLOT is erc7201Slot(kiezstrom.MarketBilling.fills)"
+        );
     }
 
     /// SignedTerms: each field back, in the order the relay reads them.

@@ -1360,6 +1360,17 @@ export const kiezMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "s",
+        "type": "bytes32"
+      }
+    ],
+    "name": "SignatureMalleable",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "signer",
         "type": "address"

@@ -46,6 +46,7 @@ const MESSAGES: Record<string, (a: readonly unknown[]) => string> = {
   BidNotOwner: () => "That bid is not yours to cancel.",
   SignatureExpired: (a) => `The signed bid expired at ${time(a[0] as bigint)}. Sign it again.`,
   SignatureInvalid: () => "The signature does not match the bid. Sign it again from the bidding account.",
+  SignatureMalleable: () => "The signature is in a form the market does not take (its s value is in the upper half). Sign the bid again from your wallet.",
   SignatureSignerNotRegistered: () => "The signature is not from a registered household: the bid was altered, or signed for another market or chain. Sign it again from the bidding account.",
   BidBatchMismatch: () => "That bid's batch has changed since the page was loaded. Reload and try again.",
   BidBatchSize: (a) => `A relayed batch takes 1 to ${a[1]} bids; this one has ${a[0]}.`,
