@@ -4,8 +4,8 @@
  *
  *   npm run bench:sim
  */
-import { simulate } from "../sim/engine.js";
-import { DEFAULT_SCENARIO, scaleCommunity } from "../sim/scenario/scenario.js";
+import { simulate } from "@kiezstrom/engine/engine";
+import { DEFAULT_SCENARIO, scaleCommunity } from "@kiezstrom/engine/scenario/scenario";
 
 async function bench(label: string, participants: number, days: number, start: string) {
   const scenario = { ...scaleCommunity(DEFAULT_SCENARIO, participants), days, start };

@@ -8,12 +8,12 @@
  */
 import type { Wallet } from "ethers";
 
-import { dayStartSlot as dayStartSlotOf, INTERVAL_SECONDS, slotTime } from "../sim/calendar.js";
-import { buildCommunity } from "../sim/community.js";
-import { simulate, type IntervalDetail } from "../sim/engine.js";
-import { DEFAULT_CHAINS, gasCostEur } from "../sim/gas-cost.js";
-import { keepBusiestBids, simulationOutputs, type BidSnapshot } from "../sim/report/outputs.js";
-import { summarize } from "../sim/report/summary.js";
+import { dayStartSlot as dayStartSlotOf, INTERVAL_SECONDS, slotTime } from "@kiezstrom/engine/calendar";
+import { buildCommunity } from "@kiezstrom/engine/community";
+import { simulate, type IntervalDetail } from "@kiezstrom/engine/engine";
+import { DEFAULT_CHAINS, gasCostEur } from "@kiezstrom/engine/gas-cost";
+import { keepBusiestBids, simulationOutputs, type BidSnapshot } from "@kiezstrom/engine/report/outputs";
+import { summarize } from "@kiezstrom/engine/report/summary";
 import { createCommunity, EUR } from "./lib/chain.js";
 import { fail, flags, loadScenario, progress, writeOutputs } from "./lib/cli.js";
 import { bidDomain, CLASS, SIDE, signBid, wait, WEI_PER_UNIT, type Receipts, type SignedBidInput } from "./lib/market-driver.js";

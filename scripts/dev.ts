@@ -6,8 +6,8 @@
  * meters, bills and settles intervals in accelerated time, the dApp's services (runtime config, relay,
  * faucet), and the dApp itself served by Vite. Ctrl-C stops everything it started, by process id.
  */
-import { dayStartSlot as dayStartSlotOf } from "../sim/calendar.js";
-import { buildCommunity } from "../sim/community.js";
+import { dayStartSlot as dayStartSlotOf } from "@kiezstrom/engine/calendar";
+import { buildCommunity } from "@kiezstrom/engine/community";
 import { createCommunity, EUR } from "./lib/chain.js";
 import { fail, flags, loadScenario, wholeNumber } from "./lib/cli.js";
 import { startDevApi, type RuntimeConfig } from "./lib/dev-api.js";

@@ -7,11 +7,11 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 
-import { simulate } from "../sim/engine.js";
-import { DEFAULT_CHAINS, gasCostEur, type ChainProfile } from "../sim/gas-cost.js";
-import { barChart, lineChart } from "../sim/report/charts.js";
-import { csv } from "../sim/report/outputs.js";
-import { DEFAULT_SCENARIO } from "../sim/scenario/scenario.js";
+import { simulate } from "@kiezstrom/engine/engine";
+import { DEFAULT_CHAINS, gasCostEur, type ChainProfile } from "@kiezstrom/engine/gas-cost";
+import { barChart, lineChart } from "@kiezstrom/engine/report/charts";
+import { csv } from "@kiezstrom/engine/report/outputs";
+import { DEFAULT_SCENARIO } from "@kiezstrom/engine/scenario/scenario";
 import { fail, flags, writeOutputs } from "./lib/cli.js";
 import { GAS_CAP, measureGas } from "./lib/gas-measure.js";
 

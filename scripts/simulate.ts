@@ -4,9 +4,9 @@
  * Simulates the community BAU vs LEM with the engine and writes summary.json, report.md, participants.csv,
  * intervals.csv and SVG charts to DIR (default out/simulate/).
  */
-import { keepBusiestBids, simulationOutputs, type BidSnapshot } from "../sim/report/outputs.js";
-import { summarize } from "../sim/report/summary.js";
-import { simulate } from "../sim/engine.js";
+import { keepBusiestBids, simulationOutputs, type BidSnapshot } from "@kiezstrom/engine/report/outputs";
+import { summarize } from "@kiezstrom/engine/report/summary";
+import { simulate } from "@kiezstrom/engine/engine";
 import { flags, loadScenario, progress, writeOutputs } from "./lib/cli.js";
 
 const USAGE = `Usage: npm run simulate -- [--scenario FILE] [--days N] [--start YYYY-MM-DD] [--seed N] [--mechanism uniform|pay-as-bid] [--participants N] [--out DIR]

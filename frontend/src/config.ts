@@ -5,7 +5,7 @@
  */
 import { isAddress, type Address } from "viem";
 
-import type { RuntimeConfig } from "./runtime-config";
+import type { RuntimeConfig } from "@kiezstrom/engine/runtime-config";
 
 export type { RuntimeConfig };
 

@@ -5,9 +5,9 @@
  */
 import { Contract, Interface, JsonRpcProvider, type Log } from "ethers";
 
-import { replayMarket, type ReplayResult } from "../../sim/audit.js";
+import { replayMarket, type ReplayResult } from "@kiezstrom/engine/audit";
 
-export type { Finding, IntervalAudit } from "../../sim/audit.js";
+export type { Finding, IntervalAudit } from "@kiezstrom/engine/audit";
 
 export interface AuditReport extends Omit<ReplayResult, "details"> {
   market: string;

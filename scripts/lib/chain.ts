@@ -8,7 +8,7 @@ import { Wallet, keccak256, toUtf8Bytes, type Signer } from "ethers";
 
 import CommunityModule from "../../deploy/modules/Community.js";
 import type { EuroToken, KiezMarket, MarketFactory } from "../../types/ethers-contracts/index.js";
-import type { SupplierTariff } from "../../sim/market/tariff.js";
+import type { SupplierTariff } from "@kiezstrom/engine/market/tariff";
 import { CLASS, INTERVAL_SECONDS, MarketDriver, tariffStruct, wait, type DriverOptions, type ParticipantInfo } from "./market-driver.js";
 
 export const EUR = 10n ** 18n;

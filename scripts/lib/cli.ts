@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname, join, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
-import { parseDate } from "../../sim/calendar.js";
-import { DEFAULT_SCENARIO, parseScenario, scaleCommunity, ScenarioError, type Scenario } from "../../sim/scenario/scenario.js";
+import { parseDate } from "@kiezstrom/engine/calendar";
+import { DEFAULT_SCENARIO, parseScenario, scaleCommunity, ScenarioError, type Scenario } from "@kiezstrom/engine/scenario/scenario";
 
 
 /** Prints a message that says what to fix and exits with code 2 (bad input). */

@@ -14,13 +14,13 @@ import { extname, join, normalize, resolve } from "node:path";
 
 import { isAddress, Signature, verifyTypedData, type Interface } from "ethers";
 
-import type { RuntimeConfig } from "../../frontend/src/runtime-config.js";
-import { parseHome } from "../../sim/home.js";
+import type { RuntimeConfig } from "@kiezstrom/engine/runtime-config";
+import { parseHome } from "@kiezstrom/engine/home";
 import type { Community } from "./chain.js";
 
 export type { RuntimeConfig };
 import type { MarketClock, Serial } from "./market-clock.js";
-import { EIP712_BID_TYPES } from "../../sim/market/onchain.js";
+import { EIP712_BID_TYPES } from "@kiezstrom/engine/market/onchain";
 import { bidDomain, signedBidInput, wait, type SignedBidInput } from "./market-driver.js";
 
 const FAUCET_EUR = 100n;

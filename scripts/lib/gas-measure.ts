@@ -6,10 +6,10 @@ import { ContractFactory, type Wallet } from "ethers";
 import hre from "hardhat";
 
 import { MARKET_LIBRARIES } from "../../deploy/modules/MarketSystem.js";
-import { BERLIN_2023_SUPPLIERS } from "../../sim/scenario/tariffs-berlin-2023.js";
-import { Random } from "../../sim/random.js";
-import { askRange, bidRange } from "../../sim/market/tariff.js";
-import type { OrderBid, Side } from "../../sim/market/clearing.js";
+import { BERLIN_2023_SUPPLIERS } from "@kiezstrom/engine/scenario/tariffs-berlin-2023";
+import { Random } from "@kiezstrom/engine/random";
+import { askRange, bidRange } from "@kiezstrom/engine/market/tariff";
+import type { OrderBid, Side } from "@kiezstrom/engine/market/clearing";
 import { createCommunity, EUR, type Community } from "./chain.js";
 import { bidDomain, SIDE, signBid, tariffStruct, wait, type Reading, type Receipts } from "./market-driver.js";
 

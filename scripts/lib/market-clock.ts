@@ -7,13 +7,13 @@
  */
 import type { Wallet } from "ethers";
 
-import { DAY_MS, parseDate } from "../../sim/calendar.js";
-import { standInHousehold, type Household } from "../../sim/community.js";
-import { simulateHome, type HomeDay, type HomeSpec } from "../../sim/home.js";
-import { simulate, type IntervalDetail } from "../../sim/engine.js";
-import { CLASS_NAMES } from "../../sim/market/onchain.js";
-import type { Scenario } from "../../sim/scenario/scenario.js";
-import type { ClockStatus } from "../../frontend/src/runtime-config.js";
+import { DAY_MS, parseDate } from "@kiezstrom/engine/calendar";
+import { standInHousehold, type Household } from "@kiezstrom/engine/community";
+import { simulateHome, type HomeDay, type HomeSpec } from "@kiezstrom/engine/home";
+import { simulate, type IntervalDetail } from "@kiezstrom/engine/engine";
+import { CLASS_NAMES } from "@kiezstrom/engine/market/onchain";
+import type { Scenario } from "@kiezstrom/engine/scenario/scenario";
+import type { ClockStatus } from "@kiezstrom/engine/runtime-config";
 import type { Community } from "./chain.js";
 
 export type { ClockStatus };

@@ -6,17 +6,17 @@
 import { Signature, type ContractTransactionReceipt, type Signer, type TypedDataDomain } from "ethers";
 
 import type { KiezMarket } from "../../types/ethers-contracts/index.js";
-import { clearInterval, type ClearingResult, type OrderBid, type Side } from "../../sim/market/clearing.js";
-import { gridResidual } from "../../sim/market/billing.js";
-import { buyLockUnits, type SupplierTariff, type Tariff } from "../../sim/market/tariff.js";
+import { clearInterval, type ClearingResult, type OrderBid, type Side } from "@kiezstrom/engine/market/clearing";
+import { gridResidual } from "@kiezstrom/engine/market/billing";
+import { buyLockUnits, type SupplierTariff, type Tariff } from "@kiezstrom/engine/market/tariff";
 
-import { batchBids, BID_DOMAIN, cancelInBatches, EIP712_BID_TYPES, findBidInBatches, NO_TRADE, SIDE, sideName, type BidBatch } from "../../sim/market/onchain.js";
-import { orderEntry, orderRef, readingWord, signedTerms, type MeteredReading } from "../../sim/market/words.js";
+import { batchBids, BID_DOMAIN, cancelInBatches, EIP712_BID_TYPES, findBidInBatches, NO_TRADE, SIDE, sideName, type BidBatch } from "@kiezstrom/engine/market/onchain";
+import { orderEntry, orderRef, readingWord, signedTerms, type MeteredReading } from "@kiezstrom/engine/market/words";
 
-export type { MeteredReading } from "../../sim/market/words.js";
+export type { MeteredReading } from "@kiezstrom/engine/market/words";
 
-export { CLASS, NO_TRADE, PHASE, SIDE, WEI_PER_UNIT } from "../../sim/market/onchain.js";
-export { INTERVAL_SECONDS } from "../../sim/calendar.js";
+export { CLASS, NO_TRADE, PHASE, SIDE, WEI_PER_UNIT } from "@kiezstrom/engine/market/onchain";
+export { INTERVAL_SECONDS } from "@kiezstrom/engine/calendar";
 
 /** A committed order page; its entries are OrderEntry words (sim/market/words.ts). */
 export interface OrderPage {

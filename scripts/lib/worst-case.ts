@@ -8,9 +8,9 @@
  * 1,024 households, the most bids an interval takes, billed page by page. Every transaction's gas is returned, for
  * the test that holds each one under the transaction gas cap.
  */
-import { BERLIN_2023_SUPPLIERS } from "../../sim/scenario/tariffs-berlin-2023.js";
-import { isDayStart } from "../../sim/market/billing.js";
-import { askRange, bidRange, buyLockUnits } from "../../sim/market/tariff.js";
+import { BERLIN_2023_SUPPLIERS } from "@kiezstrom/engine/scenario/tariffs-berlin-2023";
+import { isDayStart } from "@kiezstrom/engine/market/billing";
+import { askRange, bidRange, buyLockUnits } from "@kiezstrom/engine/market/tariff";
 import { createCommunity, EUR } from "./chain.js";
 import { GAS_CAP } from "./gas-measure.js";
 import { bidDomain, byAddress, INTERVAL_SECONDS, signBid, wait, WEI_PER_UNIT, type Reading, type Receipts } from "./market-driver.js";

@@ -2,7 +2,7 @@
 import type { Signer } from "ethers";
 
 import { createCommunity } from "../../scripts/lib/chain.js";
-import { BERLIN_2023_SUPPLIERS } from "../../sim/scenario/tariffs-berlin-2023.js";
+import { BERLIN_2023_SUPPLIERS } from "@kiezstrom/engine/scenario/tariffs-berlin-2023";
 import { CLASS, intervalBids, orderRefs, wait } from "../../scripts/lib/market-driver.js";
 
 export const TARIFFS = BERLIN_2023_SUPPLIERS.map((s) => s.tariff);

@@ -5,8 +5,8 @@
 import { expect } from "chai";
 
 import { orderPages, packReadings, SIDE, tariffStruct } from "../../scripts/lib/market-driver.js";
-import type { OrderBid } from "../../sim/market/clearing.js";
-import { buyLockUnits } from "../../sim/market/tariff.js";
+import type { OrderBid } from "@kiezstrom/engine/market/clearing";
+import { buyLockUnits } from "@kiezstrom/engine/market/tariff";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
 
 const ZERO = "0x0000000000000000000000000000000000000000";

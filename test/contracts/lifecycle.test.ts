@@ -1,7 +1,7 @@
 import { expect } from "chai";
 
 import { bidDomain, MarketDriver, PHASE, SIDE, signBid, type Reading } from "../../scripts/lib/market-driver.js";
-import { lemBill } from "../../sim/market/billing.js";
+import { lemBill } from "@kiezstrom/engine/market/billing";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
 
 describe("KiezMarket: one interval from bids to settlement", function () {

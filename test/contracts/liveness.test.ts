@@ -5,8 +5,8 @@
 import { expect } from "chai";
 
 import { bidDomain, MarketDriver, packReadings, PHASE, SIDE, signBid, tariffStruct, WEI_PER_UNIT as WEI } from "../../scripts/lib/market-driver.js";
-import { bidWord } from "../../sim/market/words.js";
-import { buyLockUnits } from "../../sim/market/tariff.js";
+import { bidWord } from "@kiezstrom/engine/market/words";
+import { buyLockUnits } from "@kiezstrom/engine/market/tariff";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
 
 const T0 = TARIFFS[0].prices;

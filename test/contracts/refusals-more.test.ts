@@ -2,8 +2,8 @@
 import { expect } from "chai";
 
 import { orderPages, packReadings, PHASE, SIDE, tariffStruct } from "../../scripts/lib/market-driver.js";
-import type { OrderBid } from "../../sim/market/clearing.js";
-import { buyLockUnits } from "../../sim/market/tariff.js";
+import type { OrderBid } from "@kiezstrom/engine/market/clearing";
+import { buyLockUnits } from "@kiezstrom/engine/market/tariff";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
 
 describe("KiezMarket refusals, continued", function () {

@@ -5,10 +5,10 @@ import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs
 import { Signature } from "ethers";
 
 import { bidDomain, CLASS, NO_TRADE, orderPages, packReadings, PHASE, SIDE, signBid, type Reading } from "../../scripts/lib/market-driver.js";
-import { EIP712_BID_TYPES } from "../../sim/market/onchain.js";
-import { bidWord, orderRef, signedTerms } from "../../sim/market/words.js";
-import type { OrderBid } from "../../sim/market/clearing.js";
-import { buyLockUnits, lemCharges, timeOfUse } from "../../sim/market/tariff.js";
+import { EIP712_BID_TYPES } from "@kiezstrom/engine/market/onchain";
+import { bidWord, orderRef, signedTerms } from "@kiezstrom/engine/market/words";
+import type { OrderBid } from "@kiezstrom/engine/market/clearing";
+import { buyLockUnits, lemCharges, timeOfUse } from "@kiezstrom/engine/market/tariff";
 import { tariffStruct } from "../../scripts/lib/market-driver.js";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
 

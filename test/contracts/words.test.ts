@@ -6,8 +6,8 @@
 import { expect } from "chai";
 import hre from "hardhat";
 
-import { accountWord, bidWord, billWord, orderEntry, orderRef, readingWord, signedTerms } from "../../sim/market/words.js";
-import { Random } from "../../sim/random.js";
+import { accountWord, bidWord, billWord, orderEntry, orderRef, readingWord, signedTerms } from "@kiezstrom/engine/market/words";
+import { Random } from "@kiezstrom/engine/random";
 import type { PackedWordsHarness } from "../../types/ethers-contracts/index.js";
 
 const SAMPLES = 24;

@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { AbiCoder, id, JsonRpcProvider, keccak256, toBeHex, zeroPadValue } from "ethers";
 
 import { freePort, startNode } from "../../scripts/lib/local-node.js";
-import { accountWord } from "../../sim/market/words.js";
+import { accountWord } from "@kiezstrom/engine/market/words";
 import { KiezMarket__factory } from "../../types/ethers-contracts/index.js";
 
 const tsx = (script: string, args: string[]) => spawnSync(process.execPath, ["--import", "tsx", script, ...args], { encoding: "utf8", env: { ...process.env, CI: "true" } });

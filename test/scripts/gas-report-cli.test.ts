@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 
-import { gasCostEur } from "../../sim/gas-cost.js";
+import { gasCostEur } from "@kiezstrom/engine/gas-cost";
 
 const run = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "scripts/gas-report.ts", ...args], { encoding: "utf8", env: { ...process.env, CI: "true" } });
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { createMarketRebuild, rebuildMarket, type MarketEvent } from "../../sim/audit.js";
-import { billWord, bidWord } from "../../sim/market/words.js";
-import { BERLIN_2023_SUPPLIERS } from "../../sim/scenario/tariffs-berlin-2023.js";
+import { createMarketRebuild, rebuildMarket, type MarketEvent } from "@kiezstrom/engine/audit";
+import { billWord, bidWord } from "@kiezstrom/engine/market/words";
+import { BERLIN_2023_SUPPLIERS } from "@kiezstrom/engine/scenario/tariffs-berlin-2023";
 
 const SELLER = "0x00000000000000000000000000000000000000a1";
 const BUYER = "0x00000000000000000000000000000000000000b2";

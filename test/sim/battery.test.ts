@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 
-import { Battery } from "../../sim/battery.js";
-import { DEFAULT_SCENARIO } from "../../sim/scenario/scenario.js";
+import { Battery } from "@kiezstrom/engine/battery";
+import { DEFAULT_SCENARIO } from "@kiezstrom/engine/scenario/scenario";
 
 const SPEC = DEFAULT_SCENARIO.households.battery; // 12.5 kWh, 3.3 kW, 95%/95%, SOC 10–95%, starts at 30%
 

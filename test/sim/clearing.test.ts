@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 
-import { clearInterval, type OrderBid } from "../../sim/market/clearing.js";
-import { bauBill, lemBill } from "../../sim/market/billing.js";
-import { bidRange, askRange, lemCharges, timeOfUse } from "../../sim/market/tariff.js";
-import { DEFAULT_SCENARIO } from "../../sim/scenario/scenario.js";
+import { clearInterval, type OrderBid } from "@kiezstrom/engine/market/clearing";
+import { bauBill, lemBill } from "@kiezstrom/engine/market/billing";
+import { bidRange, askRange, lemCharges, timeOfUse } from "@kiezstrom/engine/market/tariff";
+import { DEFAULT_SCENARIO } from "@kiezstrom/engine/scenario/scenario";
 
 const TARIFF = DEFAULT_SCENARIO.suppliers[0].tariff;
 const bid = (index: number, side: "sell" | "buy", wh: number, price: number, participant = `p${index}`): OrderBid => ({ index, participant, side, wh, price });

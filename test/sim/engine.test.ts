@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { simulate } from "../../sim/engine.js";
-import { simulationOutputs } from "../../sim/report/outputs.js";
-import { summarize } from "../../sim/report/summary.js";
-import { DEFAULT_SCENARIO, parseScenario, scaleCommunity, ScenarioError, type Scenario } from "../../sim/scenario/scenario.js";
+import { simulate } from "@kiezstrom/engine/engine";
+import { simulationOutputs } from "@kiezstrom/engine/report/outputs";
+import { summarize } from "@kiezstrom/engine/report/summary";
+import { DEFAULT_SCENARIO, parseScenario, scaleCommunity, ScenarioError, type Scenario } from "@kiezstrom/engine/scenario/scenario";
 
 const small = (over: Partial<Scenario> = {}): Scenario => ({ ...scaleCommunity(DEFAULT_SCENARIO, 40), ...over });
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { initialHome, parseHome, simulateHome } from "../../sim/home.js";
+import { initialHome, parseHome, simulateHome } from "@kiezstrom/engine/home";
 
 const ADDRESS = "0x2361000000000000000000000000000000001e8f";
 

@@ -2,7 +2,7 @@
  * Amounts typed by a household, parsed without floating point: euros (token wei), energy (Wh) and prices
  * (µEUR/kWh). Zero, negative and over-precise values are refused with a message for the form.
  */
-import { WEI_PER_UNIT } from "../../../sim/market/onchain";
+import { WEI_PER_UNIT } from "@kiezstrom/engine/market/onchain";
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
 interface DecimalRule {

@@ -3,8 +3,8 @@ import { useConfig } from "wagmi";
 import { readContract, signTypedData, simulateContract } from "wagmi/actions";
 
 import { kiezMarketAbi } from "../contracts/generated";
-import { BID_DOMAIN, EIP712_BID_TYPES, SIDE } from "../../../sim/market/onchain";
-import type { Side } from "../../../sim/market/clearing";
+import { BID_DOMAIN, EIP712_BID_TYPES, SIDE } from "@kiezstrom/engine/market/onchain";
+import type { Side } from "@kiezstrom/engine/market/clearing";
 import type { RuntimeConfig } from "../config";
 import { explainError, explainRevert } from "./errors";
 

@@ -5,7 +5,7 @@
 import { BaseError, ContractFunctionRevertedError, HttpRequestError, InsufficientFundsError, UserRejectedRequestError } from "viem";
 
 import { formatCt, formatEuro, formatKWh } from "./amounts";
-import { PHASE } from "../../../sim/market/onchain";
+import { PHASE } from "@kiezstrom/engine/market/onchain";
 
 const time = (seconds: bigint | number) => new Date(Number(seconds) * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 const intervalTime = (interval: bigint | number) => time(BigInt(interval) * 900n);

@@ -6,7 +6,7 @@ import { useSyncExternalStore } from "react";
 import type { PublicClient } from "viem";
 
 import { kiezMarketAbi } from "../contracts/generated";
-import type { MarketEvent } from "../../../sim/audit";
+import type { MarketEvent } from "@kiezstrom/engine/audit";
 
 export interface LoggedEvent extends MarketEvent {
   blockNumber: bigint;

@@ -2,8 +2,8 @@
  * My Home in the browser: the household's home (sim/home.ts) kept per address in this browser. A registered
  * household starts from the simulated home that stands in for it (the one a local dev meter meters).
  */
-export { communityScenario, homeProblem, initialHome, simulateHome, type HomeDay, type HomeSpec } from "../../../sim/home";
-import type { HomeSpec } from "../../../sim/home";
+export { communityScenario, homeProblem, initialHome, simulateHome, type HomeDay, type HomeSpec } from "@kiezstrom/engine/home";
+import type { HomeSpec } from "@kiezstrom/engine/home";
 
 const STORAGE_KEY = "kiezstrom:home:";
 

@@ -8,11 +8,11 @@ import { usePublicClient } from "wagmi";
 import type { PublicClient } from "viem";
 
 import type { RuntimeConfig } from "../config";
-import type { ClockStatus } from "../runtime-config";
+import type { ClockStatus } from "@kiezstrom/engine/runtime-config";
 
 export type { ClockStatus };
 import { useReadKiezMarket } from "../contracts/generated";
-import { createMarketRebuild, type MarketRebuild } from "../../../sim/audit";
+import { createMarketRebuild, type MarketRebuild } from "@kiezstrom/engine/audit";
 import { MarketEventStore, useEventVersion } from "./events";
 
 export interface Market {

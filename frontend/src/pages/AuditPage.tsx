@@ -4,7 +4,7 @@ import { useConfig } from "wagmi";
 import { getBlockNumber, readContract } from "wagmi/actions";
 
 import { euroTokenAbi, kiezMarketAbi } from "../contracts/generated";
-import { replayMarket, type ReplayResult } from "../../../sim/audit";
+import { replayMarket, type ReplayResult } from "@kiezstrom/engine/audit";
 import { formatCt, formatKWh } from "../lib/amounts";
 import { explainError } from "../lib/errors";
 import { intervalLabel, useMarket } from "../lib/market";

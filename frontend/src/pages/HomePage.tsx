@@ -1,10 +1,10 @@
 /** My Home: appliances, generators, battery and preferences, with their simulated power and charge over the day. */
 import { useEffect, useState } from "react";
 
-import { lineChart } from "../../../sim/report/charts";
-import { slotTime } from "../../../sim/calendar";
-import { CLASS_NAMES } from "../../../sim/market/onchain";
-import { DEFAULT_SCENARIO } from "../../../sim/scenario/scenario";
+import { lineChart } from "@kiezstrom/engine/report/charts";
+import { slotTime } from "@kiezstrom/engine/calendar";
+import { CLASS_NAMES } from "@kiezstrom/engine/market/onchain";
+import { DEFAULT_SCENARIO } from "@kiezstrom/engine/scenario/scenario";
 import { ctText, formatCt, formatKWh, parsePriceCt } from "../lib/amounts";
 import { HOME_SAVED, homeProblem, initialHome, loadHome, saveHome, shareHomeWithMeter, simulateHome, type HomeDay, type HomeSpec } from "../lib/home";
 import { intervalDay, useMarket } from "../lib/market";

@@ -6,9 +6,9 @@ import { ctText, formatCt, formatEuro, formatKWh, parseEnergyKWh, parsePriceCt }
 import { useRelayedBid } from "../lib/bids";
 import { intervalLabel, useMarket } from "../lib/market";
 import { useTransactor } from "../lib/tx";
-import { askRange, bidRange, buyLockUnits, lemCharges, TARIFF_FIELDS, timeOfUse, type Tariff } from "../../../sim/market/tariff";
-import type { Side } from "../../../sim/market/clearing";
-import { findBidInBatches, WEI_PER_UNIT } from "../../../sim/market/onchain";
+import { askRange, bidRange, buyLockUnits, lemCharges, TARIFF_FIELDS, timeOfUse, type Tariff } from "@kiezstrom/engine/market/tariff";
+import type { Side } from "@kiezstrom/engine/market/clearing";
+import { findBidInBatches, WEI_PER_UNIT } from "@kiezstrom/engine/market/onchain";
 import { Field, Section, Short, TxStatus } from "../components/ui";
 
 export function MarketPage({ me }: { me: `0x${string}` }) {

@@ -5,8 +5,8 @@ import { kiezMarketAbi } from "../contracts/generated";
 import { parseEnergyKWh } from "../lib/amounts";
 import { useMarket } from "../lib/market";
 import { useTransactor } from "../lib/tx";
-import { CLASS } from "../../../sim/market/onchain";
-import { DEFAULT_SCENARIO } from "../../../sim/scenario/scenario";
+import { CLASS } from "@kiezstrom/engine/market/onchain";
+import { DEFAULT_SCENARIO } from "@kiezstrom/engine/scenario/scenario";
 import { Field, Section, TxStatus } from "../components/ui";
 
 const CLASS_LABELS = { consumer: "Consumer (no PV)", pv: "PV prosumer", pvBattery: "PV + battery prosumer" } as const;

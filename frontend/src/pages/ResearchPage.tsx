@@ -2,8 +2,8 @@
 import { useState } from "react";
 
 import snapshot from "../../../gas-snapshot.json";
-import { barChart } from "../../../sim/report/charts";
-import { DEFAULT_CHAINS, gasCostEur, type ChainProfile } from "../../../sim/gas-cost";
+import { barChart } from "@kiezstrom/engine/report/charts";
+import { DEFAULT_CHAINS, gasCostEur, type ChainProfile } from "@kiezstrom/engine/gas-cost";
 import { Field, Section, SvgChart } from "../components/ui";
 
 const ACTIONS: [keyof typeof snapshot, string][] = [

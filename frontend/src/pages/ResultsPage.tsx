@@ -1,5 +1,5 @@
 /** Results: every cleared interval's price and volume, my trades, and the neighbours I traded with. */
-import { lineChart } from "../../../sim/report/charts";
+import { lineChart } from "@kiezstrom/engine/report/charts";
 import { formatCt, formatKWh, formatNanoEuro } from "../lib/amounts";
 import { intervalLabel, useMarket } from "../lib/market";
 import { Section, Short, SvgChart } from "../components/ui";

@@ -8,8 +8,8 @@ import { explainError } from "../lib/errors";
 import { signPermit } from "../lib/permit";
 import { intervalDay, intervalLabel, useMarket } from "../lib/market";
 import { useTransactor } from "../lib/tx";
-import { barChart } from "../../../sim/report/charts";
-import { bauBill, isDayStart, lemBill, type BillLines } from "../../../sim/market/billing";
+import { barChart } from "@kiezstrom/engine/report/charts";
+import { bauBill, isDayStart, lemBill, type BillLines } from "@kiezstrom/engine/market/billing";
 import { Field, Section, SvgChart, TxStatus } from "../components/ui";
 
 export interface MyBill {

@@ -1,8 +1,10 @@
 /**
  * The shape of kiezstrom.json, the dApp's runtime configuration: shared by the dApp, which reads it, and the
- * local community's services (scripts/lib/dev-api.ts), which serve it.
+ * local community's services (scripts/lib/dev-api.ts, market-clock.ts), which serve it.
  */
-import type { Address } from "viem";
+
+/** A 20-byte hex address (viem's `Address`). */
+type Address = `0x${string}`;
 
 /** The local market clock's status, served at `clockUrl` (scripts/lib/market-clock.ts). */
 export interface ClockStatus {
