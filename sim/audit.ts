@@ -6,8 +6,8 @@
  */
 import { clearInterval, type OrderBid, type Trade } from "./market/clearing.js";
 import { gridResidual, isDayStart, lemBill } from "./market/billing.js";
-import { buyLockUnits, lemCharges, timeOfUse, type Tariff } from "./market/tariff.js";
-import { batchBids, cancelInBatches, PHASE, sideName, WEI_PER_UNIT as WEI, type BidBatch } from "./market/onchain.js";
+import { buyLockUnits, lemCharges, TARIFF_FIELDS, timeOfUse, type Tariff } from "./market/tariff.js";
+import { batchBids, cancelInBatches, PHASE, SIDE, sideName, WEI_PER_UNIT as WEI, type BidBatch } from "./market/onchain.js";
 import { bidIndexes, billWord } from "./market/words.js";
 
 
@@ -30,10 +30,43 @@ export interface IntervalAudit {
   ok: boolean;
 }
 
-/** A decoded market event: its name and its arguments by name (uint ≤ 48 bits may be number or bigint). */
+/** A decoded market event: its name and its arguments by name, as MarketEventArgs types them for the events the
+ *  replay reads (any other event is passed over). */
 export interface MarketEvent {
   name: string;
-  args: any;
+  args: unknown;
+}
+
+/** A uint as a decoder gives it: viem and ethers give bigint, a hand-built event may give number. */
+type Uint = number | bigint;
+type Address = string;
+
+/** The arguments of each market event the replay reads (contracts/IKiezMarket.sol). */
+export interface MarketEventArgs {
+  TariffSet: { supplier: Uint; epoch: Uint; tariff: Record<keyof Tariff | "dailyChargeMicroEur", Uint> };
+  SupplierAccountSet: { supplier: Uint; account: Address };
+  FeeRecipientsSet: { platform: Address; taxCollector: Address; networkOperator: Address };
+  ParticipantRegistered: { participant: Address; participantClass: Uint; supplier: Uint; importLimitWh: Uint; exportLimitWh: Uint };
+  MeteringPointConfirmed: { participant: Address; meteringPoint: Uint };
+  Deposited: { account: Address; amount: bigint };
+  Withdrawn: { account: Address; amount: bigint };
+  DebtRepaid: { participant: Address; supplierAccount: Address; amount: bigint };
+  DebtRecorded: { interval: Uint; participant: Address; amount: bigint };
+  SupplierShortfallRecorded: { interval: Uint; supplier: Uint; amount: bigint };
+  SupplierShortfallRepaid: { supplier: Uint; amount: bigint };
+  IntervalOpened: { interval: Uint; tariffEpoch: Uint; gateClosesAt: Uint };
+  BidPlaced: { interval: Uint; bidIndex: Uint; participant: Address; side: Uint; wh: Uint; price: Uint };
+  BidsPlaced: { interval: Uint; batch: Uint; firstBidIndex: Uint; bids: readonly (bigint | number)[] };
+  BidCancelled: { interval: Uint; bidIndex: Uint; participant: Address };
+  OrderPageCommitted: { interval: Uint; side: Uint; page: Uint; bidIndexes: string };
+  IntervalPriced: { interval: Uint; price: Uint; matchedWh: Uint };
+  TradeMatched: { interval: Uint; seller: Address; buyer: Address; wh: Uint; price: Uint };
+  IntervalCleared: { interval: Uint; price: Uint; matchedWh: Uint };
+  ReadingsPosted: { interval: Uint; readings: readonly { participant: Address; importWh: Uint; exportWh: Uint }[] };
+  BillingRestarted: { interval: Uint };
+  BillsIssued: { interval: Uint; bills: string };
+  IntervalRefunding: { interval: Uint };
+  IntervalSettled: { interval: Uint; p2pVolume: bigint };
 }
 
 /** The view calls the replay compares its ledger with. */
@@ -135,139 +168,146 @@ export function createMarketRebuild(dayStartSlot: number) {
   function placeBid(s: IntervalState, bid: BidState) {
     s.bids.push(bid);
     if (bid.side !== "buy") return;
-    const p = participants.get(bid.participant);
-    if (!p) return;
-    const lock = BigInt(buyLockUnits(tariffOf(p.supplier, s.epoch).prices, bid.wh, bid.price)) * WEI;
+    if (!participants.has(bid.participant)) return;
+    const lock = lockOf(bid, s.epoch);
     add(free, bid.participant, -lock);
     add(locked, bid.participant, lock);
   }
+
+  /** A buy bid's worst-case cost in wei, at its participant's tariff of the interval's epoch. */
+  function lockOf(bid: BidState, epoch: number): bigint {
+    const p = participants.get(bid.participant)!;
+    return BigInt(buyLockUnits(tariffOf(p.supplier, epoch).prices, bid.wh, bid.price)) * WEI;
+  }
+
+  /** What each event the replay needs does to the rebuilt market; the others (MarketInitialized, …) change nothing. */
+  const on: { [K in keyof MarketEventArgs]: (a: MarketEventArgs[K]) => void } = {
+    TariffSet(a) {
+      const t = a.tariff;
+      const prices = Object.fromEntries(TARIFF_FIELDS.map((f) => [f, Number(t[f])])) as unknown as Tariff;
+      tariffs.set(`${Number(a.supplier)}:${Number(a.epoch)}`, { prices, dailyChargeMicroEur: Number(t.dailyChargeMicroEur) });
+    },
+    SupplierAccountSet(a) {
+      supplierAccounts.set(Number(a.supplier), key(a.account));
+    },
+    FeeRecipientsSet(a) {
+      fees = { platform: key(a.platform), tax: key(a.taxCollector), network: key(a.networkOperator) };
+    },
+    ParticipantRegistered(a) {
+      participants.set(key(a.participant), {
+        supplier: Number(a.supplier),
+        participantClass: Number(a.participantClass),
+        importLimitWh: Number(a.importLimitWh),
+        exportLimitWh: Number(a.exportLimitWh),
+      });
+    },
+    MeteringPointConfirmed(a) {
+      const p = participants.get(key(a.participant));
+      if (p) p.metered = true;
+    },
+    Deposited(a) {
+      add(free, a.account, a.amount);
+    },
+    Withdrawn(a) {
+      add(free, a.account, -a.amount);
+    },
+    DebtRepaid(a) {
+      add(free, a.participant, -a.amount);
+      add(free, a.supplierAccount, a.amount);
+      add(owed, a.participant, -a.amount);
+    },
+    SupplierShortfallRecorded(a) {
+      const s = Number(a.supplier);
+      supplierShortfall.set(s, (supplierShortfall.get(s) ?? 0n) + a.amount);
+      add(free, supplierAccounts.get(s)!, a.amount);
+    },
+    SupplierShortfallRepaid(a) {
+      const s = Number(a.supplier);
+      supplierShortfall.set(s, (supplierShortfall.get(s) ?? 0n) - a.amount);
+      add(free, supplierAccounts.get(s)!, -a.amount);
+    },
+    IntervalOpened(a) {
+      intervals.set(Number(a.interval), {
+        epoch: Number(a.tariffEpoch),
+        gateClosesAt: Number(a.gateClosesAt),
+        bids: [],
+        batches: [],
+        trades: [],
+        readings: [],
+        bills: new Map(),
+        settledEvents: 0,
+        debts: new Map(),
+        orderPages: [],
+      });
+    },
+    BidPlaced(a) {
+      const bid = { index: Number(a.bidIndex), participant: key(a.participant), side: sideName(a.side), wh: Number(a.wh), price: Number(a.price) };
+      placeBid(iv(Number(a.interval)), { ...bid, cancelled: false });
+    },
+    BidsPlaced(a) {
+      const s = iv(Number(a.interval));
+      const batch = { batch: Number(a.batch), firstBidIndex: Number(a.firstBidIndex), bids: a.bids.map(BigInt) };
+      s.batches.push(batch);
+      for (const b of batchBids(batch)) placeBid(s, { ...b, cancelled: false });
+    },
+    BidCancelled(a) {
+      const s = iv(Number(a.interval));
+      const bid = s.bids.find((b) => b.index === Number(a.bidIndex));
+      cancelInBatches(s.batches, Number(a.bidIndex));
+      if (!bid) return;
+      // a refund's cancellations release locks; the interval's bids as cleared stay as they were
+      if (!s.refunding) bid.cancelled = true;
+      if (bid.side !== "buy") return;
+      const lock = lockOf(bid, s.epoch);
+      add(free, bid.participant, lock);
+      add(locked, bid.participant, -lock);
+    },
+    OrderPageCommitted(a) {
+      iv(Number(a.interval)).orderPages.push({ side: Number(a.side), page: Number(a.page), bidIndexes: bidIndexes.unpack(a.bidIndexes) });
+    },
+    IntervalPriced(a) {
+      iv(Number(a.interval)).priced = { price: Number(a.price), matchedWh: Number(a.matchedWh) };
+    },
+    TradeMatched(a) {
+      iv(Number(a.interval)).trades.push({ sellIndex: -1, buyIndex: -1, seller: key(a.seller), buyer: key(a.buyer), wh: Number(a.wh), price: Number(a.price) });
+    },
+    IntervalCleared(a) {
+      iv(Number(a.interval)).cleared = { price: Number(a.price), matchedWh: Number(a.matchedWh) };
+    },
+    ReadingsPosted(a) {
+      const readings = iv(Number(a.interval)).readings;
+      for (const r of a.readings) readings.push({ participant: key(r.participant), importWh: Number(r.importWh), exportWh: Number(r.exportWh) });
+    },
+    BillingRestarted(a) {
+      iv(Number(a.interval)).bills.clear();
+    },
+    BillsIssued(a) {
+      const bills = iv(Number(a.interval)).bills;
+      for (const b of billWord.unpackAll(a.bills)) bills.set(b.participant, b);
+    },
+    IntervalRefunding(a) {
+      iv(Number(a.interval)).refunding = true;
+    },
+    DebtRecorded(a) {
+      const debts = iv(Number(a.interval)).debts;
+      debts.set(key(a.participant), (debts.get(key(a.participant)) ?? 0n) + a.amount);
+    },
+    IntervalSettled(a) {
+      const s = iv(Number(a.interval));
+      s.settledEvents++;
+      s.settledVolume = a.p2pVolume;
+      settleInterval(Number(a.interval), s);
+    },
+  };
 
   let applied = 0;
   function apply(events: readonly MarketEvent[]) {
     applied += events.length;
     for (const ev of events) {
-      const a = ev.args;
-      switch (ev.name) {
-        case "TariffSet": {
-          const t = a.tariff;
-          tariffs.set(`${Number(a.supplier)}:${Number(a.epoch)}`, {
-            prices: {
-              energyPrice: Number(t.energyPrice), levies: Number(t.levies), supplierMargin: Number(t.supplierMargin), networkFee: Number(t.networkFee),
-              feedInTariff: Number(t.feedInTariff), platformFee: Number(t.platformFee), lemSupplierMargin: Number(t.lemSupplierMargin), lemNetworkFee: Number(t.lemNetworkFee),
-            },
-            dailyChargeMicroEur: Number(t.dailyChargeMicroEur),
-          });
-          break;
-        }
-        case "SupplierAccountSet":
-          supplierAccounts.set(Number(a.supplier), key(a.account));
-          break;
-        case "FeeRecipientsSet":
-          fees = { platform: key(a.platform), tax: key(a.taxCollector), network: key(a.networkOperator) };
-          break;
-        case "ParticipantRegistered":
-          participants.set(key(a.participant), { supplier: Number(a.supplier), participantClass: Number(a.participantClass), importLimitWh: Number(a.importLimitWh), exportLimitWh: Number(a.exportLimitWh) });
-          break;
-        case "MeteringPointConfirmed": {
-          const p = participants.get(key(a.participant));
-          if (p) p.metered = true;
-          break;
-        }
-        case "Deposited":
-          add(free, a.account, a.amount);
-          break;
-        case "DebtRepaid":
-          add(free, a.participant, -(a.amount as bigint));
-          add(free, a.supplierAccount, a.amount);
-          add(owed, a.participant, -(a.amount as bigint));
-          break;
-        case "SupplierShortfallRecorded": {
-          const s = Number(a.supplier);
-          supplierShortfall.set(s, (supplierShortfall.get(s) ?? 0n) + a.amount);
-          add(free, supplierAccounts.get(s)!, a.amount);
-          break;
-        }
-        case "SupplierShortfallRepaid": {
-          const s = Number(a.supplier);
-          supplierShortfall.set(s, (supplierShortfall.get(s) ?? 0n) - a.amount);
-          add(free, supplierAccounts.get(s)!, -(a.amount as bigint));
-          break;
-        }
-        case "Withdrawn":
-          add(free, a.account, -(a.amount as bigint));
-          break;
-        case "IntervalOpened":
-          intervals.set(Number(a.interval), { epoch: Number(a.tariffEpoch), gateClosesAt: Number(a.gateClosesAt), bids: [], batches: [], trades: [], readings: [], bills: new Map(), settledEvents: 0, debts: new Map(), orderPages: [] });
-          break;
-        case "BidPlaced": {
-          const s = iv(Number(a.interval));
-          placeBid(s, { index: Number(a.bidIndex), participant: key(a.participant), side: sideName(a.side), wh: Number(a.wh), price: Number(a.price), cancelled: false });
-          break;
-        }
-        case "BidsPlaced": {
-          const s = iv(Number(a.interval));
-          const batch = { batch: Number(a.batch), firstBidIndex: Number(a.firstBidIndex), bids: (a.bids as readonly bigint[]).map(BigInt) };
-          s.batches.push(batch);
-          for (const b of batchBids(batch)) placeBid(s, { ...b, cancelled: false });
-          break;
-        }
-        case "BidCancelled": {
-          const s = iv(Number(a.interval));
-          const bid = s.bids.find((b) => b.index === Number(a.bidIndex));
-          cancelInBatches(s.batches, Number(a.bidIndex));
-          if (bid) {
-            // a refund's cancellations release locks; the interval's bids as cleared stay as they were
-            if (!s.refunding) bid.cancelled = true;
-            if (bid.side === "buy") {
-              const p = participants.get(bid.participant)!;
-              const lock = BigInt(buyLockUnits(tariffOf(p.supplier, s.epoch).prices, bid.wh, bid.price)) * WEI;
-              add(free, bid.participant, lock);
-              add(locked, bid.participant, -lock);
-            }
-          }
-          break;
-        }
-        case "OrderPageCommitted":
-          iv(Number(a.interval)).orderPages.push({ side: Number(a.side), page: Number(a.page), bidIndexes: bidIndexes.unpack(a.bidIndexes) });
-          break;
-        case "IntervalPriced":
-          iv(Number(a.interval)).priced = { price: Number(a.price), matchedWh: Number(a.matchedWh) };
-          break;
-        case "TradeMatched":
-          iv(Number(a.interval)).trades.push({ sellIndex: -1, buyIndex: -1, seller: key(a.seller), buyer: key(a.buyer), wh: Number(a.wh), price: Number(a.price) });
-          break;
-        case "IntervalCleared":
-          iv(Number(a.interval)).cleared = { price: Number(a.price), matchedWh: Number(a.matchedWh) };
-          break;
-        case "ReadingsPosted":
-          for (const r of a.readings) iv(Number(a.interval)).readings.push({ participant: key(r.participant), importWh: Number(r.importWh), exportWh: Number(r.exportWh) });
-          break;
-        case "BillingRestarted":
-          iv(Number(a.interval)).bills.clear();
-          break;
-        case "BillsIssued": {
-          const bills = iv(Number(a.interval)).bills;
-          for (const b of billWord.unpackAll(a.bills)) bills.set(b.participant, b);
-          break;
-        }
-        case "IntervalRefunding":
-          iv(Number(a.interval)).refunding = true;
-          break;
-        case "DebtRecorded":
-          iv(Number(a.interval)).debts.set(key(a.participant), (iv(Number(a.interval)).debts.get(key(a.participant)) ?? 0n) + a.amount);
-          break;
-        case "IntervalSettled": {
-          const s = iv(Number(a.interval));
-          s.settledEvents++;
-          s.settledVolume = a.p2pVolume;
-          settleInterval(Number(a.interval), s);
-          break;
-        }
-        default:
-          break;
-      }
+      // the decoder (ethers or viem, with the market's ABI) gives each event its arguments by name
+      const handle = on[ev.name as keyof MarketEventArgs] as ((args: unknown) => void) | undefined;
+      handle?.(ev.args);
     }
-
   }
 
   /** Applies an interval's settlement to the replayed ledger, as the contract does, from the replayed bills. */
@@ -334,73 +374,128 @@ export function createMarketRebuild(dayStartSlot: number) {
 
 export type MarketRebuild = ReturnType<typeof rebuildMarket>;
 
+type Replayed = ReturnType<typeof clearInterval>;
+type Findings = Finding[];
+
+/** Every live bid within its participant's registration, limits and tariff bounds (the contract's checkBid). */
+function checkBidBounds(m: MarketRebuild, id: number, s: IntervalState, live: readonly BidState[], findings: Findings) {
+  for (const b of live) {
+    const p = m.participants.get(b.participant);
+    if (!p) {
+      findings.push({ interval: id, participant: b.participant, check: "bid bounds", detail: `bid ${b.index} from an unregistered address` });
+      continue;
+    }
+    const t = m.tariffOf(p.supplier, s.epoch).prices;
+    if (b.side === "sell" && !p.metered) {
+      findings.push({ interval: id, participant: b.participant, check: "bid bounds", detail: `ask ${b.index} from a household whose metering point was never confirmed` });
+    }
+    if (b.side === "sell" && (b.price <= t.feedInTariff || b.price >= t.energyPrice || b.wh > p.exportLimitWh)) {
+      findings.push({ interval: id, participant: b.participant, check: "bid bounds", detail: `ask ${b.index}: ${b.wh} Wh at ${b.price} outside FiT ${t.feedInTariff} < ask < EP ${t.energyPrice} or limit ${p.exportLimitWh}` });
+    }
+    if (b.side === "buy" && (b.price >= t.energyPrice || b.price + lemCharges(t) >= timeOfUse(t) || b.wh > p.importLimitWh)) {
+      findings.push({ interval: id, participant: b.participant, check: "bid bounds", detail: `bid ${b.index}: ${b.wh} Wh at ${b.price} breaks bid < EP, bid + LEM charges < ToU or limit ${p.importLimitWh}` });
+    }
+  }
+}
+
+/** The committed orders are the replay's sorted orders, side by side. */
+function checkOrder(id: number, s: IntervalState, replayed: Replayed, findings: Findings) {
+  for (const [side, sorted] of [[SIDE.sell, replayed.sells], [SIDE.buy, replayed.buys]] as const) {
+    const committed = s.orderPages.filter((p) => p.side === side).sort((x, y) => x.page - y.page).flatMap((p) => p.bidIndexes);
+    if (committed.join(",") !== sorted.map((b) => b.index).join(",")) {
+      findings.push({ interval: id, check: "order", detail: `committed ${sideName(side)} order differs from the sorted bids` });
+    }
+  }
+}
+
+/** The chain's price and matched energy are the replay's. */
+function checkClearing(id: number, cleared: { price: number; matchedWh: number }, replayed: Replayed, findings: Findings) {
+  if (cleared.price !== replayed.price || cleared.matchedWh !== replayed.matchedWh) {
+    findings.push({ interval: id, check: "clearing", detail: `chain price ${cleared.price} for ${cleared.matchedWh} Wh, replay ${replayed.price} for ${replayed.matchedWh} Wh` });
+  }
+}
+
+/** The chain's trades are the replay's, sum to the matched energy and each joins a live ask and a live bid. */
+function checkTrades(id: number, s: IntervalState, cleared: { matchedWh: number }, live: readonly BidState[], replayed: Replayed, findings: Findings) {
+  const chainTrades = s.trades.map((t) => `${t.seller}>${t.buyer}:${t.wh}@${t.price}`).join(",");
+  const replayTrades = replayed.trades.map((t) => `${key(t.seller)}>${key(t.buyer)}:${t.wh}@${t.price}`).join(",");
+  if (chainTrades !== replayTrades) findings.push({ interval: id, check: "trades", detail: `${s.trades.length} trades on chain differ from the ${replayed.trades.length} of the replay` });
+  const sold = s.trades.reduce((x, t) => x + t.wh, 0);
+  if (sold !== cleared.matchedWh) findings.push({ interval: id, check: "p2p balance", detail: `trades sum to ${sold} Wh, cleared ${cleared.matchedWh} Wh` });
+  for (const t of s.trades) {
+    const sell = live.find((b) => b.side === "sell" && b.participant === t.seller);
+    const buy = live.find((b) => b.side === "buy" && b.participant === t.buyer);
+    if (!sell || !buy) findings.push({ interval: id, check: "trades", detail: `trade ${t.seller} → ${t.buyer} without matching bids` });
+  }
+}
+
+/** Every metered household, and every bidder without a reading (billed as metering zero), has the replay's bill. */
+function checkBills(id: number, s: IntervalState, replayed: Replayed, findings: Findings) {
+  const metered = new Set(s.readings.map((r) => r.participant));
+  const unmetered = [...s.bills.keys()].filter((p) => !metered.has(p)).map((participant) => ({ participant, importWh: 0, exportWh: 0 }));
+  for (const r of [...s.readings, ...unmetered]) {
+    const sold = replayed.sells.filter((b) => b.participant === r.participant).reduce((x, b) => x + (replayed.fills.get(b.index) ?? 0), 0);
+    const bought = replayed.buys.filter((b) => b.participant === r.participant).reduce((x, b) => x + (replayed.fills.get(b.index) ?? 0), 0);
+    const g = gridResidual({ importWh: r.importWh, exportWh: r.exportWh, p2pBoughtWh: bought, p2pSoldWh: sold });
+    const bill = s.bills.get(r.participant);
+    if (!bill) {
+      findings.push({ interval: id, participant: r.participant, check: "bills", detail: "metered but not billed" });
+    } else if (bill.p2pBoughtWh !== bought || bill.p2pSoldWh !== sold || bill.gridImportWh !== g.gridImportWh || bill.gridExportWh !== g.gridExportWh) {
+      findings.push({ interval: id, participant: r.participant, check: "bills", detail: `chain bill ${JSON.stringify(bill)}, replay ${JSON.stringify({ p2pBoughtWh: bought, p2pSoldWh: sold, ...g })}` });
+    }
+  }
+}
+
+/** An interval settles once, and a Settled one did. */
+function checkSettledOnce(id: number, s: IntervalState, phase: string, findings: Findings) {
+  if (s.settledEvents > 1) findings.push({ interval: id, check: "settled once", detail: `settled ${s.settledEvents} times` });
+  if (phase === "Settled" && s.settledEvents !== 1) findings.push({ interval: id, check: "settled once", detail: `phase Settled with ${s.settledEvents} IntervalSettled events` });
+}
+
+/** Every replayed balance and debt against the chain's; returns what the market owes all accounts. */
+async function checkLedger(m: MarketRebuild, accounts: ReadonlySet<string>, reader: MarketReader, findings: Findings): Promise<bigint> {
+  let owedByMarket = 0n;
+  for (const a of accounts) {
+    const onChain = await reader.accountOf(a);
+    const f = m.free.get(a) ?? 0n;
+    const l = m.locked.get(a) ?? 0n;
+    owedByMarket += onChain.free + onChain.locked;
+    if (onChain.free !== f || onChain.locked !== l) {
+      findings.push({ participant: a, check: "ledger", detail: `chain free ${onChain.free} locked ${onChain.locked} wei; replay free ${f} locked ${l}` });
+    }
+    const debt = m.owed.get(a) ?? 0n;
+    const chainDebt = await reader.owed(a);
+    if (chainDebt !== debt) findings.push({ participant: a, check: "ledger", detail: `chain owed ${chainDebt} wei, replay ${debt}` });
+  }
+  return owedByMarket;
+}
+
+/** The token the market holds, with what suppliers owe it, covers every account. */
+function checkSolvency(tokenBalance: bigint, shortfall: bigint, owedByMarket: bigint, findings: Findings) {
+  if (tokenBalance + shortfall < owedByMarket) {
+    findings.push({ check: "solvency", detail: `the market holds ${tokenBalance} wei of the token and is owed ${shortfall} by suppliers, but owes ${owedByMarket}` });
+  }
+}
+
 /** Replays a market from its events in chain order and checks every interval and every balance. */
 export async function replayMarket(events: readonly MarketEvent[], reader: MarketReader, dayStartSlot: number): Promise<ReplayResult> {
-  const { findings, tariffOf, participants, intervals, free, locked, owed, supplierShortfall } = rebuildMarket(events, dayStartSlot);
-  // ---- per-interval checks: clearing, bounds, trades, bills, settlement
+  const m = rebuildMarket(events, dayStartSlot);
+  const { findings, intervals } = m;
   const table: IntervalAudit[] = [];
   for (const [id, s] of [...intervals].sort((x, y) => x[0] - y[0])) {
     const before = findings.length;
     const live = s.bids.filter((b) => !b.cancelled);
-    for (const b of live) {
-      const p = participants.get(b.participant);
-      if (!p) {
-        findings.push({ interval: id, participant: b.participant, check: "bid bounds", detail: `bid ${b.index} from an unregistered address` });
-        continue;
-      }
-      const t = tariffOf(p.supplier, s.epoch).prices;
-      if (b.side === "sell" && !p.metered) {
-        findings.push({ interval: id, participant: b.participant, check: "bid bounds", detail: `ask ${b.index} from a household whose metering point was never confirmed` });
-      }
-      if (b.side === "sell" && (b.price <= t.feedInTariff || b.price >= t.energyPrice || b.wh > p.exportLimitWh)) {
-        findings.push({ interval: id, participant: b.participant, check: "bid bounds", detail: `ask ${b.index}: ${b.wh} Wh at ${b.price} outside FiT ${t.feedInTariff} < ask < EP ${t.energyPrice} or limit ${p.exportLimitWh}` });
-      }
-      if (b.side === "buy" && (b.price >= t.energyPrice || b.price + lemCharges(t) >= timeOfUse(t) || b.wh > p.importLimitWh)) {
-        findings.push({ interval: id, participant: b.participant, check: "bid bounds", detail: `bid ${b.index}: ${b.wh} Wh at ${b.price} breaks bid < EP, bid + LEM charges < ToU or limit ${p.importLimitWh}` });
-      }
-    }
+    checkBidBounds(m, id, s, live, findings);
     const replayed = clearInterval(live);
     if (s.cleared) {
-      for (const [side, sorted] of [[1, replayed.sells], [2, replayed.buys]] as const) {
-        const committed = s.orderPages.filter((p) => p.side === side).sort((x, y) => x.page - y.page).flatMap((p) => p.bidIndexes);
-        if (committed.join(",") !== sorted.map((b) => b.index).join(",")) {
-          findings.push({ interval: id, check: "order", detail: `committed ${sideName(side)} order differs from the sorted bids` });
-        }
-      }
-      if (s.cleared.price !== replayed.price || s.cleared.matchedWh !== replayed.matchedWh) {
-        findings.push({ interval: id, check: "clearing", detail: `chain price ${s.cleared.price} for ${s.cleared.matchedWh} Wh, replay ${replayed.price} for ${replayed.matchedWh} Wh` });
-      }
-      const chainTrades = s.trades.map((t) => `${t.seller}>${t.buyer}:${t.wh}@${t.price}`).join(",");
-      const replayTrades = replayed.trades.map((t) => `${key(t.seller)}>${key(t.buyer)}:${t.wh}@${t.price}`).join(",");
-      if (chainTrades !== replayTrades) findings.push({ interval: id, check: "trades", detail: `${s.trades.length} trades on chain differ from the ${replayed.trades.length} of the replay` });
-      const sold = s.trades.reduce((x, t) => x + t.wh, 0);
-      if (sold !== s.cleared.matchedWh) findings.push({ interval: id, check: "p2p balance", detail: `trades sum to ${sold} Wh, cleared ${s.cleared.matchedWh} Wh` });
-      for (const t of s.trades) {
-        const sell = live.find((b) => b.side === "sell" && b.participant === t.seller);
-        const buy = live.find((b) => b.side === "buy" && b.participant === t.buyer);
-        if (!sell || !buy) findings.push({ interval: id, check: "trades", detail: `trade ${t.seller} → ${t.buyer} without matching bids` });
-      }
+      checkOrder(id, s, replayed, findings);
+      checkClearing(id, s.cleared, replayed, findings);
+      checkTrades(id, s, s.cleared, live, replayed, findings);
     }
     // a refunded interval moved no money but its locks, checked with the ledger below
-    if (s.bills.size > 0 && !s.refunding) {
-      // a household with bids and no reading is billed as metering zero
-      const metered = new Set(s.readings.map((r) => r.participant));
-      const unmetered = [...s.bills.keys()].filter((p) => !metered.has(p)).map((participant) => ({ participant, importWh: 0, exportWh: 0 }));
-      for (const r of [...s.readings, ...unmetered]) {
-        const sold = replayed.sells.filter((b) => b.participant === r.participant).reduce((x, b) => x + (replayed.fills.get(b.index) ?? 0), 0);
-        const bought = replayed.buys.filter((b) => b.participant === r.participant).reduce((x, b) => x + (replayed.fills.get(b.index) ?? 0), 0);
-        const g = gridResidual({ importWh: r.importWh, exportWh: r.exportWh, p2pBoughtWh: bought, p2pSoldWh: sold });
-        const bill = s.bills.get(r.participant);
-        if (!bill) {
-          findings.push({ interval: id, participant: r.participant, check: "bills", detail: "metered but not billed" });
-        } else if (bill.p2pBoughtWh !== bought || bill.p2pSoldWh !== sold || bill.gridImportWh !== g.gridImportWh || bill.gridExportWh !== g.gridExportWh) {
-          findings.push({ interval: id, participant: r.participant, check: "bills", detail: `chain bill ${JSON.stringify(bill)}, replay ${JSON.stringify({ p2pBoughtWh: bought, p2pSoldWh: sold, ...g })}` });
-        }
-      }
-    }
-    if (s.settledEvents > 1) findings.push({ interval: id, check: "settled once", detail: `settled ${s.settledEvents} times` });
+    if (s.bills.size > 0 && !s.refunding) checkBills(id, s, replayed, findings);
     const phase = PHASE[await reader.phaseOf(id)];
-    if (phase === "Settled" && s.settledEvents !== 1) findings.push({ interval: id, check: "settled once", detail: `phase Settled with ${s.settledEvents} IntervalSettled events` });
+    checkSettledOnce(id, s, phase, findings);
     table.push({
       interval: id,
       phase,
@@ -413,28 +508,12 @@ export async function replayMarket(events: readonly MarketEvent[], reader: Marke
       ok: findings.length === before,
     });
   }
-
-  // ---- ledger: every replayed balance against the chain, and the token balance against all of them
-  const accounts = new Set([...free.keys(), ...locked.keys()]);
-  let owedByMarket = 0n;
-  for (const a of accounts) {
-    const onChain = await reader.accountOf(a);
-    const f = free.get(a) ?? 0n;
-    const l = locked.get(a) ?? 0n;
-    owedByMarket += onChain.free + onChain.locked;
-    if (onChain.free !== f || onChain.locked !== l) {
-      findings.push({ participant: a, check: "ledger", detail: `chain free ${onChain.free} locked ${onChain.locked} wei; replay free ${f} locked ${l}` });
-    }
-    const debt = owed.get(a) ?? 0n;
-    const chainDebt = await reader.owed(a);
-    if (chainDebt !== debt) findings.push({ participant: a, check: "ledger", detail: `chain owed ${chainDebt} wei, replay ${debt}` });
-  }
+  const accounts = new Set([...m.free.keys(), ...m.locked.keys()]);
+  const owedByMarket = await checkLedger(m, accounts, reader, findings);
   const tokenBalance = await reader.tokenBalance();
   // what suppliers could not pay is owed to the market by them, not held in the token
-  const shortfall = [...supplierShortfall.values()].reduce((sum, v) => sum + v, 0n);
-  if (tokenBalance + shortfall < owedByMarket) {
-    findings.push({ check: "solvency", detail: `the market holds ${tokenBalance} wei of the token and is owed ${shortfall} by suppliers, but owes ${owedByMarket}` });
-  }
+  const shortfall = [...m.supplierShortfall.values()].reduce((sum, v) => sum + v, 0n);
+  checkSolvency(tokenBalance, shortfall, owedByMarket, findings);
   return {
     intervals: table,
     details: intervals,

@@ -8,7 +8,7 @@ import { intervalLabel, useMarket } from "../lib/market";
 import { useTransactor } from "../lib/tx";
 import { askRange, bidRange, buyLockUnits, lemCharges, TARIFF_FIELDS, timeOfUse, type Tariff } from "@kiezstrom/engine/market/tariff";
 import type { Side } from "@kiezstrom/engine/market/clearing";
-import { findBidInBatches, WEI_PER_UNIT } from "@kiezstrom/engine/market/onchain";
+import { findBidInBatches, SIDE, WEI_PER_UNIT } from "@kiezstrom/engine/market/onchain";
 import { Field, Section, Short, TxStatus } from "../components/ui";
 
 export function MarketPage({ me }: { me: `0x${string}` }) {
@@ -138,7 +138,7 @@ function BidForm({ me, interval, tariff: t, limits }: { me: `0x${string}`; inter
     setRelayState({ busy: false, message: null, error: false });
     tx.reset();
     if (path === "direct") {
-      await tx.send(`${side === "sell" ? "Ask" : "Bid"} for ${intervalLabel(interval)}`, { address: rc.market, abi: kiezMarketAbi, functionName: "placeBid", args: [interval, side === "sell" ? 1 : 2, wh.value, p.value] });
+      await tx.send(`${side === "sell" ? "Ask" : "Bid"} for ${intervalLabel(interval)}`, { address: rc.market, abi: kiezMarketAbi, functionName: "placeBid", args: [interval, SIDE[side], wh.value, p.value] });
       return;
     }
     setRelayState({ busy: true, message: "Checking with the market, then sign in your wallet…", error: false });
