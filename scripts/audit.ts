@@ -33,7 +33,10 @@ try {
   throw e;
 }
 
-const rows = report.intervals.map((i) => `| ${i.interval} | ${i.phase} | ${i.bids} | ${i.price ?? "–"} | ${i.matchedWh ?? "–"} | ${i.trades} | ${i.bills} | ${i.settled ? "yes" : "no"} | ${i.ok ? "ok" : "FAIL"} |`);
+const rows = report.intervals.map(
+  (i) =>
+    `| ${i.interval} | ${i.phase} | ${i.bids} | ${i.price ?? "–"} | ${i.matchedWh ?? "–"} | ${i.trades} | ${i.bills} | ${i.settled ? "yes" : "no"} | ${i.ok ? "ok" : "FAIL"} |`,
+);
 const md = [
   `# Audit of ${report.market} on chain ${report.chainId}`,
   "",
@@ -47,11 +50,15 @@ const md = [
   `## Verdict: ${report.verdict.toUpperCase()}`,
   "",
   ...(report.findings.length === 0
-    ? ["Every check holds: clearing prices and trades equal the replay; bids respected their limits and the tariff bounds; P2P sold = bought; every bill equals the replay; buyer payments = seller proceeds + fee buckets; every settled interval settled once; every ledger balance equals the replay and the market's token balance covers them."]
-    : report.findings.map((f) => `- ${f.check}${f.interval !== undefined ? `, interval ${f.interval}` : ""}${f.participant ? `, ${f.participant}` : ""}: ${f.detail}`)),
+    ? [
+        "Every check holds: clearing prices and trades equal the replay; bids respected their limits and the tariff bounds; P2P sold = bought; every bill equals the replay; buyer payments = seller proceeds + fee buckets; every settled interval settled once; every ledger balance equals the replay and the market's token balance covers them.",
+      ]
+    : report.findings.map(
+        (f) => `- ${f.check}${f.interval !== undefined ? `, interval ${f.interval}` : ""}${f.participant ? `, ${f.participant}` : ""}: ${f.detail}`,
+      )),
   "",
 ].join("\n");
-const dir = writeOutputs(values.out ?? "out/audit", { "audit.json": JSON.stringify(report, null, 2) + "\n", "audit.md": md });
+const dir = writeOutputs(values.out ?? "out/audit", { "audit.json": `${JSON.stringify(report, null, 2)}\n`, "audit.md": md });
 console.log(md);
 console.log(`outputs in ${dir}`);
 process.exit(report.verdict === "pass" ? 0 : 1);

@@ -16,13 +16,24 @@ const DEFAULT_SNAPSHOT = "gas-snapshot.json";
 
 const { values } = (() => {
   try {
-    return parseArgs({ options: { participants: { type: "string", default: "200" }, quick: { type: "boolean", default: false }, snapshot: { type: "boolean", default: false }, check: { type: "boolean", default: false }, against: { type: "string", default: DEFAULT_SNAPSHOT }, help: { type: "boolean", default: false } } });
+    return parseArgs({
+      options: {
+        participants: { type: "string", default: "200" },
+        quick: { type: "boolean", default: false },
+        snapshot: { type: "boolean", default: false },
+        check: { type: "boolean", default: false },
+        against: { type: "string", default: DEFAULT_SNAPSHOT },
+        help: { type: "boolean", default: false },
+      },
+    });
   } catch (e) {
     return fail(`${(e as Error).message}. Usage: npm run bench:gas -- [--participants N] [--quick] [--snapshot] [--check] [--against FILE]`);
   }
 })();
 if (values.help) {
-  console.log("Usage: npm run bench:gas -- [--participants N] [--quick] [--snapshot] [--check] [--against FILE]\n  --quick     clearing at 10 and 200 bids only (no 1,000-bid run)\n  --snapshot  rewrite gas-snapshot.json with this run's figures\n  --check     exit 1 when an action costs more than 1% above the snapshot (a gas regression), or more than 1% below it (the snapshot is stale)\n  --against F compare with (and --snapshot writes) F instead of gas-snapshot.json");
+  console.log(
+    "Usage: npm run bench:gas -- [--participants N] [--quick] [--snapshot] [--check] [--against FILE]\n  --quick     clearing at 10 and 200 bids only (no 1,000-bid run)\n  --snapshot  rewrite gas-snapshot.json with this run's figures\n  --check     exit 1 when an action costs more than 1% above the snapshot (a gas regression), or more than 1% below it (the snapshot is stale)\n  --against F compare with (and --snapshot writes) F instead of gas-snapshot.json",
+  );
   process.exit(0);
 }
 const SNAPSHOT = values.against;
@@ -51,19 +62,29 @@ for (const [name, a] of Object.entries(m.actions)) console.log(`  ${name.padEnd(
 console.log("\nRelayed bids by batch size");
 for (const b of m.relayedBatches) console.log(`  batch ${String(b.batch).padStart(4)}: ${fmt(b.perBidGas)} per bid (${fmt(b.totalGas)} total)`);
 console.log("\nClearing (order pages + pricing + trade emission)");
-for (const c of m.clearing) console.log(`  ${String(c.bids).padStart(5)} bids: ${fmt(c.totalGas)} total, ${fmt(c.perBidGas)} per bid, ${c.transactions} tx, largest ${fmt(c.maxTxGas)} (cap ${fmt(GAS_CAP)})`);
+for (const c of m.clearing)
+  console.log(
+    `  ${String(c.bids).padStart(5)} bids: ${fmt(c.totalGas)} total, ${fmt(c.perBidGas)} per bid, ${c.transactions} tx, largest ${fmt(c.maxTxGas)} (cap ${fmt(GAS_CAP)})`,
+  );
 const p = m.perInterval;
 const billSettle = Math.round(p.billAndSettleGas / p.participants);
 const paged = Math.round((p.billGas + p.settleGas) / p.participants);
-console.log(`\nMetering, billing and settlement of one interval, ${p.participants} participants: meter ${fmt(p.meterGas)}; bill and settle in one transaction ${fmt(p.billAndSettleGas)}; paged: bill ${fmt(p.billGas)}, settle ${fmt(p.settleGas)}; largest tx ${fmt(p.maxTxGas)}`);
+console.log(
+  `\nMetering, billing and settlement of one interval, ${p.participants} participants: meter ${fmt(p.meterGas)}; bill and settle in one transaction ${fmt(p.billAndSettleGas)}; paged: bill ${fmt(p.billGas)}, settle ${fmt(p.settleGas)}; largest tx ${fmt(p.maxTxGas)}`,
+);
 console.log("\nTargets");
 for (const [name, limit, text] of targets) {
   const got = m.actions[name]?.gas ?? NaN;
   console.log(`  ${got <= limit ? "met " : "MISS"}  ${text}: ${fmt(got)}`);
 }
-console.log(`  ${billSettle <= 15_000 ? "met " : "MISS"}  billing + settlement ≤ 15,000 per participant and interval: ${fmt(billSettle)} in one transaction (${fmt(paged)} when paged)`);
+console.log(
+  `  ${billSettle <= 15_000 ? "met " : "MISS"}  billing + settlement ≤ 15,000 per participant and interval: ${fmt(billSettle)} in one transaction (${fmt(paged)} when paged)`,
+);
 const big = m.clearing.find((c) => c.bids === 1_000);
-if (big) console.log(`  ${big.maxTxGas < GAS_CAP ? "met " : "MISS"}  1,000 bids clear with every tx under ${fmt(GAS_CAP)}: largest ${fmt(big.maxTxGas)} in ${big.transactions} tx`);
+if (big)
+  console.log(
+    `  ${big.maxTxGas < GAS_CAP ? "met " : "MISS"}  1,000 bids clear with every tx under ${fmt(GAS_CAP)}: largest ${fmt(big.maxTxGas)} in ${big.transactions} tx`,
+  );
 const current = Object.fromEntries(Object.entries(m.actions).map(([k, v]) => [k, v.gas]));
 /** More than this above the snapshot is a regression for --check (calldata bytes vary a little run to run). */
 const REGRESSION_PCT = 1;
@@ -78,13 +99,15 @@ if (existsSync(SNAPSHOT)) {
     const change = before ? ((gas - before) / before) * 100 : NaN;
     if (change > REGRESSION_PCT) regressions.push(`${k} ${fmt(before)} → ${fmt(gas)} (+${change.toFixed(2)}%)`);
     if (change < -REGRESSION_PCT) stale.push(`${k} ${fmt(before)} → ${fmt(gas)} (${change.toFixed(2)}%)`);
-    console.log(`  ${k.padEnd(20)} ${fmt(before ?? NaN).padStart(10)} → ${fmt(gas).padStart(10)}  ${Number.isNaN(change) ? "new" : `${change >= 0 ? "+" : ""}${change.toFixed(2)}%`}`);
+    console.log(
+      `  ${k.padEnd(20)} ${fmt(before ?? NaN).padStart(10)} → ${fmt(gas).padStart(10)}  ${Number.isNaN(change) ? "new" : `${change >= 0 ? "+" : ""}${change.toFixed(2)}%`}`,
+    );
   }
 } else if (values.check) {
   fail(`--check needs a committed ${SNAPSHOT}; write one with --snapshot`);
 }
 if (values.snapshot) {
-  writeFileSync(SNAPSHOT, JSON.stringify(current, null, 2) + "\n");
+  writeFileSync(SNAPSHOT, `${JSON.stringify(current, null, 2)}\n`);
   console.log(`wrote ${SNAPSHOT}`);
 }
 console.log(`\nwall time ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -13,7 +13,9 @@ async function bench(label: string, participants: number, days: number, start: s
   const r = await simulate(scenario);
   const seconds = (performance.now() - t0) / 1000;
   const pi = r.households.length * r.intervals.length;
-  console.log(`${label}: ${r.households.length} participants × ${r.intervals.length} intervals = ${pi.toLocaleString("en-US")} participant-intervals in ${seconds.toFixed(2)} s (${Math.round(pi / seconds).toLocaleString("en-US")} per second; target ≤ 5 s)`);
+  console.log(
+    `${label}: ${r.households.length} participants × ${r.intervals.length} intervals = ${pi.toLocaleString("en-US")} participant-intervals in ${seconds.toFixed(2)} s (${Math.round(pi / seconds).toLocaleString("en-US")} per second; target ≤ 5 s)`,
+  );
 }
 
 await bench("one year, case study", 200, 365, "2023-01-01");

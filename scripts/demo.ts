@@ -53,9 +53,13 @@ log(`deploying on ${values.rpc ?? "the in-process Hardhat chain"}`);
 // Below the per-transaction cap of 16,777,216 gas (Osaka): on a dev chain this spares re-executing each
 // transaction to estimate it.
 const GAS_LIMIT = 16_000_000n;
-const c = await createCommunity({ rpc: values.rpc, tariffs, gateLeadSeconds: scenario.market.gateLeadSeconds, dayStartSlot: startSlot, driver: { gasLimit: GAS_LIMIT } }).catch((e: Error) =>
-  fail(`could not deploy${values.rpc ? ` to ${values.rpc}` : ""}: ${e.message.split("\n")[0]}`),
-);
+const c = await createCommunity({
+  rpc: values.rpc,
+  tariffs,
+  gateLeadSeconds: scenario.market.gateLeadSeconds,
+  dayStartSlot: startSlot,
+  driver: { gasLimit: GAS_LIMIT },
+}).catch((e: Error) => fail(`could not deploy${values.rpc ? ` to ${values.rpc}` : ""}: ${e.message.split("\n")[0]}`));
 
 const gas = new Map<string, { gas: number; transactions: number; units: number }>();
 function record(action: string, receipts: Receipts, units = receipts.length) {
@@ -143,7 +147,9 @@ try {
     snapshot = keepBusiestBids(snapshot, d, scenario.start);
     if (process.stderr.isTTY && !process.env.CI) showProgress(d.step + 1, scenario.days * 96);
     else {
-      log(`interval ${d.step + 1}/${scenario.days * 96} (day ${d.dayIndex + 1} ${slotTime(d.slot)}): ${d.bids.length} bids, ${(d.clearing.matchedWh / 1000).toFixed(1)} kWh P2P at ${(Number(onChain.price) / 1e6).toFixed(4)} EUR/kWh, settled`);
+      log(
+        `interval ${d.step + 1}/${scenario.days * 96} (day ${d.dayIndex + 1} ${slotTime(d.slot)}): ${d.bids.length} bids, ${(d.clearing.matchedWh / 1000).toFixed(1)} kWh P2P at ${(Number(onChain.price) / 1e6).toFixed(4)} EUR/kWh, settled`,
+      );
     }
   };
   const result = await simulate(scenario, { onInterval });
@@ -170,11 +176,23 @@ try {
   const perParticipantDay = Object.fromEntries(
     Object.entries(DEFAULT_CHAINS).map(([k, chain]) => {
       const costEur = gasCostEur(dailyGas / participantDays, chain);
-      return [k, { gas: Math.round(dailyGas / participantDays), costEur: round(costEur, 6), savingEur: round(savingEur, 6), netEur: round(savingEur - costEur, 6) }];
+      return [
+        k,
+        { gas: Math.round(dailyGas / participantDays), costEur: round(costEur, 6), savingEur: round(savingEur, 6), netEur: round(savingEur - costEur, 6) },
+      ];
     }),
   );
   const gasTable = Object.fromEntries(
-    [...gas].map(([action, g]) => [action, { gas: g.gas, transactions: g.transactions, units: g.units, perUnit: Math.round(g.gas / Math.max(g.units, 1)), costEur: Object.fromEntries(Object.entries(DEFAULT_CHAINS).map(([k, ch]) => [k, round(gasCostEur(g.gas, ch), 4)])) }]),
+    [...gas].map(([action, g]) => [
+      action,
+      {
+        gas: g.gas,
+        transactions: g.transactions,
+        units: g.units,
+        perUnit: Math.round(g.gas / Math.max(g.units, 1)),
+        costEur: Object.fromEntries(Object.entries(DEFAULT_CHAINS).map(([k, ch]) => [k, round(gasCostEur(g.gas, ch), 4)])),
+      },
+    ]),
   );
   const wallTimeSeconds = round((Date.now() - started) / 1000, 1);
   const deployment = {
@@ -206,34 +224,51 @@ try {
     "",
     "| action | gas | transactions | per unit | Ethereum EUR | Polygon EUR |",
     "| --- | ---: | ---: | ---: | ---: | ---: |",
-    ...Object.entries(gasTable).map(([a, g]) => `| ${a} | ${fmt(g.gas)} | ${g.transactions} | ${fmt(g.perUnit)} | ${g.costEur.ethereum} | ${g.costEur.polygon} |`),
+    ...Object.entries(gasTable).map(
+      ([a, g]) => `| ${a} | ${fmt(g.gas)} | ${g.transactions} | ${fmt(g.perUnit)} | ${g.costEur.ethereum} | ${g.costEur.polygon} |`,
+    ),
     "",
     "| per participant-day | gas | chain cost EUR | bill saving EUR | net EUR |",
     "| --- | ---: | ---: | ---: | ---: |",
     ...Object.entries(perParticipantDay).map(([k, v]) => `| ${DEFAULT_CHAINS[k].name} | ${fmt(v.gas)} | ${v.costEur} | ${v.savingEur} | ${v.netEur} |`),
     "",
-    `Prices: ${Object.values(DEFAULT_CHAINS).map((ch) => `${ch.name} ${ch.gwei} gwei at ${ch.eurPerNative} EUR`).join("; ")} (the case study's).`,
+    `Prices: ${Object.values(DEFAULT_CHAINS)
+      .map((ch) => `${ch.name} ${ch.gwei} gwei at ${ch.eurPerNative} EUR`)
+      .join("; ")} (the case study's).`,
     "",
   ].join("\n");
   const dir = writeOutputs(values.out ?? "out/demo", {
     ...outputs,
-    "summary.json": JSON.stringify(demoSummary, null, 2) + "\n",
+    "summary.json": `${JSON.stringify(demoSummary, null, 2)}\n`,
     "report.md": outputs["report.md"] + onChainReport,
-    "deployment.json": JSON.stringify(deployment, null, 2) + "\n",
+    "deployment.json": `${JSON.stringify(deployment, null, 2)}\n`,
   });
 
   const cls = summary.classes;
   console.log(`${summary.scenario}: ${summary.participants} participants, ${scenario.days} day(s), ${intervalsSettled} intervals settled on chain`);
-  for (const [k, label] of [["consumer", "consumers"], ["pv", "PV prosumers"], ["pvBattery", "PV + battery prosumers"]] as const) {
-    console.log(`  ${label.padEnd(24)} BAU ${cls[k].billBauEur.toFixed(3).padStart(8)} EUR/day  LEM ${cls[k].billLemEur.toFixed(3).padStart(8)}  saving ${cls[k].savingPct.toFixed(1)}%`);
+  for (const [k, label] of [
+    ["consumer", "consumers"],
+    ["pv", "PV prosumers"],
+    ["pvBattery", "PV + battery prosumers"],
+  ] as const) {
+    console.log(
+      `  ${label.padEnd(24)} BAU ${cls[k].billBauEur.toFixed(3).padStart(8)} EUR/day  LEM ${cls[k].billLemEur.toFixed(3).padStart(8)}  saving ${cls[k].savingPct.toFixed(1)}%`,
+    );
   }
-  console.log(`  grid import ${summary.grid.importBauKWh} → ${summary.grid.importLemKWh} kWh, export ${summary.grid.exportBauKWh} → ${summary.grid.exportLemKWh} kWh, P2P ${summary.p2pKWh} kWh`);
+  console.log(
+    `  grid import ${summary.grid.importBauKWh} → ${summary.grid.importLemKWh} kWh, export ${summary.grid.exportBauKWh} → ${summary.grid.exportLemKWh} kWh, P2P ${summary.p2pKWh} kWh`,
+  );
   for (const s of summary.suppliers) console.log(`  ${s.name} margin ${s.marginBauEur} → ${s.marginLemEur} EUR (${s.changePct}%)`);
-  console.log(`  network operator ${summary.networkOperator.incomeBauEur} → ${summary.networkOperator.incomeLemEur} EUR (${summary.networkOperator.changePct}%), platform ${summary.platform.incomeEur} EUR`);
+  console.log(
+    `  network operator ${summary.networkOperator.incomeBauEur} → ${summary.networkOperator.incomeLemEur} EUR (${summary.networkOperator.changePct}%), platform ${summary.platform.incomeEur} EUR`,
+  );
   console.log("  gas per action:");
-  for (const [a, g] of Object.entries(gasTable)) console.log(`    ${a.padEnd(14)} ${fmt(g.perUnit).padStart(9)} per unit  (${fmt(g.gas)} in ${g.transactions} tx)`);
+  for (const [a, g] of Object.entries(gasTable))
+    console.log(`    ${a.padEnd(14)} ${fmt(g.perUnit).padStart(9)} per unit  (${fmt(g.gas)} in ${g.transactions} tx)`);
   for (const [k, v] of Object.entries(perParticipantDay)) {
-    console.log(`  ${DEFAULT_CHAINS[k].name.padEnd(12)} on-chain cost ${v.costEur.toFixed(4)} EUR per participant-day vs bill saving ${v.savingEur.toFixed(4)} EUR → net ${v.netEur.toFixed(4)} EUR`);
+    console.log(
+      `  ${DEFAULT_CHAINS[k].name.padEnd(12)} on-chain cost ${v.costEur.toFixed(4)} EUR per participant-day vs bill saving ${v.savingEur.toFixed(4)} EUR → net ${v.netEur.toFixed(4)} EUR`,
+    );
   }
   console.log(`  cross-check: ${mismatches} of ${wallets.length} participants differ from the engine (must be 0)`);
   console.log(`wall time ${wallTimeSeconds} s; outputs in ${dir}`);

@@ -93,12 +93,18 @@ try {
   const homes = buildCommunity(scenario);
   log(`registering and funding ${homes.length} households`);
   const wallets = await c.households(homes.length, `dev:${scenario.seed}`);
-  await c.onboard(homes.map((h, i) => ({ address: wallets[i].address, cls: h.class, supplier: h.supplier, importLimitWh: h.importLimitWh, exportLimitWh: h.exportLimitWh })));
+  await c.onboard(
+    homes.map((h, i) => ({ address: wallets[i].address, cls: h.class, supplier: h.supplier, importLimitWh: h.importLimitWh, exportLimitWh: h.exportLimitWh })),
+  );
   await c.fund(wallets, EUR * 50n);
   await c.fund(c.roles.suppliers, EUR * 100_000n);
 
   const serial = new Serial();
-  const clock = new MarketClock(c, { scenario, homes, wallets, realMsPerInterval: intervalSeconds * 1000, manual: values.manual ?? false, startSlot, gasLimit, log }, serial);
+  const clock = new MarketClock(
+    c,
+    { scenario, homes, wallets, realMsPerInterval: intervalSeconds * 1000, manual: values.manual ?? false, startSlot, gasLimit, log },
+    serial,
+  );
   stops.push(() => clock.stop());
 
   const accounts: string[] = await c.provider.send("eth_accounts", []);

@@ -43,8 +43,16 @@ function positive(name: string, text: string | undefined, fallback: number): num
 }
 
 const chains: Record<string, ChainProfile> = {
-  ethereum: { ...DEFAULT_CHAINS.ethereum, eurPerNative: positive("eth-eur", values["eth-eur"], DEFAULT_CHAINS.ethereum.eurPerNative), gwei: positive("eth-gwei", values["eth-gwei"], DEFAULT_CHAINS.ethereum.gwei) },
-  polygon: { ...DEFAULT_CHAINS.polygon, eurPerNative: positive("pol-eur", values["pol-eur"], DEFAULT_CHAINS.polygon.eurPerNative), gwei: positive("pol-gwei", values["pol-gwei"], DEFAULT_CHAINS.polygon.gwei) },
+  ethereum: {
+    ...DEFAULT_CHAINS.ethereum,
+    eurPerNative: positive("eth-eur", values["eth-eur"], DEFAULT_CHAINS.ethereum.eurPerNative),
+    gwei: positive("eth-gwei", values["eth-gwei"], DEFAULT_CHAINS.ethereum.gwei),
+  },
+  polygon: {
+    ...DEFAULT_CHAINS.polygon,
+    eurPerNative: positive("pol-eur", values["pol-eur"], DEFAULT_CHAINS.polygon.eurPerNative),
+    gwei: positive("pol-gwei", values["pol-gwei"], DEFAULT_CHAINS.polygon.gwei),
+  },
 };
 if (values.profiles) {
   if (!existsSync(values.profiles)) fail(`--profiles ${values.profiles}: no such file`);
@@ -92,7 +100,10 @@ const savingEur = day.households.reduce((s, h) => s + h.bauNano - h.lemNano, 0) 
 const round = (x: number, d = 6) => Math.round(x * 10 ** d) / 10 ** d;
 
 const actions = Object.fromEntries(
-  Object.entries(a).map(([name, v]) => [name, { gas: v.gas, unit: v.unit, costEur: Object.fromEntries(Object.entries(chains).map(([k, ch]) => [k, round(gasCostEur(v.gas, ch))])) }]),
+  Object.entries(a).map(([name, v]) => [
+    name,
+    { gas: v.gas, unit: v.unit, costEur: Object.fromEntries(Object.entries(chains).map(([k, ch]) => [k, round(gasCostEur(v.gas, ch))])) },
+  ]),
 );
 const perParticipantDay = Object.fromEntries(
   Object.entries(chains).map(([k, ch]) => {
@@ -106,7 +117,9 @@ const gasJson = {
   clearing: measured.clearing,
   relayedBatches: measured.relayedBatches,
   perParticipantDay,
-  caseStudyTable3: Object.fromEntries(Object.entries(TABLE_3).map(([k, g]) => [k, { gas: g, ours: a[k]?.gas ?? null, ratio: a[k] ? round(a[k].gas / g, 4) : null }])),
+  caseStudyTable3: Object.fromEntries(
+    Object.entries(TABLE_3).map(([k, g]) => [k, { gas: g, ours: a[k]?.gas ?? null, ratio: a[k] ? round(a[k].gas / g, 4) : null }]),
+  ),
   basis: { participants, intervals: day.intervals.length, bidsPerParticipantDay: round(bids / participants, 2), gasCap: GAS_CAP },
 };
 
@@ -169,7 +182,7 @@ const clearingChart = lineChart(
   1,
 );
 const dir = writeOutputs(values.out ?? "out/gas", {
-  "gas.json": JSON.stringify(gasJson, null, 2) + "\n",
+  "gas.json": `${JSON.stringify(gasJson, null, 2)}\n`,
   "gas.md": md.join("\n"),
   "gas.csv": csv(rows),
   "cost-per-action.svg": costChart,

@@ -48,8 +48,12 @@ console.log(`${s.scenario}: ${s.participants} participants, ${s.days} day(s) fro
 console.log(line("consumer", "consumers"));
 console.log(line("pv", "PV prosumers"));
 console.log(line("pvBattery", "PV + battery prosumers"));
-console.log(`  grid import ${s.grid.importBauKWh} → ${s.grid.importLemKWh} kWh, export ${s.grid.exportBauKWh} → ${s.grid.exportLemKWh} kWh, P2P ${s.p2pKWh} kWh`);
+console.log(
+  `  grid import ${s.grid.importBauKWh} → ${s.grid.importLemKWh} kWh, export ${s.grid.exportBauKWh} → ${s.grid.exportLemKWh} kWh, P2P ${s.p2pKWh} kWh`,
+);
 console.log(`  peak import ${s.grid.peakImportBauKW} → ${s.grid.peakImportLemKW} kW, peak export ${s.grid.peakExportBauKW} → ${s.grid.peakExportLemKW} kW`);
 for (const x of s.suppliers) console.log(`  ${x.name} margin ${x.marginBauEur} → ${x.marginLemEur} EUR (${x.changePct}%)`);
-console.log(`  network operator ${s.networkOperator.incomeBauEur} → ${s.networkOperator.incomeLemEur} EUR (${s.networkOperator.changePct}%), platform ${s.platform.incomeEur} EUR`);
+console.log(
+  `  network operator ${s.networkOperator.incomeBauEur} → ${s.networkOperator.incomeLemEur} EUR (${s.networkOperator.changePct}%), platform ${s.platform.incomeEur} EUR`,
+);
 console.log(`simulated ${result.intervals.length * s.participants} participant-intervals in ${seconds.toFixed(2)} s; outputs in ${dir}`);

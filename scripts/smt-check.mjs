@@ -16,7 +16,14 @@ import { ensureDebianPackage } from "./lib/debian-package.mjs";
 const usage = "Usage: npm run smt -- [--timeout MS] [--engine chc|bmc|all] [--only Contract,...]   (MS: each z3 query's time limit, default 20000)";
 let values;
 try {
-  ({ values } = parseArgs({ options: { timeout: { type: "string", default: "20000" }, engine: { type: "string", default: "chc" }, only: { type: "string" }, help: { type: "boolean", default: false } } }));
+  ({ values } = parseArgs({
+    options: {
+      timeout: { type: "string", default: "20000" },
+      engine: { type: "string", default: "chc" },
+      only: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  }));
 } catch (e) {
   console.error(`${e.message}. ${usage}`);
   process.exit(2);
@@ -63,11 +70,15 @@ let queries = 0;
 function smtSolver(query) {
   queries++;
   const t0 = Date.now();
-  const r = spawnSync(Z3, ["-smt2", "-in", `-t:${timeoutMs}`, "rewriter.pull_cheap_ite=true", "fp.spacer.q3.use_qgen=true", "fp.spacer.mbqi=false", "fp.spacer.ground_pobs=false"], {
-    input: query,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const r = spawnSync(
+    Z3,
+    ["-smt2", "-in", `-t:${timeoutMs}`, "rewriter.pull_cheap_ite=true", "fp.spacer.q3.use_qgen=true", "fp.spacer.mbqi=false", "fp.spacer.ground_pobs=false"],
+    {
+      input: query,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   if (r.error) return { error: r.error.message };
   if (process.env.SMT_DEBUG) console.error(`query ${queries}: ${query.length} chars, ${Date.now() - t0} ms, ${r.stdout.slice(0, 40).replace(/\n/g, " ")}`);
   return { contents: r.stdout };
@@ -94,7 +105,11 @@ const input = {
 };
 
 const started = Date.now();
-console.log(`SMTChecker (CHC engine, z3 ${spawnSync(Z3, ["--version"], { encoding: "utf8" }).stdout.trim().replace(/^Z3 version /, "")}) over MarketMath: ${CONTRACTS.join(", ")}`);
+console.log(
+  `SMTChecker (CHC engine, z3 ${spawnSync(Z3, ["--version"], { encoding: "utf8" })
+    .stdout.trim()
+    .replace(/^Z3 version /, "")}) over MarketMath: ${CONTRACTS.join(", ")}`,
+);
 const raw = solc.compile(JSON.stringify(input), { import: findImports, smtSolver });
 const output = JSON.parse(raw);
 const errors = (output.errors ?? []).filter((e) => e.severity === "error");

@@ -8,6 +8,7 @@ const checks = [
   { name: "dApp contract bindings match the artifacts", command: "tsx", args: ["scripts/gen-frontend-contracts.ts", "--check"] },
   { name: "solhint clean on contracts/", command: "solhint", args: ["--max-warnings", "0", "contracts/**/*.sol"] },
   { name: "TypeScript type-checks", command: "tsc", args: ["--noEmit"] },
+  { name: "Biome: TypeScript formatted and lint-clean (biome.jsonc)", command: "biome", args: ["check", "--error-on-warnings", "."] },
 ];
 let passed = 0;
 let failed = 0;
@@ -18,7 +19,12 @@ for (const c of checks) {
     console.log(`  ✔ ${c.name}`);
   } else {
     failed++;
-    console.log(`  ✖ ${c.name}\n${(r.stdout + r.stderr).split("\n").filter((l) => !/Protofire|dowsers|[┌└│]/.test(l)).join("\n")}`);
+    console.log(
+      `  ✖ ${c.name}\n${(r.stdout + r.stderr)
+        .split("\n")
+        .filter((l) => !/Protofire|dowsers|[┌└│]/.test(l))
+        .join("\n")}`,
+    );
   }
 }
 console.log(`  ${passed} passing`);

@@ -11,7 +11,23 @@ const SUITES = [
   { name: "contracts (Solidity fuzz and invariants)", command: "hardhat", args: ["test", "solidity"], parse: parseMocha },
   { name: "contracts (mocha)", command: "hardhat", args: ["test", "mocha"], parse: parseMocha },
   { name: "SMTChecker over MarketMath (Debian's z3)", command: "node", args: ["scripts/smt-check.mjs"], parse: parsePlain },
-  { name: "engine and scripts", command: "node", args: ["--import", "tsx", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=tap", "--test-reporter-destination=.test-engine.tap", "test/sim/*.test.ts", "test/scripts/*.test.ts"], parse: parseNodeTap, tapFile: ".test-engine.tap" },
+  {
+    name: "engine and scripts",
+    command: "node",
+    args: [
+      "--import",
+      "tsx",
+      "--test",
+      "--test-reporter=spec",
+      "--test-reporter-destination=stdout",
+      "--test-reporter=tap",
+      "--test-reporter-destination=.test-engine.tap",
+      "test/sim/*.test.ts",
+      "test/scripts/*.test.ts",
+    ],
+    parse: parseNodeTap,
+    tapFile: ".test-engine.tap",
+  },
 ];
 if (existsSync("frontend/package.json")) {
   SUITES.push({ name: "dApp components and hooks (Vitest)", command: "npm", args: ["--prefix", "frontend", "test", "--silent"], parse: parseVitest });
@@ -19,7 +35,16 @@ if (existsSync("frontend/package.json")) {
     name: "dApp end to end (headless Chromium)",
     setup: { command: "node", args: ["scripts/ensure-chromium.mjs"] },
     command: "node",
-    args: ["--import", "tsx", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=tap", "--test-reporter-destination=.test-e2e.tap", "test/e2e/*.test.ts"],
+    args: [
+      "--import",
+      "tsx",
+      "--test",
+      "--test-reporter=spec",
+      "--test-reporter-destination=stdout",
+      "--test-reporter=tap",
+      "--test-reporter-destination=.test-e2e.tap",
+      "test/e2e/*.test.ts",
+    ],
     parse: parseNodeTap,
     tapFile: ".test-e2e.tap",
   });
@@ -52,6 +77,7 @@ function parseVitest(out) {
 }
 
 function strip(s) {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
   return s.replace(/\x1b\[[0-9;]*m/g, "");
 }
 
@@ -67,13 +93,24 @@ async function runSuite(suite) {
   return new Promise((resolve) => {
     const child = spawn(suite.command, suite.args, { stdio: ["ignore", "pipe", "pipe"], shell: false, env: { ...process.env, FORCE_COLOR: "0" } });
     let out = "";
-    child.stdout.on("data", (d) => { out += d; process.stdout.write(d); });
-    child.stderr.on("data", (d) => { out += d; process.stderr.write(d); });
+    child.stdout.on("data", (d) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on("data", (d) => {
+      out += d;
+      process.stderr.write(d);
+    });
     child.on("error", (e) => resolve({ passed: 0, failed: 1, skipped: 0, note: `could not start: ${e.message}` }));
     child.on("close", (code) => {
       let tap = null;
       if (suite.tapFile) {
-        try { tap = readFileSync(suite.tapFile, "utf8"); rmSync(suite.tapFile, { force: true }); } catch { tap = null; }
+        try {
+          tap = readFileSync(suite.tapFile, "utf8");
+          rmSync(suite.tapFile, { force: true });
+        } catch {
+          tap = null;
+        }
       }
       const counts = suite.parse(strip(out), tap);
       if (!counts) return resolve({ passed: 0, failed: 1, skipped: 0, note: `exited with code ${code} without reporting results` });

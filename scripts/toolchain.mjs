@@ -47,7 +47,7 @@ function ensureNode(env) {
   if (!existsSync(join(binDir, "node"))) {
     log(`Node ${process.versions.node} is older than ${MIN_NODE.join(".")}; fetching ${pkg}@${FETCHED_NODE_VERSION} from the npm registry into .toolchain/`);
     mkdirSync(TOOLCHAIN_DIR, { recursive: true });
-    writeFileSync(join(TOOLCHAIN_DIR, "package.json"), JSON.stringify({ private: true }) + "\n");
+    writeFileSync(join(TOOLCHAIN_DIR, "package.json"), `${JSON.stringify({ private: true })}\n`);
     run("npm", ["install", "--no-audit", "--no-fund", "--no-save", "--prefix", TOOLCHAIN_DIR, `${pkg}@${FETCHED_NODE_VERSION}`], env, `installing ${pkg}`);
     if (!existsSync(join(binDir, "node"))) fail(`${pkg} installed, but ${binDir}/node is missing`);
   }
@@ -58,7 +58,7 @@ function installFingerprint(nodeVersion) {
   const hash = createHash("sha256");
   for (const file of ["package.json", "package-lock.json", "frontend/package.json"]) {
     const path = join(ROOT, file);
-    hash.update(file + "\0" + (existsSync(path) ? readFileSync(path) : "") + "\0");
+    hash.update(`${file}\0${existsSync(path) ? readFileSync(path) : ""}\0`);
   }
   hash.update(`node ${nodeVersion.split(".")[0]}`);
   return hash.digest("hex");

@@ -10,7 +10,6 @@ import { buyLockUnits, lemCharges, TARIFF_FIELDS, timeOfUse, type Tariff } from 
 import { batchBids, cancelInBatches, PHASE, SIDE, sideName, WEI_PER_UNIT as WEI, type BidBatch } from "./market/onchain.js";
 import { bidIndexes, billWord } from "./market/words.js";
 
-
 export interface Finding {
   interval?: number;
   participant?: string;
@@ -340,7 +339,8 @@ export function createMarketRebuild(dayStartSlot: number) {
       add(locked, who, -released);
       if (gridDue - paid > 0n) add(owed, who, gridDue - paid);
       const debt = s.debts.get(who) ?? 0n;
-      if (debt !== gridDue - paid) findings.push({ interval: id, participant: who, check: "debt", detail: `chain recorded ${debt} wei owed, replay ${gridDue - paid}` });
+      if (debt !== gridDue - paid)
+        findings.push({ interval: id, participant: who, check: "debt", detail: `chain recorded ${debt} wei owed, replay ${gridDue - paid}` });
       add(free, fees.platform, wei(lines.platformFee));
       add(free, fees.tax, wei(lines.levies));
       add(free, fees.network, wei(lines.networkFee));
@@ -350,7 +350,8 @@ export function createMarketRebuild(dayStartSlot: number) {
       poolOut += proceeds;
     }
     if (poolIn !== poolOut) findings.push({ interval: id, check: "conservation", detail: `buyer payments ${poolIn} wei ≠ seller proceeds ${poolOut} wei` });
-    if (s.settledVolume !== undefined && s.settledVolume !== poolIn) findings.push({ interval: id, check: "conservation", detail: `IntervalSettled states ${s.settledVolume} wei of P2P payments, replay ${poolIn}` });
+    if (s.settledVolume !== undefined && s.settledVolume !== poolIn)
+      findings.push({ interval: id, check: "conservation", detail: `IntervalSettled states ${s.settledVolume} wei of P2P payments, replay ${poolIn}` });
   }
 
   return {
@@ -387,21 +388,42 @@ function checkBidBounds(m: MarketRebuild, id: number, s: IntervalState, live: re
     }
     const t = m.tariffOf(p.supplier, s.epoch).prices;
     if (b.side === "sell" && !p.metered) {
-      findings.push({ interval: id, participant: b.participant, check: "bid bounds", detail: `ask ${b.index} from a household whose metering point was never confirmed` });
+      findings.push({
+        interval: id,
+        participant: b.participant,
+        check: "bid bounds",
+        detail: `ask ${b.index} from a household whose metering point was never confirmed`,
+      });
     }
     if (b.side === "sell" && (b.price <= t.feedInTariff || b.price >= t.energyPrice || b.wh > p.exportLimitWh)) {
-      findings.push({ interval: id, participant: b.participant, check: "bid bounds", detail: `ask ${b.index}: ${b.wh} Wh at ${b.price} outside FiT ${t.feedInTariff} < ask < EP ${t.energyPrice} or limit ${p.exportLimitWh}` });
+      findings.push({
+        interval: id,
+        participant: b.participant,
+        check: "bid bounds",
+        detail: `ask ${b.index}: ${b.wh} Wh at ${b.price} outside FiT ${t.feedInTariff} < ask < EP ${t.energyPrice} or limit ${p.exportLimitWh}`,
+      });
     }
     if (b.side === "buy" && (b.price >= t.energyPrice || b.price + lemCharges(t) >= timeOfUse(t) || b.wh > p.importLimitWh)) {
-      findings.push({ interval: id, participant: b.participant, check: "bid bounds", detail: `bid ${b.index}: ${b.wh} Wh at ${b.price} breaks bid < EP, bid + LEM charges < ToU or limit ${p.importLimitWh}` });
+      findings.push({
+        interval: id,
+        participant: b.participant,
+        check: "bid bounds",
+        detail: `bid ${b.index}: ${b.wh} Wh at ${b.price} breaks bid < EP, bid + LEM charges < ToU or limit ${p.importLimitWh}`,
+      });
     }
   }
 }
 
 /** The committed orders are the replay's sorted orders, side by side. */
 function checkOrder(id: number, s: IntervalState, replayed: Replayed, findings: Findings) {
-  for (const [side, sorted] of [[SIDE.sell, replayed.sells], [SIDE.buy, replayed.buys]] as const) {
-    const committed = s.orderPages.filter((p) => p.side === side).sort((x, y) => x.page - y.page).flatMap((p) => p.bidIndexes);
+  for (const [side, sorted] of [
+    [SIDE.sell, replayed.sells],
+    [SIDE.buy, replayed.buys],
+  ] as const) {
+    const committed = s.orderPages
+      .filter((p) => p.side === side)
+      .sort((x, y) => x.page - y.page)
+      .flatMap((p) => p.bidIndexes);
     if (committed.join(",") !== sorted.map((b) => b.index).join(",")) {
       findings.push({ interval: id, check: "order", detail: `committed ${sideName(side)} order differs from the sorted bids` });
     }
@@ -411,7 +433,11 @@ function checkOrder(id: number, s: IntervalState, replayed: Replayed, findings: 
 /** The chain's price and matched energy are the replay's. */
 function checkClearing(id: number, cleared: { price: number; matchedWh: number }, replayed: Replayed, findings: Findings) {
   if (cleared.price !== replayed.price || cleared.matchedWh !== replayed.matchedWh) {
-    findings.push({ interval: id, check: "clearing", detail: `chain price ${cleared.price} for ${cleared.matchedWh} Wh, replay ${replayed.price} for ${replayed.matchedWh} Wh` });
+    findings.push({
+      interval: id,
+      check: "clearing",
+      detail: `chain price ${cleared.price} for ${cleared.matchedWh} Wh, replay ${replayed.price} for ${replayed.matchedWh} Wh`,
+    });
   }
 }
 
@@ -419,7 +445,8 @@ function checkClearing(id: number, cleared: { price: number; matchedWh: number }
 function checkTrades(id: number, s: IntervalState, cleared: { matchedWh: number }, live: readonly BidState[], replayed: Replayed, findings: Findings) {
   const chainTrades = s.trades.map((t) => `${t.seller}>${t.buyer}:${t.wh}@${t.price}`).join(",");
   const replayTrades = replayed.trades.map((t) => `${key(t.seller)}>${key(t.buyer)}:${t.wh}@${t.price}`).join(",");
-  if (chainTrades !== replayTrades) findings.push({ interval: id, check: "trades", detail: `${s.trades.length} trades on chain differ from the ${replayed.trades.length} of the replay` });
+  if (chainTrades !== replayTrades)
+    findings.push({ interval: id, check: "trades", detail: `${s.trades.length} trades on chain differ from the ${replayed.trades.length} of the replay` });
   const sold = s.trades.reduce((x, t) => x + t.wh, 0);
   if (sold !== cleared.matchedWh) findings.push({ interval: id, check: "p2p balance", detail: `trades sum to ${sold} Wh, cleared ${cleared.matchedWh} Wh` });
   for (const t of s.trades) {
@@ -441,7 +468,12 @@ function checkBills(id: number, s: IntervalState, replayed: Replayed, findings: 
     if (!bill) {
       findings.push({ interval: id, participant: r.participant, check: "bills", detail: "metered but not billed" });
     } else if (bill.p2pBoughtWh !== bought || bill.p2pSoldWh !== sold || bill.gridImportWh !== g.gridImportWh || bill.gridExportWh !== g.gridExportWh) {
-      findings.push({ interval: id, participant: r.participant, check: "bills", detail: `chain bill ${JSON.stringify(bill)}, replay ${JSON.stringify({ p2pBoughtWh: bought, p2pSoldWh: sold, ...g })}` });
+      findings.push({
+        interval: id,
+        participant: r.participant,
+        check: "bills",
+        detail: `chain bill ${JSON.stringify(bill)}, replay ${JSON.stringify({ p2pBoughtWh: bought, p2pSoldWh: sold, ...g })}`,
+      });
     }
   }
 }
@@ -449,7 +481,8 @@ function checkBills(id: number, s: IntervalState, replayed: Replayed, findings: 
 /** An interval settles once, and a Settled one did. */
 function checkSettledOnce(id: number, s: IntervalState, phase: string, findings: Findings) {
   if (s.settledEvents > 1) findings.push({ interval: id, check: "settled once", detail: `settled ${s.settledEvents} times` });
-  if (phase === "Settled" && s.settledEvents !== 1) findings.push({ interval: id, check: "settled once", detail: `phase Settled with ${s.settledEvents} IntervalSettled events` });
+  if (phase === "Settled" && s.settledEvents !== 1)
+    findings.push({ interval: id, check: "settled once", detail: `phase Settled with ${s.settledEvents} IntervalSettled events` });
 }
 
 /** Every replayed balance and debt against the chain's; returns what the market owes all accounts. */
@@ -473,7 +506,10 @@ async function checkLedger(m: MarketRebuild, accounts: ReadonlySet<string>, read
 /** The token the market holds, with what suppliers owe it, covers every account. */
 function checkSolvency(tokenBalance: bigint, shortfall: bigint, owedByMarket: bigint, findings: Findings) {
   if (tokenBalance + shortfall < owedByMarket) {
-    findings.push({ check: "solvency", detail: `the market holds ${tokenBalance} wei of the token and is owed ${shortfall} by suppliers, but owes ${owedByMarket}` });
+    findings.push({
+      check: "solvency",
+      detail: `the market holds ${tokenBalance} wei of the token and is owed ${shortfall} by suppliers, but owes ${owedByMarket}`,
+    });
   }
 }
 

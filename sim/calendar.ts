@@ -53,7 +53,7 @@ export function dayTypeOf(dayMs: number): DayType {
   const d = new Date(dayMs);
   const month = d.getUTCMonth() + 1;
   const day = d.getUTCDate();
-  if ((month === 12 && (day === 24 || day === 31))) return "saturday";
+  if (month === 12 && (day === 24 || day === 31)) return "saturday";
   if (isBerlinHoliday(dayMs)) return "sunday";
   const weekday = d.getUTCDay();
   return weekday === 0 ? "sunday" : weekday === 6 ? "saturday" : "workday";

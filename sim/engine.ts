@@ -160,7 +160,9 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
       for (let i = 0; i < n; i++) {
         const h = homes[i];
         const noise = Math.max(0.2, 1 + h.noise * noiseRng[i].normal());
-        loadAll[base + i] = round(h.appliances ? applianceLoadWh(h.appliances, weekday, slot) : h0LoadWh(h.annualKWh, season, dayType, slot, dyn, h.shift, noise));
+        loadAll[base + i] = round(
+          h.appliances ? applianceLoadWh(h.appliances, weekday, slot) : h0LoadWh(h.annualKWh, season, dayType, slot, dyn, h.shift, noise),
+        );
         pvAll[base + i] = h.pvKWp > 0 ? round(h.pvKWp * poaDay[h.orientation] * 0.85 * 0.25) : 0;
       }
     }
@@ -229,7 +231,10 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
             if (hour >= 17 && hour < 22 && !battery.isCharging) {
               const hoursToMorning = 24 - hour + 7;
               const ownNeedWh = (h.annualKWh / 8760) * 1000 * hoursToMorning * 1.2;
-              const spare = Math.min(battery.dischargeAvailableWh(reserveWh + ownNeedWh / battery.spec.dischargeEfficiency), safePeerTradeWh(battery, future, i, step, "sell"));
+              const spare = Math.min(
+                battery.dischargeAvailableWh(reserveWh + ownNeedWh / battery.spec.dischargeEfficiency),
+                safePeerTradeWh(battery, future, i, step, "sell"),
+              );
               if (spare >= 50) peerDischargeBid[i] = addBid(bids, bidWh, h, tariffs, priceRng[i], "batterySell", "sell", spare);
             }
             // midday: buy from peers to charge what the home's own PV does not fill

@@ -6,7 +6,15 @@
 import { buildCommunity, standInHousehold } from "./community.js";
 import { simulate } from "./engine.js";
 import type { Side } from "./market/clearing.js";
-import { DEFAULT_SCENARIO, scaleCommunity, type ApplianceSpec, type BatterySpec, type ParticipantClass, type Preferences, type Scenario } from "./scenario/scenario.js";
+import {
+  DEFAULT_SCENARIO,
+  scaleCommunity,
+  type ApplianceSpec,
+  type BatterySpec,
+  type ParticipantClass,
+  type Preferences,
+  type Scenario,
+} from "./scenario/scenario.js";
 import type { BidKind } from "./strategy.js";
 
 export interface HomeSpec {

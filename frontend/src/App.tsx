@@ -32,7 +32,7 @@ function Shell() {
   const { rc, rebuild, readError } = useMarket();
   const { address, chainId } = useConnection();
   const chain = chainOf(rc);
-  const [page, setPage] = useState<Page>(() => (PAGES.find((p) => `#${p.toLowerCase()}` === location.hash) ?? "Home"));
+  const [page, setPage] = useState<Page>(() => PAGES.find((p) => `#${p.toLowerCase()}` === location.hash) ?? "Home");
   const go = (p: Page) => {
     setPage(p);
     history.replaceState(null, "", `#${p.toLowerCase()}`);
@@ -50,7 +50,7 @@ function Shell() {
       </header>
       <nav aria-label="Pages">
         {PAGES.map((p) => (
-          <button key={p} className={p === page ? "active" : undefined} onClick={() => go(p)} aria-current={p === page ? "page" : undefined}>
+          <button type="button" key={p} className={p === page ? "active" : undefined} onClick={() => go(p)} aria-current={p === page ? "page" : undefined}>
             {p}
           </button>
         ))}
@@ -62,15 +62,15 @@ function Shell() {
       )}
       <main>
         <ErrorBoundary resetKey={`${page}:${address ?? ""}`}>
-        {needsAccount && !address && <ConnectPanel chainName={chain.name} />}
-        {needsAccount && address && onChain && !registered && page !== "Wallet" && <RegisterPage />}
-        {address && registered && onChain && <AutoBidder me={address} />}
-        {page === "Home" && address && registered && <HomePage me={address} />}
-        {page === "Market" && address && registered && <MarketPage me={address} />}
-        {page === "Wallet" && address && <WalletPage me={address} />}
-        {page === "Results" && <ResultsPage me={address} />}
-        {page === "Audit" && <AuditPage />}
-        {page === "Research" && <ResearchPage />}
+          {needsAccount && !address && <ConnectPanel chainName={chain.name} />}
+          {needsAccount && address && onChain && !registered && page !== "Wallet" && <RegisterPage />}
+          {address && registered && onChain && <AutoBidder me={address} />}
+          {page === "Home" && address && registered && <HomePage me={address} />}
+          {page === "Market" && address && registered && <MarketPage me={address} />}
+          {page === "Wallet" && address && <WalletPage me={address} />}
+          {page === "Results" && <ResultsPage me={address} />}
+          {page === "Audit" && <AuditPage />}
+          {page === "Research" && <ResearchPage />}
         </ErrorBoundary>
       </main>
       <footer>

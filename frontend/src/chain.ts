@@ -37,7 +37,11 @@ export function devAccount(address: Address, rpcUrl: string, chainId: number) {
       case "wallet_switchEthereumChain":
         return null;
     }
-    const res = await fetch(rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: params ?? [] }) });
+    const res = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: params ?? [] }),
+    });
     const body = (await res.json()) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
     if (body.error) throw Object.assign(new Error(body.error.message), body.error);
     return body.result;
@@ -49,7 +53,10 @@ export function devAccount(address: Address, rpcUrl: string, chainId: number) {
     async setup() {},
     async connect<withCapabilities extends boolean = false>() {
       connected = true;
-      return { accounts: [address], chainId } as never as { accounts: withCapabilities extends true ? readonly { address: Address; capabilities: Record<string, unknown> }[] : readonly Address[]; chainId: number };
+      return { accounts: [address], chainId } as never as {
+        accounts: withCapabilities extends true ? readonly { address: Address; capabilities: Record<string, unknown> }[] : readonly Address[];
+        chainId: number;
+      };
     },
     async disconnect() {
       connected = false;

@@ -57,11 +57,11 @@ describe("useTransactor", () => {
   });
 });
 
-describe("ErrorBoundary", () => {
-  function Broken(): never {
-    throw new Error("tariff of supplier 3 is missing");
-  }
+function Broken(): never {
+  throw new Error("tariff of supplier 3 is missing");
+}
 
+describe("ErrorBoundary", () => {
   it("shows what went wrong instead of a blank page, and recovers", async () => {
     const { ErrorBoundary } = await import("../src/components/ErrorBoundary");
     const spy = vi.spyOn(console, "error").mockImplementation(() => {});

@@ -31,17 +31,26 @@ describe("loading the configuration a build is served with", () => {
   afterEach(() => vi.unstubAllGlobals());
 
   it("reads kiezstrom.json beside the page", async () => {
-    vi.stubGlobal("fetch", vi.fn(async () => new Response(JSON.stringify(good), { headers: { "content-type": "application/json" } })));
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => new Response(JSON.stringify(good), { headers: { "content-type": "application/json" } })),
+    );
     expect((await loadConfig()).rpcUrl).toBe(good.rpcUrl);
   });
 
   it("says what to provide when there is none", async () => {
-    vi.stubGlobal("fetch", vi.fn(async () => new Response("<html>", { status: 404, headers: { "content-type": "text/html" } })));
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => new Response("<html>", { status: 404, headers: { "content-type": "text/html" } })),
+    );
     await expect(loadConfig()).rejects.toThrow(/no community is configured: put a kiezstrom.json/);
   });
 
   it("names the wrong field of a served file", async () => {
-    vi.stubGlobal("fetch", vi.fn(async () => new Response(JSON.stringify({ ...good, token: "nope" }), { headers: { "content-type": "application/json" } })));
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => new Response(JSON.stringify({ ...good, token: "nope" }), { headers: { "content-type": "application/json" } })),
+    );
     await expect(loadConfig()).rejects.toThrow(/`token` must be a 0x address/);
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ContractFunctionExecutionError, ContractFunctionRevertedError, encodeErrorResult, HttpRequestError, InsufficientFundsError, UserRejectedRequestError } from "viem";
+import {
+  ContractFunctionExecutionError,
+  ContractFunctionRevertedError,
+  encodeErrorResult,
+  HttpRequestError,
+  InsufficientFundsError,
+  UserRejectedRequestError,
+} from "viem";
 import { euroTokenAbi } from "../src/contracts/generated";
 
 import { kiezMarketAbi } from "../src/contracts/generated";
@@ -16,7 +23,9 @@ describe("errors in a household's words", () => {
     expect(explainError(reverted("LedgerInsufficientFree", ["0x0000000000000000000000000000000000000001", 5n * 10n ** 18n, 10n ** 18n]))).toBe(
       "Your free balance in the market is 1.00 EUR; this needs 5.00 EUR. Deposit more euros, or cancel an open buy bid.",
     );
-    expect(explainError(reverted("BidEnergyAboveLimit", [6000, 5000]))).toMatch(/at most 5.000 kWh a side per interval; with this bid your bids would add up to 6.000 kWh/);
+    expect(explainError(reverted("BidEnergyAboveLimit", [6000, 5000]))).toMatch(
+      /at most 5.000 kWh a side per interval; with this bid your bids would add up to 6.000 kWh/,
+    );
     expect(explainError(reverted("BidBelowMinimum", [5, 10]))).toMatch(/at least 0.010 kWh; this one has 0.005 kWh/);
     expect(explainError(reverted("BidAskOutOfRange", [80_000, 82_000, 170_000]))).toMatch(/above the feed-in tariff \(8.20 ct\/kWh\)/);
     expect(explainError(reverted("IntervalWrongPhase", [1994724, 3]))).toMatch(/closed for bids: it is already cleared/);
@@ -34,8 +43,16 @@ describe("errors in a household's words", () => {
   });
 
   it("says when the wallet lacks euros, allowance or gas money", () => {
-    const data = encodeErrorResult({ abi: euroTokenAbi, errorName: "ERC20InsufficientBalance", args: ["0x0000000000000000000000000000000000000001", 10n ** 18n, 5n * 10n ** 18n] });
-    const e = new ContractFunctionExecutionError(new ContractFunctionRevertedError({ abi: euroTokenAbi, data, functionName: "transfer" }), { abi: euroTokenAbi, functionName: "transfer", args: [] });
+    const data = encodeErrorResult({
+      abi: euroTokenAbi,
+      errorName: "ERC20InsufficientBalance",
+      args: ["0x0000000000000000000000000000000000000001", 10n ** 18n, 5n * 10n ** 18n],
+    });
+    const e = new ContractFunctionExecutionError(new ContractFunctionRevertedError({ abi: euroTokenAbi, data, functionName: "transfer" }), {
+      abi: euroTokenAbi,
+      functionName: "transfer",
+      args: [],
+    });
     expect(explainError(e)).toBe("Your wallet holds 1.00 EUR of the euro token; this needs 5.00 EUR.");
     expect(explainRevert("ERC20InsufficientAllowance", ["0x0000000000000000000000000000000000000002", 0n, 10n ** 18n])).toMatch(/Approve the amount first/);
     expect(explainError(new InsufficientFundsError())).toMatch(/too little ETH to pay the network fee/);

@@ -71,4 +71,3 @@ export async function auditMarket(rpc: string, marketAddress: string, abi: reado
     provider.destroy();
   }
 }
-

@@ -6,7 +6,6 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { parseDate } from "@kiezstrom/engine/calendar";
 import { DEFAULT_SCENARIO, parseScenario, scaleCommunity, ScenarioError, type Scenario } from "@kiezstrom/engine/scenario/scenario";
 
-
 /** Prints a message that says what to fix and exits with code 2 (bad input). */
 export function fail(message: string): never {
   process.stderr.write(`error: ${message}\n`);
@@ -57,7 +56,8 @@ export function loadScenario(values: { scenario?: string; days?: string; start?:
   const days = wholeNumber("days", values.days, 1, 3660);
   const seed = wholeNumber("seed", values.seed, 0, 2 ** 32 - 1);
   if (values.start !== undefined && parseDate(values.start) === null) fail(`--start must be a date YYYY-MM-DD, got "${values.start}"`);
-  if (values.mechanism !== undefined && values.mechanism !== "uniform" && values.mechanism !== "pay-as-bid") fail(`--mechanism must be uniform or pay-as-bid, got "${values.mechanism}"`);
+  if (values.mechanism !== undefined && values.mechanism !== "uniform" && values.mechanism !== "pay-as-bid")
+    fail(`--mechanism must be uniform or pay-as-bid, got "${values.mechanism}"`);
   scenario = {
     ...scenario,
     days: days ?? scenario.days,

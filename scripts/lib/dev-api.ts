@@ -92,7 +92,7 @@ export async function startDevApi(options: {
 
   async function faucet(body: unknown) {
     const to = (body as { address?: unknown })?.address;
-    if (typeof to !== "string" || !isAddress(to)) throw new HttpError(400, "send { address: \"0x…\" } with the address to fund");
+    if (typeof to !== "string" || !isAddress(to)) throw new HttpError(400, 'send { address: "0x…" } with the address to fund');
     return serial.run(async () => {
       const receipt = await wait(c.token.connect(c.roles.admin).mint(to, FAUCET_EUR * 10n ** 18n));
       return { transactionHash: receipt.hash, amount: `${FAUCET_EUR}` };
@@ -102,7 +102,7 @@ export async function startDevApi(options: {
   function setHome(body: unknown) {
     const { address, home } = (body ?? {}) as { address?: unknown; home?: unknown };
     if (typeof address !== "string" || !isAddress(address)) throw new HttpError(400, "send { address, home } with the household's address");
-    let parsed;
+    let parsed: ReturnType<typeof parseHome>;
     try {
       parsed = parseHome(home);
     } catch (e) {
@@ -148,7 +148,9 @@ export async function startDevApi(options: {
   }
 
   await new Promise<void>((resolvePromise, reject) => {
-    server.once("error", (e: NodeJS.ErrnoException) => reject(e.code === "EADDRINUSE" ? new Error(`port ${options.port} is taken; choose another with --api-port`) : e));
+    server.once("error", (e: NodeJS.ErrnoException) =>
+      reject(e.code === "EADDRINUSE" ? new Error(`port ${options.port} is taken; choose another with --api-port`) : e),
+    );
     server.listen(options.port, "127.0.0.1", () => resolvePromise());
   });
   const port = (server.address() as { port: number }).port;

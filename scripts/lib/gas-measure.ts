@@ -94,7 +94,11 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
     await c.closeGate(fresh);
     const freshCleared = await c.driver.clear(fresh);
     // settled (a ring slot is reused only once its interval is settled or refunded): every bidder metered as idle
-    const freshMetered = await c.driver.meter(fresh, [...solo, ...relayers].map((w) => ({ participant: w.address, importWh: 0, exportWh: 0 })), freshCleared.result);
+    const freshMetered = await c.driver.meter(
+      fresh,
+      [...solo, ...relayers].map((w) => ({ participant: w.address, importWh: 0, exportWh: 0 })),
+      freshCleared.result,
+    );
     await c.driver.billAndSettle(fresh, freshMetered.pages, freshCleared);
     // The interval BID_RING later reuses these bid slots: what every bid costs once a community has run two days.
     const ring = Number(await c.market.BID_RING());
@@ -109,12 +113,23 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
     actions.relayedBid = { gas: b100.perBidGas, unit: `per relayed bid, batch of ${b100.batch}, half sells and half buys (storage reused)` };
     const f100 = freshRound.relayed.find((b) => b.batch === b100.batch)!;
     actions.relayedBidFirstUse = { gas: f100.perBidGas, unit: `per relayed bid, batch of ${f100.batch}, never-used storage` };
-    actions.relayedBidBuys = { gas: steadyRound.relayedBuys.perBidGas, unit: `per relayed buy bid, batch of ${steadyRound.relayedBuys.batch} buys (each locks its cost)` };
+    actions.relayedBidBuys = {
+      gas: steadyRound.relayedBuys.perBidGas,
+      unit: `per relayed buy bid, batch of ${steadyRound.relayedBuys.batch} buys (each locks its cost)`,
+    };
 
     log(`community of ${options.participants} for clearing and settlement`);
     const members = await c.households(options.participants, "member");
     // limits hold per interval: the largest clearing puts several bids of up to 3 kWh on each member
-    await c.onboard(members.map((w, i) => ({ address: w.address, cls: i % 2 === 0 ? ("pvBattery" as const) : ("consumer" as const), supplier: i % 2, importLimitWh: 20_000, exportLimitWh: 20_000 })));
+    await c.onboard(
+      members.map((w, i) => ({
+        address: w.address,
+        cls: i % 2 === 0 ? ("pvBattery" as const) : ("consumer" as const),
+        supplier: i % 2,
+        importLimitWh: 20_000,
+        exportLimitWh: 20_000,
+      })),
+    );
     // every household keeps a balance in escrow, as in a running community: settlement then records no debts
     // (a household that cannot pay its grid part adds a DebtRecorded event and a write of what it owes)
     await c.fund(members, 100n * EUR);
@@ -126,7 +141,13 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
       log(`clearing ${n} bids`);
       const run = await runInterval(c, members, n, new Random(`gas:${n}`), true);
       const orderAndClear = [...run.receipts.order, ...run.receipts.clear];
-      clearing.push({ bids: n, totalGas: sum(orderAndClear), perBidGas: Math.round(sum(orderAndClear) / n), transactions: orderAndClear.length, maxTxGas: max(orderAndClear) });
+      clearing.push({
+        bids: n,
+        totalGas: sum(orderAndClear),
+        perBidGas: Math.round(sum(orderAndClear) / n),
+        transactions: orderAndClear.length,
+        maxTxGas: max(orderAndClear),
+      });
       if (n === Math.min(options.participants, Math.max(...options.clearingSizes.filter((s) => s <= options.participants)))) {
         log(`billing and settling ${run.billed} participants page by page`);
         const paged = await runInterval(c, members, n, new Random(`gas:paged:${n}`), false);
@@ -222,9 +243,17 @@ async function measureDeployment(c: Community): Promise<Record<string, ActionGas
   const implementation = await deploy("KiezMarket", [], links);
   const factory = await deploy("MarketFactory", [implementation.address]);
   const token = await deploy("EuroToken", [await deployer.getAddress()]);
-  const roles = await Promise.all([c.roles.admin, c.roles.operator, c.roles.meter, c.roles.platform, c.roles.taxCollector, c.roles.networkOperator].map((s) => s.getAddress()));
+  const roles = await Promise.all(
+    [c.roles.admin, c.roles.operator, c.roles.meter, c.roles.platform, c.roles.taxCollector, c.roles.networkOperator].map((s) => s.getAddress()),
+  );
   const init = {
-    admin: roles[0], operator: roles[1], meter: roles[2], token: token.address, platform: roles[3], taxCollector: roles[4], networkOperator: roles[5],
+    admin: roles[0],
+    operator: roles[1],
+    meter: roles[2],
+    token: token.address,
+    platform: roles[3],
+    taxCollector: roles[4],
+    networkOperator: roles[5],
     suppliers: await Promise.all(c.roles.suppliers.map((s) => s.getAddress())),
     tariffs: BERLIN_2023_SUPPLIERS.map((s) => tariffStruct(s.tariff)),
     gateLeadSeconds: 300,

@@ -33,7 +33,13 @@ export async function startNode(options: { port?: number } = {}): Promise<{ url:
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
     child.on("error", (e) => reject(new Error(`could not start hardhat node: ${e.message}`)));
-    child.on("exit", (code) => reject(new Error(`hardhat node exited with ${code}${/EADDRINUSE|address already in use/i.test(output) ? ` (port ${port} is taken; choose another)` : ""}:\n${output.slice(-2000)}`)));
+    child.on("exit", (code) =>
+      reject(
+        new Error(
+          `hardhat node exited with ${code}${/EADDRINUSE|address already in use/i.test(output) ? ` (port ${port} is taken; choose another)` : ""}:\n${output.slice(-2000)}`,
+        ),
+      ),
+    );
   });
   child.stdout.removeAllListeners("data");
   child.stdout.resume();

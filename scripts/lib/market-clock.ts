@@ -212,7 +212,9 @@ export class MarketClock {
       toClear.cleared = await c.driver.clear(toClear.interval);
       this.status.lastCleared = toClear.interval;
       const r = toClear.cleared.result;
-      log(`interval ${toClear.interval} cleared: ${r.sells.length + r.buys.length} bids, ${(r.matchedWh / 1000).toFixed(1)} kWh at ${(r.price / 1e6).toFixed(4)} EUR/kWh`);
+      log(
+        `interval ${toClear.interval} cleared: ${r.sells.length + r.buys.length} bids, ${(r.matchedWh / 1000).toFixed(1)} kWh at ${(r.price / 1e6).toFixed(4)} EUR/kWh`,
+      );
     }
     // j − 3 has ended: meter, bill and settle it
     const toSettle = this.pending.find((p) => p.interval === j - 3);

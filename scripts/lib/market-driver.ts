@@ -10,7 +10,17 @@ import { clearInterval, type ClearingResult, type OrderBid, type Side } from "@k
 import { gridResidual } from "@kiezstrom/engine/market/billing";
 import { buyLockUnits, type SupplierTariff, type Tariff } from "@kiezstrom/engine/market/tariff";
 
-import { batchBids, BID_DOMAIN, cancelInBatches, EIP712_BID_TYPES, findBidInBatches, NO_TRADE, SIDE, sideName, type BidBatch } from "@kiezstrom/engine/market/onchain";
+import {
+  batchBids,
+  BID_DOMAIN,
+  cancelInBatches,
+  EIP712_BID_TYPES,
+  findBidInBatches,
+  NO_TRADE,
+  SIDE,
+  sideName,
+  type BidBatch,
+} from "@kiezstrom/engine/market/onchain";
 import { orderEntry, orderRef, readingWord, signedTerms, type MeteredReading } from "@kiezstrom/engine/market/words";
 
 export type { MeteredReading } from "@kiezstrom/engine/market/words";
@@ -98,15 +108,14 @@ export function bidRefsByParticipant(result: ClearingResult): Map<string, BidRef
   const refs = new Map<string, BidRefs>();
   const get = (p: string) => {
     const key = p.toLowerCase();
-    let r = refs.get(key);
-    if (!r) refs.set(key, (r = { sellPositions: [], buyPositions: [] }));
+    const r = refs.get(key) ?? { sellPositions: [], buyPositions: [] };
+    refs.set(key, r);
     return r;
   };
-  result.sells.forEach((b, pos) => get(b.participant).sellPositions.push(pos));
-  result.buys.forEach((b, pos) => get(b.participant).buyPositions.push(pos));
+  for (const [pos, b] of result.sells.entries()) get(b.participant).sellPositions.push(pos);
+  for (const [pos, b] of result.buys.entries()) get(b.participant).buyPositions.push(pos);
   return refs;
 }
-
 
 export async function bidDomain(market: KiezMarket): Promise<TypedDataDomain> {
   const { chainId } = await market.runner!.provider!.getNetwork();
@@ -125,10 +134,7 @@ export async function signBid(
 }
 
 /** A signed bid message and its signature as KiezMarket.submitSignedBids takes them (terms word, EIP-2098 form). */
-export function signedBidInput(
-  message: { side: number; wh: number; price: number; nonce: bigint; deadline: bigint },
-  signature: Signature,
-): SignedBidInput {
+export function signedBidInput(message: { side: number; wh: number; price: number; nonce: bigint; deadline: bigint }, signature: Signature): SignedBidInput {
   return { terms: signedTerms.pack(message), r: signature.r, vs: signature.yParityAndS };
 }
 
@@ -149,7 +155,11 @@ export async function intervalBids(market: KiezMarket, interval: number, fromBlo
     .map((e) => ({ batch: Number(e.args.batch), firstBidIndex: Number(e.args.firstBidIndex), bids: [...e.args.bids] }))
     .sort((a, b) => a.batch - b.batch);
   const live: OrderBid[] = direct.map((e) => ({
-    index: Number(e.args.bidIndex), participant: e.args.participant.toLowerCase(), side: sideName(e.args.side), wh: Number(e.args.wh), price: Number(e.args.price),
+    index: Number(e.args.bidIndex),
+    participant: e.args.participant.toLowerCase(),
+    side: sideName(e.args.side),
+    wh: Number(e.args.wh),
+    price: Number(e.args.price),
   }));
   for (const b of batches) live.push(...batchBids(b));
   for (const idx of cancelled) cancelInBatches(batches, idx);
@@ -236,13 +246,21 @@ export class MarketDriver {
       // one set of handed-back batches serves both sides
       const split = result.sells.length;
       const refs = orderRefs(placed.batches, [...bidIndexes(sellPages), ...bidIndexes(buyPages)]);
-      receipts.clear.push(await wait(anyone.orderAndClear(interval, refs.batches, refs.order.slice(0, split), refs.order.slice(split), sellPos, buyPos, this.tx)));
+      receipts.clear.push(
+        await wait(anyone.orderAndClear(interval, refs.batches, refs.order.slice(0, split), refs.order.slice(split), sellPos, buyPos, this.tx)),
+      );
       return { result, receipts, sellPages, buyPages };
     }
     const bothSides = result.sells.length > 0 && result.buys.length > 0;
-    for (const [side, pages] of [[SIDE.sell, sellPages], [SIDE.buy, buyPages]] as const) {
+    for (const [side, pages] of [
+      [SIDE.sell, sellPages],
+      [SIDE.buy, buyPages],
+    ] as const) {
       for (const p of pages) {
-        const refs = orderRefs(placed.batches, p.entries.map((e) => orderEntry.unpack(e).bidIndex));
+        const refs = orderRefs(
+          placed.batches,
+          p.entries.map((e) => orderEntry.unpack(e).bidIndex),
+        );
         receipts.order.push(await wait(anyone.submitOrder(interval, side, refs.batches, refs.order, this.tx)));
       }
     }
@@ -289,11 +307,7 @@ export class MarketDriver {
   }
 
   /** Computes the bills (as the contract will) and has the operator issue them, page by page. */
-  async bill(
-    interval: number,
-    meterPages: readonly MeteredReading[][],
-    cleared: { result: ClearingResult; sellPages: OrderPage[]; buyPages: OrderPage[] },
-  ) {
+  async bill(interval: number, meterPages: readonly MeteredReading[][], cleared: { result: ClearingResult; sellPages: OrderPage[]; buyPages: OrderPage[] }) {
     const operator = this.market.connect(this.roles.operator);
     const refs = bidRefsByParticipant(cleared.result);
     const unmetered = this.unmeteredByPage(meterPages, refs);
@@ -301,7 +315,13 @@ export class MarketDriver {
     const receipts: Receipts = [];
     for (let k = 0; k < meterPages.length; k++) {
       const p = this.billingPage(meterPages[k], unmetered[k], refs, cleared);
-      const input = { readings: packReadings(meterPages[k]), unmetered: unmetered[k].map((r) => r.participant), refs: p.refs, sellPages: p.sellPages, buyPages: p.buyPages };
+      const input = {
+        readings: packReadings(meterPages[k]),
+        unmetered: unmetered[k].map((r) => r.participant),
+        refs: p.refs,
+        sellPages: p.sellPages,
+        buyPages: p.buyPages,
+      };
       receipts.push(await wait(operator.bill(interval, k, input, this.tx)));
       billPages.push(p.bills);
     }

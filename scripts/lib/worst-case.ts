@@ -80,7 +80,8 @@ export async function measureWorstCase(options: { meterPages: 1 | 2; log?: (line
       steps[name] = { transactions: gas.length, maxGas: Math.max(0, ...gas), totalGas: gas.reduce((a, b) => a + b, 0) };
     };
     const relayed: Receipts = [];
-    for (let i = 0; i < signed.length; i += 100) relayed.push(await wait(market.connect(c.roles.admin).submitSignedBids(interval, signed.slice(i, i + 100), c.driver.tx)));
+    for (let i = 0; i < signed.length; i += 100)
+      relayed.push(await wait(market.connect(c.roles.admin).submitSignedBids(interval, signed.slice(i, i + 100), c.driver.tx)));
     record("relayBids", relayed);
 
     await c.closeGate(interval);
@@ -91,9 +92,7 @@ export async function measureWorstCase(options: { meterPages: 1 | 2; log?: (line
 
     // in address order, each page's range holds its unmetered bidders, then its readings (each importing its limit)
     const span = meterPage + unmeteredPage;
-    const readings: Reading[] = wallets
-      .filter((_, i) => i % span >= unmeteredPage)
-      .map((w) => ({ participant: w.address, importWh: LIMIT_WH, exportWh: 0 }));
+    const readings: Reading[] = wallets.filter((_, i) => i % span >= unmeteredPage).map((w) => ({ participant: w.address, importWh: LIMIT_WH, exportWh: 0 }));
     log(`metering ${readings.length}, ${bids - readings.length} unmetered`);
     const metered = await c.driver.meter(interval, readings, cleared.result);
     record("meter", metered.receipts);

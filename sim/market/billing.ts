@@ -44,16 +44,10 @@ export function gridResidual(q: IntervalQuantities): { gridImportWh: number; gri
  * A participant's LEM bill for one interval. `p2pCost` and `p2pProceeds` are the traded Wh times their prices
  * (units); with a uniform price they are Wh × price, as on chain.
  */
-export function lemBillFromAmounts(
-  q: IntervalQuantities,
-  p2pCost: number,
-  p2pProceeds: number,
-  tariff: SupplierTariff,
-  dayStart: boolean,
-): BillLines {
+export function lemBillFromAmounts(q: IntervalQuantities, p2pCost: number, p2pProceeds: number, tariff: SupplierTariff, dayStart: boolean): BillLines {
   const t = tariff.prices;
   const residual = q.importWh - q.exportWh - q.p2pBoughtWh + q.p2pSoldWh;
-  const gridImportWh = residual > 0 ? residual : 0;
+  const gridImportWh = Math.max(residual, 0);
   const gridExportWh = residual > 0 ? 0 : -residual;
   const platformFee = q.p2pBoughtWh * t.platformFee;
   const levies = q.p2pBoughtWh * t.levies;

@@ -12,7 +12,20 @@ export const SIDE = { sell: 1, buy: 2 } as const;
 /** The name of a live bid's Side value (1 sell, 2 buy). */
 export const sideName = (side: number | bigint): "sell" | "buy" => (Number(side) === SIDE.sell ? "sell" : "buy");
 /** KiezMarket's `Phase`, indexed by its value. */
-export const PHASE = ["None", "Open", "Clearing", "Cleared", "Metering", "Metered", "Billing", "Billed", "Settling", "Settled", "Refunding", "Refunded"] as const;
+export const PHASE = [
+  "None",
+  "Open",
+  "Clearing",
+  "Cleared",
+  "Metering",
+  "Metered",
+  "Billing",
+  "Billed",
+  "Settling",
+  "Settled",
+  "Refunding",
+  "Refunded",
+] as const;
 export type PhaseName = (typeof PHASE)[number];
 /** KiezMarket's participant class. */
 export const CLASS = { consumer: 1, pv: 2, pvBattery: 3 } as const;

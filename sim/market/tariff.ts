@@ -72,7 +72,8 @@ export function tariffProblem(t: Tariff): string | null {
   }
   if (t.lemSupplierMargin < t.supplierMargin) return `lemSupplierMargin (${t.lemSupplierMargin}) must be ≥ supplierMargin (${t.supplierMargin})`;
   if (t.lemNetworkFee < t.networkFee) return `lemNetworkFee (${t.lemNetworkFee}) must be ≥ networkFee (${t.networkFee})`;
-  if (t.feedInTariff + 1 >= t.energyPrice) return `feedInTariff (${t.feedInTariff}) must be below energyPrice − 1 (${t.energyPrice - 1}) so sellers have a price range`;
+  if (t.feedInTariff + 1 >= t.energyPrice)
+    return `feedInTariff (${t.feedInTariff}) must be below energyPrice − 1 (${t.energyPrice - 1}) so sellers have a price range`;
   if (lemCharges(t) + 1 >= timeOfUse(t)) return `LEM charges (${lemCharges(t)}) leave buyers no price below ToU (${timeOfUse(t)})`;
   return null;
 }

@@ -13,7 +13,7 @@ const MASK160 = (1n << 160n) - 1n;
 
 /** An address as the words carry it: 20 bytes, lower-case hex. */
 function addressAt(word: bigint, shift: bigint): string {
-  return "0x" + ((word >> shift) & MASK160).toString(16).padStart(40, "0");
+  return `0x${((word >> shift) & MASK160).toString(16).padStart(40, "0")}`;
 }
 
 /** A placed bid (BidWord): participant << 96 | side << 88 | wh << 64 | price << 32. Side 0 is a cancelled bid. */
@@ -25,8 +25,7 @@ export interface Bid {
 }
 
 export const bidWord = {
-  pack: (b: Bid): bigint =>
-    (BigInt(b.participant) << 96n) | (BigInt(b.side) << 88n) | (BigInt(b.wh) << 64n) | (BigInt(b.price) << 32n),
+  pack: (b: Bid): bigint => (BigInt(b.participant) << 96n) | (BigInt(b.side) << 88n) | (BigInt(b.wh) << 64n) | (BigInt(b.price) << 32n),
   unpack: (word: bigint): Bid => ({
     participant: addressAt(word, 96n),
     side: Number((word >> 88n) & MASK8),
@@ -48,8 +47,7 @@ export interface Entry {
 }
 
 export const orderEntry = {
-  pack: (e: Entry): bigint =>
-    (BigInt(e.participant) << 96n) | (BigInt(e.wh) << 64n) | (BigInt(e.price) << 32n) | BigInt(e.bidIndex),
+  pack: (e: Entry): bigint => (BigInt(e.participant) << 96n) | (BigInt(e.wh) << 64n) | (BigInt(e.price) << 32n) | BigInt(e.bidIndex),
   unpack: (word: bigint): Entry => ({
     bidIndex: Number(word & MASK32),
     participant: addressAt(word, 96n),
@@ -67,8 +65,7 @@ export interface MeteredReading {
 }
 
 export const readingWord = {
-  pack: (r: MeteredReading): bigint =>
-    (BigInt(r.participant) << 96n) | (BigInt(r.supplier) << 64n) | (BigInt(r.importWh) << 32n) | BigInt(r.exportWh),
+  pack: (r: MeteredReading): bigint => (BigInt(r.participant) << 96n) | (BigInt(r.supplier) << 64n) | (BigInt(r.importWh) << 32n) | BigInt(r.exportWh),
   unpack: (word: bigint): MeteredReading => ({
     participant: addressAt(word, 96n),
     supplier: Number((word >> 64n) & MASK8),
@@ -97,14 +94,14 @@ export const billWord = {
       participant: addressAt(word, 96n),
       p2pBoughtWh: Number((word >> 64n) & MASK32),
       p2pSoldWh: Number((word >> 32n) & MASK32),
-      gridImportWh: grid > 0 ? grid : 0,
+      gridImportWh: Math.max(grid, 0),
       gridExportWh: grid < 0 ? -grid : 0,
     };
   },
   /** The bills of a BillsIssued event's `bills` bytes (hex), one 32-byte word each. */
   unpackAll: (hex: string): BillQuantities[] => {
     const out: BillQuantities[] = [];
-    for (let i = 2; i + 64 <= hex.length; i += 64) out.push(billWord.unpack(BigInt("0x" + hex.slice(i, i + 64))));
+    for (let i = 2; i + 64 <= hex.length; i += 64) out.push(billWord.unpack(BigInt(`0x${hex.slice(i, i + 64)}`)));
     return out;
   },
 };
@@ -128,8 +125,7 @@ export interface Terms {
 }
 
 export const signedTerms = {
-  pack: (t: Terms): bigint =>
-    (BigInt(t.side) << 152n) | (BigInt(t.wh) << 128n) | (BigInt(t.price) << 96n) | (BigInt(t.nonce) << 64n) | BigInt(t.deadline),
+  pack: (t: Terms): bigint => (BigInt(t.side) << 152n) | (BigInt(t.wh) << 128n) | (BigInt(t.price) << 96n) | (BigInt(t.nonce) << 64n) | BigInt(t.deadline),
   unpack: (word: bigint): { side: number; wh: number; price: number; nonce: number; deadline: bigint } => ({
     side: Number((word >> 152n) & MASK8),
     wh: Number((word >> 128n) & MASK24),

@@ -30,7 +30,7 @@ export function clearSkyPoa(site: Site, doy: number, slot: number, o: Orientatio
   const equationOfTimeMin = 9.87 * Math.sin(2 * b) - 7.53 * Math.cos(b) - 1.5 * Math.sin(b);
   const solarHours = localHours + (4 * (site.longitude - 15 * site.utcOffsetHours) + equationOfTimeMin) / 60;
   const hourAngle = 15 * (solarHours - 12) * RAD;
-  const declination = 23.45 * Math.sin(((360 / 365) * (284 + doy)) * RAD) * RAD;
+  const declination = 23.45 * Math.sin((360 / 365) * (284 + doy) * RAD) * RAD;
   const lat = site.latitude * RAD;
   const cosZenith = Math.sin(lat) * Math.sin(declination) + Math.cos(lat) * Math.cos(declination) * Math.cos(hourAngle);
   if (cosZenith <= 0.01) return 0;
@@ -55,8 +55,18 @@ export interface Weather {
 const STATES = [0.92, 0.62, 0.22]; // clear, mixed, overcast: share of clear-sky energy
 /** Probability of a clear / mixed / overcast day by month (Jan..Dec), Berlin-like climate. */
 const MONTH_ODDS: [number, number, number][] = [
-  [0.08, 0.32, 0.6], [0.12, 0.36, 0.52], [0.2, 0.4, 0.4], [0.3, 0.42, 0.28], [0.34, 0.42, 0.24], [0.36, 0.42, 0.22],
-  [0.36, 0.42, 0.22], [0.36, 0.42, 0.22], [0.3, 0.42, 0.28], [0.18, 0.4, 0.42], [0.08, 0.32, 0.6], [0.06, 0.3, 0.64],
+  [0.08, 0.32, 0.6],
+  [0.12, 0.36, 0.52],
+  [0.2, 0.4, 0.4],
+  [0.3, 0.42, 0.28],
+  [0.34, 0.42, 0.24],
+  [0.36, 0.42, 0.22],
+  [0.36, 0.42, 0.22],
+  [0.36, 0.42, 0.22],
+  [0.3, 0.42, 0.28],
+  [0.18, 0.4, 0.42],
+  [0.08, 0.32, 0.6],
+  [0.06, 0.3, 0.64],
 ];
 
 export function seededWeather(seed: number | string, firstDayMs: number, days: number): Weather {

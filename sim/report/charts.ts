@@ -53,7 +53,10 @@ function legendOf(series: { name: string; color: string }[]): string {
 
 function axes(yMin: number, yMax: number, yOf: (v: number) => number, xLabels: { x: number; label: string }[]): string {
   const grid = niceTicks(yMin, yMax)
-    .map((v) => `<line x1="${M.left}" x2="${W - M.right}" y1="${yOf(v)}" y2="${yOf(v)}" stroke="#ddd"/><text x="${M.left - 6}" y="${yOf(v) + 4}" text-anchor="end">${v.toLocaleString("en-US")}</text>`)
+    .map(
+      (v) =>
+        `<line x1="${M.left}" x2="${W - M.right}" y1="${yOf(v)}" y2="${yOf(v)}" stroke="#ddd"/><text x="${M.left - 6}" y="${yOf(v) + 4}" text-anchor="end">${v.toLocaleString("en-US")}</text>`,
+    )
     .join("\n");
   const xs = xLabels.map((l) => `<text x="${l.x}" y="${H - M.bottom + 16}" text-anchor="middle">${esc(l.label)}</text>`).join("\n");
   const zero = yMin < 0 && yMax > 0 ? `<line x1="${M.left}" x2="${W - M.right}" y1="${yOf(0)}" y2="${yOf(0)}" stroke="#888"/>` : "";
@@ -72,7 +75,10 @@ export function lineChart(title: string, yLabel: string, series: Series[], xLabe
   const yOf = (v: number) => M.top + plotH - ((v - yMin) / (yMax - yMin)) * plotH;
   const colored = series.map((s, k) => ({ ...s, color: s.color ?? PALETTE[k % PALETTE.length] }));
   const lines = colored
-    .map((s) => `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${s.values.map((v, i) => `${xOf(i).toFixed(1)},${yOf(v).toFixed(1)}`).join(" ")}"/>`)
+    .map(
+      (s) =>
+        `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${s.values.map((v, i) => `${xOf(i).toFixed(1)},${yOf(v).toFixed(1)}`).join(" ")}"/>`,
+    )
     .join("\n");
   const labels = [];
   for (let i = 0; i < n; i += labelEvery) labels.push({ x: xOf(i), label: xLabel(i) });

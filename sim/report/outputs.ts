@@ -23,26 +23,86 @@ export function keepBusiestBids(kept: BidSnapshot | undefined, d: IntervalDetail
 }
 
 export function csv(rows: (string | number)[][]): string {
-  return rows.map((r) => r.map((v) => (typeof v === "string" && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v))).join(",")).join("\n") + "\n";
+  return `${rows.map((r) => r.map((v) => (typeof v === "string" && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v))).join(",")).join("\n")}\n`;
 }
 
 export function participantsCsv(r: SimulationResult): string {
-  const rows: (string | number)[][] = [["index", "name", "class", "supplier", "annual_kwh", "pv_kwp", "battery_kwh", "bill_bau_eur", "bill_lem_eur", "saving_eur", "saving_pct", "p2p_bought_kwh", "p2p_sold_kwh", "grid_import_bau_kwh", "grid_import_lem_kwh", "grid_export_bau_kwh", "grid_export_lem_kwh"]];
+  const rows: (string | number)[][] = [
+    [
+      "index",
+      "name",
+      "class",
+      "supplier",
+      "annual_kwh",
+      "pv_kwp",
+      "battery_kwh",
+      "bill_bau_eur",
+      "bill_lem_eur",
+      "saving_eur",
+      "saving_pct",
+      "p2p_bought_kwh",
+      "p2p_sold_kwh",
+      "grid_import_bau_kwh",
+      "grid_import_lem_kwh",
+      "grid_export_bau_kwh",
+      "grid_export_lem_kwh",
+    ],
+  ];
   for (const h of r.households) {
     const x = h.household;
     rows.push([
-      x.index, x.name, x.class, r.scenario.suppliers[x.supplier].name, x.annualKWh, x.pvKWp, x.battery ? x.battery.capacityWh / 1000 : 0,
-      (h.bauNano / 1e9).toFixed(6), (h.lemNano / 1e9).toFixed(6), ((h.bauNano - h.lemNano) / 1e9).toFixed(6), savingPct(h.bauNano, h.lemNano),
-      h.p2pBoughtWh / 1000, h.p2pSoldWh / 1000, h.importBauWh / 1000, h.gridImportLemWh / 1000, h.exportBauWh / 1000, h.gridExportLemWh / 1000,
+      x.index,
+      x.name,
+      x.class,
+      r.scenario.suppliers[x.supplier].name,
+      x.annualKWh,
+      x.pvKWp,
+      x.battery ? x.battery.capacityWh / 1000 : 0,
+      (h.bauNano / 1e9).toFixed(6),
+      (h.lemNano / 1e9).toFixed(6),
+      ((h.bauNano - h.lemNano) / 1e9).toFixed(6),
+      savingPct(h.bauNano, h.lemNano),
+      h.p2pBoughtWh / 1000,
+      h.p2pSoldWh / 1000,
+      h.importBauWh / 1000,
+      h.gridImportLemWh / 1000,
+      h.exportBauWh / 1000,
+      h.gridExportLemWh / 1000,
     ]);
   }
   return csv(rows);
 }
 
 export function intervalsCsv(r: SimulationResult): string {
-  const rows: (string | number)[][] = [["interval", "local_time", "load_kwh", "pv_kwh", "grid_import_bau_kwh", "grid_import_lem_kwh", "grid_export_bau_kwh", "grid_export_lem_kwh", "p2p_kwh", "clearing_price_eur_per_kwh", "bids"]];
+  const rows: (string | number)[][] = [
+    [
+      "interval",
+      "local_time",
+      "load_kwh",
+      "pv_kwh",
+      "grid_import_bau_kwh",
+      "grid_import_lem_kwh",
+      "grid_export_bau_kwh",
+      "grid_export_lem_kwh",
+      "p2p_kwh",
+      "clearing_price_eur_per_kwh",
+      "bids",
+    ],
+  ];
   for (const x of r.intervals) {
-    rows.push([x.interval, x.localTime, x.loadWh / 1000, x.pvWh / 1000, x.importBauWh / 1000, x.importLemWh / 1000, x.exportBauWh / 1000, x.exportLemWh / 1000, x.p2pWh / 1000, (x.price / 1e6).toFixed(6), x.bids]);
+    rows.push([
+      x.interval,
+      x.localTime,
+      x.loadWh / 1000,
+      x.pvWh / 1000,
+      x.importBauWh / 1000,
+      x.importLemWh / 1000,
+      x.exportBauWh / 1000,
+      x.exportLemWh / 1000,
+      x.p2pWh / 1000,
+      (x.price / 1e6).toFixed(6),
+      x.bids,
+    ]);
   }
   return csv(rows);
 }
@@ -50,45 +110,76 @@ export function intervalsCsv(r: SimulationResult): string {
 /** Average over days of each quarter-hour's value. */
 function dailyProfile(r: SimulationResult, f: (x: SimulationResult["intervals"][number]) => number): number[] {
   const out = new Array(96).fill(0);
-  r.intervals.forEach((x, i) => (out[i % 96] += f(x) / r.days));
+  for (const [i, x] of r.intervals.entries()) out[i % 96] += f(x) / r.days;
   return out;
 }
-
 
 export function charts(r: SimulationResult, s: Summary, snapshot?: BidSnapshot): Record<string, string> {
   const kw = (wh: number) => (wh * 4) / 1000;
   const out: Record<string, string> = {
-    "load-pv-profile.svg": lineChart("Average community load and PV over the day", "kW", [
-      { name: "load", values: dailyProfile(r, (x) => kw(x.loadWh)) },
-      { name: "PV", values: dailyProfile(r, (x) => kw(x.pvWh)) },
-    ], slotTime),
-    "grid-exchange.svg": lineChart("Grid exchange over the day: BAU vs LEM (import +, export −)", "kW", [
-      { name: "import BAU", values: dailyProfile(r, (x) => kw(x.importBauWh)), color: "#d62728" },
-      { name: "import LEM", values: dailyProfile(r, (x) => kw(x.importLemWh)), color: "#ff9896" },
-      { name: "export BAU", values: dailyProfile(r, (x) => -kw(x.exportBauWh)), color: "#1f77b4" },
-      { name: "export LEM", values: dailyProfile(r, (x) => -kw(x.exportLemWh)), color: "#aec7e8" },
-    ], slotTime),
+    "load-pv-profile.svg": lineChart(
+      "Average community load and PV over the day",
+      "kW",
+      [
+        { name: "load", values: dailyProfile(r, (x) => kw(x.loadWh)) },
+        { name: "PV", values: dailyProfile(r, (x) => kw(x.pvWh)) },
+      ],
+      slotTime,
+    ),
+    "grid-exchange.svg": lineChart(
+      "Grid exchange over the day: BAU vs LEM (import +, export −)",
+      "kW",
+      [
+        { name: "import BAU", values: dailyProfile(r, (x) => kw(x.importBauWh)), color: "#d62728" },
+        { name: "import LEM", values: dailyProfile(r, (x) => kw(x.importLemWh)), color: "#ff9896" },
+        { name: "export BAU", values: dailyProfile(r, (x) => -kw(x.exportBauWh)), color: "#1f77b4" },
+        { name: "export LEM", values: dailyProfile(r, (x) => -kw(x.exportLemWh)), color: "#aec7e8" },
+      ],
+      slotTime,
+    ),
     "bills-by-class.svg": barChart("Average daily bill per participant", "EUR per day", Object.values(CLASS_LABEL), [
       { name: "BAU", values: Object.keys(CLASS_LABEL).map((c) => s.classes[c as keyof typeof CLASS_LABEL].billBauEur) },
       { name: "LEM", values: Object.keys(CLASS_LABEL).map((c) => s.classes[c as keyof typeof CLASS_LABEL].billLemEur) },
     ]),
-    "supplier-margins.svg": barChart("Supplier energy margin", "EUR", s.suppliers.map((x) => x.name), [
-      { name: "BAU", values: s.suppliers.map((x) => x.marginBauEur) },
-      { name: "LEM", values: s.suppliers.map((x) => x.marginLemEur) },
-    ]),
-    "network-operator-income.svg": barChart("Network operator income", "EUR", ["network operator"], [
-      { name: "BAU", values: [s.networkOperator.incomeBauEur] },
-      { name: "LEM", values: [s.networkOperator.incomeLemEur] },
-    ]),
+    "supplier-margins.svg": barChart(
+      "Supplier energy margin",
+      "EUR",
+      s.suppliers.map((x) => x.name),
+      [
+        { name: "BAU", values: s.suppliers.map((x) => x.marginBauEur) },
+        { name: "LEM", values: s.suppliers.map((x) => x.marginLemEur) },
+      ],
+    ),
+    "network-operator-income.svg": barChart(
+      "Network operator income",
+      "EUR",
+      ["network operator"],
+      [
+        { name: "BAU", values: [s.networkOperator.incomeBauEur] },
+        { name: "LEM", values: [s.networkOperator.incomeLemEur] },
+      ],
+    ),
   };
   if (snapshot) {
-    const asks = snapshot.bids.filter((b) => b.side === "sell").map((b) => b.price / 1e6).sort((a, b) => a - b);
-    const bids = snapshot.bids.filter((b) => b.side === "buy").map((b) => b.price / 1e6).sort((a, b) => b - a);
+    const asks = snapshot.bids
+      .filter((b) => b.side === "sell")
+      .map((b) => b.price / 1e6)
+      .sort((a, b) => a - b);
+    const bids = snapshot.bids
+      .filter((b) => b.side === "buy")
+      .map((b) => b.price / 1e6)
+      .sort((a, b) => b - a);
     const n = Math.max(asks.length, bids.length);
-    out["bid-prices.svg"] = lineChart(`Bid prices at ${snapshot.localTime} (sorted; clearing ${(snapshot.price / 1e6).toFixed(4)} EUR/kWh)`, "EUR per kWh", [
-      { name: "asks (sellers, ascending)", values: asks.concat(new Array(n - asks.length).fill(asks[asks.length - 1] ?? 0)) },
-      { name: "bids (buyers, descending)", values: bids.concat(new Array(n - bids.length).fill(bids[bids.length - 1] ?? 0)) },
-    ], (i) => String(i + 1), Math.max(1, Math.ceil(n / 10)));
+    out["bid-prices.svg"] = lineChart(
+      `Bid prices at ${snapshot.localTime} (sorted; clearing ${(snapshot.price / 1e6).toFixed(4)} EUR/kWh)`,
+      "EUR per kWh",
+      [
+        { name: "asks (sellers, ascending)", values: asks.concat(new Array(n - asks.length).fill(asks[asks.length - 1] ?? 0)) },
+        { name: "bids (buyers, descending)", values: bids.concat(new Array(n - bids.length).fill(bids[bids.length - 1] ?? 0)) },
+      ],
+      (i) => String(i + 1),
+      Math.max(1, Math.ceil(n / 10)),
+    );
   }
   return out;
 }
@@ -105,7 +196,10 @@ export function reportMarkdown(r: SimulationResult, s: Summary): string {
     "",
     "| class | count | BAU EUR | LEM EUR | saving | case study saving |",
     "| --- | ---: | ---: | ---: | ---: | ---: |",
-    ...(["consumer", "pv", "pvBattery"] as const).map((k) => `| ${CLASS_LABEL[k]} | ${c[k].count} | ${c[k].billBauEur.toFixed(3)} | ${c[k].billLemEur.toFixed(3)} | ${c[k].savingPct.toFixed(1)}% | ${CASE_STUDY.savingPct[k]}% |`),
+    ...(["consumer", "pv", "pvBattery"] as const).map(
+      (k) =>
+        `| ${CLASS_LABEL[k]} | ${c[k].count} | ${c[k].billBauEur.toFixed(3)} | ${c[k].billLemEur.toFixed(3)} | ${c[k].savingPct.toFixed(1)}% | ${CASE_STUDY.savingPct[k]}% |`,
+    ),
     "",
     "## Grid, suppliers, network operator",
     "",
@@ -113,10 +207,32 @@ export function reportMarkdown(r: SimulationResult, s: Summary): string {
     "| --- | ---: | ---: | --- |",
     row("grid import BAU → LEM (kWh)", `${s.grid.importBauKWh} → ${s.grid.importLemKWh} (−${s.grid.importReductionPct}%)`, "", ""),
     row("grid export BAU → LEM (kWh)", `${s.grid.exportBauKWh} → ${s.grid.exportLemKWh} (−${s.grid.exportReductionPct}%)`, "", ""),
-    row("peak import BAU → LEM (kW)", `${s.grid.peakImportBauKW} → ${s.grid.peakImportLemKW} (−${s.grid.peakImportReductionPct}%)`, `−${CASE_STUDY.peakImportReductionPct}%`, ""),
-    row("peak export BAU → LEM (kW)", `${s.grid.peakExportBauKW} → ${s.grid.peakExportLemKW} (−${s.grid.peakExportReductionPct}%)`, `−${CASE_STUDY.peakExportReductionPct}%`, ""),
-    ...s.suppliers.map((x, i) => row(`${x.name} margin (EUR)`, `${x.marginBauEur} → ${x.marginLemEur} (${x.changePct >= 0 ? "+" : ""}${x.changePct}%)`, `+${CASE_STUDY.supplierMarginChangePct[i] ?? "–"}%`, "")),
-    row("network operator income (EUR)", `${s.networkOperator.incomeBauEur} → ${s.networkOperator.incomeLemEur} (${s.networkOperator.changePct >= 0 ? "+" : ""}${s.networkOperator.changePct}%)`, `+${CASE_STUDY.networkOperatorChangePct}%`, ""),
+    row(
+      "peak import BAU → LEM (kW)",
+      `${s.grid.peakImportBauKW} → ${s.grid.peakImportLemKW} (−${s.grid.peakImportReductionPct}%)`,
+      `−${CASE_STUDY.peakImportReductionPct}%`,
+      "",
+    ),
+    row(
+      "peak export BAU → LEM (kW)",
+      `${s.grid.peakExportBauKW} → ${s.grid.peakExportLemKW} (−${s.grid.peakExportReductionPct}%)`,
+      `−${CASE_STUDY.peakExportReductionPct}%`,
+      "",
+    ),
+    ...s.suppliers.map((x, i) =>
+      row(
+        `${x.name} margin (EUR)`,
+        `${x.marginBauEur} → ${x.marginLemEur} (${x.changePct >= 0 ? "+" : ""}${x.changePct}%)`,
+        `+${CASE_STUDY.supplierMarginChangePct[i] ?? "–"}%`,
+        "",
+      ),
+    ),
+    row(
+      "network operator income (EUR)",
+      `${s.networkOperator.incomeBauEur} → ${s.networkOperator.incomeLemEur} (${s.networkOperator.changePct >= 0 ? "+" : ""}${s.networkOperator.changePct}%)`,
+      `+${CASE_STUDY.networkOperatorChangePct}%`,
+      "",
+    ),
     row("platform income (EUR)", `${s.platform.incomeEur}`, "", ""),
     row("P2P volume (kWh)", `${s.p2pKWh}`, "", ""),
     row("self-sufficiency BAU → LEM", `${s.selfSufficiency.bauPct}% → ${s.selfSufficiency.lemPct}%`, "", ""),
@@ -147,7 +263,7 @@ export function reportMarkdown(r: SimulationResult, s: Summary): string {
 export function simulationOutputs(r: SimulationResult, snapshot?: BidSnapshot): Record<string, string> {
   const s = summarize(r);
   return {
-    "summary.json": JSON.stringify(s, null, 2) + "\n",
+    "summary.json": `${JSON.stringify(s, null, 2)}\n`,
     "report.md": reportMarkdown(r, s),
     "participants.csv": participantsCsv(r),
     "intervals.csv": intervalsCsv(r),

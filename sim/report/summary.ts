@@ -112,8 +112,14 @@ export function summarize(r: SimulationResult): Summary {
       peakExportLemKW: kwOf(peak((x) => x.exportLemWh)),
       importReductionPct: -pctChange(importBau, importLem),
       exportReductionPct: -pctChange(exportBau, exportLem),
-      peakImportReductionPct: -pctChange(peak((x) => x.importBauWh), peak((x) => x.importLemWh)),
-      peakExportReductionPct: -pctChange(peak((x) => x.exportBauWh), peak((x) => x.exportLemWh)),
+      peakImportReductionPct: -pctChange(
+        peak((x) => x.importBauWh),
+        peak((x) => x.importLemWh),
+      ),
+      peakExportReductionPct: -pctChange(
+        peak((x) => x.exportBauWh),
+        peak((x) => x.exportLemWh),
+      ),
     },
     suppliers: r.scenario.suppliers.map((s, i) => ({
       name: s.name,

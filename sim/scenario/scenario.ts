@@ -142,7 +142,8 @@ function readBattery(r: Reader, v: Json): BatterySpec {
     initialSoc: r.at("initialSoc").number(o.initialSoc, 0, 1),
   };
   if (b.minSoc >= b.maxSoc) r.at("minSoc").fail(`(${b.minSoc}) must be below maxSoc (${b.maxSoc}); lower minSoc or raise maxSoc`);
-  if (b.initialSoc < b.minSoc || b.initialSoc > b.maxSoc) r.at("initialSoc").fail(`(${b.initialSoc}) must lie between minSoc (${b.minSoc}) and maxSoc (${b.maxSoc})`);
+  if (b.initialSoc < b.minSoc || b.initialSoc > b.maxSoc)
+    r.at("initialSoc").fail(`(${b.initialSoc}) must lie between minSoc (${b.minSoc}) and maxSoc (${b.maxSoc})`);
   return b;
 }
 
@@ -167,7 +168,21 @@ function readClass(r: Reader, v: Json): ParticipantClass {
 export function parseScenario(value: Json): Scenario {
   const r = new Reader("");
   const o = r.object(value);
-  const known = new Set(["name", "description", "location", "start", "days", "seed", "pvYieldKWhPerKWp", "suppliers", "community", "households", "extraHouseholds", "market", "assumptions"]);
+  const known = new Set([
+    "name",
+    "description",
+    "location",
+    "start",
+    "days",
+    "seed",
+    "pvYieldKWhPerKWp",
+    "suppliers",
+    "community",
+    "households",
+    "extraHouseholds",
+    "market",
+    "assumptions",
+  ]);
   for (const k of Object.keys(o)) if (!known.has(k)) r.at(k).fail(`is not a scenario field; the fields are ${[...known].join(", ")}`);
   const loc = r.at("location").object(o.location);
   const start = r.at("start").string(o.start);
@@ -180,26 +195,37 @@ export function parseScenario(value: Json): Scenario {
     const tr = sr.at("tariff");
     const to = tr.object(so.tariff);
     const po = tr.at("prices").object(to.prices);
-    const prices = Object.fromEntries(TARIFF_FIELDS.map((f) => [f, tr.at("prices").at(f).number(po[f], 0, MAX_TARIFF_COMPONENT, true)])) as unknown as SupplierTariff["prices"];
+    const prices = Object.fromEntries(
+      TARIFF_FIELDS.map((f) => [f, tr.at("prices").at(f).number(po[f], 0, MAX_TARIFF_COMPONENT, true)]),
+    ) as unknown as SupplierTariff["prices"];
     const problem = tariffProblem(prices);
     if (problem) tr.at("prices").fail(problem);
     return {
       name: sr.at("name").string(so.name),
       tariff: { prices, dailyChargeMicroEur: tr.at("dailyChargeMicroEur").number(to.dailyChargeMicroEur, 0, 1e12, true) },
-      notes: so.notes === undefined ? undefined : sr.at("notes").array(so.notes).map((n, k) => sr.at("notes").at(k).string(n)),
+      notes:
+        so.notes === undefined
+          ? undefined
+          : sr
+              .at("notes")
+              .array(so.notes)
+              .map((n, k) => sr.at("notes").at(k).string(n)),
     };
   });
-  const community = r.at("community").array(o.community).map((g, i) => {
-    const gr = r.at("community").at(i);
-    const go = gr.object(g);
-    const supplier = gr.at("supplier").number(go.supplier, 0, suppliers.length - 1, true);
-    return {
-      supplier,
-      consumer: gr.at("consumer").number(go.consumer, 0, 100_000, true),
-      pv: gr.at("pv").number(go.pv, 0, 100_000, true),
-      pvBattery: gr.at("pvBattery").number(go.pvBattery, 0, 100_000, true),
-    };
-  });
+  const community = r
+    .at("community")
+    .array(o.community)
+    .map((g, i) => {
+      const gr = r.at("community").at(i);
+      const go = gr.object(g);
+      const supplier = gr.at("supplier").number(go.supplier, 0, suppliers.length - 1, true);
+      return {
+        supplier,
+        consumer: gr.at("consumer").number(go.consumer, 0, 100_000, true),
+        pv: gr.at("pv").number(go.pv, 0, 100_000, true),
+        pvBattery: gr.at("pvBattery").number(go.pvBattery, 0, 100_000, true),
+      };
+    });
   const hr = r.at("households");
   const ho = hr.object(o.households);
   const ak = hr.at("annualKWh").object(ho.annualKWh);
@@ -224,41 +250,59 @@ export function parseScenario(value: Json): Scenario {
     exportLimitWh: hr.at("exportLimitWh").number(ho.exportLimitWh, 1, 16_777_215, true),
     preferences: readPreferences(hr.at("preferences"), ho.preferences, false) as Preferences,
   };
-  const extraHouseholds = o.extraHouseholds === undefined ? undefined : r.at("extraHouseholds").array(o.extraHouseholds).map((h, i) => {
-    const xr = r.at("extraHouseholds").at(i);
-    const xo = xr.object(h);
-    const cls = readClass(xr.at("class"), xo.class);
-    const spec: HouseholdSpec = {
-      name: xr.at("name").string(xo.name),
-      class: cls,
-      supplier: xr.at("supplier").number(xo.supplier, 0, suppliers.length - 1, true),
-    };
-    if (xo.annualKWh !== undefined) spec.annualKWh = xr.at("annualKWh").number(xo.annualKWh, 100, 100_000);
-    if (xo.pvKWp !== undefined) spec.pvKWp = xr.at("pvKWp").number(xo.pvKWp, 0.1, 100);
-    if (cls !== "consumer" && spec.pvKWp === undefined) xr.at("pvKWp").fail(`is needed for a ${cls} household (kWp of its PV array)`);
-    if (xo.battery !== undefined) spec.battery = readBattery(xr.at("battery"), xo.battery);
-    if (cls === "pvBattery" && !spec.battery) spec.battery = households.battery;
-    if (xo.preferences !== undefined) spec.preferences = readPreferences(xr.at("preferences"), xo.preferences, true);
-    if (xo.appliances !== undefined) {
-      spec.appliances = xr.at("appliances").array(xo.appliances).map((a, k) => {
-        const ar = xr.at("appliances").at(k);
-        const ao = ar.object(a);
-        const startText = ar.at("start").string(ao.start);
-        if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(startText)) ar.at("start").fail(`must be a time HH:MM, got ${JSON.stringify(startText)}`);
-        return {
-          name: ar.at("name").string(ao.name),
-          ratedW: ar.at("ratedW").number(ao.ratedW, 1, 50_000),
-          start: startText,
-          durationMin: ar.at("durationMin").number(ao.durationMin, 15, 1440, true),
-          days: ao.days === undefined ? undefined : ar.at("days").array(ao.days).map((d, j) => ar.at("days").at(j).number(d, 0, 6, true)),
-        };
-      });
-    }
-    return spec;
-  });
+  const extraHouseholds =
+    o.extraHouseholds === undefined
+      ? undefined
+      : r
+          .at("extraHouseholds")
+          .array(o.extraHouseholds)
+          .map((h, i) => {
+            const xr = r.at("extraHouseholds").at(i);
+            const xo = xr.object(h);
+            const cls = readClass(xr.at("class"), xo.class);
+            const spec: HouseholdSpec = {
+              name: xr.at("name").string(xo.name),
+              class: cls,
+              supplier: xr.at("supplier").number(xo.supplier, 0, suppliers.length - 1, true),
+            };
+            if (xo.annualKWh !== undefined) spec.annualKWh = xr.at("annualKWh").number(xo.annualKWh, 100, 100_000);
+            if (xo.pvKWp !== undefined) spec.pvKWp = xr.at("pvKWp").number(xo.pvKWp, 0.1, 100);
+            if (cls !== "consumer" && spec.pvKWp === undefined) xr.at("pvKWp").fail(`is needed for a ${cls} household (kWp of its PV array)`);
+            if (xo.battery !== undefined) spec.battery = readBattery(xr.at("battery"), xo.battery);
+            if (cls === "pvBattery" && !spec.battery) spec.battery = households.battery;
+            if (xo.preferences !== undefined) spec.preferences = readPreferences(xr.at("preferences"), xo.preferences, true);
+            if (xo.appliances !== undefined) {
+              spec.appliances = xr
+                .at("appliances")
+                .array(xo.appliances)
+                .map((a, k) => {
+                  const ar = xr.at("appliances").at(k);
+                  const ao = ar.object(a);
+                  const startText = ar.at("start").string(ao.start);
+                  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(startText)) ar.at("start").fail(`must be a time HH:MM, got ${JSON.stringify(startText)}`);
+                  return {
+                    name: ar.at("name").string(ao.name),
+                    ratedW: ar.at("ratedW").number(ao.ratedW, 1, 50_000),
+                    start: startText,
+                    durationMin: ar.at("durationMin").number(ao.durationMin, 15, 1440, true),
+                    days:
+                      ao.days === undefined
+                        ? undefined
+                        : ar
+                            .at("days")
+                            .array(ao.days)
+                            .map((d, j) => ar.at("days").at(j).number(d, 0, 6, true)),
+                  };
+                });
+            }
+            return spec;
+          });
   const mo = r.at("market").object(o.market);
   const mechanism = mo.mechanism;
-  if (mechanism !== "uniform" && mechanism !== "pay-as-bid") r.at("market").at("mechanism").fail(`must be "uniform" or "pay-as-bid", got ${JSON.stringify(mechanism)}`);
+  if (mechanism !== "uniform" && mechanism !== "pay-as-bid")
+    r.at("market")
+      .at("mechanism")
+      .fail(`must be "uniform" or "pay-as-bid", got ${JSON.stringify(mechanism)}`);
   const total = community.reduce((s, g) => s + g.consumer + g.pv + g.pvBattery, 0) + (extraHouseholds?.length ?? 0);
   if (total === 0) r.at("community").fail("has no households; give counts per supplier or extraHouseholds");
   return {
@@ -283,7 +327,13 @@ export function parseScenario(value: Json): Scenario {
       mechanism: mechanism as Mechanism,
       gateLeadSeconds: r.at("market").at("gateLeadSeconds").number(mo.gateLeadSeconds, 0, 86_400, true),
     },
-    assumptions: o.assumptions === undefined ? undefined : r.at("assumptions").array(o.assumptions).map((a, i) => r.at("assumptions").at(i).string(a)),
+    assumptions:
+      o.assumptions === undefined
+        ? undefined
+        : r
+            .at("assumptions")
+            .array(o.assumptions)
+            .map((a, i) => r.at("assumptions").at(i).string(a)),
   };
 }
 

@@ -30,8 +30,14 @@ async function withBids(bids: { side: "sell" | "buy"; wh: number; price: number 
 describe("KiezMarket guards", function () {
   it("refuses a marginal pair whose buyer is exhausted while the next buy still meets the ask", async function () {
     // one ask of 1,000 Wh at 100,000; bids of 300 Wh at 140,000 and 130,000: the merge stops after (0, 1)
-    const f = await withBids([{ side: "sell", wh: 1_000, price: 100_000 }, { side: "buy", wh: 300, price: 140_000 }, { side: "buy", wh: 300, price: 130_000 }]);
-    await expect(f.orderAndClear(f.interval, [0], [1, 2], 0, 0)).to.be.revertedWithCustomError(f.market, "ClearingStillMatchable").withArgs(0, 1);
+    const f = await withBids([
+      { side: "sell", wh: 1_000, price: 100_000 },
+      { side: "buy", wh: 300, price: 140_000 },
+      { side: "buy", wh: 300, price: 130_000 },
+    ]);
+    await expect(f.orderAndClear(f.interval, [0], [1, 2], 0, 0))
+      .to.be.revertedWithCustomError(f.market, "ClearingStillMatchable")
+      .withArgs(0, 1);
   });
 
   it("refuses a marginal pair where both sides are exhausted and the next pair still matches", async function () {
@@ -41,31 +47,54 @@ describe("KiezMarket guards", function () {
       { side: "buy", wh: 300, price: 140_000 },
       { side: "buy", wh: 300, price: 130_000 },
     ]);
-    await expect(f.orderAndClear(f.interval, [0, 1], [2, 3], 0, 0)).to.be.revertedWithCustomError(f.market, "ClearingStillMatchable").withArgs(1, 1);
+    await expect(f.orderAndClear(f.interval, [0, 1], [2, 3], 0, 0))
+      .to.be.revertedWithCustomError(f.market, "ClearingStillMatchable")
+      .withArgs(1, 1);
   });
 
   it("rounds the clearing price down, as the engine does", async function () {
-    const f = await withBids([{ side: "sell", wh: 100, price: 100_000 }, { side: "buy", wh: 100, price: 100_001 }]);
+    const f = await withBids([
+      { side: "sell", wh: 100, price: 100_000 },
+      { side: "buy", wh: 100, price: 100_001 },
+    ]);
     const cleared = await f.driver.clear(f.interval);
     expect(cleared.result.price).to.equal(100_000);
     expect((await f.market.clearingOf(f.interval)).price).to.equal(100_000n);
   });
 
   it("refuses clearing before the sell side is fully ordered", async function () {
-    const f = await withBids([{ side: "sell", wh: 100, price: 100_000 }, { side: "sell", wh: 100, price: 101_000 }, { side: "buy", wh: 100, price: 120_000 }], 1);
+    const f = await withBids(
+      [
+        { side: "sell", wh: 100, price: 100_000 },
+        { side: "sell", wh: 100, price: 101_000 },
+        { side: "buy", wh: 100, price: 120_000 },
+      ],
+      1,
+    );
     await f.submitOrder(f.interval, SIDE.sell, [0]);
     await f.submitOrder(f.interval, SIDE.buy, [2]);
-    await expect(f.market.clear(f.interval, 0, 0, [], [])).to.be.revertedWithCustomError(f.market, "OrderIncomplete").withArgs(f.interval, SIDE.sell, 1, 2);
+    await expect(f.market.clear(f.interval, 0, 0, [], []))
+      .to.be.revertedWithCustomError(f.market, "OrderIncomplete")
+      .withArgs(f.interval, SIDE.sell, 1, 2);
   });
 
   it("refuses an order page for no side", async function () {
     const f = await withBids([{ side: "sell", wh: 100, price: 100_000 }]);
-    await expect(f.market.submitOrder(f.interval, 0, [], [0])).to.be.revertedWithCustomError(f.market, "BidInvalidSide").withArgs(0);
+    await expect(f.market.submitOrder(f.interval, 0, [], [0]))
+      .to.be.revertedWithCustomError(f.market, "BidInvalidSide")
+      .withArgs(0);
   });
 
   it("refuses one-transaction billing that leaves an unfilled buy bid's lock unreleased", async function () {
     // the 90,000 bid fills nothing; leaving its order page out keeps every filled Wh but strands its lock
-    const f = await withBids([{ side: "sell", wh: 300, price: 100_000 }, { side: "buy", wh: 300, price: 140_000 }, { side: "buy", wh: 300, price: 90_000 }], 1);
+    const f = await withBids(
+      [
+        { side: "sell", wh: 300, price: 100_000 },
+        { side: "buy", wh: 300, price: 140_000 },
+        { side: "buy", wh: 300, price: 90_000 },
+      ],
+      1,
+    );
     const cleared = await f.driver.clear(f.interval);
     const readings = f.placed.map((b) => ({ participant: b.participant, importWh: b.side === "buy" ? 300 : 0, exportWh: b.side === "sell" ? 300 : 0 }));
     const metered = await f.driver.meter(f.interval, readings);
@@ -84,22 +113,34 @@ describe("KiezMarket guards", function () {
   it("refuses a community without an admin", async function () {
     const f = await deployCommunity();
     const init = {
-      admin: ZERO, operator: await f.roles.operator.getAddress(), meter: await f.roles.meter.getAddress(),
-      token: await f.token.getAddress(), platform: await f.roles.platform.getAddress(), taxCollector: await f.roles.taxCollector.getAddress(),
-      networkOperator: await f.roles.networkOperator.getAddress(), suppliers: await Promise.all(f.roles.suppliers.map((x) => x.getAddress())),
-      tariffs: TARIFFS.map(tariffStruct), gateLeadSeconds: 300, dayStartSlot: 92, orderPageSize: 400,
+      admin: ZERO,
+      operator: await f.roles.operator.getAddress(),
+      meter: await f.roles.meter.getAddress(),
+      token: await f.token.getAddress(),
+      platform: await f.roles.platform.getAddress(),
+      taxCollector: await f.roles.taxCollector.getAddress(),
+      networkOperator: await f.roles.networkOperator.getAddress(),
+      suppliers: await Promise.all(f.roles.suppliers.map((x) => x.getAddress())),
+      tariffs: TARIFFS.map(tariffStruct),
+      gateLeadSeconds: 300,
+      dayStartSlot: 92,
+      orderPageSize: 400,
     };
     await expect(f.factory.createCommunity("no admin", init)).to.be.revertedWithCustomError(f.market, "MarketZeroAddress");
   });
 
   it("refuses onboarding the zero address", async function () {
     const f = await deployCommunity();
-    await expect(f.market.connect(f.roles.admin).onboard([ZERO], [{ class: 1, supplier: 0, importLimitWh: 1_000, exportLimitWh: 0, meteringPoint: 0 }]))
-      .to.be.revertedWithCustomError(f.market, "MarketZeroAddress");
+    await expect(
+      f.market.connect(f.roles.admin).onboard([ZERO], [{ class: 1, supplier: 0, importLimitWh: 1_000, exportLimitWh: 0, meteringPoint: 0 }]),
+    ).to.be.revertedWithCustomError(f.market, "MarketZeroAddress");
   });
 
   it("orders pages exactly as the committed digests say (orderPages mirrors submitOrder)", async function () {
-    const f = await withBids([{ side: "sell", wh: 100, price: 100_000 }, { side: "buy", wh: 100, price: 120_000 }]);
+    const f = await withBids([
+      { side: "sell", wh: 100, price: 100_000 },
+      { side: "buy", wh: 100, price: 120_000 },
+    ]);
     await f.submitOrder(f.interval, SIDE.sell, [0]);
     const [page] = orderPages([f.placed[0]], 400);
     await expect(f.market.clear(f.interval, 0, 0, [{ ...page, cumStartWh: 1 }], [])).to.be.revertedWithCustomError(f.market, "OrderPageMismatch");

@@ -95,7 +95,9 @@ describe("KiezMarket liveness and bounds", function () {
       expect(shortfall > 0n).to.equal(true);
       await f.fund([f.roles.supplier0], 1n * EUR);
       const pages = await billed(f, second, [{ participant: pv, importWh: 0, exportWh: 0 }]);
-      await expect(f.market.settle(second, 0, pages[0])).to.emit(f.market, "SupplierShortfallRepaid").withArgs(0, shortfall + dailyCharge(second));
+      await expect(f.market.settle(second, 0, pages[0]))
+        .to.emit(f.market, "SupplierShortfallRepaid")
+        .withArgs(0, shortfall + dailyCharge(second));
       expect(await f.market.supplierShortfall(0)).to.equal(0n);
       expect((await f.market.accountOf(await f.roles.supplier0.getAddress())).free).to.equal(1n * EUR - shortfall);
     });
@@ -114,7 +116,9 @@ describe("KiezMarket liveness and bounds", function () {
       expect((await f.market.accountOf(pv)).inDebt).to.equal(true);
       const pages = await billed(f, second, [{ participant: pv, importWh: 0, exportWh: 2_000 }]);
       const credit = 2_000n * BigInt(T0.feedInTariff) * WEI - dailyCharge(second);
-      await expect(f.market.settle(second, 0, pages[0])).to.emit(f.market, "DebtRepaid").withArgs(pv, supplier, debt);
+      await expect(f.market.settle(second, 0, pages[0]))
+        .to.emit(f.market, "DebtRepaid")
+        .withArgs(pv, supplier, debt);
       expect(await f.market.owed(pv)).to.equal(0n);
       expect((await f.market.accountOf(pv)).inDebt).to.equal(false);
       expect((await f.market.accountOf(pv)).free).to.equal(credit - debt);
@@ -148,7 +152,9 @@ describe("KiezMarket liveness and bounds", function () {
       const interval = await f.openNextInterval();
       const c = f.market.connect(f.consumer);
       await c.placeBid(interval, SIDE.buy, 3_000, 100_000);
-      await expect(c.placeBid(interval, SIDE.buy, 2_500, 100_000)).to.be.revertedWithCustomError(f.market, "BidEnergyAboveLimit").withArgs(5_500, 5_000);
+      await expect(c.placeBid(interval, SIDE.buy, 2_500, 100_000))
+        .to.be.revertedWithCustomError(f.market, "BidEnergyAboveLimit")
+        .withArgs(5_500, 5_000);
       await c.placeBid(interval, SIDE.buy, 2_000, 100_000);
       expect((await f.market.accountOf(await f.consumer.getAddress())).tallyBoughtWh).to.equal(5_000n);
     });
@@ -167,7 +173,9 @@ describe("KiezMarket liveness and bounds", function () {
     it("refuses a bid below the minimum size", async function () {
       const f = await community();
       const interval = await f.openNextInterval();
-      await expect(f.market.connect(f.pv).placeBid(interval, SIDE.sell, 9, 100_000)).to.be.revertedWithCustomError(f.market, "BidBelowMinimum").withArgs(9, 10);
+      await expect(f.market.connect(f.pv).placeBid(interval, SIDE.sell, 9, 100_000))
+        .to.be.revertedWithCustomError(f.market, "BidBelowMinimum")
+        .withArgs(9, 10);
     });
 
     it("refuses an eighth live bid of one participant in an interval, and counts a cancelled bid out", async function () {
@@ -240,7 +248,9 @@ describe("KiezMarket liveness and bounds", function () {
       // a stranger cancels both buy bids: the direct one, and the relayed one handed back in its batch
       await expect(f.market.connect(f.pv).cancelBid(f.interval, 1)).to.emit(f.market, "BidCancelled").withArgs(f.interval, 1, consumer);
       const [batch] = await f.batches(f.interval);
-      await expect(f.market.connect(f.pv).cancelSignedBid(f.interval, batch, 0)).to.emit(f.market, "IntervalRefunded").withArgs(f.interval);
+      await expect(f.market.connect(f.pv).cancelSignedBid(f.interval, batch, 0))
+        .to.emit(f.market, "IntervalRefunded")
+        .withArgs(f.interval);
       expect(PHASE[Number((await f.market.intervalOf(f.interval)).phase)]).to.equal("Refunded");
       expect((await f.market.intervalOf(f.interval)).lockUnits).to.equal(0n);
       for (const who of [consumer, other]) {
@@ -284,7 +294,9 @@ describe("KiezMarket liveness and bounds", function () {
       const ring = Number(await f.market.BID_RING());
       const op = f.market.connect(f.roles.operator);
       // neither the interval one ring later nor two rings later may take the slot (the second once overwrote it)
-      await expect(op.openIntervals(f.interval + 2 * ring, 1)).to.be.revertedWithCustomError(f.market, "IntervalRingBusy").withArgs(f.interval + 2 * ring, f.interval);
+      await expect(op.openIntervals(f.interval + 2 * ring, 1))
+        .to.be.revertedWithCustomError(f.market, "IntervalRingBusy")
+        .withArgs(f.interval + 2 * ring, f.interval);
       await f.networkHelpers.time.increase(86_400);
       await f.market.refund(f.interval);
       await f.market.cancelBid(f.interval, 1);
@@ -300,7 +312,12 @@ describe("KiezMarket liveness and bounds", function () {
       await f.closeGate(interval);
       await f.driver.clear(interval);
       const pv = await f.pv.getAddress();
-      await expect(f.market.connect(f.roles.meter).postReadings(interval, [{ participant: pv, importWh: 0, exportWh: 10 }, { participant: pv, importWh: 0, exportWh: 10 }]))
+      await expect(
+        f.market.connect(f.roles.meter).postReadings(interval, [
+          { participant: pv, importWh: 0, exportWh: 10 },
+          { participant: pv, importWh: 0, exportWh: 10 },
+        ]),
+      )
         .to.be.revertedWithCustomError(f.market, "MeterReadingsNotAscending")
         .withArgs(interval, pv, pv);
     });
@@ -312,7 +329,10 @@ describe("KiezMarket liveness and bounds", function () {
       await f.driver.clear(interval);
       const [pv, consumer] = [await f.pv.getAddress(), await f.consumer.getAddress()];
       const meter = f.market.connect(f.roles.meter);
-      await meter.postReadings(interval, [{ participant: pv, importWh: 0, exportWh: 10 }, { participant: consumer, importWh: 10, exportWh: 0 }]);
+      await meter.postReadings(interval, [
+        { participant: pv, importWh: 0, exportWh: 10 },
+        { participant: consumer, importWh: 10, exportWh: 0 },
+      ]);
       await expect(meter.postReadings(interval, [{ participant: consumer, importWh: 10, exportWh: 0 }]))
         .to.be.revertedWithCustomError(f.market, "MeterReadingsNotAscending")
         .withArgs(interval, consumer, consumer);
@@ -381,18 +401,30 @@ describe("KiezMarket liveness and bounds", function () {
     });
 
     it("bills unmetered participants page by page, each with the meter page whose address range holds it", async function () {
-      const f = await sellerUnmetered((x) => new MarketDriver(x.market, { operator: x.roles.operator, meter: x.roles.meter, anyone: x.roles.admin }, TARIFFS, x.participants, { meterPageSize: 1 }));
+      const f = await sellerUnmetered(
+        (x) =>
+          new MarketDriver(x.market, { operator: x.roles.operator, meter: x.roles.meter, anyone: x.roles.admin }, TARIFFS, x.participants, {
+            meterPageSize: 1,
+          }),
+      );
       const billed = await f.d.bill(f.interval, f.metered.pages, f.cleared);
       await f.d.settle(f.interval, billed.billPages);
       expect(PHASE[Number((await f.market.intervalOf(f.interval)).phase)]).to.equal("Settled");
-      expect(billed.billPages.flat().map((b) => b.participant.toLowerCase()).sort()).to.deep.equal([f.pv, f.consumer, f.other].map((a) => a.toLowerCase()).sort());
+      expect(
+        billed.billPages
+          .flat()
+          .map((b) => b.participant.toLowerCase())
+          .sort(),
+      ).to.deep.equal([f.pv, f.consumer, f.other].map((a) => a.toLowerCase()).sort());
     });
 
     it("refuses to bill a metered household again as unmetered", async function () {
       const f = await sellerUnmetered();
       const metered = packReadings(f.metered.pages[0]);
       const none = { sellPositions: [], buyPositions: [] };
-      await expect(f.market.connect(f.roles.operator).bill(f.interval, 0, { readings: metered, unmetered: [f.consumer], refs: [none, none], sellPages: [], buyPages: [] }))
+      await expect(
+        f.market.connect(f.roles.operator).bill(f.interval, 0, { readings: metered, unmetered: [f.consumer], refs: [none, none], sellPages: [], buyPages: [] }),
+      )
         .to.be.revertedWithCustomError(f.market, "BillingUnmeteredWasMetered")
         .withArgs(f.interval, f.consumer);
     });
@@ -402,7 +434,11 @@ describe("KiezMarket liveness and bounds", function () {
       const metered = packReadings(f.metered.pages[0]);
       const none = { sellPositions: [], buyPositions: [] };
       const [low, high] = [f.pv, f.other].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-      await expect(f.market.connect(f.roles.operator).bill(f.interval, 0, { readings: metered, unmetered: [high, low], refs: [none, none, none], sellPages: [], buyPages: [] }))
+      await expect(
+        f.market
+          .connect(f.roles.operator)
+          .bill(f.interval, 0, { readings: metered, unmetered: [high, low], refs: [none, none, none], sellPages: [], buyPages: [] }),
+      )
         .to.be.revertedWithCustomError(f.market, "BillingUnmeteredOutOfRange")
         .withArgs(f.interval, low);
     });
@@ -412,7 +448,13 @@ describe("KiezMarket liveness and bounds", function () {
       const stranger = await f.households[5].getAddress();
       await f.register(f.households[5], "consumer", 0);
       await expect(
-        f.market.connect(f.roles.operator).billAndSettle(f.interval, { readings: packReadings(f.metered.pages[0]), unmetered: [stranger], refs: [], sellPages: f.cleared.sellPages, buyPages: f.cleared.buyPages }),
+        f.market.connect(f.roles.operator).billAndSettle(f.interval, {
+          readings: packReadings(f.metered.pages[0]),
+          unmetered: [stranger],
+          refs: [],
+          sellPages: f.cleared.sellPages,
+          buyPages: f.cleared.buyPages,
+        }),
       )
         .to.be.revertedWithCustomError(f.market, "BillingUnmeteredWithoutBids")
         .withArgs(f.interval, stranger);
@@ -426,10 +468,16 @@ describe("KiezMarket liveness and bounds", function () {
       const many = Array.from({ length: max + 1 }, (_, i) => `0x${"ff".repeat(18)}${(i + 1).toString(16).padStart(4, "0")}`);
       const readings = packReadings(f.metered.pages[0]);
       const none = { sellPositions: [], buyPositions: [] };
-      await expect(f.market.connect(f.roles.operator).bill(f.interval, 0, { readings, unmetered: many, refs: Array(max + 2).fill(none), sellPages: [], buyPages: [] }))
+      await expect(
+        f.market.connect(f.roles.operator).bill(f.interval, 0, { readings, unmetered: many, refs: Array(max + 2).fill(none), sellPages: [], buyPages: [] }),
+      )
         .to.be.revertedWithCustomError(f.market, "BillingUnmeteredTooMany")
         .withArgs(f.interval, max + 1, max);
-      await expect(f.market.connect(f.roles.operator).billAndSettle(f.interval, { readings, unmetered: many, refs: [], sellPages: f.cleared.sellPages, buyPages: f.cleared.buyPages }))
+      await expect(
+        f.market
+          .connect(f.roles.operator)
+          .billAndSettle(f.interval, { readings, unmetered: many, refs: [], sellPages: f.cleared.sellPages, buyPages: f.cleared.buyPages }),
+      )
         .to.be.revertedWithCustomError(f.market, "BillingUnmeteredTooMany")
         .withArgs(f.interval, max + 1, max);
     });
@@ -448,14 +496,27 @@ describe("KiezMarket liveness and bounds", function () {
 
     it("refuses a sell bid, direct or relayed, from a household whose metering point is not confirmed", async function () {
       const f = await selfRegistered();
-      await expect(f.market.connect(f.pv).placeBid(f.interval, SIDE.sell, 500, 100_000)).to.be.revertedWithCustomError(f.market, "BidSellerNotMetered").withArgs(f.address);
-      const signed = await signBid(f.pv, await bidDomain(f.market), { interval: f.interval, side: "sell", wh: 500, price: 100_000, nonce: 0n, deadline: BigInt((await f.now()) + 3_600) });
-      await expect(f.market.submitSignedBids(f.interval, [signed])).to.be.revertedWithCustomError(f.market, "BidSellerNotMetered").withArgs(f.address);
+      await expect(f.market.connect(f.pv).placeBid(f.interval, SIDE.sell, 500, 100_000))
+        .to.be.revertedWithCustomError(f.market, "BidSellerNotMetered")
+        .withArgs(f.address);
+      const signed = await signBid(f.pv, await bidDomain(f.market), {
+        interval: f.interval,
+        side: "sell",
+        wh: 500,
+        price: 100_000,
+        nonce: 0n,
+        deadline: BigInt((await f.now()) + 3_600),
+      });
+      await expect(f.market.submitSignedBids(f.interval, [signed]))
+        .to.be.revertedWithCustomError(f.market, "BidSellerNotMetered")
+        .withArgs(f.address);
     });
 
     it("lets a household sell once the meter role confirmed its metering point", async function () {
       const f = await selfRegistered();
-      await expect(f.market.connect(f.roles.meter).confirmMeteringPoint(f.address, 12_345_678_901n)).to.emit(f.market, "MeteringPointConfirmed").withArgs(f.address, 12_345_678_901n);
+      await expect(f.market.connect(f.roles.meter).confirmMeteringPoint(f.address, 12_345_678_901n))
+        .to.emit(f.market, "MeteringPointConfirmed")
+        .withArgs(f.address, 12_345_678_901n);
       await expect(f.market.connect(f.pv).placeBid(f.interval, SIDE.sell, 500, 100_000)).to.emit(f.market, "BidPlaced");
       expect(await f.market.meteringPointOwner(12_345_678_901n)).to.equal(f.address);
     });
@@ -490,7 +551,9 @@ describe("KiezMarket liveness and bounds", function () {
       const interval = await f.openNextInterval();
       for (const price of [100_000, 101_000, 102_000]) await f.market.connect(f.pv).placeBid(interval, SIDE.sell, 100, price);
       await f.closeGate(interval);
-      await expect(f.submitOrder(interval, SIDE.sell, [0])).to.be.revertedWithCustomError(f.market, "OrderPageSize").withArgs(interval, SIDE.sell, 1, 2);
+      await expect(f.submitOrder(interval, SIDE.sell, [0]))
+        .to.be.revertedWithCustomError(f.market, "OrderPageSize")
+        .withArgs(interval, SIDE.sell, 1, 2);
       await f.submitOrder(interval, SIDE.sell, [0, 1]);
       await f.submitOrder(interval, SIDE.sell, [2]); // the side's last page may be short
       expect((await f.market.clearingOf(interval)).sellsOrdered).to.equal(3n);
@@ -501,19 +564,32 @@ describe("KiezMarket liveness and bounds", function () {
       const interval = await f.openNextInterval();
       for (const price of [100_000, 101_000]) await f.market.connect(f.pv).placeBid(interval, SIDE.sell, 100, price);
       await f.closeGate(interval);
-      await expect(f.orderAndClear(interval, [0, 1], [], 0xffffffff, 0)).to.be.revertedWithCustomError(f.market, "OrderPageSize").withArgs(interval, SIDE.sell, 2, 1);
+      await expect(f.orderAndClear(interval, [0, 1], [], 0xffffffff, 0))
+        .to.be.revertedWithCustomError(f.market, "OrderPageSize")
+        .withArgs(interval, SIDE.sell, 2, 1);
     });
 
     it("refuses a community whose order pages would be empty or above MAX_ORDER_PAGE", async function () {
       const f = await deployCommunity();
       const base = {
-        admin: await f.roles.admin.getAddress(), operator: await f.roles.operator.getAddress(), meter: await f.roles.meter.getAddress(),
-        token: await f.token.getAddress(), platform: await f.roles.platform.getAddress(), taxCollector: await f.roles.taxCollector.getAddress(),
-        networkOperator: await f.roles.networkOperator.getAddress(), suppliers: await Promise.all(f.roles.suppliers.map((x) => x.getAddress())),
-        tariffs: TARIFFS.map(tariffStruct), gateLeadSeconds: 300, dayStartSlot: 92,
+        admin: await f.roles.admin.getAddress(),
+        operator: await f.roles.operator.getAddress(),
+        meter: await f.roles.meter.getAddress(),
+        token: await f.token.getAddress(),
+        platform: await f.roles.platform.getAddress(),
+        taxCollector: await f.roles.taxCollector.getAddress(),
+        networkOperator: await f.roles.networkOperator.getAddress(),
+        suppliers: await Promise.all(f.roles.suppliers.map((x) => x.getAddress())),
+        tariffs: TARIFFS.map(tariffStruct),
+        gateLeadSeconds: 300,
+        dayStartSlot: 92,
       };
-      await expect(f.factory.createCommunity("empty pages", { ...base, orderPageSize: 0 })).to.be.revertedWithCustomError(f.market, "MarketOrderPageSize").withArgs(0, 400);
-      await expect(f.factory.createCommunity("huge pages", { ...base, orderPageSize: 401 })).to.be.revertedWithCustomError(f.market, "MarketOrderPageSize").withArgs(401, 400);
+      await expect(f.factory.createCommunity("empty pages", { ...base, orderPageSize: 0 }))
+        .to.be.revertedWithCustomError(f.market, "MarketOrderPageSize")
+        .withArgs(0, 400);
+      await expect(f.factory.createCommunity("huge pages", { ...base, orderPageSize: 401 }))
+        .to.be.revertedWithCustomError(f.market, "MarketOrderPageSize")
+        .withArgs(401, 400);
     });
 
     it("refuses a meter page of more than MAX_METER_PAGE readings", async function () {
@@ -522,7 +598,9 @@ describe("KiezMarket liveness and bounds", function () {
       await f.closeGate(interval);
       await f.driver.clear(interval);
       const readings = Array.from({ length: 257 }, (_, i) => ({ participant: `0x${(i + 1).toString(16).padStart(40, "0")}`, importWh: 0, exportWh: 0 }));
-      await expect(f.market.connect(f.roles.meter).postReadings(interval, readings)).to.be.revertedWithCustomError(f.market, "MeterPageTooLarge").withArgs(257, 256);
+      await expect(f.market.connect(f.roles.meter).postReadings(interval, readings))
+        .to.be.revertedWithCustomError(f.market, "MeterPageTooLarge")
+        .withArgs(257, 256);
     });
 
     it("refuses a bid once the interval holds its most live bids (32 pages a side)", async function () {
@@ -532,9 +610,20 @@ describe("KiezMarket liveness and bounds", function () {
       for (const h of extra) await f.register(h, "pv", 0);
       const sellers = [f.pv, ...extra];
       for (let i = 0; i < 32; i++) await f.market.connect(sellers[i % sellers.length]).placeBid(interval, SIDE.sell, 10, 100_000 + i);
-      await expect(f.market.connect(f.consumer).placeBid(interval, SIDE.buy, 10, 100_000)).to.be.revertedWithCustomError(f.market, "IntervalBidsFull").withArgs(interval, 32);
-      const signed = await signBid(f.other, await bidDomain(f.market), { interval, side: "buy", wh: 10, price: 100_000, nonce: 0n, deadline: BigInt((await f.now()) + 3_600) });
-      await expect(f.market.submitSignedBids(interval, [signed])).to.be.revertedWithCustomError(f.market, "IntervalBidsFull").withArgs(interval, 32);
+      await expect(f.market.connect(f.consumer).placeBid(interval, SIDE.buy, 10, 100_000))
+        .to.be.revertedWithCustomError(f.market, "IntervalBidsFull")
+        .withArgs(interval, 32);
+      const signed = await signBid(f.other, await bidDomain(f.market), {
+        interval,
+        side: "buy",
+        wh: 10,
+        price: 100_000,
+        nonce: 0n,
+        deadline: BigInt((await f.now()) + 3_600),
+      });
+      await expect(f.market.submitSignedBids(interval, [signed]))
+        .to.be.revertedWithCustomError(f.market, "IntervalBidsFull")
+        .withArgs(interval, 32);
     });
   });
 
@@ -562,7 +651,9 @@ describe("KiezMarket liveness and bounds", function () {
       const admin = f.market.connect(f.roles.admin);
       await expect(admin.setTariffs(TARIFFS.map(tariffStruct))).to.emit(f.market, "TariffEpochScheduled");
       const startsAt = await f.market.tariffEpochStartsAt();
-      await expect(admin.setTariffs(TARIFFS.map(tariffStruct))).to.be.revertedWithCustomError(f.market, "TariffChangePending").withArgs(1, startsAt);
+      await expect(admin.setTariffs(TARIFFS.map(tariffStruct)))
+        .to.be.revertedWithCustomError(f.market, "TariffChangePending")
+        .withArgs(1, startsAt);
     });
   });
 
@@ -622,7 +713,10 @@ describe("KiezMarket liveness and bounds", function () {
       await f.provider.send("evm_setNextBlockTimestamp", [effectiveAt]);
       await expect(f.market.connect(f.pv).applyFeeRecipients()).to.emit(f.market, "FeeRecipientsSet").withArgs(taker, taker, taker);
       expect(await f.market.platform()).to.equal(taker);
-      await expect(admin.announceFeeRecipients(taker, "0x0000000000000000000000000000000000000000", taker)).to.be.revertedWithCustomError(f.market, "MarketZeroAddress");
+      await expect(admin.announceFeeRecipients(taker, "0x0000000000000000000000000000000000000000", taker)).to.be.revertedWithCustomError(
+        f.market,
+        "MarketZeroAddress",
+      );
     });
   });
 

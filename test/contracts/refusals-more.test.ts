@@ -11,15 +11,18 @@ describe("KiezMarket refusals, continued", function () {
     const f = await deployCommunity();
     const admin = f.market.connect(f.roles.admin);
     const base = TARIFFS.map(tariffStruct);
-    await expect(admin.setTariffs([base[0]])).to.be.revertedWithCustomError(f.market, "MarketLengthMismatch").withArgs(2, 1);
+    await expect(admin.setTariffs([base[0]]))
+      .to.be.revertedWithCustomError(f.market, "MarketLengthMismatch")
+      .withArgs(2, 1);
     const lowNetwork = base.map((t, i) => (i === 1 ? { ...t, lemNetworkFee: t.networkFee - 1 } : t));
     await expect(admin.setTariffs(lowNetwork))
       .to.be.revertedWithCustomError(f.market, "TariffLemNetworkFeeBelowGrid")
       .withArgs(1, base[1].networkFee - 1, base[1].networkFee);
     const greedy = base.map((t, i) => (i === 0 ? { ...t, platformFee: 200_000 } : t));
     await expect(admin.setTariffs(greedy)).to.be.revertedWithCustomError(f.market, "TariffNoBuyerBenefit");
-    await expect(admin.announceFeeRecipients("0x0000000000000000000000000000000000000000", f.roles.taxCollector, f.roles.networkOperator))
-      .to.be.revertedWithCustomError(f.market, "MarketZeroAddress");
+    await expect(
+      admin.announceFeeRecipients("0x0000000000000000000000000000000000000000", f.roles.taxCollector, f.roles.networkOperator),
+    ).to.be.revertedWithCustomError(f.market, "MarketZeroAddress");
   });
 
   it("refuses empty order and meter pages, order pages out of sequence, and bill pages out of order", async function () {
@@ -49,7 +52,9 @@ describe("KiezMarket refusals, continued", function () {
     await f.market.clear(interval, 0, 1, sells, [buys[1]]);
     expect(PHASE[Number((await f.market.intervalOf(interval)).phase)]).to.equal("Clearing");
     expect((await f.market.clearingOf(interval)).priced).to.equal(true);
-    await expect(f.market.clear(interval, 0, 1, sells, buys)).to.emit(f.market, "IntervalCleared").withArgs(interval, 110_000, 300);
+    await expect(f.market.clear(interval, 0, 1, sells, buys))
+      .to.emit(f.market, "IntervalCleared")
+      .withArgs(interval, 110_000, 300);
     await expect(f.market.connect(f.roles.meter).postReadings(interval, [])).to.be.revertedWithCustomError(f.market, "MeterEmptyPage");
     const readings = [
       { participant: await pv.getAddress(), importWh: 0, exportWh: 300 },
@@ -66,8 +71,22 @@ describe("KiezMarket refusals, continued", function () {
     await expect(op.bill(interval, 1, { unmetered: [], readings: packReadings(metered[1]), refs: [none, none], sellPages: [], buyPages: [] }))
       .to.be.revertedWithCustomError(f.market, "BillingPageOutOfOrder")
       .withArgs(interval, 1, 0);
-    await op.bill(interval, 0, { unmetered: [], readings: packReadings(metered[0]), refs: [{ sellPositions: [0], buyPositions: [] }], sellPages: sells, buyPages: [] });
-    await expect(op.bill(interval, 1, { unmetered: [], readings: packReadings(metered[1]), refs: [{ sellPositions: [], buyPositions: [0, 0] }, none], sellPages: [], buyPages: buys }))
+    await op.bill(interval, 0, {
+      unmetered: [],
+      readings: packReadings(metered[0]),
+      refs: [{ sellPositions: [0], buyPositions: [] }],
+      sellPages: sells,
+      buyPages: [],
+    });
+    await expect(
+      op.bill(interval, 1, {
+        unmetered: [],
+        readings: packReadings(metered[1]),
+        refs: [{ sellPositions: [], buyPositions: [0, 0] }, none],
+        sellPages: [],
+        buyPages: buys,
+      }),
+    )
       .to.be.revertedWithCustomError(f.market, "BillingPositionsNotIncreasing")
       .withArgs(SIDE.buy, 0, 0);
   });
@@ -75,9 +94,18 @@ describe("KiezMarket refusals, continued", function () {
   it("refuses a community with no suppliers, order pages that skip one, and bills that leave a lock unreleased", async function () {
     const f = await deployCommunity({ orderPageSize: 1 });
     const init = {
-      admin: await f.roles.admin.getAddress(), operator: await f.roles.operator.getAddress(), meter: await f.roles.meter.getAddress(),
-      token: await f.token.getAddress(), platform: await f.roles.platform.getAddress(), taxCollector: await f.roles.taxCollector.getAddress(),
-      networkOperator: await f.roles.networkOperator.getAddress(), suppliers: [], tariffs: [], gateLeadSeconds: 300, dayStartSlot: 92, orderPageSize: 400,
+      admin: await f.roles.admin.getAddress(),
+      operator: await f.roles.operator.getAddress(),
+      meter: await f.roles.meter.getAddress(),
+      token: await f.token.getAddress(),
+      platform: await f.roles.platform.getAddress(),
+      taxCollector: await f.roles.taxCollector.getAddress(),
+      networkOperator: await f.roles.networkOperator.getAddress(),
+      suppliers: [],
+      tariffs: [],
+      gateLeadSeconds: 300,
+      dayStartSlot: 92,
+      orderPageSize: 400,
     };
     await expect(f.factory.createCommunity("none", init)).to.be.revertedWithCustomError(f.market, "MarketTooManySuppliers").withArgs(0, 16);
 
@@ -88,7 +116,11 @@ describe("KiezMarket refusals, continued", function () {
     const interval = await f.openNextInterval();
     const bids: OrderBid[] = [{ index: 0, participant: await pv.getAddress(), side: "sell", wh: 300, price: 100_000 }];
     await f.market.connect(pv).placeBid(interval, SIDE.sell, 300, 100_000);
-    for (const [i, x, price] of [[1, a, 130_000], [2, b, 120_000], [3, c, 90_000]] as const) {
+    for (const [i, x, price] of [
+      [1, a, 130_000],
+      [2, b, 120_000],
+      [3, c, 90_000],
+    ] as const) {
       await f.market.connect(x).placeBid(interval, SIDE.buy, 200, price);
       bids.push({ index: i, participant: await x.getAddress(), side: "buy", wh: 200, price });
     }
@@ -101,14 +133,23 @@ describe("KiezMarket refusals, continued", function () {
       .to.be.revertedWithCustomError(f.market, "OrderPagesNotConsecutive")
       .withArgs(SIDE.buy, 1, 2);
     await f.market.clear(interval, 0, 1, sells, buys);
-    const readings = await Promise.all([pv, a, b, c].map(async (x, i) => ({ participant: await x.getAddress(), importWh: i === 0 ? 0 : 200, exportWh: i === 0 ? 300 : 0 })));
+    const readings = await Promise.all(
+      [pv, a, b, c].map(async (x, i) => ({ participant: await x.getAddress(), importWh: i === 0 ? 0 : 200, exportWh: i === 0 ? 300 : 0 })),
+    );
     await f.market.connect(f.roles.meter).postReadings(interval, readings);
     await f.market.connect(f.roles.meter).finishMetering(interval);
     const metered = readings.map((r) => ({ ...r, supplier: 0 }));
     // c's bid (position 2) filled nothing; leaving it out keeps the Wh totals right but strands its lock
-    const refs = [{ sellPositions: [0], buyPositions: [] }, { sellPositions: [], buyPositions: [0] }, { sellPositions: [], buyPositions: [1] }, { sellPositions: [], buyPositions: [] }];
+    const refs = [
+      { sellPositions: [0], buyPositions: [] },
+      { sellPositions: [], buyPositions: [0] },
+      { sellPositions: [], buyPositions: [1] },
+      { sellPositions: [], buyPositions: [] },
+    ];
     const lockOf = (price: number) => BigInt(buyLockUnits(TARIFFS[0].prices, 200, price));
-    await expect(f.market.connect(f.roles.operator).bill(interval, 0, { unmetered: [], readings: packReadings(metered), refs: refs, sellPages: sells, buyPages: buys }))
+    await expect(
+      f.market.connect(f.roles.operator).bill(interval, 0, { unmetered: [], readings: packReadings(metered), refs: refs, sellPages: sells, buyPages: buys }),
+    )
       .to.be.revertedWithCustomError(f.market, "BillingLocksMismatch")
       .withArgs(interval, lockOf(130_000) + lockOf(120_000), lockOf(130_000) + lockOf(120_000) + lockOf(90_000));
   });

@@ -60,12 +60,18 @@ describe("KiezMarket refusals", function () {
     it("refuses an invalid class, a consumer with an export limit, an unknown supplier and a second registration", async function () {
       const m = await market();
       const c = m.market.connect(m.stranger);
-      await expect(c.register(0, 0, 1000, 0)).to.be.revertedWithCustomError(m.market, "ParticipantInvalidClass").withArgs(0);
-      await expect(c.register(4, 0, 1000, 0)).to.be.revertedWithCustomError(m.market, "ParticipantInvalidClass").withArgs(4);
+      await expect(c.register(0, 0, 1000, 0))
+        .to.be.revertedWithCustomError(m.market, "ParticipantInvalidClass")
+        .withArgs(0);
+      await expect(c.register(4, 0, 1000, 0))
+        .to.be.revertedWithCustomError(m.market, "ParticipantInvalidClass")
+        .withArgs(4);
       await expect(c.register(CLASS.consumer, 0, 1000, 10))
         .to.be.revertedWithCustomError(m.market, "ParticipantConsumerCannotExport")
         .withArgs(10);
-      await expect(c.register(CLASS.pv, 2, 1000, 1000)).to.be.revertedWithCustomError(m.market, "MarketUnknownSupplier").withArgs(2, 2);
+      await expect(c.register(CLASS.pv, 2, 1000, 1000))
+        .to.be.revertedWithCustomError(m.market, "MarketUnknownSupplier")
+        .withArgs(2, 2);
       await expect(m.market.connect(m.pv).register(CLASS.pv, 0, 1000, 1000))
         .to.be.revertedWithCustomError(m.market, "ParticipantAlreadyRegistered")
         .withArgs(await m.pv.getAddress());
@@ -127,7 +133,9 @@ describe("KiezMarket refusals", function () {
         .to.be.revertedWithCustomError(m.market, "LedgerInsufficientFree")
         .withArgs(await m.pv.getAddress(), 21n * EUR, 20n * EUR);
       await m.market.connect(m.roles.admin).pause();
-      await expect(m.market.connect(m.pv).withdraw(5n * EUR)).to.emit(m.market, "Withdrawn").withArgs(await m.pv.getAddress(), 5n * EUR);
+      await expect(m.market.connect(m.pv).withdraw(5n * EUR))
+        .to.emit(m.market, "Withdrawn")
+        .withArgs(await m.pv.getAddress(), 5n * EUR);
       expect(await m.token.balanceOf(await m.pv.getAddress())).to.equal(5n * EUR);
     });
 
@@ -140,14 +148,21 @@ describe("KiezMarket refusals", function () {
       const { chainId } = await m.ethers.provider.getNetwork();
       const signature = await owner.signTypedData(
         { name: "Kiezstrom Euro", version: "1", chainId, verifyingContract: await m.token.getAddress() },
-        { Permit: [
-          { name: "owner", type: "address" }, { name: "spender", type: "address" }, { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" }, { name: "deadline", type: "uint256" },
-        ] },
+        {
+          Permit: [
+            { name: "owner", type: "address" },
+            { name: "spender", type: "address" },
+            { name: "value", type: "uint256" },
+            { name: "nonce", type: "uint256" },
+            { name: "deadline", type: "uint256" },
+          ],
+        },
         { owner: addr, spender: await m.market.getAddress(), value: 7n * EUR, nonce: 0n, deadline },
       );
       const { v, r, s } = m.ethers.Signature.from(signature);
-      await expect(m.market.connect(owner).depositWithPermit(7n * EUR, deadline, v, r, s)).to.emit(m.market, "Deposited").withArgs(addr, 7n * EUR);
+      await expect(m.market.connect(owner).depositWithPermit(7n * EUR, deadline, v, r, s))
+        .to.emit(m.market, "Deposited")
+        .withArgs(addr, 7n * EUR);
       expect((await m.market.accountOf(addr)).free).to.equal(7n * EUR);
     });
   });
@@ -158,13 +173,17 @@ describe("KiezMarket refusals", function () {
       const pv = m.market.connect(m.pv);
       const consumer = m.market.connect(m.consumer);
       await expect(pv.placeBid(m.interval, SIDE.sell, 0, 100_000)).to.be.revertedWithCustomError(m.market, "BidZeroEnergy");
-      await expect(pv.placeBid(m.interval, SIDE.sell, 5_001, 100_000)).to.be.revertedWithCustomError(m.market, "BidEnergyAboveLimit").withArgs(5_001, 5_000);
+      await expect(pv.placeBid(m.interval, SIDE.sell, 5_001, 100_000))
+        .to.be.revertedWithCustomError(m.market, "BidEnergyAboveLimit")
+        .withArgs(5_001, 5_000);
       await expect(pv.placeBid(m.interval, SIDE.sell, 100, T0.feedInTariff))
         .to.be.revertedWithCustomError(m.market, "BidAskOutOfRange")
         .withArgs(T0.feedInTariff, T0.feedInTariff, T0.energyPrice);
       await expect(pv.placeBid(m.interval, SIDE.sell, 100, T0.energyPrice)).to.be.revertedWithCustomError(m.market, "BidAskOutOfRange");
       // a consumer has no confirmed metering point to sell from (nor an export limit)
-      await expect(consumer.placeBid(m.interval, SIDE.sell, 100, 100_000)).to.be.revertedWithCustomError(m.market, "BidSellerNotMetered").withArgs(await m.consumer.getAddress());
+      await expect(consumer.placeBid(m.interval, SIDE.sell, 100, 100_000))
+        .to.be.revertedWithCustomError(m.market, "BidSellerNotMetered")
+        .withArgs(await m.consumer.getAddress());
       await expect(consumer.placeBid(m.interval, SIDE.buy, 100, T0.energyPrice))
         .to.be.revertedWithCustomError(m.market, "BidPriceNotBelowEnergyPrice")
         .withArgs(T0.energyPrice, T0.energyPrice);
@@ -258,7 +277,12 @@ describe("KiezMarket refusals", function () {
     async function signed(m: Awaited<ReturnType<typeof market>>, overrides: Partial<{ nonce: bigint; deadline: bigint; price: number }> = {}) {
       const deadline = overrides.deadline ?? BigInt((await m.networkHelpers.time.latest()) + 600);
       return signBid(m.consumer, await bidDomain(m.market), {
-        interval: m.interval, side: "buy", wh: 500, price: overrides.price ?? 110_000, nonce: overrides.nonce ?? 0n, deadline,
+        interval: m.interval,
+        side: "buy",
+        wh: 500,
+        price: overrides.price ?? 110_000,
+        nonce: overrides.nonce ?? 0n,
+        deadline,
       });
     }
 
@@ -268,8 +292,13 @@ describe("KiezMarket refusals", function () {
       const second = await signed(m, { nonce: 1n, price: 111_000 });
       const relayer = m.market.connect(m.stranger);
       const consumer = await m.consumer.getAddress();
-      const words = [bidWord.pack({ participant: consumer, side: SIDE.buy, wh: 500, price: 110_000 }), bidWord.pack({ participant: consumer, side: SIDE.buy, wh: 500, price: 111_000 })];
-      await expect(relayer.submitSignedBids(m.interval, [first, second])).to.emit(m.market, "BidsPlaced").withArgs(m.interval, 0, 0, words);
+      const words = [
+        bidWord.pack({ participant: consumer, side: SIDE.buy, wh: 500, price: 110_000 }),
+        bidWord.pack({ participant: consumer, side: SIDE.buy, wh: 500, price: 111_000 }),
+      ];
+      await expect(relayer.submitSignedBids(m.interval, [first, second]))
+        .to.emit(m.market, "BidsPlaced")
+        .withArgs(m.interval, 0, 0, words);
       expect((await m.market.accountOf(consumer)).bidNonce).to.equal(2n);
       // a replayed signature is skipped and reported, never placed twice
       await expect(relayer.submitSignedBids(m.interval, [first]))
@@ -288,15 +317,25 @@ describe("KiezMarket refusals", function () {
         .withArgs(m.interval, 1, await m.pv.getAddress());
       // a batch handed back altered (another price) or under another number is not the one placed
       const altered = { ...batch, bids: [batch.bids[0] - (1n << 32n), batch.bids[1]] };
-      await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, altered, 1)).to.be.revertedWithCustomError(m.market, "BidBatchMismatch").withArgs(m.interval, 0);
-      await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, { ...batch, batch: 1 }, 1)).to.be.revertedWithCustomError(m.market, "BidBatchMismatch").withArgs(m.interval, 1);
-      await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, batch, 2)).to.be.revertedWithCustomError(m.market, "BidNotFound").withArgs(m.interval, 2);
-      await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, batch, 1)).to.emit(m.market, "BidCancelled").withArgs(m.interval, 1, consumer);
+      await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, altered, 1))
+        .to.be.revertedWithCustomError(m.market, "BidBatchMismatch")
+        .withArgs(m.interval, 0);
+      await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, { ...batch, batch: 1 }, 1))
+        .to.be.revertedWithCustomError(m.market, "BidBatchMismatch")
+        .withArgs(m.interval, 1);
+      await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, batch, 2))
+        .to.be.revertedWithCustomError(m.market, "BidNotFound")
+        .withArgs(m.interval, 2);
+      await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, batch, 1))
+        .to.emit(m.market, "BidCancelled")
+        .withArgs(m.interval, 1, consumer);
       expect(lockedBefore - (await m.market.accountOf(consumer)).locked).to.equal(BigInt(buyLockUnits(T0, 500, 111_000)) * 10n ** 9n);
       // the stored digest now has the bid cancelled: the batch as first placed no longer matches; the updated one names no live bid there
       await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, batch, 1)).to.be.revertedWithCustomError(m.market, "BidBatchMismatch");
       const [updated] = await m.batches(m.interval);
-      await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, updated, 1)).to.be.revertedWithCustomError(m.market, "BidNotFound").withArgs(m.interval, 1);
+      await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, updated, 1))
+        .to.be.revertedWithCustomError(m.market, "BidNotFound")
+        .withArgs(m.interval, 1);
       await m.closeGate(m.interval);
       await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, updated, 0)).to.be.revertedWithCustomError(m.market, "IntervalGateClosed");
     });
@@ -313,7 +352,10 @@ describe("KiezMarket refusals", function () {
       await expect(m.market.submitOrder(m.interval, SIDE.buy, [{ ...batch, batch: 1 }], [orderRef.handedBack(1), orderRef.handedBack(0)]))
         .to.be.revertedWithCustomError(m.market, "BidBatchMismatch")
         .withArgs(m.interval, 1);
-      await expect(m.market.submitOrder(m.interval, SIDE.buy, [batch], [orderRef.handedBack(1), orderRef.handedBack(0)])).to.emit(m.market, "OrderPageCommitted");
+      await expect(m.market.submitOrder(m.interval, SIDE.buy, [batch], [orderRef.handedBack(1), orderRef.handedBack(0)])).to.emit(
+        m.market,
+        "OrderPageCommitted",
+      );
     });
 
     it("checks each relayed bid against its own signer's supplier in a batch mixing suppliers", async function () {
@@ -343,7 +385,9 @@ describe("KiezMarket refusals", function () {
       const m = await market();
       await expect(m.market.submitSignedBids(m.interval, [])).to.be.revertedWithCustomError(m.market, "BidBatchSize").withArgs(0, 256);
       const one = await signed(m);
-      await expect(m.market.submitSignedBids(m.interval, Array(257).fill(one))).to.be.revertedWithCustomError(m.market, "BidBatchSize").withArgs(257, 256);
+      await expect(m.market.submitSignedBids(m.interval, Array(257).fill(one)))
+        .to.be.revertedWithCustomError(m.market, "BidBatchSize")
+        .withArgs(257, 256);
       // the signature binds the interval: relayed into the next one it recovers another, unregistered, signer
       await m.market.connect(m.roles.operator).openIntervals(m.interval + 1, 1);
       await expect(m.market.submitSignedBids(m.interval + 1, [one])).to.be.revertedWithCustomError(m.market, "SignatureSignerNotRegistered");
@@ -359,20 +403,42 @@ describe("KiezMarket refusals", function () {
       const m = await market();
       const now = BigInt(await m.networkHelpers.time.latest());
       const expired = await signed(m, { deadline: now - 1n });
-      await expect(m.market.submitSignedBids(m.interval, [expired])).to.be.revertedWithCustomError(m.market, "SignatureExpired").withArgs(now - 1n, anyValue);
+      await expect(m.market.submitSignedBids(m.interval, [expired]))
+        .to.be.revertedWithCustomError(m.market, "SignatureExpired")
+        .withArgs(now - 1n, anyValue);
       const good = await signed(m);
       const tampered = { ...good, terms: good.terms - (20_000n << 96n) }; // another price than signed: another signer
       await expect(m.market.submitSignedBids(m.interval, [tampered])).to.be.revertedWithCustomError(m.market, "SignatureSignerNotRegistered");
-      const malformed = { ...good, r: "0x" + "00".repeat(32) };
-      await expect(m.market.submitSignedBids(m.interval, [malformed])).to.be.revertedWithCustomError(m.market, "SignatureInvalid").withArgs("0x0000000000000000000000000000000000000000");
+      const malformed = { ...good, r: `0x${"00".repeat(32)}` };
+      await expect(m.market.submitSignedBids(m.interval, [malformed]))
+        .to.be.revertedWithCustomError(m.market, "SignatureInvalid")
+        .withArgs("0x0000000000000000000000000000000000000000");
       const domain = await bidDomain(m.market);
-      const otherChain = await signBid(m.consumer, { ...domain, chainId: 137n }, {
-        interval: m.interval, side: "buy", wh: 500, price: 110_000, nonce: 0n, deadline: now + 600n,
-      });
+      const otherChain = await signBid(
+        m.consumer,
+        { ...domain, chainId: 137n },
+        {
+          interval: m.interval,
+          side: "buy",
+          wh: 500,
+          price: 110_000,
+          nonce: 0n,
+          deadline: now + 600n,
+        },
+      );
       await expect(m.market.submitSignedBids(m.interval, [otherChain])).to.be.revertedWithCustomError(m.market, "SignatureSignerNotRegistered");
-      const otherMarket = await signBid(m.consumer, { ...domain, verifyingContract: await m.token.getAddress() }, {
-        interval: m.interval, side: "buy", wh: 500, price: 110_000, nonce: 0n, deadline: now + 600n,
-      });
+      const otherMarket = await signBid(
+        m.consumer,
+        { ...domain, verifyingContract: await m.token.getAddress() },
+        {
+          interval: m.interval,
+          side: "buy",
+          wh: 500,
+          price: 110_000,
+          nonce: 0n,
+          deadline: now + 600n,
+        },
+      );
       await expect(m.market.submitSignedBids(m.interval, [otherMarket])).to.be.revertedWithCustomError(m.market, "SignatureSignerNotRegistered");
     });
 
@@ -383,8 +449,10 @@ describe("KiezMarket refusals", function () {
       // the order is refused by name, where without the check it would recover some unregistered address.
       const highS = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a1n;
       const vs = (BigInt(good.vs) & (1n << 255n)) | highS;
-      const high = { ...good, vs: "0x" + vs.toString(16).padStart(64, "0") };
-      await expect(m.market.submitSignedBids(m.interval, [high])).to.be.revertedWithCustomError(m.market, "SignatureMalleable").withArgs("0x" + highS.toString(16).padStart(64, "0"));
+      const high = { ...good, vs: `0x${vs.toString(16).padStart(64, "0")}` };
+      await expect(m.market.submitSignedBids(m.interval, [high]))
+        .to.be.revertedWithCustomError(m.market, "SignatureMalleable")
+        .withArgs(`0x${highS.toString(16).padStart(64, "0")}`);
     });
   });
 
@@ -425,36 +493,56 @@ describe("KiezMarket refusals", function () {
       const sp = orderPages(sells, 10);
       const bp = orderPages(buys, 10);
       // true marginal pair is (1, 1); claiming (0, 1) leaves seller 1 at 120k ≤ buyer 1 at 125k matchable
-      await expect(m.market.clear(m.interval, 0, 1, sp, bp)).to.be.revertedWithCustomError(m.market, "ClearingStillMatchable").withArgs(1, 1);
-      await expect(m.market.clear(m.interval, NO_TRADE, 0, sp, bp)).to.be.revertedWithCustomError(m.market, "ClearingStillMatchable").withArgs(0, 0);
-      await expect(m.market.clear(m.interval, 1, 0, sp, bp)).to.be.revertedWithCustomError(m.market, "ClearingPairDisjoint").withArgs(1, 0);
+      await expect(m.market.clear(m.interval, 0, 1, sp, bp))
+        .to.be.revertedWithCustomError(m.market, "ClearingStillMatchable")
+        .withArgs(1, 1);
+      await expect(m.market.clear(m.interval, NO_TRADE, 0, sp, bp))
+        .to.be.revertedWithCustomError(m.market, "ClearingStillMatchable")
+        .withArgs(0, 0);
+      await expect(m.market.clear(m.interval, 1, 0, sp, bp))
+        .to.be.revertedWithCustomError(m.market, "ClearingPairDisjoint")
+        .withArgs(1, 0);
       const tampered = [{ ...sp[0], entries: sp[0].entries.map((e, i) => (i === 0 ? e + (1n << 64n) : e)) }];
       await expect(m.market.clear(m.interval, 1, 1, tampered, bp))
         .to.be.revertedWithCustomError(m.market, "OrderPageMismatch")
         .withArgs(m.interval, SIDE.sell, 0);
-      await expect(m.market.clear(m.interval, 1, 1, [], bp)).to.be.revertedWithCustomError(m.market, "OrderPositionNotSupplied").withArgs(SIDE.sell, 1);
+      await expect(m.market.clear(m.interval, 1, 1, [], bp))
+        .to.be.revertedWithCustomError(m.market, "OrderPositionNotSupplied")
+        .withArgs(SIDE.sell, 1);
       await m.market.connect(m.roles.admin).pause();
       await expect(m.market.clear(m.interval, 1, 1, sp, bp)).to.be.revertedWithCustomError(m.market, "EnforcedPause");
       await m.market.connect(m.roles.admin).unpause();
-      await expect(m.market.clear(m.interval, 1, 1, sp, bp)).to.emit(m.market, "IntervalCleared").withArgs(m.interval, 122_500, 1300);
-      await expect(m.market.clear(m.interval, 1, 1, sp, bp)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 3);
+      await expect(m.market.clear(m.interval, 1, 1, sp, bp))
+        .to.emit(m.market, "IntervalCleared")
+        .withArgs(m.interval, 122_500, 1300);
+      await expect(m.market.clear(m.interval, 1, 1, sp, bp))
+        .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
+        .withArgs(m.interval, 3);
     });
 
     it("orders and clears in one transaction, refusing an incomplete order, a started paged order and a wrong pair", async function () {
       const m = await closedMarket();
       // one bid named twice: on its own side the keys do not increase, on the other it has the wrong side
       await expect(m.market.orderAndClear(m.interval, [], [0, 1], [2, 2], 1, 1)).to.be.revertedWithCustomError(m.market, "OrderNotSorted");
-      await expect(m.market.orderAndClear(m.interval, [], [0, 1], [1, 3], 1, 1)).to.be.revertedWithCustomError(m.market, "OrderWrongSide").withArgs(m.interval, 1, SIDE.buy, SIDE.sell);
+      await expect(m.market.orderAndClear(m.interval, [], [0, 1], [1, 3], 1, 1))
+        .to.be.revertedWithCustomError(m.market, "OrderWrongSide")
+        .withArgs(m.interval, 1, SIDE.buy, SIDE.sell);
       await expect(m.orderAndClear(m.interval, [0, 1], [2], 1, 1))
         .to.be.revertedWithCustomError(m.market, "OrderIncomplete")
         .withArgs(m.interval, SIDE.buy, 1, 2);
       await expect(m.orderAndClear(m.interval, [1, 0], [2, 3], 1, 1)).to.be.revertedWithCustomError(m.market, "OrderNotSorted");
-      await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 0, 1)).to.be.revertedWithCustomError(m.market, "ClearingStillMatchable").withArgs(1, 1);
+      await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 0, 1))
+        .to.be.revertedWithCustomError(m.market, "ClearingStillMatchable")
+        .withArgs(1, 1);
       await m.market.connect(m.roles.admin).pause();
       await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1)).to.be.revertedWithCustomError(m.market, "EnforcedPause");
       await m.market.connect(m.roles.admin).unpause();
-      await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1)).to.emit(m.market, "IntervalCleared").withArgs(m.interval, 122_500, 1300);
-      await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 3);
+      await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1))
+        .to.emit(m.market, "IntervalCleared")
+        .withArgs(m.interval, 122_500, 1300);
+      await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1))
+        .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
+        .withArgs(m.interval, 3);
     });
 
     it("refuses the one-transaction clearing once paged ordering has begun, and before gate closure", async function () {
@@ -480,7 +568,9 @@ describe("KiezMarket refusals", function () {
       await expect(m.market.clear(m.interval, 0, 0, sp, bp))
         .to.be.revertedWithCustomError(m.market, "ClearingPairNotMatched")
         .withArgs(0, 0, 150_000, 140_000);
-      await expect(m.market.clear(m.interval, NO_TRADE, 0, sp, bp)).to.emit(m.market, "IntervalCleared").withArgs(m.interval, 0, 0);
+      await expect(m.market.clear(m.interval, NO_TRADE, 0, sp, bp))
+        .to.emit(m.market, "IntervalCleared")
+        .withArgs(m.interval, 0, 0);
     });
   });
 
@@ -491,14 +581,24 @@ describe("KiezMarket refusals", function () {
       const meter = m.market.connect(m.roles.meter);
       await expect(meter.postReadings(m.interval, readings)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 1);
       const cleared = await m.driver.clear(m.interval);
-      await expect(meter.postReadings(m.interval, [{ participant: await m.stranger.getAddress(), importWh: 1, exportWh: 0 }]))
-        .to.be.revertedWithCustomError(m.market, "ParticipantNotRegistered");
+      await expect(meter.postReadings(m.interval, [{ participant: await m.stranger.getAddress(), importWh: 1, exportWh: 0 }])).to.be.revertedWithCustomError(
+        m.market,
+        "ParticipantNotRegistered",
+      );
       await expect(meter.finishMetering(m.interval)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 3);
       await meter.postReadings(m.interval, readings);
       const metered = readings.map((r) => ({ ...r, supplier: m.participants.get(r.participant.toLowerCase())!.supplier }));
       await expect(
-        m.market.connect(m.roles.operator).bill(m.interval, 0, { unmetered: [], readings: packReadings(metered), refs: readings.map(() => ({ sellPositions: [], buyPositions: [] })), sellPages: cleared.sellPages, buyPages: cleared.buyPages }),
-      ).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 4);
+        m.market.connect(m.roles.operator).bill(m.interval, 0, {
+          unmetered: [],
+          readings: packReadings(metered),
+          refs: readings.map(() => ({ sellPositions: [], buyPositions: [] })),
+          sellPages: cleared.sellPages,
+          buyPages: cleared.buyPages,
+        }),
+      )
+        .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
+        .withArgs(m.interval, 4);
     });
 
     it("refuses bills that leave out a fill or misattribute a bid, and lets the operator restart billing", async function () {
@@ -510,29 +610,55 @@ describe("KiezMarket refusals", function () {
       const op = m.market.connect(m.roles.operator);
       const none = { sellPositions: [], buyPositions: [] };
       // pv's sell (position 0) billed to battery
-      await expect(op.bill(m.interval, 0, { unmetered: [], readings: packReadings(metered), refs: [none, { sellPositions: [0], buyPositions: [] }, none, none], sellPages: cleared.sellPages, buyPages: cleared.buyPages }))
+      await expect(
+        op.bill(m.interval, 0, {
+          unmetered: [],
+          readings: packReadings(metered),
+          refs: [none, { sellPositions: [0], buyPositions: [] }, none, none],
+          sellPages: cleared.sellPages,
+          buyPages: cleared.buyPages,
+        }),
+      )
         .to.be.revertedWithCustomError(m.market, "BillingWrongParticipant")
         .withArgs(m.interval, SIDE.sell, 0, await m.battery.getAddress(), await m.pv.getAddress());
       // every fill left out
-      await expect(op.bill(m.interval, 0, { unmetered: [], readings: packReadings(metered), refs: readings.map(() => none), sellPages: cleared.sellPages, buyPages: cleared.buyPages }))
+      await expect(
+        op.bill(m.interval, 0, {
+          unmetered: [],
+          readings: packReadings(metered),
+          refs: readings.map(() => none),
+          sellPages: cleared.sellPages,
+          buyPages: cleared.buyPages,
+        }),
+      )
         .to.be.revertedWithCustomError(m.market, "BillingTotalsMismatch")
         .withArgs(m.interval, 0, 0, 1300);
-      await expect(op.bill(m.interval, 1, { unmetered: [], readings: packReadings(metered), refs: readings.map(() => none), sellPages: [], buyPages: [] }))
-        .to.be.revertedWithCustomError(m.market, "MeterPageMismatch");
+      await expect(
+        op.bill(m.interval, 1, { unmetered: [], readings: packReadings(metered), refs: readings.map(() => none), sellPages: [], buyPages: [] }),
+      ).to.be.revertedWithCustomError(m.market, "MeterPageMismatch");
       const wrongSupplier = metered.map((r, i) => (i === 0 ? { ...r, supplier: 1 } : r));
-      await expect(op.bill(m.interval, 0, { unmetered: [], readings: packReadings(wrongSupplier), refs: readings.map(() => none), sellPages: [], buyPages: [] }))
+      await expect(
+        op.bill(m.interval, 0, { unmetered: [], readings: packReadings(wrongSupplier), refs: readings.map(() => none), sellPages: [], buyPages: [] }),
+      )
         .to.be.revertedWithCustomError(m.market, "MeterPageMismatch")
         .withArgs(m.interval, 0);
-      await expect(m.market.connect(m.stranger).bill(m.interval, 0, { unmetered: [], readings: packReadings(metered), refs: readings.map(() => none), sellPages: [], buyPages: [] }))
-        .to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
+      await expect(
+        m.market
+          .connect(m.stranger)
+          .bill(m.interval, 0, { unmetered: [], readings: packReadings(metered), refs: readings.map(() => none), sellPages: [], buyPages: [] }),
+      ).to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
       await expect(op.restartBilling(m.interval)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 5);
       const billed = await m.driver.bill(m.interval, pages, cleared);
       await expect(m.market.settle(m.interval, 0, [{ ...billed.billPages[0][0], gridImportWh: 1 }, ...billed.billPages[0].slice(1)]))
         .to.be.revertedWithCustomError(m.market, "BillPageMismatch")
         .withArgs(m.interval, 0);
-      await expect(m.market.settle(m.interval, 1, billed.billPages[0])).to.be.revertedWithCustomError(m.market, "SettlementPageOutOfOrder").withArgs(m.interval, 1, 0);
+      await expect(m.market.settle(m.interval, 1, billed.billPages[0]))
+        .to.be.revertedWithCustomError(m.market, "SettlementPageOutOfOrder")
+        .withArgs(m.interval, 1, 0);
       await m.driver.settle(m.interval, billed.billPages);
-      await expect(m.market.settle(m.interval, 0, billed.billPages[0])).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 9);
+      await expect(m.market.settle(m.interval, 0, billed.billPages[0]))
+        .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
+        .withArgs(m.interval, 9);
     });
 
     it("lets the operator restart an interval's billing before the last page, then bill it in full", async function () {
@@ -562,8 +688,9 @@ describe("KiezMarket refusals", function () {
       const cleared = await m.driver.clear(m.interval);
       const { pages } = await m.driver.meter(m.interval, readings);
       const op = m.market.connect(m.roles.operator);
-      await expect(m.market.connect(m.stranger).billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: [], buyPages: [] }))
-        .to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
+      await expect(
+        m.market.connect(m.stranger).billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: [], buyPages: [] }),
+      ).to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
       const before = await m.market.accountOf(await m.consumer.getAddress());
       // without the order pages no fill can be found: nothing is accounted for
       await expect(op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: [], buyPages: [] }))
@@ -574,16 +701,34 @@ describe("KiezMarket refusals", function () {
         .to.be.revertedWithCustomError(m.market, "BillingTotalsMismatch")
         .withArgs(m.interval, 1300, 0, 1300);
       // a page given twice, or altered, is refused
-      await expect(op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: [cleared.sellPages[0], cleared.sellPages[0]], buyPages: cleared.buyPages }))
+      await expect(
+        op.billAndSettle(m.interval, {
+          unmetered: [],
+          refs: [],
+          readings: packReadings(pages[0]),
+          sellPages: [cleared.sellPages[0], cleared.sellPages[0]],
+          buyPages: cleared.buyPages,
+        }),
+      )
         .to.be.revertedWithCustomError(m.market, "OrderPagesNotConsecutive")
         .withArgs(SIDE.sell, cleared.sellPages[0].entries.length, 0);
       const altered = { ...cleared.buyPages[0], cumStartWh: 1 };
-      await expect(op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: cleared.sellPages, buyPages: [altered] }))
+      await expect(
+        op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: cleared.sellPages, buyPages: [altered] }),
+      )
         .to.be.revertedWithCustomError(m.market, "OrderPageMismatch")
         .withArgs(m.interval, SIDE.buy, 0);
       // a reading listed twice: its fills are taken once, so the totals still hold, but it would be settled twice
       // — the meter digest refuses a page that differs from the posted one
-      await expect(op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings([...pages[0], pages[0][0]]), sellPages: cleared.sellPages, buyPages: cleared.buyPages }))
+      await expect(
+        op.billAndSettle(m.interval, {
+          unmetered: [],
+          refs: [],
+          readings: packReadings([...pages[0], pages[0][0]]),
+          sellPages: cleared.sellPages,
+          buyPages: cleared.buyPages,
+        }),
+      )
         .to.be.revertedWithCustomError(m.market, "MeterPageMismatch")
         .withArgs(m.interval, 0);
       expect((await m.market.accountOf(await m.consumer.getAddress())).free).to.equal(before.free);
@@ -603,7 +748,9 @@ describe("KiezMarket refusals", function () {
       await meter.postReadings(m.interval, readings.slice(2));
       await meter.finishMetering(m.interval);
       const first = readings.slice(0, 2).map((r) => ({ ...r, supplier: m.participants.get(r.participant.toLowerCase())!.supplier }));
-      await expect(m.market.connect(m.roles.operator).billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(first), sellPages: [], buyPages: [] }))
+      await expect(
+        m.market.connect(m.roles.operator).billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(first), sellPages: [], buyPages: [] }),
+      )
         .to.be.revertedWithCustomError(m.market, "BillingNeedsPages")
         .withArgs(m.interval, 2);
     });
@@ -615,10 +762,14 @@ describe("KiezMarket refusals", function () {
       const interval = await f.openNextInterval();
       await f.closeGate(interval);
       const cleared = await f.driver.clear(interval);
-      await expect(f.market.settle(interval, 0, [])).to.be.revertedWithCustomError(f.market, "IntervalWrongPhase").withArgs(interval, 3);
+      await expect(f.market.settle(interval, 0, []))
+        .to.be.revertedWithCustomError(f.market, "IntervalWrongPhase")
+        .withArgs(interval, 3);
       const readings = [{ participant: await pv.getAddress(), importWh: 0, exportWh: 1_000 }];
       const metered = await f.driver.meter(interval, readings);
-      await expect(f.market.settle(interval, 0, [])).to.be.revertedWithCustomError(f.market, "IntervalWrongPhase").withArgs(interval, 5);
+      await expect(f.market.settle(interval, 0, []))
+        .to.be.revertedWithCustomError(f.market, "IntervalWrongPhase")
+        .withArgs(interval, 5);
       const billed = await f.driver.bill(interval, metered.pages, cleared);
       await f.fund([f.roles.supplier0], 1n * EUR);
       await f.driver.settle(interval, billed.billPages);
@@ -653,10 +804,18 @@ describe("KiezMarket refusals", function () {
       const m = await market();
       const impl = await m.factory.implementation();
       const init = {
-        admin: await m.roles.admin.getAddress(), operator: await m.roles.operator.getAddress(), meter: await m.roles.meter.getAddress(),
-        token: await m.token.getAddress(), platform: await m.roles.platform.getAddress(), taxCollector: await m.roles.taxCollector.getAddress(),
+        admin: await m.roles.admin.getAddress(),
+        operator: await m.roles.operator.getAddress(),
+        meter: await m.roles.meter.getAddress(),
+        token: await m.token.getAddress(),
+        platform: await m.roles.platform.getAddress(),
+        taxCollector: await m.roles.taxCollector.getAddress(),
         networkOperator: await m.roles.networkOperator.getAddress(),
-        suppliers: [await m.roles.supplier0.getAddress()], tariffs: [tariffStruct(TARIFFS[0])], gateLeadSeconds: 600, dayStartSlot: 92, orderPageSize: 400,
+        suppliers: [await m.roles.supplier0.getAddress()],
+        tariffs: [tariffStruct(TARIFFS[0])],
+        gateLeadSeconds: 600,
+        dayStartSlot: 92,
+        orderPageSize: 400,
       };
       const created = await (await m.factory.createCommunity("Second", init)).wait();
       const event = created!.logs.map((l) => m.factory.interface.parseLog(l)).find((e) => e?.name === "CommunityCreated")!;

@@ -26,10 +26,18 @@ describe("A community settling in an existing euro stablecoin", function () {
     const f = await deployCommunity();
     const coin = await f.ethers.deployContract("TestStablecoin", [6, 0]);
     const init = {
-      admin: await f.roles.admin.getAddress(), operator: await f.roles.operator.getAddress(), meter: await f.roles.meter.getAddress(),
-      token: await coin.getAddress(), platform: await f.roles.platform.getAddress(), taxCollector: await f.roles.taxCollector.getAddress(),
-      networkOperator: await f.roles.networkOperator.getAddress(), suppliers: await Promise.all(f.roles.suppliers.map((x) => x.getAddress())),
-      tariffs: TARIFFS.map(tariffStruct), gateLeadSeconds: 300, dayStartSlot: 92, orderPageSize: 400,
+      admin: await f.roles.admin.getAddress(),
+      operator: await f.roles.operator.getAddress(),
+      meter: await f.roles.meter.getAddress(),
+      token: await coin.getAddress(),
+      platform: await f.roles.platform.getAddress(),
+      taxCollector: await f.roles.taxCollector.getAddress(),
+      networkOperator: await f.roles.networkOperator.getAddress(),
+      suppliers: await Promise.all(f.roles.suppliers.map((x) => x.getAddress())),
+      tariffs: TARIFFS.map(tariffStruct),
+      gateLeadSeconds: 300,
+      dayStartSlot: 92,
+      orderPageSize: 400,
     };
     await expect(f.factory.createCommunity("six decimals", init))
       .to.be.revertedWithCustomError(f.market, "MarketTokenDecimals")
@@ -45,7 +53,9 @@ describe("A community settling in an existing euro stablecoin", function () {
     const who = await household.getAddress();
     await coin.mint(who, 10n ** 18n);
     await coin.connect(household).approve(await market.getAddress(), 10n ** 18n);
-    await expect(market.connect(household).deposit(10n ** 18n)).to.emit(market, "Deposited").withArgs(who, 99n * 10n ** 16n);
+    await expect(market.connect(household).deposit(10n ** 18n))
+      .to.emit(market, "Deposited")
+      .withArgs(who, 99n * 10n ** 16n);
     expect((await market.accountOf(who)).free).to.equal(99n * 10n ** 16n);
     // the ledger holds no more than the token balance: every withdrawal can be paid
     expect(await coin.balanceOf(await market.getAddress())).to.equal(99n * 10n ** 16n);

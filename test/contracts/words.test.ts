@@ -22,7 +22,7 @@ describe("packed words: the engine's twins against the Solidity codecs", functio
     for (let i = 0; i < n; i += 16) v = (v << 16n) | BigInt(rng.int(0, 0xffff));
     return v & ((1n << BigInt(n)) - 1n);
   };
-  const address = (at: "random" | "max" | "zero") => "0x" + bits(160, at).toString(16).padStart(40, "0");
+  const address = (at: "random" | "max" | "zero") => `0x${bits(160, at).toString(16).padStart(40, "0")}`;
   /** Two samples at the limits, then random ones. */
   const cases = () => (["zero", "max", ...Array(SAMPLES).fill("random")] as const).map((at) => at as "random" | "max" | "zero");
 
@@ -50,7 +50,9 @@ describe("packed words: the engine's twins against the Solidity codecs", functio
       const word = orderEntry.pack(entry);
       expect(await words.packEntry(entry.bidIndex, entry.participant, entry.wh, entry.price)).to.equal(word);
       const read = await words.readEntry(word);
-      expect({ bidIndex: Number(read.bidIndex), participant: read.participant.toLowerCase(), wh: Number(read.wh), price: Number(read.price) }).to.deep.equal(entry);
+      expect({ bidIndex: Number(read.bidIndex), participant: read.participant.toLowerCase(), wh: Number(read.wh), price: Number(read.price) }).to.deep.equal(
+        entry,
+      );
       expect(orderEntry.unpack(word)).to.deep.equal(entry);
     }
   });
@@ -61,7 +63,12 @@ describe("packed words: the engine's twins against the Solidity codecs", functio
       const word = readingWord.pack(r);
       expect(await words.packReading(r.participant, r.supplier, r.importWh, r.exportWh)).to.equal(word);
       const read = await words.readReading(word);
-      expect({ participant: read.participant.toLowerCase(), supplier: Number(read.supplier), importWh: Number(read.importWh), exportWh: Number(read.exportWh) }).to.deep.equal(r);
+      expect({
+        participant: read.participant.toLowerCase(),
+        supplier: Number(read.supplier),
+        importWh: Number(read.importWh),
+        exportWh: Number(read.exportWh),
+      }).to.deep.equal(r);
       expect(readingWord.unpack(word)).to.deep.equal(r);
     }
   });
@@ -70,7 +77,13 @@ describe("packed words: the engine's twins against the Solidity codecs", functio
     for (const at of cases()) {
       const grid = Number(bits(31, at));
       const exporting = at === "max" || rng.next() < 0.5;
-      const b = { participant: address(at), p2pBoughtWh: Number(bits(32, at)), p2pSoldWh: Number(bits(32, at)), gridImportWh: exporting ? 0 : grid, gridExportWh: exporting ? grid : 0 };
+      const b = {
+        participant: address(at),
+        p2pBoughtWh: Number(bits(32, at)),
+        p2pSoldWh: Number(bits(32, at)),
+        gridImportWh: exporting ? 0 : grid,
+        gridExportWh: exporting ? grid : 0,
+      };
       const word = billWord.pack(b);
       expect(await words.packBill(b.participant, b.p2pBoughtWh, b.p2pSoldWh, b.gridImportWh, b.gridExportWh)).to.equal(word);
       const read = await words.readBill(word);
@@ -81,7 +94,7 @@ describe("packed words: the engine's twins against the Solidity codecs", functio
         grid: b.gridImportWh - b.gridExportWh,
       });
       expect(billWord.unpack(word)).to.deep.equal(b);
-      expect(billWord.unpackAll("0x" + word.toString(16).padStart(64, "0").repeat(2))).to.deep.equal([b, b]);
+      expect(billWord.unpackAll(`0x${word.toString(16).padStart(64, "0").repeat(2)}`)).to.deep.equal([b, b]);
     }
   });
 

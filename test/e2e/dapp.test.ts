@@ -15,7 +15,16 @@ import { chromium, type Browser, type Page } from "playwright-core";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = "out/e2e";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 let dev: ChildProcess;
 let ready: { api: string; rpc: string; market: string };
@@ -29,7 +38,11 @@ async function tick(times = 1) {
 }
 
 async function rpc<T>(method: string, params: unknown[] = []): Promise<T> {
-  const res = await fetch(ready.rpc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const res = await fetch(ready.rpc, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
   return ((await res.json()) as { result: T }).result;
 }
 
@@ -46,7 +59,9 @@ async function freeBalanceOf(address: string): Promise<bigint> {
 async function lastReadingOf(address: string) {
   const market = marketAbi();
   const topic = market.getEvent("ReadingsPosted")!.topicHash;
-  const logs = await rpc<{ topics: string[]; data: string }[]>("eth_getLogs", [{ address: ready.market, topics: [topic], fromBlock: "0x0", toBlock: "latest" }]);
+  const logs = await rpc<{ topics: string[]; data: string }[]>("eth_getLogs", [
+    { address: ready.market, topics: [topic], fromBlock: "0x0", toBlock: "latest" },
+  ]);
   for (const log of logs.reverse()) {
     const readings = market.parseLog(log)!.args.readings as { participant: string; importWh: bigint; exportWh: bigint }[];
     const mine = readings.find((r) => r.participant.toLowerCase() === address.toLowerCase());
@@ -105,9 +120,16 @@ describe("the dApp in a real browser", { timeout: 600_000 }, () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (npm test installs it when run as root)`);
     mkdirSync(SHOTS, { recursive: true });
     const build = spawnSync("npm", ["run", "check:bundle", "--silent"], { cwd: "frontend", encoding: "utf8" });
-    process.stdout.write(build.stdout.split("\n").filter((l) => /dApp JavaScript/.test(l)).join("\n") + "\n");
+    process.stdout.write(
+      `${build.stdout
+        .split("\n")
+        .filter((l) => /dApp JavaScript/.test(l))
+        .join("\n")}\n`,
+    );
     assert.equal(build.status, 0, `production build or bundle budget failed:\n${build.stdout}\n${build.stderr}`);
-    dev = spawn("tsx", ["scripts/dev.ts", "--manual", "--no-frontend", "--serve", "frontend/dist", "--households", "12"], { stdio: ["ignore", "pipe", "pipe"] });
+    dev = spawn("tsx", ["scripts/dev.ts", "--manual", "--no-frontend", "--serve", "frontend/dist", "--households", "12"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     ready = await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`npm run dev did not get ready in 180 s:\n${output}`)), 180_000);
@@ -141,7 +163,10 @@ describe("the dApp in a real browser", { timeout: 600_000 }, () => {
     await page.goto(`${ready.api}/#home`);
     await page.getByLabel("Dev account").selectOption({ index: 1 });
     await page.getByRole("button", { name: "Register" }).click();
-    await page.getByTestId("registration").getByText(/Registered as a PV prosumer/).waitFor({ timeout: 30_000 });
+    await page
+      .getByTestId("registration")
+      .getByText(/Registered as a PV prosumer/)
+      .waitFor({ timeout: 30_000 });
     await page.getByText(/My home on/).waitFor();
     await page.getByText("Load now").waitFor({ timeout: 30_000 });
     await shot(page, "home");
@@ -171,14 +196,14 @@ describe("the dApp in a real browser", { timeout: 600_000 }, () => {
     await page.getByLabel("Buy").check();
     await page.getByLabel("Send a transaction").check();
     await page.getByLabel("Energy").fill("0.2");
-    await page.getByLabel("Price").fill(await page.getByLabel("Price").getAttribute("placeholder") ?? "");
+    await page.getByLabel("Price").fill((await page.getByLabel("Price").getAttribute("placeholder")) ?? "");
     await page.getByRole("button", { name: "Place bid" }).click();
     await page.getByText(/Bid for .*: done/).waitFor({ timeout: 30_000 });
     // a relayed (signed) ask at the lowest allowed price
     await page.getByLabel("Sell").check();
     await page.getByLabel("Sign and relay (no gas)").check();
     await page.getByLabel("Energy").fill("0.1");
-    await page.getByLabel("Price").fill(await page.getByLabel("Price").getAttribute("placeholder") ?? "");
+    await page.getByLabel("Price").fill((await page.getByLabel("Price").getAttribute("placeholder")) ?? "");
     await page.getByRole("button", { name: "Place ask" }).click();
     await page.getByText(/was relayed \(no gas for you\)/).waitFor({ timeout: 30_000 });
     await page.getByTestId("my-bids").getByText("open").first().waitFor({ timeout: 10_000 });
@@ -220,7 +245,7 @@ describe("the dApp in a real browser", { timeout: 600_000 }, () => {
     await page.getByLabel("Buy").check();
     await page.getByLabel("Send a transaction").check();
     await page.getByLabel("Energy").fill("0.1");
-    await page.getByLabel("Price").fill(await page.getByLabel("Price").getAttribute("placeholder") ?? "");
+    await page.getByLabel("Price").fill((await page.getByLabel("Price").getAttribute("placeholder")) ?? "");
     await page.getByRole("button", { name: "Place bid" }).click();
     await page.getByText(/interval is closed for bids|interval closed at/).waitFor({ timeout: 30_000 });
     assert.equal(await page.getByLabel("Energy").inputValue(), "0.1", "the form keeps what was typed");
@@ -236,10 +261,16 @@ describe("the dApp in a real browser", { timeout: 600_000 }, () => {
     await page.getByLabel("Appliance 1 start").fill("00:00");
     await page.getByLabel("Appliance 1 minutes").fill("1440");
     await page.getByRole("button", { name: "Save my home" }).click();
-    await page.getByTestId("home-saved").getByText(/your meter reads this home/).waitFor({ timeout: 10_000 });
+    await page
+      .getByTestId("home-saved")
+      .getByText(/your meter reads this home/)
+      .waitFor({ timeout: 10_000 });
     await shot(page, "home-edited");
     await tick(1);
-    await page.getByTestId("auto-trading").getByText(/Auto-trading placed|nothing to trade/).waitFor({ timeout: 30_000 });
+    await page
+      .getByTestId("auto-trading")
+      .getByText(/Auto-trading placed|nothing to trade/)
+      .waitFor({ timeout: 30_000 });
     const reading = await lastReadingOf(household);
     assert.deepEqual(reading, { importWh: 500, exportWh: 0 }, "2 kW for 15 minutes, no PV");
 
@@ -254,7 +285,7 @@ describe("the dApp in a real browser", { timeout: 600_000 }, () => {
     await page.getByLabel("Buy").check();
     await page.getByLabel("Send a transaction").check();
     await page.getByLabel("Energy").fill("2");
-    await page.getByLabel("Price").fill(await page.getByLabel("Price").getAttribute("placeholder") ?? "");
+    await page.getByLabel("Price").fill((await page.getByLabel("Price").getAttribute("placeholder")) ?? "");
     await page.getByRole("button", { name: "Place bid" }).click();
     await page.getByText(/Your free balance in the market is .* EUR; this needs .* EUR/).waitFor({ timeout: 30_000 });
     await shot(page, "insufficient-balance");
@@ -262,18 +293,39 @@ describe("the dApp in a real browser", { timeout: 600_000 }, () => {
     // the node goes away: the page says so instead of showing stale figures silently
     await page.route(`${ready.rpc}/**`, (route) => route.abort());
     await page.route(ready.rpc, (route) => route.abort());
-    await page.getByText(/node cannot be reached/).first().waitFor({ timeout: 30_000 });
+    await page
+      .getByText(/node cannot be reached/)
+      .first()
+      .waitFor({ timeout: 30_000 });
     await shot(page, "rpc-unreachable");
     await page.close();
   });
 
   it("the local community's services refuse bad requests with a reason, and npm run dev refuses bad flags", async () => {
     const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${ready.api}${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${ready.api}${path}`, {
+        method,
+        headers: { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       return { status: res.status, error: ((await res.json()) as { error?: string }).error };
     };
-    assert.deepEqual(await call("POST", "/api/relay", { bids: [{ participant: "0x0000000000000000000000000000000000000001" }] }), { status: 400, error: "bid 0: interval is missing" });
-    const forged = { participant: "0x0000000000000000000000000000000000000001", interval: 1, side: 1, wh: 100, price: 100_000, nonce: 0, deadline: 9_999_999_999, v: 27, r: `0x${"11".repeat(32)}`, s: `0x${"22".repeat(32)}` };
+    assert.deepEqual(await call("POST", "/api/relay", { bids: [{ participant: "0x0000000000000000000000000000000000000001" }] }), {
+      status: 400,
+      error: "bid 0: interval is missing",
+    });
+    const forged = {
+      participant: "0x0000000000000000000000000000000000000001",
+      interval: 1,
+      side: 1,
+      wh: 100,
+      price: 100_000,
+      nonce: 0,
+      deadline: 9_999_999_999,
+      v: 27,
+      r: `0x${"11".repeat(32)}`,
+      s: `0x${"22".repeat(32)}`,
+    };
     const relayed = await call("POST", "/api/relay", { bids: [forged] });
     assert.equal(relayed.status, 422);
     assert.match(relayed.error!, /^bid 0: (signed by 0x[0-9a-fA-F]{40}, not by 0x0{39}1 |no signer can be recovered)/);

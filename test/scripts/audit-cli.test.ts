@@ -10,7 +10,8 @@ import { freePort, startNode } from "../../scripts/lib/local-node.js";
 import { accountWord } from "@kiezstrom/engine/market/words";
 import { KiezMarket__factory } from "../../types/ethers-contracts/index.js";
 
-const tsx = (script: string, args: string[]) => spawnSync(process.execPath, ["--import", "tsx", script, ...args], { encoding: "utf8", env: { ...process.env, CI: "true" } });
+const tsx = (script: string, args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", script, ...args], { encoding: "utf8", env: { ...process.env, CI: "true" } });
 
 describe("npm run audit against a demo run on a Hardhat node", () => {
   let node: Awaited<ReturnType<typeof startNode>>;
@@ -52,7 +53,7 @@ describe("npm run audit against a demo run on a Hardhat node", () => {
     const coder = AbiCoder.defaultAbiCoder();
     const market = deployment.market;
     const trader = (await provider.getLogs({ address: market, fromBlock: 0, topics: [id("Deposited(address,uint256)")] }))[0];
-    const account = "0x" + trader.topics[1].slice(26);
+    const account = `0x${trader.topics[1].slice(26)}`;
     const { free } = await KiezMarket__factory.connect(market, provider).accountOf(account);
     let slot: string | undefined;
     for (let i = 0; i < 30 && !slot; i++) {

@@ -7,7 +7,8 @@ import { describe, it } from "node:test";
 
 import { gasCostEur } from "@kiezstrom/engine/gas-cost";
 
-const run = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "scripts/gas-report.ts", ...args], { encoding: "utf8", env: { ...process.env, CI: "true" } });
+const run = (args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", "scripts/gas-report.ts", ...args], { encoding: "utf8", env: { ...process.env, CI: "true" } });
 
 describe("gas cost and npm run gas-report", () => {
   it("prices gas as W = c × g × z × 1e-18 (the case study's Table 3 arithmetic)", () => {

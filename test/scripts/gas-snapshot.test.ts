@@ -9,7 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 
-const bench = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "scripts/bench-gas.ts", "--quick", "--check", ...args], { encoding: "utf8", env: { ...process.env, CI: "true" } });
+const bench = (args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", "scripts/bench-gas.ts", "--quick", "--check", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, CI: "true" },
+  });
 
 /** The check against a copy of the committed snapshot with some actions' figures changed. */
 function benchAgainst(change: (committed: Record<string, number>) => Record<string, number>) {

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 
-const run = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "scripts/simulate.ts", ...args], { encoding: "utf8", env: { ...process.env, CI: "true" } });
+const run = (args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", "scripts/simulate.ts", ...args], { encoding: "utf8", env: { ...process.env, CI: "true" } });
 
 describe("npm run simulate", () => {
   const dir = mkdtempSync(join(tmpdir(), "kiez-sim-"));
@@ -16,12 +17,33 @@ describe("npm run simulate", () => {
     const b = run(["--out", join(dir, "b"), "--participants", "30"]);
     assert.equal(b.status, 0, b.stderr);
     const files = readdirSync(join(dir, "a")).sort();
-    assert.deepEqual(files, ["bid-prices.svg", "bills-by-class.svg", "grid-exchange.svg", "intervals.csv", "load-pv-profile.svg", "network-operator-income.svg", "participants.csv", "report.md", "summary.json", "supplier-margins.svg"]);
+    assert.deepEqual(files, [
+      "bid-prices.svg",
+      "bills-by-class.svg",
+      "grid-exchange.svg",
+      "intervals.csv",
+      "load-pv-profile.svg",
+      "network-operator-income.svg",
+      "participants.csv",
+      "report.md",
+      "summary.json",
+      "supplier-margins.svg",
+    ]);
     for (const f of files) assert.equal(readFileSync(join(dir, "a", f), "utf8"), readFileSync(join(dir, "b", f), "utf8"), f);
     const summary = JSON.parse(readFileSync(join(dir, "a", "summary.json"), "utf8"));
     for (const key of ["participants", "days", "classes", "grid", "suppliers", "networkOperator", "p2pKWh"]) assert.ok(key in summary, key);
-    assert.equal(readFileSync(join(dir, "a", "participants.csv"), "utf8").trim().split("\n").length, 31);
-    assert.equal(readFileSync(join(dir, "a", "intervals.csv"), "utf8").trim().split("\n").length, 97);
+    assert.equal(
+      readFileSync(join(dir, "a", "participants.csv"), "utf8")
+        .trim()
+        .split("\n").length,
+      31,
+    );
+    assert.equal(
+      readFileSync(join(dir, "a", "intervals.csv"), "utf8")
+        .trim()
+        .split("\n").length,
+      97,
+    );
   });
 
   it("refuses an unknown flag, an impossible value and a malformed scenario with exit code 2, writing nothing", () => {

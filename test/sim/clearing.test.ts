@@ -16,12 +16,22 @@ describe("reference clearing", () => {
     assert.equal(r.matchedWh, 1300);
     assert.deepEqual(r.marginal, { sellPos: 1, buyPos: 1 });
     assert.equal(r.price, 122_500);
-    assert.deepEqual(r.trades.map((t) => [t.sellIndex, t.buyIndex, t.wh]), [[0, 2, 600], [0, 3, 200], [1, 3, 500]]);
+    assert.deepEqual(
+      r.trades.map((t) => [t.sellIndex, t.buyIndex, t.wh]),
+      [
+        [0, 2, 600],
+        [0, 3, 200],
+        [1, 3, 500],
+      ],
+    );
   });
 
   it("breaks price ties by bid index and trades nothing when the best bid is below the best ask", () => {
     const tie = clearInterval([bid(0, "sell", 100, 100_000), bid(1, "sell", 100, 100_000), bid(2, "buy", 150, 110_000)]);
-    assert.deepEqual(tie.sells.map((b) => b.index), [0, 1]);
+    assert.deepEqual(
+      tie.sells.map((b) => b.index),
+      [0, 1],
+    );
     assert.equal(tie.fills.get(0), 100);
     assert.equal(tie.fills.get(1), 50);
     const none = clearInterval([bid(0, "sell", 100, 120_000), bid(1, "buy", 100, 119_999)]);
@@ -32,11 +42,21 @@ describe("reference clearing", () => {
 
   it("pay-as-bid prices each pair at its own midpoint", () => {
     const r = clearInterval([bid(0, "sell", 100, 100_000), bid(1, "sell", 100, 110_000), bid(2, "buy", 200, 130_000)], "pay-as-bid");
-    assert.deepEqual(r.trades.map((t) => t.price), [115_000, 120_000]);
+    assert.deepEqual(
+      r.trades.map((t) => t.price),
+      [115_000, 120_000],
+    );
   });
 
   const arbitraryBids = fc
-    .array(fc.record({ side: fc.constantFrom("sell" as const, "buy" as const), wh: fc.integer({ min: 1, max: 5000 }), price: fc.integer({ min: askRange(TARIFF.prices).min, max: bidRange(TARIFF.prices).max }) }), { maxLength: 40 })
+    .array(
+      fc.record({
+        side: fc.constantFrom("sell" as const, "buy" as const),
+        wh: fc.integer({ min: 1, max: 5000 }),
+        price: fc.integer({ min: askRange(TARIFF.prices).min, max: bidRange(TARIFF.prices).max }),
+      }),
+      { maxLength: 40 },
+    )
     .map((xs) => xs.map((x, i) => bid(i, x.side, x.wh, x.price)));
 
   it("sells equal buys, fills stay within bids, no trade crosses a limit (property)", () => {

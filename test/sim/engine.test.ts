@@ -45,11 +45,14 @@ describe("engine", () => {
     let batteryTrades = 0;
     for (const seed of [1, 2, 3]) {
       for (const start of ["2023-03-15", "2023-06-01", "2023-11-05"]) {
-        const r = await simulate({ ...DEFAULT_SCENARIO, seed, start, days: 3 }, {
-          onInterval: (d) => {
-            for (const b of d.bids) if (b.kind.startsWith("battery") && (d.clearing.fills.get(b.index) ?? 0) > 0) batteryTrades++;
+        const r = await simulate(
+          { ...DEFAULT_SCENARIO, seed, start, days: 3 },
+          {
+            onInterval: (d) => {
+              for (const b of d.bids) if (b.kind.startsWith("battery") && (d.clearing.fills.get(b.index) ?? 0) > 0) batteryTrades++;
+            },
           },
-        });
+        );
         for (const x of r.intervals) {
           intervals++;
           assert.ok(x.importLemWh <= x.importBauWh, `seed ${seed} ${x.localTime}: import LEM ${x.importLemWh} > BAU ${x.importBauWh}`);
@@ -78,10 +81,15 @@ describe("engine", () => {
 
 describe("scenario validation", () => {
   const clone = () => JSON.parse(JSON.stringify(DEFAULT_SCENARIO));
+  // the scenario as its JSON, deliberately made wrong field by field
+  // biome-ignore lint/suspicious/noExplicitAny: a malformed scenario is any shape
   const refusal = (mutate: (s: any) => void, field: string) => {
     const s = clone();
     mutate(s);
-    assert.throws(() => parseScenario(s), (e: unknown) => e instanceof ScenarioError && e.field === field);
+    assert.throws(
+      () => parseScenario(s),
+      (e: unknown) => e instanceof ScenarioError && e.field === field,
+    );
   };
 
   it("accepts the default scenario", () => {

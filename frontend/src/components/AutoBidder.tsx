@@ -20,6 +20,7 @@ export function AutoBidder({ me }: { me: `0x${string}` }) {
   const j = m.biddingInterval;
   const on = !!home?.preferences.autoTrading && !!m.rc.relayUrl;
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: it bids once per interval as it opens; the clock, relay and account are read at that moment
   useEffect(() => {
     if (!on || j === null || slot === null || !day || done.current.has(j)) return;
     // a view of the clock that lags the chain must not make it bid on an interval whose gate has passed
@@ -40,12 +41,14 @@ export function AutoBidder({ me }: { me: `0x${string}` }) {
       }
       if (bids.length === 0) setLast(`Auto-trading: nothing to trade at ${intervalLabel(j)} by your home's forecast.`);
     })();
-  }, [on, j, slot, day]); // the rest is read at the moment of bidding
+  }, [on, j, slot, day]);
 
   if (!home?.preferences.autoTrading) return null;
   return (
     <p className="hint" role="status" data-testid="auto-trading">
-      {m.rc.relayUrl ? (last ?? "Auto-trading is on: bids follow your home's forecast each interval.") : "Auto-trading needs the community's relay, which this deployment does not offer."}
+      {m.rc.relayUrl
+        ? (last ?? "Auto-trading is on: bids follow your home's forecast each interval.")
+        : "Auto-trading needs the community's relay, which this deployment does not offer."}
     </p>
   );
 }

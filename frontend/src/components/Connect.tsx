@@ -15,7 +15,7 @@ export function ConnectPanel({ chainName }: { chainName: string }) {
       <p>Kiezstrom runs on {chainName}. Your wallet holds your euros and signs your bids; nothing is sent without your confirmation.</p>
       <div className="row">
         {injected.map((c) => (
-          <button key={c.uid} onClick={() => connect.mutate({ connector: c })} disabled={connect.isPending}>
+          <button type="button" key={c.uid} onClick={() => connect.mutate({ connector: c })} disabled={connect.isPending}>
             {c.name === "Injected" ? "Browser wallet" : c.name}
           </button>
         ))}
@@ -23,10 +23,14 @@ export function ConnectPanel({ chainName }: { chainName: string }) {
       {dev.length > 0 && (
         <>
           <p className="hint">On this local chain you may also use one of the node's dev accounts:</p>
-          <select aria-label="Dev account" defaultValue="" onChange={(e) => {
-            const c = dev.find((x) => x.uid === e.target.value);
-            if (c) connect.mutate({ connector: c });
-          }}>
+          <select
+            aria-label="Dev account"
+            defaultValue=""
+            onChange={(e) => {
+              const c = dev.find((x) => x.uid === e.target.value);
+              if (c) connect.mutate({ connector: c });
+            }}
+          >
             <option value="" disabled>
               Choose a dev account…
             </option>
@@ -40,7 +44,9 @@ export function ConnectPanel({ chainName }: { chainName: string }) {
       )}
       {connect.error && (
         <p className="error" role="alert">
-          {/No injected|Provider not found|not found/i.test(connect.error.message) ? "No browser wallet was found. Install one, or use a dev account on a local chain." : explainError(connect.error)}
+          {/No injected|Provider not found|not found/i.test(connect.error.message)
+            ? "No browser wallet was found. Install one, or use a dev account on a local chain."
+            : explainError(connect.error)}
         </p>
       )}
     </div>
@@ -58,13 +64,13 @@ export function AccountBar({ expectedChainId, chainName }: { expectedChainId: nu
       <span>
         <Short address={address} /> via {connector?.name ?? "wallet"}
       </span>
-      <button className="link" onClick={() => disconnect.mutate({})}>
+      <button type="button" className="link" onClick={() => disconnect.mutate({})}>
         Disconnect
       </button>
       {wrong && (
         <div className="banner" role="alert" data-testid="wrong-network">
           Your wallet is on chain {chainId}, but this community runs on {chainName} (chain {expectedChainId}).{" "}
-          <button onClick={() => switchChain.mutate({ chainId: expectedChainId })} disabled={switchChain.isPending}>
+          <button type="button" onClick={() => switchChain.mutate({ chainId: expectedChainId })} disabled={switchChain.isPending}>
             Switch to {chainName}
           </button>
           {switchChain.error && <span className="error"> {explainError(switchChain.error)}</span>}

@@ -21,7 +21,9 @@ export class ErrorBoundary extends Component<{ children: ReactNode; resetKey: st
         <div className="card" role="alert">
           <h2>This page could not be shown</h2>
           <p className="error">{explainError(this.state.error)}</p>
-          <button onClick={() => this.setState({ error: null })}>Try again</button>
+          <button type="button" onClick={() => this.setState({ error: null })}>
+            Try again
+          </button>
         </div>
       );
     }

@@ -22,7 +22,13 @@ export function parseDecimal(text: string, rule: DecimalRule): Parsed<bigint> {
   if (!m || (m[1] === "" && (m[2] ?? "") === "")) return { ok: false, error: `The ${rule.label} must be a number in ${rule.unit}, like 1.5.` };
   const frac = m[2] ?? "";
   if (frac.length > rule.places) {
-    return { ok: false, error: rule.places === 0 ? `The ${rule.label} must be a whole number of ${rule.unit}.` : `The ${rule.label} has at most ${rule.places} decimal places (${rule.unit}).` };
+    return {
+      ok: false,
+      error:
+        rule.places === 0
+          ? `The ${rule.label} must be a whole number of ${rule.unit}.`
+          : `The ${rule.label} has at most ${rule.places} decimal places (${rule.unit}).`,
+    };
   }
   const value = BigInt((m[1] || "0") + frac.padEnd(rule.places, "0"));
   if (value === 0n) return { ok: false, error: `The ${rule.label} must be more than zero.` };

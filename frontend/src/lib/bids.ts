@@ -26,7 +26,13 @@ export function useRelayedBid(rc: RuntimeConfig) {
     if (!rc.relayUrl) throw new Error("This community has no relay: send the bid as a transaction.");
     try {
       // the same checks the relayed bid will meet, as a call from the household (no signature yet)
-      await simulateContract(config, { address: rc.market, abi: kiezMarketAbi, functionName: "placeBid", args: [bid.interval, SIDE[bid.side], bid.wh, bid.price], account: me });
+      await simulateContract(config, {
+        address: rc.market,
+        abi: kiezMarketAbi,
+        functionName: "placeBid",
+        args: [bid.interval, SIDE[bid.side], bid.wh, bid.price],
+        account: me,
+      });
       const account = await readContract(config, { address: rc.market, abi: kiezMarketAbi, functionName: "accountOf", args: [me] });
       const message = { interval: bid.interval, side: SIDE[bid.side], wh: bid.wh, price: bid.price, nonce: account.bidNonce, deadline: BigInt(deadline) };
       const signature = await signTypedData(config, {

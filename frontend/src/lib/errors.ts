@@ -30,27 +30,34 @@ const MESSAGES: Record<string, (a: readonly unknown[]) => string> = {
       : `The ${intervalTime(a[0] as bigint)} interval is closed for bids: it is already ${(PHASE[Number(a[1])] ?? String(a[1])).toLowerCase()}. Bid on the next interval.`,
   BidZeroEnergy: () => "A bid needs some energy: enter more than 0 kWh.",
   BidInvalidSide: () => "Choose whether to buy or sell.",
-  BidEnergyAboveLimit: (a) => `You may bid at most ${formatKWh(Number(a[1]))} a side per interval; with this bid your bids would add up to ${formatKWh(Number(a[0]))}.`,
+  BidEnergyAboveLimit: (a) =>
+    `You may bid at most ${formatKWh(Number(a[1]))} a side per interval; with this bid your bids would add up to ${formatKWh(Number(a[0]))}.`,
   BidSellerNotMetered: () => "Your metering point is not confirmed yet: you can buy now, and sell once the meter operator has confirmed your meter.",
   ParticipantMeteringPointTaken: () => "That metering point already belongs to another household.",
   BidBelowMinimum: (a) => `A bid needs at least ${formatKWh(Number(a[1]))}; this one has ${formatKWh(Number(a[0]))}.`,
   BidCountAboveLimit: (a) => `You already have ${a[2]} open bids in the ${intervalTime(a[1] as bigint)} interval, the most allowed. Cancel one first.`,
-  BidIntervalBehind: (a) => `You have already bid for the later ${intervalTime(a[1] as bigint)} interval: bids go interval by interval, so the ${intervalTime(a[2] as bigint)} one takes no more of yours.`,
+  BidIntervalBehind: (a) =>
+    `You have already bid for the later ${intervalTime(a[1] as bigint)} interval: bids go interval by interval, so the ${intervalTime(a[2] as bigint)} one takes no more of yours.`,
   ParticipantLimitTooHigh: (a) => `A limit may be at most ${formatKWh(Number(a[1]))} per interval; this one is ${formatKWh(Number(a[0]))}.`,
-  IntervalRefundNotDue: (a) => `The ${intervalTime(a[0] as bigint)} interval can be refunded from ${new Date(Number(a[1]) * 1000).toLocaleString()}, a day after its gate.`,
-  BidAskOutOfRange: (a) => `An ask must be above the feed-in tariff (${formatCt(Number(a[1]))}) and below the energy price (${formatCt(Number(a[2]))}); this one is ${formatCt(Number(a[0]))}.`,
+  IntervalRefundNotDue: (a) =>
+    `The ${intervalTime(a[0] as bigint)} interval can be refunded from ${new Date(Number(a[1]) * 1000).toLocaleString()}, a day after its gate.`,
+  BidAskOutOfRange: (a) =>
+    `An ask must be above the feed-in tariff (${formatCt(Number(a[1]))}) and below the energy price (${formatCt(Number(a[2]))}); this one is ${formatCt(Number(a[0]))}.`,
   BidPriceNotBelowEnergyPrice: (a) => `A bid must be below the energy price of ${formatCt(Number(a[1]))}; this one is ${formatCt(Number(a[0]))}.`,
   BidPriceZero: () => "Enter a price above zero.",
-  BidTotalNotBelowTimeOfUse: (a) => `With fees and taxes a kWh would cost ${formatCt(Number(a[1]))}, not less than the grid's ${formatCt(Number(a[2]))}. Bid lower.`,
+  BidTotalNotBelowTimeOfUse: (a) =>
+    `With fees and taxes a kWh would cost ${formatCt(Number(a[1]))}, not less than the grid's ${formatCt(Number(a[2]))}. Bid lower.`,
   BidNotFound: () => "That bid does not exist (any more).",
   BidNotOwner: () => "That bid is not yours to cancel.",
   SignatureExpired: (a) => `The signed bid expired at ${time(a[0] as bigint)}. Sign it again.`,
   SignatureInvalid: () => "The signature does not match the bid. Sign it again from the bidding account.",
   SignatureMalleable: () => "The signature is in a form the market does not take (its s value is in the upper half). Sign the bid again from your wallet.",
-  SignatureSignerNotRegistered: () => "The signature is not from a registered household: the bid was altered, or signed for another market or chain. Sign it again from the bidding account.",
+  SignatureSignerNotRegistered: () =>
+    "The signature is not from a registered household: the bid was altered, or signed for another market or chain. Sign it again from the bidding account.",
   BidBatchMismatch: () => "That bid's batch has changed since the page was loaded. Reload and try again.",
   BidBatchSize: (a) => `A relayed batch takes 1 to ${a[1]} bids; this one has ${a[0]}.`,
-  SignatureWrongNonce: (a) => `This signed bid is out of order (nonce ${a[2]}, the market expects ${a[1]}): it was already used or another is pending. Sign again.`,
+  SignatureWrongNonce: (a) =>
+    `This signed bid is out of order (nonce ${a[2]}, the market expects ${a[1]}): it was already used or another is pending. Sign again.`,
   EnforcedPause: () => "The market is paused by its operator: bidding and clearing are stopped. Withdrawals stay open.",
   AccessControlUnauthorizedAccount: () => "Only the community's operator may do this.",
   ReentrancyGuardReentrantCall: () => "The market refused a nested call.",
@@ -82,6 +89,7 @@ export function explainError(error: unknown, context: { rpcUrl?: string; chainNa
   }
   const e = error as { code?: number; message?: string };
   if (e?.code === 4001) return "You declined the request in your wallet. Nothing was sent.";
-  if (error instanceof TypeError && /fetch/i.test(error.message)) return "The service cannot be reached. Check your connection, or whether the community's node is running.";
+  if (error instanceof TypeError && /fetch/i.test(error.message))
+    return "The service cannot be reached. Check your connection, or whether the community's node is running.";
   return e?.message?.split("\n")[0] ?? String(error);
 }

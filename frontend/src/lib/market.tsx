@@ -80,9 +80,11 @@ export function MarketProvider({ rc, children, pollMs = 1500 }: { rc: RuntimeCon
   const dayStartSlot = config.data ? Number(config.data.dayStartSlot) : 0;
   // one rebuild per store and day start, fed only the events it has not seen (a long-running community
   // would otherwise be replayed from its first block on every poll)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new event store (another market) starts a new rebuild
   const rebuild = useMemo(() => createMarketRebuild(dayStartSlot), [store, dayStartSlot]);
   if (rebuild.applied < store.events.length) rebuild.apply(store.events.slice(rebuild.applied));
   const chainNow = chain ? chain.timestamp + Math.floor((now - chain.at) / 1000) : null;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the rebuild is mutated in place; `version` says new events arrived
   const biddingInterval = useMemo(() => {
     if (clock?.biddingInterval) return clock.biddingInterval;
     if (chainNow === null) return null;

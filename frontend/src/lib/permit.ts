@@ -27,7 +27,14 @@ async function permitContext(config: Config, token: `0x${string}`, owner: `0x${s
 }
 
 /** Asks the wallet to sign a permit for `spender` to take `value`; null when the token cannot take permits. */
-export async function signPermit(config: Config, token: `0x${string}`, owner: `0x${string}`, spender: `0x${string}`, value: bigint, deadline: bigint): Promise<Permit | null> {
+export async function signPermit(
+  config: Config,
+  token: `0x${string}`,
+  owner: `0x${string}`,
+  spender: `0x${string}`,
+  value: bigint,
+  deadline: bigint,
+): Promise<Permit | null> {
   const ctx = await permitContext(config, token, owner);
   if (!ctx) return null;
   const signature = await signTypedData(config, {

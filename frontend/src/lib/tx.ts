@@ -29,7 +29,10 @@ export function useTransactor(context: { rpcUrl?: string; chainName?: string } =
   const queryClient = useQueryClient();
   const [state, setState] = useState<TxState>({ status: "idle" });
 
-  async function send<const abi extends Abi, name extends ContractFunctionName<abi, "nonpayable" | "payable">>(label: string, request: WriteRequest<abi, name>): Promise<TransactionReceipt | null> {
+  async function send<const abi extends Abi, name extends ContractFunctionName<abi, "nonpayable" | "payable">>(
+    label: string,
+    request: WriteRequest<abi, name>,
+  ): Promise<TransactionReceipt | null> {
     if (!address) {
       setState({ status: "error", label, message: "Connect a wallet first." });
       return null;
@@ -37,7 +40,8 @@ export function useTransactor(context: { rpcUrl?: string; chainName?: string } =
     try {
       setState({ status: "checking", label });
       const chain = config.chains[0];
-      if (chainId !== chain.id) throw Object.assign(new Error(`chain mismatch: wallet on ${chainId}, community on ${chain.id}`), { name: "ChainMismatchError" });
+      if (chainId !== chain.id)
+        throw Object.assign(new Error(`chain mismatch: wallet on ${chainId}, community on ${chain.id}`), { name: "ChainMismatchError" });
       const { request: prepared } = await simulateContract(config, { ...(request as object), account: address, chainId: chain.id } as never);
       setState({ status: "signing", label });
       const hash = await writeContract(config, prepared as never);

@@ -32,9 +32,16 @@ export function AuditPage() {
       const result = await replayMarket(
         events,
         {
-          phaseOf: async (id) => Number((await readContract(config, { address: rc.market, abi: kiezMarketAbi, functionName: "intervalOf", args: [id], blockNumber })).phase),
+          phaseOf: async (id) =>
+            Number((await readContract(config, { address: rc.market, abi: kiezMarketAbi, functionName: "intervalOf", args: [id], blockNumber })).phase),
           accountOf: async (a) => {
-            const acc = await readContract(config, { address: rc.market, abi: kiezMarketAbi, functionName: "accountOf", args: [a as `0x${string}`], blockNumber });
+            const acc = await readContract(config, {
+              address: rc.market,
+              abi: kiezMarketAbi,
+              functionName: "accountOf",
+              args: [a as `0x${string}`],
+              blockNumber,
+            });
             return { free: acc.free, locked: acc.locked };
           },
           owed: (a) => readContract(config, { address: rc.market, abi: kiezMarketAbi, functionName: "owed", args: [a as `0x${string}`], blockNumber }),
@@ -57,10 +64,10 @@ export function AuditPage() {
     <>
       <Section title="Audit the market" id="audit">
         <p>
-          Replays every interval from the market's events with the reference clearing and billing, rebuilds every balance and compares it with the
-          chain: the same checks as <code>npm run audit</code>.
+          Replays every interval from the market's events with the reference clearing and billing, rebuilds every balance and compares it with the chain: the
+          same checks as <code>npm run audit</code>.
         </p>
-        <button onClick={() => void run()} disabled={busy}>
+        <button type="button" onClick={() => void run()} disabled={busy}>
           {busy ? "Replaying…" : "Run the audit"}
         </button>
         {error && (
@@ -87,13 +94,15 @@ export function AuditPage() {
         {detail && selected !== null && (
           <>
             <p>
-              {detail.bids.filter((b) => !b.cancelled).length} bids; {detail.cleared ? `cleared at ${formatCt(detail.cleared.price)} for ${formatKWh(detail.cleared.matchedWh)}` : "not cleared yet"}; {detail.trades.length} trades;{" "}
-              {detail.bills.size} bills; {detail.settledEvents > 0 ? "settled" : "not settled"}.
+              {detail.bids.filter((b) => !b.cancelled).length} bids;{" "}
+              {detail.cleared ? `cleared at ${formatCt(detail.cleared.price)} for ${formatKWh(detail.cleared.matchedWh)}` : "not cleared yet"};{" "}
+              {detail.trades.length} trades; {detail.bills.size} bills; {detail.settledEvents > 0 ? "settled" : "not settled"}.
               {row && <strong className={row.ok ? "ok" : "error"}> Replay: {row.ok ? "consistent" : "findings below"}.</strong>}
             </p>
             {findings.length > 0 && (
               <ul>
                 {findings.map((f, i) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: findings are shown as a whole list, recomputed on every replay
                   <li key={i} className="error">
                     {f.check}: {f.detail}
                   </li>
@@ -125,6 +134,7 @@ export function AuditPage() {
                 <table>
                   <tbody>
                     {detail.trades.map((t, i) => (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: a trade is its position in the interval's greedy merge
                       <tr key={i}>
                         <td>
                           <Short address={t.seller} /> → <Short address={t.buyer} />

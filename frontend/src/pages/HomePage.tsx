@@ -71,11 +71,25 @@ export function HomePage({ me }: { me: `0x${string}` }) {
         {day ? (
           <>
             <div className="stats">
-              <Stat label="Load now" value={`${((day.loadWh[now] ?? 0) * 4 / 1000).toFixed(2)} kW`} />
-              <Stat label="PV now" value={`${((day.pvWh[now] ?? 0) * 4 / 1000).toFixed(2)} kW`} />
-              {day.socWh.length > 0 && home.battery && <Stat label="Battery" value={`${Math.round((100 * (day.socWh[now] ?? 0)) / home.battery.capacityWh)} %`} />}
-              <Stat label="Grid import today" value={formatKWh(day.importWh.reduce((a, b) => a + b, 0), 1)} />
-              <Stat label="Surplus today" value={formatKWh(day.exportWh.reduce((a, b) => a + b, 0), 1)} />
+              <Stat label="Load now" value={`${(((day.loadWh[now] ?? 0) * 4) / 1000).toFixed(2)} kW`} />
+              <Stat label="PV now" value={`${(((day.pvWh[now] ?? 0) * 4) / 1000).toFixed(2)} kW`} />
+              {day.socWh.length > 0 && home.battery && (
+                <Stat label="Battery" value={`${Math.round((100 * (day.socWh[now] ?? 0)) / home.battery.capacityWh)} %`} />
+              )}
+              <Stat
+                label="Grid import today"
+                value={formatKWh(
+                  day.importWh.reduce((a, b) => a + b, 0),
+                  1,
+                )}
+              />
+              <Stat
+                label="Surplus today"
+                value={formatKWh(
+                  day.exportWh.reduce((a, b) => a + b, 0),
+                  1,
+                )}
+              />
             </div>
             <SvgChart
               label="Power over the day"
@@ -113,21 +127,40 @@ export function HomePage({ me }: { me: `0x${string}` }) {
           </thead>
           <tbody>
             {home.appliances.map((a, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: the inputs are controlled: each row shows its appliance by position
               <tr key={i}>
                 <td>
-                  <input aria-label={`Appliance ${i + 1} name`} value={a.name} onChange={(e) => edit({ appliances: home.appliances.map((x, k) => (k === i ? { ...x, name: e.target.value } : x)) })} />
+                  <input
+                    aria-label={`Appliance ${i + 1} name`}
+                    value={a.name}
+                    onChange={(e) => edit({ appliances: home.appliances.map((x, k) => (k === i ? { ...x, name: e.target.value } : x)) })}
+                  />
                 </td>
                 <td>
-                  <input type="number" aria-label={`Appliance ${i + 1} power`} value={a.ratedW} onChange={(e) => edit({ appliances: home.appliances.map((x, k) => (k === i ? { ...x, ratedW: Number(e.target.value) } : x)) })} />
+                  <input
+                    type="number"
+                    aria-label={`Appliance ${i + 1} power`}
+                    value={a.ratedW}
+                    onChange={(e) => edit({ appliances: home.appliances.map((x, k) => (k === i ? { ...x, ratedW: Number(e.target.value) } : x)) })}
+                  />
                 </td>
                 <td>
-                  <input aria-label={`Appliance ${i + 1} start`} value={a.start} onChange={(e) => edit({ appliances: home.appliances.map((x, k) => (k === i ? { ...x, start: e.target.value } : x)) })} />
+                  <input
+                    aria-label={`Appliance ${i + 1} start`}
+                    value={a.start}
+                    onChange={(e) => edit({ appliances: home.appliances.map((x, k) => (k === i ? { ...x, start: e.target.value } : x)) })}
+                  />
                 </td>
                 <td>
-                  <input type="number" aria-label={`Appliance ${i + 1} minutes`} value={a.durationMin} onChange={(e) => edit({ appliances: home.appliances.map((x, k) => (k === i ? { ...x, durationMin: Number(e.target.value) } : x)) })} />
+                  <input
+                    type="number"
+                    aria-label={`Appliance ${i + 1} minutes`}
+                    value={a.durationMin}
+                    onChange={(e) => edit({ appliances: home.appliances.map((x, k) => (k === i ? { ...x, durationMin: Number(e.target.value) } : x)) })}
+                  />
                 </td>
                 <td>
-                  <button className="link" onClick={() => edit({ appliances: home.appliances.filter((_, k) => k !== i) })}>
+                  <button type="button" className="link" onClick={() => edit({ appliances: home.appliances.filter((_, k) => k !== i) })}>
                     Remove
                   </button>
                 </td>
@@ -135,7 +168,11 @@ export function HomePage({ me }: { me: `0x${string}` }) {
             ))}
           </tbody>
         </table>
-        <button className="link" onClick={() => edit({ appliances: [...home.appliances, { name: "Washing machine", ratedW: 2000, start: "18:00", durationMin: 90 }] })}>
+        <button
+          type="button"
+          className="link"
+          onClick={() => edit({ appliances: [...home.appliances, { name: "Washing machine", ratedW: 2000, start: "18:00", durationMin: 90 }] })}
+        >
           Add an appliance
         </button>
       </Section>
@@ -150,13 +187,31 @@ export function HomePage({ me }: { me: `0x${string}` }) {
         {home.battery ? (
           <div className="row">
             <Field label="Capacity (kWh)">
-              <input aria-label="Battery capacity" type="number" step="0.1" value={home.battery.capacityWh / 1000} onChange={(e) => edit({ battery: { ...home.battery!, capacityWh: Number(e.target.value) * 1000 } })} />
+              <input
+                aria-label="Battery capacity"
+                type="number"
+                step="0.1"
+                value={home.battery.capacityWh / 1000}
+                onChange={(e) => edit({ battery: { ...home.battery!, capacityWh: Number(e.target.value) * 1000 } })}
+              />
             </Field>
             <Field label="Max charge (kW)">
-              <input aria-label="Battery charge power" type="number" step="0.1" value={home.battery.maxChargeW / 1000} onChange={(e) => edit({ battery: { ...home.battery!, maxChargeW: Number(e.target.value) * 1000 } })} />
+              <input
+                aria-label="Battery charge power"
+                type="number"
+                step="0.1"
+                value={home.battery.maxChargeW / 1000}
+                onChange={(e) => edit({ battery: { ...home.battery!, maxChargeW: Number(e.target.value) * 1000 } })}
+              />
             </Field>
             <Field label="Max discharge (kW)">
-              <input aria-label="Battery discharge power" type="number" step="0.1" value={home.battery.maxDischargeW / 1000} onChange={(e) => edit({ battery: { ...home.battery!, maxDischargeW: Number(e.target.value) * 1000 } })} />
+              <input
+                aria-label="Battery discharge power"
+                type="number"
+                step="0.1"
+                value={home.battery.maxDischargeW / 1000}
+                onChange={(e) => edit({ battery: { ...home.battery!, maxDischargeW: Number(e.target.value) * 1000 } })}
+              />
             </Field>
           </div>
         ) : (
@@ -166,14 +221,40 @@ export function HomePage({ me }: { me: `0x${string}` }) {
 
       <Section title="My preferences" id="preferences">
         <div className="row">
-          <PriceLimit key={`min-${formKey}`} label="Never sell below (ct/kWh)" aria="Minimum sell price" value={home.preferences.minSellPrice} onChange={(v) => edit({ preferences: { ...home.preferences, minSellPrice: v } })} onError={(e) => setLimitErrors({ ...limitErrors, minSell: e })} />
-          <PriceLimit key={`max-${formKey}`} label="Never buy above (ct/kWh)" aria="Maximum buy price" value={home.preferences.maxBuyPrice} onChange={(v) => edit({ preferences: { ...home.preferences, maxBuyPrice: v } })} onError={(e) => setLimitErrors({ ...limitErrors, maxBuy: e })} />
+          <PriceLimit
+            key={`min-${formKey}`}
+            label="Never sell below (ct/kWh)"
+            aria="Minimum sell price"
+            value={home.preferences.minSellPrice}
+            onChange={(v) => edit({ preferences: { ...home.preferences, minSellPrice: v } })}
+            onError={(e) => setLimitErrors({ ...limitErrors, minSell: e })}
+          />
+          <PriceLimit
+            key={`max-${formKey}`}
+            label="Never buy above (ct/kWh)"
+            aria="Maximum buy price"
+            value={home.preferences.maxBuyPrice}
+            onChange={(v) => edit({ preferences: { ...home.preferences, maxBuyPrice: v } })}
+            onError={(e) => setLimitErrors({ ...limitErrors, maxBuy: e })}
+          />
           <Field label="Battery reserve (%)">
-            <input aria-label="Battery reserve" type="number" min={0} max={100} value={home.preferences.batteryReservePct} onChange={(e) => edit({ preferences: { ...home.preferences, batteryReservePct: Number(e.target.value) } })} />
+            <input
+              aria-label="Battery reserve"
+              type="number"
+              min={0}
+              max={100}
+              value={home.preferences.batteryReservePct}
+              onChange={(e) => edit({ preferences: { ...home.preferences, batteryReservePct: Number(e.target.value) } })}
+            />
           </Field>
           <label className="field">
             <span>Auto-trading</span>
-            <input type="checkbox" aria-label="Auto-trading" checked={home.preferences.autoTrading} onChange={(e) => edit({ preferences: { ...home.preferences, autoTrading: e.target.checked } })} />
+            <input
+              type="checkbox"
+              aria-label="Auto-trading"
+              checked={home.preferences.autoTrading}
+              onChange={(e) => edit({ preferences: { ...home.preferences, autoTrading: e.target.checked } })}
+            />
             <small className="hint">Bids for you each interval from your home's forecast while this page is open.</small>
           </label>
         </div>
@@ -185,6 +266,7 @@ export function HomePage({ me }: { me: `0x${string}` }) {
       )}
       <div className="row">
         <button
+          type="button"
           disabled={!draft || !!problem}
           onClick={() => {
             if (!draft) return;
@@ -204,6 +286,7 @@ export function HomePage({ me }: { me: `0x${string}` }) {
         )}
         {draft && (
           <button
+            type="button"
             className="link"
             onClick={() => {
               setDraft(null);
@@ -220,7 +303,19 @@ export function HomePage({ me }: { me: `0x${string}` }) {
 }
 
 /** A price limit typed in ct/kWh (parsed exactly); empty means no limit. */
-export function PriceLimit({ label, aria, value, onChange, onError }: { label: string; aria: string; value?: number; onChange: (v: number | undefined) => void; onError: (e: string | null) => void }) {
+export function PriceLimit({
+  label,
+  aria,
+  value,
+  onChange,
+  onError,
+}: {
+  label: string;
+  aria: string;
+  value?: number;
+  onChange: (v: number | undefined) => void;
+  onError: (e: string | null) => void;
+}) {
   const [text, setText] = useState(value ? ctText(value) : "");
   const parsed = text.trim() === "" ? null : parsePriceCt(text, "price limit");
   const error = parsed && !parsed.ok ? parsed.error : null;

@@ -28,7 +28,8 @@ export function MarketPage({ me }: { me: `0x${string}` }) {
 
   let countdown = "";
   if (clock?.manual) countdown = "closes when the operator advances the market clock";
-  else if (clock?.nextTickAt) countdown = `closes in ${Math.max(0, Math.ceil((clock.nextTickAt - Date.now()) / 1000))} s (accelerated time: one interval every ${clock.realMsPerInterval / 1000} s)`;
+  else if (clock?.nextTickAt)
+    countdown = `closes in ${Math.max(0, Math.ceil((clock.nextTickAt - Date.now()) / 1000))} s (accelerated time: one interval every ${clock.realMsPerInterval / 1000} s)`;
   else if (chainNow !== null && gate > 0) countdown = `closes in ${formatDuration(Math.max(0, gate - chainNow))}`;
 
   const live = (state?.bids ?? []).filter((b) => !b.cancelled);
@@ -97,7 +98,17 @@ function BookSide({ title, bids, me }: { title: string; bids: { participant: str
   );
 }
 
-function BidForm({ me, interval, tariff: t, limits }: { me: `0x${string}`; interval: number; tariff: Tariff; limits: { importLimitWh: number; exportLimitWh: number } }) {
+function BidForm({
+  me,
+  interval,
+  tariff: t,
+  limits,
+}: {
+  me: `0x${string}`;
+  interval: number;
+  tariff: Tariff;
+  limits: { importLimitWh: number; exportLimitWh: number };
+}) {
   const { rc, chainNow } = useMarket();
   const tx = useTransactor({ rpcUrl: rc.rpcUrl });
   const relay = useRelayedBid(rc);
@@ -110,7 +121,11 @@ function BidForm({ me, interval, tariff: t, limits }: { me: `0x${string}`; inter
   const limitWh = side === "sell" ? limits.exportLimitWh : limits.importLimitWh;
   const wh = parseEnergyKWh(energy, "energy", Math.max(limitWh, 1));
   const p = parsePriceCt(price || "", "price");
-  const priceError = !p.ok ? p.error : p.value < range.min || p.value > range.max ? `The price must be from ${formatCt(range.min, 4)} to ${formatCt(range.max, 4)}.` : null;
+  const priceError = !p.ok
+    ? p.error
+    : p.value < range.min || p.value > range.max
+      ? `The price must be from ${formatCt(range.min, 4)} to ${formatCt(range.max, 4)}.`
+      : null;
   const energyError = limitWh === 0 ? `Your registration allows no ${side === "sell" ? "selling" : "buying"}.` : wh.ok ? null : wh.error;
   const ok = !priceError && !energyError && wh.ok && p.ok;
   const busy = relayState.busy || ["checking", "signing", "pending"].includes(tx.state.status);
@@ -138,13 +153,22 @@ function BidForm({ me, interval, tariff: t, limits }: { me: `0x${string}`; inter
     setRelayState({ busy: false, message: null, error: false });
     tx.reset();
     if (path === "direct") {
-      await tx.send(`${side === "sell" ? "Ask" : "Bid"} for ${intervalLabel(interval)}`, { address: rc.market, abi: kiezMarketAbi, functionName: "placeBid", args: [interval, SIDE[side], wh.value, p.value] });
+      await tx.send(`${side === "sell" ? "Ask" : "Bid"} for ${intervalLabel(interval)}`, {
+        address: rc.market,
+        abi: kiezMarketAbi,
+        functionName: "placeBid",
+        args: [interval, SIDE[side], wh.value, p.value],
+      });
       return;
     }
     setRelayState({ busy: true, message: "Checking with the market, then sign in your wallet…", error: false });
     try {
       await relay(me, { interval, side, wh: wh.value, price: p.value }, chainNow);
-      setRelayState({ busy: false, message: `Your ${side === "sell" ? "ask" : "bid"} for ${intervalLabel(interval)} was relayed (no gas for you).`, error: false });
+      setRelayState({
+        busy: false,
+        message: `Your ${side === "sell" ? "ask" : "bid"} for ${intervalLabel(interval)} was relayed (no gas for you).`,
+        error: false,
+      });
     } catch (e) {
       setRelayState({ busy: false, message: (e as Error).message, error: true });
     }
@@ -170,7 +194,13 @@ function BidForm({ me, interval, tariff: t, limits }: { me: `0x${string}`; inter
           <input aria-label="Energy" value={energy} onChange={(e) => setEnergy(e.target.value)} inputMode="decimal" />
         </Field>
         <Field label="Limit price (ct/kWh)" hint={`allowed: ${ctText(range.min)} to ${ctText(range.max)} ct/kWh`} error={price === "" ? null : priceError}>
-          <input aria-label="Price" value={price} onChange={(e) => setPrice(e.target.value)} inputMode="decimal" placeholder={ctText(side === "sell" ? range.min : range.max)} />
+          <input
+            aria-label="Price"
+            value={price}
+            onChange={(e) => setPrice(e.target.value)}
+            inputMode="decimal"
+            placeholder={ctText(side === "sell" ? range.min : range.max)}
+          />
         </Field>
         <table className="breakdown" aria-label="What a kWh costs or earns">
           <tbody>
@@ -217,7 +247,8 @@ function MyBids({ me }: { me: `0x${string}` }) {
   const tx = useTransactor({ rpcUrl: rc.rpcUrl });
   const mine = [];
   for (const [id, s] of rebuild.intervals) {
-    for (const b of s.bids) if (b.participant === me.toLowerCase()) mine.push({ id, b, cleared: s.cleared, gate: s.gateClosesAt, relayed: findBidInBatches(s.batches, b.index) });
+    for (const b of s.bids)
+      if (b.participant === me.toLowerCase()) mine.push({ id, b, cleared: s.cleared, gate: s.gateClosesAt, relayed: findBidInBatches(s.batches, b.index) });
   }
   mine.sort((x, y) => y.id - x.id);
   return (
@@ -249,6 +280,7 @@ function MyBids({ me }: { me: `0x${string}` }) {
                   <td>
                     {open && (
                       <button
+                        type="button"
                         className="link"
                         onClick={() =>
                           void tx.send(

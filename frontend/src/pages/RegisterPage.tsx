@@ -30,7 +30,12 @@ export function RegisterPage() {
         onSubmit={(e) => {
           e.preventDefault();
           if (!imp.ok || !exp.ok) return;
-          void tx.send("Registration", { address: rc.market, abi: kiezMarketAbi, functionName: "register", args: [CLASS[cls], supplier, imp.value, exp.value] });
+          void tx.send("Registration", {
+            address: rc.market,
+            abi: kiezMarketAbi,
+            functionName: "register",
+            args: [CLASS[cls], supplier, imp.value, exp.value],
+          });
         }}
       >
         <Field label="Household">

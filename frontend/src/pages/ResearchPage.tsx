@@ -19,14 +19,20 @@ const ACTIONS: [keyof typeof snapshot, string][] = [
 
 export function ResearchPage() {
   const [chains, setChains] = useState<Record<string, ChainProfile>>(DEFAULT_CHAINS);
-  const rows = ACTIONS.map(([k, label]) => ({ label, gas: snapshot[k] as number, costs: Object.fromEntries(Object.entries(chains).map(([c, p]) => [c, gasCostEur(snapshot[k] as number, p)])) }));
+  const rows = ACTIONS.map(([k, label]) => ({
+    label,
+    gas: snapshot[k] as number,
+    costs: Object.fromEntries(Object.entries(chains).map(([c, p]) => [c, gasCostEur(snapshot[k] as number, p)])),
+  }));
   const set = (chain: string, field: "eurPerNative" | "gwei", text: string) => {
     const v = Number(text);
     if (Number.isFinite(v) && v >= 0) setChains({ ...chains, [chain]: { ...chains[chain], [field]: v } });
   };
   return (
     <Section title="Gas per action and its cost" id="research">
-      <p>Gas measured from real transactions by <code>npm run bench:gas</code> (committed in gas-snapshot.json); cost = native price × gas × gas price.</p>
+      <p>
+        Gas measured from real transactions by <code>npm run bench:gas</code> (committed in gas-snapshot.json); cost = native price × gas × gas price.
+      </p>
       <div className="row">
         {Object.entries(chains).map(([k, c]) => (
           <fieldset key={k}>

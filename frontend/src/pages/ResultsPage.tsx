@@ -49,15 +49,18 @@ export function ResultsPage({ me }: { me: `0x${string}` | undefined }) {
             </tr>
           </thead>
           <tbody>
-            {[...cleared].reverse().slice(0, 24).map(([id, s]) => (
-              <tr key={id} data-testid={`cleared-${id}`}>
-                <td>{intervalLabel(id)}</td>
-                <td>{s.cleared!.matchedWh > 0 ? formatCt(s.cleared!.price) : "no trade"}</td>
-                <td>{formatKWh(s.cleared!.matchedWh)}</td>
-                <td>{s.trades.length}</td>
-                <td>{s.bids.filter((b) => !b.cancelled).length}</td>
-              </tr>
-            ))}
+            {[...cleared]
+              .reverse()
+              .slice(0, 24)
+              .map(([id, s]) => (
+                <tr key={id} data-testid={`cleared-${id}`}>
+                  <td>{intervalLabel(id)}</td>
+                  <td>{s.cleared!.matchedWh > 0 ? formatCt(s.cleared!.price) : "no trade"}</td>
+                  <td>{formatKWh(s.cleared!.matchedWh)}</td>
+                  <td>{s.trades.length}</td>
+                  <td>{s.bids.filter((b) => !b.cancelled).length}</td>
+                </tr>
+              ))}
           </tbody>
         </table>
         {cleared.length === 0 && <p>No interval has cleared yet.</p>}
@@ -79,17 +82,21 @@ export function ResultsPage({ me }: { me: `0x${string}` | undefined }) {
                   </tr>
                 </thead>
                 <tbody>
-                  {[...trades].reverse().slice(0, 40).map((t, i) => (
-                    <tr key={i}>
-                      <td>{intervalLabel(t.id)}</td>
-                      <td>{t.buyer === myKey ? "bought" : "sold"}</td>
-                      <td>{formatKWh(t.wh)}</td>
-                      <td>{formatCt(t.price)}</td>
-                      <td>
-                        <Short address={t.buyer === myKey ? t.seller : t.buyer} />
-                      </td>
-                    </tr>
-                  ))}
+                  {[...trades]
+                    .reverse()
+                    .slice(0, 40)
+                    .map((t, i) => (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: a static table of the latest results, rebuilt as a whole
+                      <tr key={i}>
+                        <td>{intervalLabel(t.id)}</td>
+                        <td>{t.buyer === myKey ? "bought" : "sold"}</td>
+                        <td>{formatKWh(t.wh)}</td>
+                        <td>{formatCt(t.price)}</td>
+                        <td>
+                          <Short address={t.buyer === myKey ? t.seller : t.buyer} />
+                        </td>
+                      </tr>
+                    ))}
                 </tbody>
               </table>
             )}
@@ -109,17 +116,19 @@ export function ResultsPage({ me }: { me: `0x${string}` | undefined }) {
                   </tr>
                 </thead>
                 <tbody>
-                  {[...traders].sort((a, b) => b[1].boughtWh + b[1].soldWh - (a[1].boughtWh + a[1].soldWh)).map(([who, r]) => (
-                    <tr key={who}>
-                      <td>
-                        <Short address={who} />
-                      </td>
-                      <td>{formatKWh(r.boughtWh)}</td>
-                      <td>{formatKWh(r.soldWh)}</td>
-                      <td>{formatNanoEuro(r.nano)}</td>
-                      <td>{r.trades}</td>
-                    </tr>
-                  ))}
+                  {[...traders]
+                    .sort((a, b) => b[1].boughtWh + b[1].soldWh - (a[1].boughtWh + a[1].soldWh))
+                    .map(([who, r]) => (
+                      <tr key={who}>
+                        <td>
+                          <Short address={who} />
+                        </td>
+                        <td>{formatKWh(r.boughtWh)}</td>
+                        <td>{formatKWh(r.soldWh)}</td>
+                        <td>{formatNanoEuro(r.nano)}</td>
+                        <td>{r.trades}</td>
+                      </tr>
+                    ))}
                 </tbody>
               </table>
             )}

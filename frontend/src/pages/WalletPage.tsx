@@ -62,15 +62,23 @@ export function WalletPage({ me }: { me: `0x${string}` }) {
   const wd = parseEuro(withdrawText, "withdrawal");
   const busy = ["checking", "signing", "pending"].includes(tx.state.status);
   const free = account.data?.free ?? 0n;
-  const depError = depositText === "" ? null : !dep.ok ? dep.error : wallet.data !== undefined && dep.value > wallet.data ? `Your wallet holds ${formatEuro(wallet.data)}; deposit at most that.` : null;
-  const wdError = withdrawText === "" ? null : !wd.ok ? wd.error : wd.value > free ? `You can withdraw at most your free balance, ${formatEuro(free, 4)}.` : null;
+  const depError =
+    depositText === ""
+      ? null
+      : !dep.ok
+        ? dep.error
+        : wallet.data !== undefined && dep.value > wallet.data
+          ? `Your wallet holds ${formatEuro(wallet.data)}; deposit at most that.`
+          : null;
+  const wdError =
+    withdrawText === "" ? null : !wd.ok ? wd.error : wd.value > free ? `You can withdraw at most your free balance, ${formatEuro(free, 4)}.` : null;
   const bills = useMyBills(me);
 
   async function deposit() {
     if (!dep.ok || depError) return;
     if ((allowance.data ?? 0n) < dep.value) {
       // one transaction with a signed permit where the token takes permits; an approval first otherwise
-      let permit;
+      let permit: Awaited<ReturnType<typeof signPermit>>;
       try {
         permit = await signPermit(config, rc.token, me, rc.market, dep.value, BigInt((chainNow ?? Math.floor(Date.now() / 1000)) + 3600));
       } catch (e) {
@@ -82,7 +90,12 @@ export function WalletPage({ me }: { me: `0x${string}` }) {
         if (await tx.send("Deposit", { address: rc.market, abi: kiezMarketAbi, functionName: "depositWithPermit", args })) setDeposit("");
         return;
       }
-      const ok = await tx.send("Allowing the market to take your deposit", { address: rc.token, abi: euroTokenAbi, functionName: "approve", args: [rc.market, dep.value] });
+      const ok = await tx.send("Allowing the market to take your deposit", {
+        address: rc.token,
+        abi: euroTokenAbi,
+        functionName: "approve",
+        args: [rc.market, dep.value],
+      });
       if (!ok) return;
     }
     if (await tx.send("Deposit", { address: rc.market, abi: kiezMarketAbi, functionName: "deposit", args: [dep.value] })) setDeposit("");
@@ -143,7 +156,7 @@ export function WalletPage({ me }: { me: `0x${string}` }) {
         {(wallet.error || account.error) && <p className="error">{explainError(wallet.error ?? account.error, { rpcUrl: rc.rpcUrl })}</p>}
         {rc.faucetUrl && (
           <p>
-            <button className="link" onClick={() => void getTestEuros()}>
+            <button type="button" className="link" onClick={() => void getTestEuros()}>
               Get 100 test euros
             </button>{" "}
             {faucet && <span role="status">{faucet}</span>}
@@ -187,15 +200,20 @@ export function WalletPage({ me }: { me: `0x${string}` }) {
         ) : (
           <>
             <p data-testid="saving">
-              {bills.length} intervals billed: {formatNanoEuro(totalLem)} in the local market against {formatNanoEuro(totalBau)} with the grid alone, a saving of{" "}
-              <strong>{formatNanoEuro(totalBau - totalLem)}</strong>.
+              {bills.length} intervals billed: {formatNanoEuro(totalLem)} in the local market against {formatNanoEuro(totalBau)} with the grid alone, a saving
+              of <strong>{formatNanoEuro(totalBau - totalLem)}</strong>.
             </p>
             <SvgChart
               label="Bills per interval"
-              svg={barChart("Bill per interval (EUR; negative: a credit)", "EUR", recent.map((b) => intervalLabel(b.interval)), [
-                { name: "local market", values: recent.map((b) => b.lem.net / 1e9) },
-                { name: "grid alone (BAU)", values: recent.map((b) => b.bau.net / 1e9) },
-              ])}
+              svg={barChart(
+                "Bill per interval (EUR; negative: a credit)",
+                "EUR",
+                recent.map((b) => intervalLabel(b.interval)),
+                [
+                  { name: "local market", values: recent.map((b) => b.lem.net / 1e9) },
+                  { name: "grid alone (BAU)", values: recent.map((b) => b.bau.net / 1e9) },
+                ],
+              )}
             />
             <h3>Per day</h3>
             <table>
