@@ -26,15 +26,19 @@ export interface CommunityOptions {
 
 export type Community = Awaited<ReturnType<typeof createCommunity>>;
 
+type Connection = Awaited<ReturnType<typeof hre.network.create>>;
+
 /** Compiles if needed, connects, and deploys token, market system and one community. */
 export async function createCommunity(options: CommunityOptions) {
   await hre.tasks.getTask("build").run({ quiet: true });
   if (options.rpc) process.env.KIEZSTROM_RPC_URL = options.rpc;
   const connection = options.rpc ? await hre.network.create("rpc") : await hre.network.create();
+  return communityOn(connection, await deployCommunityContracts(connection, options), options);
+}
+
+/** Deploys token, market system and one community on a connection, through the production Ignition modules. */
+export async function deployCommunityContracts(connection: Connection, options: CommunityOptions) {
   const { ethers, ignition } = connection;
-  const signers = await ethers.getSigners();
-  if (signers.length < 8) throw new Error(`the chain offers ${signers.length} unlocked accounts; 8 are needed for the roles`);
-  const [admin, operator, meter, platform, taxCollector, networkOperator, supplier0, supplier1] = signers;
   const deployed = await ignition.deploy(CommunityModule, {
     // On a running node, each run is its own deployment (Ignition would otherwise resume an earlier one).
     ...(options.rpc ? { deploymentId: `local-${(await ethers.provider.getNetwork()).chainId}-${Date.now()}` } : {}),
@@ -47,9 +51,20 @@ export async function createCommunity(options: CommunityOptions) {
       },
     },
   });
-  const token = deployed.token as unknown as EuroToken;
-  const market = deployed.market as unknown as KiezMarket;
-  const factory = deployed.factory as unknown as MarketFactory;
+  return { token: deployed.token as unknown as EuroToken, market: deployed.market as unknown as KiezMarket, factory: deployed.factory as unknown as MarketFactory };
+}
+
+/**
+ * The community's roles, driver and helpers around deployed contracts. Everything it keeps besides the chain (the
+ * participants' suppliers, the next metering point and interval) starts afresh, so that it can be rebuilt on a chain
+ * reverted to a snapshot of the deployment (the contract tests' loadFixture).
+ */
+export async function communityOn(connection: Connection, deployed: Awaited<ReturnType<typeof deployCommunityContracts>>, options: CommunityOptions) {
+  const { ethers } = connection;
+  const { token, market, factory } = deployed;
+  const signers = await ethers.getSigners();
+  if (signers.length < 8) throw new Error(`the chain offers ${signers.length} unlocked accounts; 8 are needed for the roles`);
+  const [admin, operator, meter, platform, taxCollector, networkOperator, supplier0, supplier1] = signers;
   const participants = new Map<string, ParticipantInfo>();
   const driver = new MarketDriver(market, { operator, meter, anyone: admin }, options.tariffs, participants, options.driver);
   const provider = ethers.provider;

@@ -1,16 +1,41 @@
-/** Shared setup for the contract tests: the scripts' community helper, deploying through the production Ignition modules. */
+/**
+ * Shared setup for the contract tests: the scripts' community helper, deploying through the production Ignition
+ * modules once per chain and reverting to that deployment for every test (Hardhat's loadFixture).
+ */
 import type { Signer } from "ethers";
+import hre from "hardhat";
 
-import { createCommunity } from "../../scripts/lib/chain.js";
+import { communityOn, deployCommunityContracts } from "../../scripts/lib/chain.js";
 import { BERLIN_2023_SUPPLIERS } from "@kiezstrom/engine/scenario/tariffs-berlin-2023";
 import { CLASS, intervalBids, orderRefs, wait } from "../../scripts/lib/market-driver.js";
 
 export const TARIFFS = BERLIN_2023_SUPPLIERS.map((s) => s.tariff);
 export { EUR } from "../../scripts/lib/chain.js";
 
-/** A community as deployed in production, or with smaller order pages (`orderPageSize: 1` pages every order). */
+type Connection = Awaited<ReturnType<typeof hre.network.create>>;
+type Deployed = Awaited<ReturnType<typeof deployCommunityContracts>>;
+
+/** One chain per order page size, each with its deployment as a named fixture (loadFixture takes no anonymous one). */
+const chains = new Map<number, { connection: Connection; deployment: () => Promise<Deployed> }>();
+
+async function chainFor(orderPageSize: number | undefined) {
+  const key = orderPageSize ?? 0;
+  let chain = chains.get(key);
+  if (!chain) {
+    await hre.tasks.getTask("build").run({ quiet: true });
+    const connection = await hre.network.create();
+    const deployment = { [`community${key}`]: () => deployCommunityContracts(connection, { tariffs: TARIFFS, orderPageSize }) }[`community${key}`];
+    chain = { connection, deployment };
+    chains.set(key, chain);
+  }
+  return chain;
+}
+
+/** A community as deployed in production, or with smaller order pages (`orderPageSize: 1` pages every order), on a
+ *  chain reverted to its deployment. */
 export async function deployCommunity(options: { orderPageSize?: number } = {}) {
-  const c = await createCommunity({ tariffs: TARIFFS, ...options });
+  const { connection, deployment } = await chainFor(options.orderPageSize);
+  const c = await communityOn(connection, await connection.networkHelpers.loadFixture(deployment), { tariffs: TARIFFS, ...options });
   const signers = await c.ethers.getSigners();
   const [supplier0, supplier1] = c.roles.suppliers;
 
