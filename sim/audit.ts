@@ -6,7 +6,7 @@
  */
 import { clearInterval, type OrderBid, type Trade } from "./market/clearing.js";
 import { gridResidual, isDayStart, lemBill } from "./market/billing.js";
-import { buyLockUnits, lemCharges, TARIFF_FIELDS, timeOfUse, type Tariff } from "./market/tariff.js";
+import { bidBoundsProblem, buyLockUnits, TARIFF_FIELDS, type Tariff } from "./market/tariff.js";
 import { batchBids, cancelInBatches, PHASE, SIDE, sideName, WEI_PER_UNIT as WEI, type BidBatch } from "./market/onchain.js";
 import { bidIndexes, billWord } from "./market/words.js";
 
@@ -395,22 +395,9 @@ function checkBidBounds(m: MarketRebuild, id: number, s: IntervalState, live: re
         detail: `ask ${b.index} from a household whose metering point was never confirmed`,
       });
     }
-    if (b.side === "sell" && (b.price <= t.feedInTariff || b.price >= t.energyPrice || b.wh > p.exportLimitWh)) {
-      findings.push({
-        interval: id,
-        participant: b.participant,
-        check: "bid bounds",
-        detail: `ask ${b.index}: ${b.wh} Wh at ${b.price} outside FiT ${t.feedInTariff} < ask < EP ${t.energyPrice} or limit ${p.exportLimitWh}`,
-      });
-    }
-    if (b.side === "buy" && (b.price >= t.energyPrice || b.price + lemCharges(t) >= timeOfUse(t) || b.wh > p.importLimitWh)) {
-      findings.push({
-        interval: id,
-        participant: b.participant,
-        check: "bid bounds",
-        detail: `bid ${b.index}: ${b.wh} Wh at ${b.price} breaks bid < EP, bid + LEM charges < ToU or limit ${p.importLimitWh}`,
-      });
-    }
+    const problem = bidBoundsProblem(b.side, b.wh, b.price, t, b.side === "sell" ? p.exportLimitWh : p.importLimitWh);
+    if (problem)
+      findings.push({ interval: id, participant: b.participant, check: "bid bounds", detail: `${b.side === "sell" ? "ask" : "bid"} ${b.index}: ${problem}` });
   }
 }
 

@@ -51,7 +51,11 @@ export async function deployCommunityContracts(connection: Connection, options: 
       },
     },
   });
-  return { token: deployed.token as unknown as EuroToken, market: deployed.market as unknown as KiezMarket, factory: deployed.factory as unknown as MarketFactory };
+  return {
+    token: deployed.token as unknown as EuroToken,
+    market: deployed.market as unknown as KiezMarket,
+    factory: deployed.factory as unknown as MarketFactory,
+  };
 }
 
 /**

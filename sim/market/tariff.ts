@@ -64,6 +64,19 @@ export function bidRange(t: Tariff): { min: number; max: number } {
   return { min: 1, max: Math.min(t.energyPrice - 1, timeOfUse(t) - lemCharges(t) - 1) };
 }
 
+/** Why a bid falls outside its tariff's price range (askRange, bidRange) or its registered limit, or null: the bounds of
+ *  MarketRelay.checkLimits and the per-interval tally, for one bid. */
+export function bidBoundsProblem(side: "sell" | "buy", wh: number, price: number, t: Tariff, limitWh: number): string | null {
+  const range = side === "sell" ? askRange(t) : bidRange(t);
+  if (price < range.min || price > range.max) {
+    return side === "sell"
+      ? `ask at ${price} outside FiT ${t.feedInTariff} < ask < EP ${t.energyPrice}`
+      : `bid at ${price} breaks 0 < bid < EP ${t.energyPrice} or bid + LEM charges < ToU ${timeOfUse(t)}`;
+  }
+  if (wh > limitWh) return `${wh} Wh above the registered limit of ${limitWh} Wh`;
+  return null;
+}
+
 /** Why a tariff cannot be used, or null. Same rules as KiezMarket._setTariff. */
 export function tariffProblem(t: Tariff): string | null {
   for (const field of TARIFF_FIELDS) {

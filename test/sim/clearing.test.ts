@@ -4,7 +4,7 @@ import fc from "fast-check";
 
 import { clearInterval, type OrderBid } from "@kiezstrom/engine/market/clearing";
 import { bauBill, lemBill } from "@kiezstrom/engine/market/billing";
-import { bidRange, askRange, lemCharges, timeOfUse } from "@kiezstrom/engine/market/tariff";
+import { askRange, bidBoundsProblem, bidRange, lemCharges, timeOfUse } from "@kiezstrom/engine/market/tariff";
 import { DEFAULT_SCENARIO } from "@kiezstrom/engine/scenario/scenario";
 
 const TARIFF = DEFAULT_SCENARIO.suppliers[0].tariff;
@@ -116,5 +116,25 @@ describe("bills", () => {
     assert.equal(b.gridImportWh, 100);
     assert.equal(b.dailyCharge, TARIFF.dailyChargeMicroEur * 1000);
     assert.equal(b.net, 100 * timeOfUse(TARIFF.prices) + TARIFF.dailyChargeMicroEur * 1000 - 500 * 120_000);
+  });
+});
+
+describe("bid bounds (the audit's twin of MarketRelay.checkLimits)", () => {
+  const t = TARIFF.prices;
+  it("takes an ask strictly between the feed-in tariff and the energy price, within the export limit", () => {
+    assert.equal(bidBoundsProblem("sell", 500, t.feedInTariff + 1, t, 500), null);
+    assert.equal(bidBoundsProblem("sell", 500, t.energyPrice - 1, t, 500), null);
+    assert.match(bidBoundsProblem("sell", 500, t.feedInTariff, t, 500) ?? "", /outside FiT/);
+    assert.match(bidBoundsProblem("sell", 500, t.energyPrice, t, 500) ?? "", /outside FiT/);
+    assert.match(bidBoundsProblem("sell", 501, t.feedInTariff + 1, t, 500) ?? "", /above the registered limit/);
+  });
+
+  it("takes a bid above zero whose price plus LEM charges stays below the time-of-use price", () => {
+    const highest = bidRange(t).max;
+    assert.equal(bidBoundsProblem("buy", 500, 1, t, 500), null);
+    assert.equal(bidBoundsProblem("buy", 500, highest, t, 500), null);
+    assert.ok(highest + lemCharges(t) < timeOfUse(t) && highest < t.energyPrice);
+    assert.match(bidBoundsProblem("buy", 500, highest + 1, t, 500) ?? "", /breaks/);
+    assert.match(bidBoundsProblem("buy", 500, 0, t, 500) ?? "", /breaks/);
   });
 });
