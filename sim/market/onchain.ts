@@ -55,6 +55,17 @@ export const EIP712_BID_TYPES = {
   ],
 } as const;
 
+/** The EIP-2612 permit type of the settlement euro, for a deposit in one transaction (KiezMarket.depositWithPermit). */
+export const EIP2612_PERMIT_TYPES = {
+  Permit: [
+    { name: "owner", type: "address" },
+    { name: "spender", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
 /**
  * A relayed batch of signed bids as placed (event BidsPlaced), with cancellations applied: the market stores only
  * its digest, and whoever orders the interval or cancels one of its bids hands it back in this form. Bid k has

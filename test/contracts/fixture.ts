@@ -7,7 +7,7 @@ import hre from "hardhat";
 
 import { communityOn, deployCommunityContracts } from "../../scripts/lib/chain.js";
 import { BERLIN_2023_SUPPLIERS } from "@kiezstrom/engine/scenario/tariffs-berlin-2023";
-import { CLASS, intervalBids, orderRefs, wait } from "../../scripts/lib/market-driver.js";
+import { CLASS, intervalBids, orderRefs, tariffStruct, wait } from "../../scripts/lib/market-driver.js";
 
 export const TARIFFS = BERLIN_2023_SUPPLIERS.map((s) => s.tariff);
 export { EUR } from "../../scripts/lib/chain.js";
@@ -46,8 +46,28 @@ export async function deployCommunity(options: { orderPageSize?: number } = {}) 
     c.participants.set((await account.getAddress()).toLowerCase(), { supplier });
   }
 
+  /** What the factory takes for another community with this one's roles, token and tariffs; `changes` override. */
+  async function communityInit(changes: Record<string, unknown> = {}) {
+    return {
+      admin: await c.roles.admin.getAddress(),
+      operator: await c.roles.operator.getAddress(),
+      meter: await c.roles.meter.getAddress(),
+      token: await c.token.getAddress(),
+      platform: await c.roles.platform.getAddress(),
+      taxCollector: await c.roles.taxCollector.getAddress(),
+      networkOperator: await c.roles.networkOperator.getAddress(),
+      suppliers: await Promise.all(c.roles.suppliers.map((x) => x.getAddress())),
+      tariffs: TARIFFS.map(tariffStruct),
+      gateLeadSeconds: 300,
+      dayStartSlot: 92,
+      orderPageSize: 400,
+      ...changes,
+    };
+  }
+
   return {
     ...c,
+    communityInit,
     networkHelpers: c.connection.networkHelpers,
     roles: { ...c.roles, supplier0, supplier1 },
     /** Household signers in ascending order of address: readings listed in their order are as the meter posts them. */

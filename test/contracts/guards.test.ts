@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 
-import { orderPages, packReadings, SIDE, tariffStruct } from "../../scripts/lib/market-driver.js";
+import { orderPages, packReadings, SIDE } from "../../scripts/lib/market-driver.js";
 import type { OrderBid } from "@kiezstrom/engine/market/clearing";
 import { buyLockUnits } from "@kiezstrom/engine/market/tariff";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
@@ -112,20 +112,7 @@ describe("KiezMarket guards", function () {
 
   it("refuses a community without an admin", async function () {
     const f = await deployCommunity();
-    const init = {
-      admin: ZERO,
-      operator: await f.roles.operator.getAddress(),
-      meter: await f.roles.meter.getAddress(),
-      token: await f.token.getAddress(),
-      platform: await f.roles.platform.getAddress(),
-      taxCollector: await f.roles.taxCollector.getAddress(),
-      networkOperator: await f.roles.networkOperator.getAddress(),
-      suppliers: await Promise.all(f.roles.suppliers.map((x) => x.getAddress())),
-      tariffs: TARIFFS.map(tariffStruct),
-      gateLeadSeconds: 300,
-      dayStartSlot: 92,
-      orderPageSize: 400,
-    };
+    const init = await f.communityInit({ admin: ZERO });
     await expect(f.factory.createCommunity("no admin", init)).to.be.revertedWithCustomError(f.market, "MarketZeroAddress");
   });
 

@@ -571,19 +571,7 @@ describe("KiezMarket liveness and bounds", function () {
 
     it("refuses a community whose order pages would be empty or above MAX_ORDER_PAGE", async function () {
       const f = await deployCommunity();
-      const base = {
-        admin: await f.roles.admin.getAddress(),
-        operator: await f.roles.operator.getAddress(),
-        meter: await f.roles.meter.getAddress(),
-        token: await f.token.getAddress(),
-        platform: await f.roles.platform.getAddress(),
-        taxCollector: await f.roles.taxCollector.getAddress(),
-        networkOperator: await f.roles.networkOperator.getAddress(),
-        suppliers: await Promise.all(f.roles.suppliers.map((x) => x.getAddress())),
-        tariffs: TARIFFS.map(tariffStruct),
-        gateLeadSeconds: 300,
-        dayStartSlot: 92,
-      };
+      const base = await f.communityInit();
       await expect(f.factory.createCommunity("empty pages", { ...base, orderPageSize: 0 }))
         .to.be.revertedWithCustomError(f.market, "MarketOrderPageSize")
         .withArgs(0, 400);

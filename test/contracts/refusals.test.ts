@@ -5,7 +5,7 @@ import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs
 import { Signature } from "ethers";
 
 import { bidDomain, CLASS, NO_TRADE, orderPages, packReadings, PHASE, SIDE, signBid, type Reading } from "../../scripts/lib/market-driver.js";
-import { EIP712_BID_TYPES } from "@kiezstrom/engine/market/onchain";
+import { EIP712_BID_TYPES, EIP2612_PERMIT_TYPES } from "@kiezstrom/engine/market/onchain";
 import { bidWord, orderRef, signedTerms } from "@kiezstrom/engine/market/words";
 import type { OrderBid } from "@kiezstrom/engine/market/clearing";
 import { buyLockUnits, lemCharges, timeOfUse } from "@kiezstrom/engine/market/tariff";
@@ -148,15 +148,7 @@ describe("KiezMarket refusals", function () {
       const { chainId } = await m.ethers.provider.getNetwork();
       const signature = await owner.signTypedData(
         { name: "Kiezstrom Euro", version: "1", chainId, verifyingContract: await m.token.getAddress() },
-        {
-          Permit: [
-            { name: "owner", type: "address" },
-            { name: "spender", type: "address" },
-            { name: "value", type: "uint256" },
-            { name: "nonce", type: "uint256" },
-            { name: "deadline", type: "uint256" },
-          ],
-        },
+        { Permit: [...EIP2612_PERMIT_TYPES.Permit] },
         { owner: addr, spender: await m.market.getAddress(), value: 7n * EUR, nonce: 0n, deadline },
       );
       const { v, r, s } = m.ethers.Signature.from(signature);

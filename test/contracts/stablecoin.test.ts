@@ -3,8 +3,7 @@ import { network } from "hardhat";
 
 import CommunityWithStablecoin from "../../deploy/modules/CommunityWithStablecoin.js";
 import type { KiezMarket } from "../../types/ethers-contracts/index.js";
-import { tariffStruct } from "../../scripts/lib/market-driver.js";
-import { deployCommunity, TARIFFS } from "./fixture.js";
+import { deployCommunity } from "./fixture.js";
 
 describe("A community settling in an existing euro stablecoin", function () {
   it("deploys through CommunityWithStablecoin with no token of its own and takes deposits in that coin", async function () {
@@ -25,20 +24,7 @@ describe("A community settling in an existing euro stablecoin", function () {
   it("refuses a stablecoin whose decimals the market cannot price exactly (a 6-decimal euro, as EURC is)", async function () {
     const f = await deployCommunity();
     const coin = await f.ethers.deployContract("TestStablecoin", [6, 0]);
-    const init = {
-      admin: await f.roles.admin.getAddress(),
-      operator: await f.roles.operator.getAddress(),
-      meter: await f.roles.meter.getAddress(),
-      token: await coin.getAddress(),
-      platform: await f.roles.platform.getAddress(),
-      taxCollector: await f.roles.taxCollector.getAddress(),
-      networkOperator: await f.roles.networkOperator.getAddress(),
-      suppliers: await Promise.all(f.roles.suppliers.map((x) => x.getAddress())),
-      tariffs: TARIFFS.map(tariffStruct),
-      gateLeadSeconds: 300,
-      dayStartSlot: 92,
-      orderPageSize: 400,
-    };
+    const init = await f.communityInit({ token: await coin.getAddress() });
     await expect(f.factory.createCommunity("six decimals", init))
       .to.be.revertedWithCustomError(f.market, "MarketTokenDecimals")
       .withArgs(await coin.getAddress(), 6);

@@ -6,6 +6,8 @@ import type { Config } from "wagmi";
 import { readContract, signTypedData } from "wagmi/actions";
 import { hexToSignature } from "viem";
 
+import { EIP2612_PERMIT_TYPES } from "@kiezstrom/engine/market/onchain";
+
 import { euroTokenAbi } from "../contracts/generated";
 
 export interface Permit {
@@ -40,15 +42,7 @@ export async function signPermit(
   const signature = await signTypedData(config, {
     account: owner,
     domain: ctx.domain,
-    types: {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
+    types: EIP2612_PERMIT_TYPES,
     primaryType: "Permit",
     message: { owner, spender, value, nonce: ctx.nonce, deadline },
   });
