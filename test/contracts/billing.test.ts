@@ -1,0 +1,227 @@
+/** Metering, billing and settlement: every way they must refuse, each asserted by its custom error and offending values. */
+import { expect } from "chai";
+
+import { packReadings, PHASE, SIDE, type Reading } from "../../scripts/lib/market-driver.js";
+import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
+import { closedMarket, readingsOf, T0 } from "./markets.js";
+
+describe("KiezMarket refusals: metering, billing and settlement", function () {
+  it("refuses readings before clearing, from an unregistered meter point, and billing before metering is finished", async function () {
+    const m = await closedMarket();
+    const readings = await readingsOf(m);
+    const meter = m.market.connect(m.roles.meter);
+    await expect(meter.postReadings(m.interval, readings)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 1);
+    const cleared = await m.driver.clear(m.interval);
+    await expect(meter.postReadings(m.interval, [{ participant: await m.stranger.getAddress(), importWh: 1, exportWh: 0 }])).to.be.revertedWithCustomError(
+      m.market,
+      "ParticipantNotRegistered",
+    );
+    await expect(meter.finishMetering(m.interval)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 3);
+    await meter.postReadings(m.interval, readings);
+    const metered = readings.map((r) => ({ ...r, supplier: m.participants.get(r.participant.toLowerCase())!.supplier }));
+    await expect(
+      m.market.connect(m.roles.operator).bill(m.interval, 0, {
+        unmetered: [],
+        readings: packReadings(metered),
+        refs: readings.map(() => ({ sellPositions: [], buyPositions: [] })),
+        sellPages: cleared.sellPages,
+        buyPages: cleared.buyPages,
+      }),
+    )
+      .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
+      .withArgs(m.interval, 4);
+  });
+
+  it("refuses bills that leave out a fill or misattribute a bid, and lets the operator restart billing", async function () {
+    const m = await closedMarket();
+    const readings = await readingsOf(m);
+    const cleared = await m.driver.clear(m.interval);
+    const { pages } = await m.driver.meter(m.interval, readings);
+    const metered = pages[0];
+    const op = m.market.connect(m.roles.operator);
+    const none = { sellPositions: [], buyPositions: [] };
+    // pv's sell (position 0) billed to battery
+    await expect(
+      op.bill(m.interval, 0, {
+        unmetered: [],
+        readings: packReadings(metered),
+        refs: [none, { sellPositions: [0], buyPositions: [] }, none, none],
+        sellPages: cleared.sellPages,
+        buyPages: cleared.buyPages,
+      }),
+    )
+      .to.be.revertedWithCustomError(m.market, "BillingWrongParticipant")
+      .withArgs(m.interval, SIDE.sell, 0, await m.battery.getAddress(), await m.pv.getAddress());
+    // every fill left out
+    await expect(
+      op.bill(m.interval, 0, {
+        unmetered: [],
+        readings: packReadings(metered),
+        refs: readings.map(() => none),
+        sellPages: cleared.sellPages,
+        buyPages: cleared.buyPages,
+      }),
+    )
+      .to.be.revertedWithCustomError(m.market, "BillingTotalsMismatch")
+      .withArgs(m.interval, 0, 0, 1300);
+    await expect(
+      op.bill(m.interval, 1, { unmetered: [], readings: packReadings(metered), refs: readings.map(() => none), sellPages: [], buyPages: [] }),
+    ).to.be.revertedWithCustomError(m.market, "MeterPageMismatch");
+    const wrongSupplier = metered.map((r, i) => (i === 0 ? { ...r, supplier: 1 } : r));
+    await expect(op.bill(m.interval, 0, { unmetered: [], readings: packReadings(wrongSupplier), refs: readings.map(() => none), sellPages: [], buyPages: [] }))
+      .to.be.revertedWithCustomError(m.market, "MeterPageMismatch")
+      .withArgs(m.interval, 0);
+    await expect(
+      m.market
+        .connect(m.stranger)
+        .bill(m.interval, 0, { unmetered: [], readings: packReadings(metered), refs: readings.map(() => none), sellPages: [], buyPages: [] }),
+    ).to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
+    await expect(op.restartBilling(m.interval)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 5);
+    const billed = await m.driver.bill(m.interval, pages, cleared);
+    await expect(m.market.settle(m.interval, 0, [{ ...billed.billPages[0][0], gridImportWh: 1 }, ...billed.billPages[0].slice(1)]))
+      .to.be.revertedWithCustomError(m.market, "BillPageMismatch")
+      .withArgs(m.interval, 0);
+    await expect(m.market.settle(m.interval, 1, billed.billPages[0]))
+      .to.be.revertedWithCustomError(m.market, "SettlementPageOutOfOrder")
+      .withArgs(m.interval, 1, 0);
+    await m.driver.settle(m.interval, billed.billPages);
+    await expect(m.market.settle(m.interval, 0, billed.billPages[0]))
+      .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
+      .withArgs(m.interval, 9);
+  });
+
+  it("lets the operator restart an interval's billing before the last page, then bill it in full", async function () {
+    const m = await closedMarket();
+    const readings = await readingsOf(m);
+    const cleared = await m.driver.clear(m.interval);
+    const meter = m.market.connect(m.roles.meter);
+    await meter.postReadings(m.interval, readings.slice(0, 2));
+    await meter.postReadings(m.interval, readings.slice(2));
+    await meter.finishMetering(m.interval);
+    const supplierOf = (r: Reading) => m.participants.get(r.participant.toLowerCase())!.supplier;
+    const pages = [readings.slice(0, 2), readings.slice(2)].map((p) => p.map((r) => ({ ...r, supplier: supplierOf(r) })));
+    const op = m.market.connect(m.roles.operator);
+    const none = { sellPositions: [], buyPositions: [] };
+    await op.bill(m.interval, 0, { unmetered: [], readings: packReadings(pages[0]), refs: [none, none], sellPages: [], buyPages: [] }); // page 0 billed with its fills left out
+    await expect(op.restartBilling(m.interval)).to.emit(m.market, "BillingRestarted").withArgs(m.interval);
+    expect((await m.market.billingOf(m.interval)).billedPages).to.equal(0n);
+    const billed = await m.driver.bill(m.interval, pages, cleared);
+    expect(PHASE[Number((await m.market.intervalOf(m.interval)).phase)]).to.equal("Billed");
+    await m.driver.settle(m.interval, billed.billPages);
+    expect(PHASE[Number((await m.market.intervalOf(m.interval)).phase)]).to.equal("Settled");
+  });
+
+  it("bills and settles a one-page interval in one transaction, refusing incomplete bills with nothing moved", async function () {
+    const m = await closedMarket();
+    const readings = await readingsOf(m);
+    const cleared = await m.driver.clear(m.interval);
+    const { pages } = await m.driver.meter(m.interval, readings);
+    const op = m.market.connect(m.roles.operator);
+    await expect(
+      m.market.connect(m.stranger).billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: [], buyPages: [] }),
+    ).to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
+    const before = await m.market.accountOf(await m.consumer.getAddress());
+    // without the order pages no fill can be found: nothing is accounted for
+    await expect(op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: [], buyPages: [] }))
+      .to.be.revertedWithCustomError(m.market, "BillingTotalsMismatch")
+      .withArgs(m.interval, 0, 0, 1300);
+    // without the buy pages the buyers' fills are missing
+    await expect(op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: cleared.sellPages, buyPages: [] }))
+      .to.be.revertedWithCustomError(m.market, "BillingTotalsMismatch")
+      .withArgs(m.interval, 1300, 0, 1300);
+    // a page given twice, or altered, is refused
+    await expect(
+      op.billAndSettle(m.interval, {
+        unmetered: [],
+        refs: [],
+        readings: packReadings(pages[0]),
+        sellPages: [cleared.sellPages[0], cleared.sellPages[0]],
+        buyPages: cleared.buyPages,
+      }),
+    )
+      .to.be.revertedWithCustomError(m.market, "OrderPagesNotConsecutive")
+      .withArgs(SIDE.sell, cleared.sellPages[0].entries.length, 0);
+    const altered = { ...cleared.buyPages[0], cumStartWh: 1 };
+    await expect(op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: cleared.sellPages, buyPages: [altered] }))
+      .to.be.revertedWithCustomError(m.market, "OrderPageMismatch")
+      .withArgs(m.interval, SIDE.buy, 0);
+    // a reading listed twice: its fills are taken once, so the totals still hold, but it would be settled twice
+    // — the meter digest refuses a page that differs from the posted one
+    await expect(
+      op.billAndSettle(m.interval, {
+        unmetered: [],
+        refs: [],
+        readings: packReadings([...pages[0], pages[0][0]]),
+        sellPages: cleared.sellPages,
+        buyPages: cleared.buyPages,
+      }),
+    )
+      .to.be.revertedWithCustomError(m.market, "MeterPageMismatch")
+      .withArgs(m.interval, 0);
+    expect((await m.market.accountOf(await m.consumer.getAddress())).free).to.equal(before.free);
+    await m.driver.billAndSettle(m.interval, pages, cleared);
+    expect(PHASE[Number((await m.market.intervalOf(m.interval)).phase)]).to.equal("Settled");
+    await expect(op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: [], buyPages: [] }))
+      .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
+      .withArgs(m.interval, 9);
+  });
+
+  it("refuses the one-transaction path for an interval metered in several pages", async function () {
+    const m = await closedMarket();
+    const readings = await readingsOf(m);
+    await m.driver.clear(m.interval);
+    const meter = m.market.connect(m.roles.meter);
+    await meter.postReadings(m.interval, readings.slice(0, 2));
+    await meter.postReadings(m.interval, readings.slice(2));
+    await meter.finishMetering(m.interval);
+    const first = readings.slice(0, 2).map((r) => ({ ...r, supplier: m.participants.get(r.participant.toLowerCase())!.supplier }));
+    await expect(
+      m.market.connect(m.roles.operator).billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(first), sellPages: [], buyPages: [] }),
+    )
+      .to.be.revertedWithCustomError(m.market, "BillingNeedsPages")
+      .withArgs(m.interval, 2);
+  });
+
+  it("refuses settlement before billing", async function () {
+    const f = await deployCommunity();
+    const [pv] = f.households;
+    await f.register(pv, "pv", 0);
+    const interval = await f.openNextInterval();
+    await f.closeGate(interval);
+    const cleared = await f.driver.clear(interval);
+    await expect(f.market.settle(interval, 0, []))
+      .to.be.revertedWithCustomError(f.market, "IntervalWrongPhase")
+      .withArgs(interval, 3);
+    const readings = [{ participant: await pv.getAddress(), importWh: 0, exportWh: 1_000 }];
+    const metered = await f.driver.meter(interval, readings);
+    await expect(f.market.settle(interval, 0, []))
+      .to.be.revertedWithCustomError(f.market, "IntervalWrongPhase")
+      .withArgs(interval, 5);
+    const billed = await f.driver.bill(interval, metered.pages, cleared);
+    await f.fund([f.roles.supplier0], 1n * EUR);
+    await f.driver.settle(interval, billed.billPages);
+    expect((await f.market.accountOf(await pv.getAddress())).free).to.equal(1_000n * BigInt(T0.feedInTariff) * 1_000_000_000n);
+  });
+
+  it("records what a household cannot pay as owed to its supplier and repays it from the next deposit", async function () {
+    const f = await deployCommunity();
+    const [consumer] = f.households;
+    await f.register(consumer, "consumer", 0);
+    const interval = await f.openNextInterval();
+    await f.closeGate(interval);
+    const cleared = await f.driver.clear(interval);
+    const addr = await consumer.getAddress();
+    const metered = await f.driver.meter(interval, [{ participant: addr, importWh: 2_000, exportWh: 0 }]);
+    const billed = await f.driver.bill(interval, metered.pages, cleared);
+    const tou = BigInt(T0.energyPrice + T0.levies + T0.supplierMargin + T0.networkFee);
+    const dayCharge = interval % 96 === 92 ? BigInt(TARIFFS[0].dailyChargeMicroEur) * 10n ** 12n : 0n;
+    const due = 2_000n * tou * 1_000_000_000n + dayCharge;
+    await f.driver.settle(interval, billed.billPages);
+    expect(await f.market.owed(addr)).to.equal(due);
+    const supplier = await f.roles.supplier0.getAddress();
+    await f.fund([consumer], 2n * EUR);
+    expect(await f.market.owed(addr)).to.equal(0n);
+    expect((await f.market.accountOf(addr)).free).to.equal(2n * EUR - due);
+    expect((await f.market.accountOf(supplier)).free).to.equal(due);
+  });
+});

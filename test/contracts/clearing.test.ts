@@ -1,0 +1,124 @@
+/** Ordering and clearing: every way they must refuse, each asserted by its custom error and offending values. */
+import { expect } from "chai";
+
+import { NO_TRADE, orderPages, SIDE } from "../../scripts/lib/market-driver.js";
+import { orderRef } from "@kiezstrom/engine/market/words";
+import { closedMarket, market } from "./markets.js";
+
+describe("KiezMarket refusals: clearing", function () {
+  it("refuses clearing before gate closure", async function () {
+    const m = await market();
+    await m.market.connect(m.pv).placeBid(m.interval, SIDE.sell, 100, 100_000);
+    await expect(m.submitOrder(m.interval, SIDE.sell, [0])).to.be.revertedWithCustomError(m.market, "IntervalGateNotClosed");
+    await expect(m.market.clear(m.interval, NO_TRADE, 0, [], [])).to.be.revertedWithCustomError(m.market, "IntervalGateNotClosed");
+  });
+
+  it("refuses a wrong sort order, a wrong side, an overlong page and clearing before ordering is complete", async function () {
+    const m = await closedMarket();
+    // sells: bid 0 at 100k, bid 1 at 120k — descending is wrong
+    await expect(m.submitOrder(m.interval, SIDE.sell, [1, 0]))
+      .to.be.revertedWithCustomError(m.market, "OrderNotSorted")
+      .withArgs(m.interval, SIDE.sell, (120_000n << 32n) | 1n, 100_000n << 32n);
+    await expect(m.submitOrder(m.interval, SIDE.sell, [0, 2]))
+      .to.be.revertedWithCustomError(m.market, "OrderWrongSide")
+      .withArgs(m.interval, 2, SIDE.sell, SIDE.buy);
+    await expect(m.submitOrder(m.interval, SIDE.sell, [0, 1, 1])).to.be.revertedWithCustomError(m.market, "OrderTooLong");
+    await expect(m.submitOrder(m.interval, SIDE.sell, [0, 0])).to.be.revertedWithCustomError(m.market, "OrderNotSorted");
+    // a relayed bid is named by its position in the batches handed back: none here, so position 0 is not supplied
+    await expect(m.market.submitOrder(m.interval, SIDE.sell, [], [orderRef.handedBack(0), orderRef.direct(1)]))
+      .to.be.revertedWithCustomError(m.market, "OrderPositionNotSupplied")
+      .withArgs(SIDE.sell, 0);
+    await m.submitOrder(m.interval, SIDE.sell, [0, 1]);
+    await expect(m.market.clear(m.interval, 1, 1, [], []))
+      .to.be.revertedWithCustomError(m.market, "OrderIncomplete")
+      .withArgs(m.interval, SIDE.buy, 0, 2);
+  });
+
+  it("refuses a marginal pair where the merge does not stop, a non-matching pair, a tampered page, and a second clearing", async function () {
+    const m = await closedMarket();
+    const { sells, buys } = { sells: [m.bids[0], m.bids[1]], buys: [m.bids[2], m.bids[3]] };
+    await m.submitOrder(m.interval, SIDE.sell, [0, 1]);
+    await m.submitOrder(m.interval, SIDE.buy, [2, 3]);
+    const sp = orderPages(sells, 10);
+    const bp = orderPages(buys, 10);
+    // true marginal pair is (1, 1); claiming (0, 1) leaves seller 1 at 120k ≤ buyer 1 at 125k matchable
+    await expect(m.market.clear(m.interval, 0, 1, sp, bp))
+      .to.be.revertedWithCustomError(m.market, "ClearingStillMatchable")
+      .withArgs(1, 1);
+    await expect(m.market.clear(m.interval, NO_TRADE, 0, sp, bp))
+      .to.be.revertedWithCustomError(m.market, "ClearingStillMatchable")
+      .withArgs(0, 0);
+    await expect(m.market.clear(m.interval, 1, 0, sp, bp))
+      .to.be.revertedWithCustomError(m.market, "ClearingPairDisjoint")
+      .withArgs(1, 0);
+    const tampered = [{ ...sp[0], entries: sp[0].entries.map((e, i) => (i === 0 ? e + (1n << 64n) : e)) }];
+    await expect(m.market.clear(m.interval, 1, 1, tampered, bp))
+      .to.be.revertedWithCustomError(m.market, "OrderPageMismatch")
+      .withArgs(m.interval, SIDE.sell, 0);
+    await expect(m.market.clear(m.interval, 1, 1, [], bp))
+      .to.be.revertedWithCustomError(m.market, "OrderPositionNotSupplied")
+      .withArgs(SIDE.sell, 1);
+    await m.market.connect(m.roles.admin).pause();
+    await expect(m.market.clear(m.interval, 1, 1, sp, bp)).to.be.revertedWithCustomError(m.market, "EnforcedPause");
+    await m.market.connect(m.roles.admin).unpause();
+    await expect(m.market.clear(m.interval, 1, 1, sp, bp))
+      .to.emit(m.market, "IntervalCleared")
+      .withArgs(m.interval, 122_500, 1300);
+    await expect(m.market.clear(m.interval, 1, 1, sp, bp))
+      .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
+      .withArgs(m.interval, 3);
+  });
+
+  it("orders and clears in one transaction, refusing an incomplete order, a started paged order and a wrong pair", async function () {
+    const m = await closedMarket();
+    // one bid named twice: on its own side the keys do not increase, on the other it has the wrong side
+    await expect(m.market.orderAndClear(m.interval, [], [0, 1], [2, 2], 1, 1)).to.be.revertedWithCustomError(m.market, "OrderNotSorted");
+    await expect(m.market.orderAndClear(m.interval, [], [0, 1], [1, 3], 1, 1))
+      .to.be.revertedWithCustomError(m.market, "OrderWrongSide")
+      .withArgs(m.interval, 1, SIDE.buy, SIDE.sell);
+    await expect(m.orderAndClear(m.interval, [0, 1], [2], 1, 1))
+      .to.be.revertedWithCustomError(m.market, "OrderIncomplete")
+      .withArgs(m.interval, SIDE.buy, 1, 2);
+    await expect(m.orderAndClear(m.interval, [1, 0], [2, 3], 1, 1)).to.be.revertedWithCustomError(m.market, "OrderNotSorted");
+    await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 0, 1))
+      .to.be.revertedWithCustomError(m.market, "ClearingStillMatchable")
+      .withArgs(1, 1);
+    await m.market.connect(m.roles.admin).pause();
+    await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1)).to.be.revertedWithCustomError(m.market, "EnforcedPause");
+    await m.market.connect(m.roles.admin).unpause();
+    await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1))
+      .to.emit(m.market, "IntervalCleared")
+      .withArgs(m.interval, 122_500, 1300);
+    await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1))
+      .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
+      .withArgs(m.interval, 3);
+  });
+
+  it("refuses the one-transaction clearing once paged ordering has begun, and before gate closure", async function () {
+    const early = await market();
+    await early.market.connect(early.pv).placeBid(early.interval, SIDE.sell, 100, 100_000);
+    await expect(early.orderAndClear(early.interval, [0], [], NO_TRADE, 0)).to.be.revertedWithCustomError(early.market, "IntervalGateNotClosed");
+    const m = await closedMarket();
+    await m.submitOrder(m.interval, SIDE.sell, [0, 1]);
+    await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1))
+      .to.be.revertedWithCustomError(m.market, "OrderAlreadyPaged")
+      .withArgs(m.interval, 1, 0);
+  });
+
+  it("refuses a pair that does not match, and clears with no trade when none can", async function () {
+    const m = await market();
+    await m.market.connect(m.pv).placeBid(m.interval, SIDE.sell, 500, 150_000);
+    await m.market.connect(m.consumer).placeBid(m.interval, SIDE.buy, 500, 140_000);
+    await m.closeGate(m.interval);
+    await m.submitOrder(m.interval, SIDE.sell, [0]);
+    await m.submitOrder(m.interval, SIDE.buy, [1]);
+    const sp = orderPages([{ index: 0, participant: await m.pv.getAddress(), side: "sell", wh: 500, price: 150_000 }], 5);
+    const bp = orderPages([{ index: 1, participant: await m.consumer.getAddress(), side: "buy", wh: 500, price: 140_000 }], 5);
+    await expect(m.market.clear(m.interval, 0, 0, sp, bp))
+      .to.be.revertedWithCustomError(m.market, "ClearingPairNotMatched")
+      .withArgs(0, 0, 150_000, 140_000);
+    await expect(m.market.clear(m.interval, NO_TRADE, 0, sp, bp))
+      .to.emit(m.market, "IntervalCleared")
+      .withArgs(m.interval, 0, 0);
+  });
+});

@@ -1,0 +1,76 @@
+/** Registration, metering points and roles: every way they must refuse, each asserted by its custom error and offending values. */
+import { expect } from "chai";
+import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
+
+import { CLASS, SIDE, tariffStruct } from "../../scripts/lib/market-driver.js";
+import { TARIFFS } from "./fixture.js";
+import { market, T0 } from "./markets.js";
+
+describe("KiezMarket refusals: registration and roles", function () {
+  it("refuses an invalid class, a consumer with an export limit, an unknown supplier and a second registration", async function () {
+    const m = await market();
+    const c = m.market.connect(m.stranger);
+    await expect(c.register(0, 0, 1000, 0))
+      .to.be.revertedWithCustomError(m.market, "ParticipantInvalidClass")
+      .withArgs(0);
+    await expect(c.register(4, 0, 1000, 0))
+      .to.be.revertedWithCustomError(m.market, "ParticipantInvalidClass")
+      .withArgs(4);
+    await expect(c.register(CLASS.consumer, 0, 1000, 10))
+      .to.be.revertedWithCustomError(m.market, "ParticipantConsumerCannotExport")
+      .withArgs(10);
+    await expect(c.register(CLASS.pv, 2, 1000, 1000))
+      .to.be.revertedWithCustomError(m.market, "MarketUnknownSupplier")
+      .withArgs(2, 2);
+    await expect(m.market.connect(m.pv).register(CLASS.pv, 0, 1000, 1000))
+      .to.be.revertedWithCustomError(m.market, "ParticipantAlreadyRegistered")
+      .withArgs(await m.pv.getAddress());
+  });
+
+  it("lets only the admin onboard, set tariffs and pause; only the operator open intervals; only the meter post readings", async function () {
+    const m = await market();
+    const s = m.market.connect(m.stranger);
+    const who = await m.stranger.getAddress();
+    await expect(s.onboard([who], [{ class: 1, supplier: 0, importLimitWh: 1, exportLimitWh: 0, meteringPoint: 0 }]))
+      .to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount")
+      .withArgs(who, await m.market.DEFAULT_ADMIN_ROLE());
+    await expect(s.setTariffs(TARIFFS.map(tariffStruct))).to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
+    await expect(s.pause()).to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
+    await expect(s.openIntervals(m.interval + 5, 1))
+      .to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount")
+      .withArgs(who, await m.market.OPERATOR_ROLE());
+    await expect(s.postReadings(m.interval, [])).to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
+    // the admin's batch onboarding works
+    await m.market.connect(m.roles.admin).onboard([who], [{ class: 1, supplier: 1, importLimitWh: 3000, exportLimitWh: 0, meteringPoint: 0 }]);
+    expect((await m.market.participantOf(who)).supplier).to.equal(1n);
+  });
+
+  it("refuses tariffs that break the case study's constraints, and keeps an open interval's tariff", async function () {
+    const m = await market();
+    const admin = m.market.connect(m.roles.admin);
+    const bad = TARIFFS.map(tariffStruct);
+    bad[1] = { ...bad[1], lemSupplierMargin: bad[1].supplierMargin - 1 };
+    await expect(admin.setTariffs(bad))
+      .to.be.revertedWithCustomError(m.market, "TariffLemMarginBelowGrid")
+      .withArgs(1, TARIFFS[1].prices.supplierMargin - 1, TARIFFS[1].prices.supplierMargin);
+    const fitTooHigh = TARIFFS.map(tariffStruct);
+    fitTooHigh[0] = { ...fitTooHigh[0], feedInTariff: T0.energyPrice };
+    await expect(admin.setTariffs(fitTooHigh)).to.be.revertedWithCustomError(m.market, "TariffFeedInNotBelowEnergyPrice");
+    const cheaper = TARIFFS.map(tariffStruct);
+    cheaper[0] = { ...cheaper[0], energyPrice: 150_000 };
+    await expect(admin.setTariffs(cheaper)).to.emit(m.market, "TariffSet").withArgs(0, 1, anyValue);
+    // the interval opened before keeps epoch 0: an ask of 160,000 (< EP 170,000) is still fine there
+    await m.market.connect(m.pv).placeBid(m.interval, SIDE.sell, 100, 160_000);
+    // so does the next interval, opened within the notice period
+    const next = m.interval + 1;
+    await m.market.connect(m.roles.operator).openIntervals(next, 1);
+    expect((await m.market.intervalOf(next)).tariffEpoch).to.equal(0n);
+    // an interval starting once the notice has run takes the new tariff
+    await m.networkHelpers.time.increase(30 * 86_400);
+    const later = await m.openNextInterval(4); // a ring slot the two open intervals do not hold
+    expect((await m.market.intervalOf(later)).tariffEpoch).to.equal(1n);
+    await expect(m.market.connect(m.pv).placeBid(later, SIDE.sell, 100, 160_000))
+      .to.be.revertedWithCustomError(m.market, "BidAskOutOfRange")
+      .withArgs(160_000, T0.feedInTariff, 150_000);
+  });
+});
