@@ -8,36 +8,70 @@ import { EUR, TARIFFS } from "./fixture.js";
 import { market, readingsOf, T0 } from "./markets.js";
 
 describe("KiezMarket refusals: bids", function () {
-  it("refuses out-of-bound prices and energy, with the bounds in the error", async function () {
-    const m = await market();
-    const pv = m.market.connect(m.pv);
-    const consumer = m.market.connect(m.consumer);
-    await expect(pv.placeBid(m.interval, SIDE.sell, 0, 100_000)).to.be.revertedWithCustomError(m.market, "BidZeroEnergy");
-    await expect(pv.placeBid(m.interval, SIDE.sell, 5_001, 100_000))
-      .to.be.revertedWithCustomError(m.market, "BidEnergyAboveLimit")
-      .withArgs(5_001, 5_000);
-    await expect(pv.placeBid(m.interval, SIDE.sell, 100, T0.feedInTariff))
-      .to.be.revertedWithCustomError(m.market, "BidAskOutOfRange")
-      .withArgs(T0.feedInTariff, T0.feedInTariff, T0.energyPrice);
-    await expect(pv.placeBid(m.interval, SIDE.sell, 100, T0.energyPrice)).to.be.revertedWithCustomError(m.market, "BidAskOutOfRange");
-    // a consumer has no confirmed metering point to sell from (nor an export limit)
-    await expect(consumer.placeBid(m.interval, SIDE.sell, 100, 100_000))
-      .to.be.revertedWithCustomError(m.market, "BidSellerNotMetered")
-      .withArgs(await m.consumer.getAddress());
-    await expect(consumer.placeBid(m.interval, SIDE.buy, 100, T0.energyPrice))
-      .to.be.revertedWithCustomError(m.market, "BidPriceNotBelowEnergyPrice")
-      .withArgs(T0.energyPrice, T0.energyPrice);
-    const tou = timeOfUse(T0);
-    const tooHigh = tou - lemCharges(T0); // price + charges = ToU: not below
-    await expect(consumer.placeBid(m.interval, SIDE.buy, 100, tooHigh))
-      .to.be.revertedWithCustomError(m.market, "BidTotalNotBelowTimeOfUse")
-      .withArgs(tooHigh, tou, tou);
-    await expect(consumer.placeBid(m.interval, SIDE.buy, 100, 0)).to.be.revertedWithCustomError(m.market, "BidPriceZero");
-    await expect(consumer.placeBid(m.interval, 0, 100, 100_000)).to.be.revertedWithCustomError(m.market, "BidInvalidSide");
-    await expect(m.market.connect(m.stranger).placeBid(m.interval, SIDE.buy, 100, 100_000))
-      .to.be.revertedWithCustomError(m.market, "ParticipantNotRegistered")
-      .withArgs(await m.stranger.getAddress());
-  });
+  // Each out-of-bound bid is refused by name, with the bounds it broke (the engine's twin: bidBoundsProblem).
+  const tou = timeOfUse(T0);
+  const atToU = tou - lemCharges(T0); // price + charges = ToU: not below
+  const bounds: { refuses: string; who: "pv" | "consumer" | "stranger"; side: number; wh: number; price: number; error: string; args?: unknown[] }[] = [
+    { refuses: "a bid of no energy", who: "pv", side: SIDE.sell, wh: 0, price: 100_000, error: "BidZeroEnergy" },
+    { refuses: "an ask above the export limit", who: "pv", side: SIDE.sell, wh: 5_001, price: 100_000, error: "BidEnergyAboveLimit", args: [5_001, 5_000] },
+    {
+      refuses: "an ask at the feed-in tariff",
+      who: "pv",
+      side: SIDE.sell,
+      wh: 100,
+      price: T0.feedInTariff,
+      error: "BidAskOutOfRange",
+      args: [T0.feedInTariff, T0.feedInTariff, T0.energyPrice],
+    },
+    {
+      refuses: "an ask at the energy price",
+      who: "pv",
+      side: SIDE.sell,
+      wh: 100,
+      price: T0.energyPrice,
+      error: "BidAskOutOfRange",
+      args: [T0.energyPrice, T0.feedInTariff, T0.energyPrice],
+    },
+    {
+      refuses: "an ask from a household without a confirmed metering point",
+      who: "consumer",
+      side: SIDE.sell,
+      wh: 100,
+      price: 100_000,
+      error: "BidSellerNotMetered",
+    },
+    {
+      refuses: "a bid at the energy price",
+      who: "consumer",
+      side: SIDE.buy,
+      wh: 100,
+      price: T0.energyPrice,
+      error: "BidPriceNotBelowEnergyPrice",
+      args: [T0.energyPrice, T0.energyPrice],
+    },
+    {
+      refuses: "a bid whose price plus LEM charges reaches the time-of-use price",
+      who: "consumer",
+      side: SIDE.buy,
+      wh: 100,
+      price: atToU,
+      error: "BidTotalNotBelowTimeOfUse",
+      args: [atToU, tou, tou],
+    },
+    { refuses: "a bid at price zero", who: "consumer", side: SIDE.buy, wh: 100, price: 0, error: "BidPriceZero" },
+    { refuses: "a bid with no side", who: "consumer", side: 0, wh: 100, price: 100_000, error: "BidInvalidSide" },
+    { refuses: "a bid from an unregistered address", who: "stranger", side: SIDE.buy, wh: 100, price: 100_000, error: "ParticipantNotRegistered" },
+  ];
+  for (const c of bounds) {
+    it(`refuses ${c.refuses}`, async function () {
+      const m = await market();
+      const who = m[c.who];
+      const refused = expect(m.market.connect(who).placeBid(m.interval, c.side, c.wh, c.price)).to.be.revertedWithCustomError(m.market, c.error);
+      if (c.args) await refused.withArgs(...c.args);
+      else if (c.error === "BidSellerNotMetered" || c.error === "ParticipantNotRegistered") await refused.withArgs(await who.getAddress());
+      else await refused;
+    });
+  }
 
   it("locks a buy bid's worst case and refuses one the free balance cannot cover", async function () {
     const m = await market();

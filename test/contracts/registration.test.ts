@@ -7,7 +7,7 @@ import { TARIFFS } from "./fixture.js";
 import { market, T0 } from "./markets.js";
 
 describe("KiezMarket refusals: registration and roles", function () {
-  it("refuses an invalid class, a consumer with an export limit, an unknown supplier and a second registration", async function () {
+  it("refuses a participant class outside consumer, PV and PV + battery", async function () {
     const m = await market();
     const c = m.market.connect(m.stranger);
     await expect(c.register(0, 0, 1000, 0))
@@ -16,12 +16,24 @@ describe("KiezMarket refusals: registration and roles", function () {
     await expect(c.register(4, 0, 1000, 0))
       .to.be.revertedWithCustomError(m.market, "ParticipantInvalidClass")
       .withArgs(4);
-    await expect(c.register(CLASS.consumer, 0, 1000, 10))
+  });
+
+  it("refuses a consumer with an export limit", async function () {
+    const m = await market();
+    await expect(m.market.connect(m.stranger).register(CLASS.consumer, 0, 1000, 10))
       .to.be.revertedWithCustomError(m.market, "ParticipantConsumerCannotExport")
       .withArgs(10);
-    await expect(c.register(CLASS.pv, 2, 1000, 1000))
+  });
+
+  it("refuses an unknown supplier", async function () {
+    const m = await market();
+    await expect(m.market.connect(m.stranger).register(CLASS.pv, 2, 1000, 1000))
       .to.be.revertedWithCustomError(m.market, "MarketUnknownSupplier")
       .withArgs(2, 2);
+  });
+
+  it("refuses a second registration", async function () {
+    const m = await market();
     await expect(m.market.connect(m.pv).register(CLASS.pv, 0, 1000, 1000))
       .to.be.revertedWithCustomError(m.market, "ParticipantAlreadyRegistered")
       .withArgs(await m.pv.getAddress());
