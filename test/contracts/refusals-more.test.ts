@@ -7,21 +7,32 @@ import { buyLockUnits } from "@kiezstrom/engine/market/tariff";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
 
 describe("KiezMarket refusals, continued", function () {
-  it("refuses tariffs with a LEM network fee below the grid's, no buyer benefit, or the wrong supplier count", async function () {
+  it("refuses a tariff set for another number of suppliers", async function () {
     const f = await deployCommunity();
-    const admin = f.market.connect(f.roles.admin);
-    const base = TARIFFS.map(tariffStruct);
-    await expect(admin.setTariffs([base[0]]))
+    await expect(f.market.connect(f.roles.admin).setTariffs([tariffStruct(TARIFFS[0])]))
       .to.be.revertedWithCustomError(f.market, "MarketLengthMismatch")
       .withArgs(2, 1);
+  });
+
+  it("refuses a LEM network fee below the grid's", async function () {
+    const f = await deployCommunity();
+    const base = TARIFFS.map(tariffStruct);
     const lowNetwork = base.map((t, i) => (i === 1 ? { ...t, lemNetworkFee: t.networkFee - 1 } : t));
-    await expect(admin.setTariffs(lowNetwork))
+    await expect(f.market.connect(f.roles.admin).setTariffs(lowNetwork))
       .to.be.revertedWithCustomError(f.market, "TariffLemNetworkFeeBelowGrid")
       .withArgs(1, base[1].networkFee - 1, base[1].networkFee);
-    const greedy = base.map((t, i) => (i === 0 ? { ...t, platformFee: 200_000 } : t));
-    await expect(admin.setTariffs(greedy)).to.be.revertedWithCustomError(f.market, "TariffNoBuyerBenefit");
+  });
+
+  it("refuses LEM charges that leave a buyer no benefit over the grid", async function () {
+    const f = await deployCommunity();
+    const greedy = TARIFFS.map(tariffStruct).map((t, i) => (i === 0 ? { ...t, platformFee: 200_000 } : t));
+    await expect(f.market.connect(f.roles.admin).setTariffs(greedy)).to.be.revertedWithCustomError(f.market, "TariffNoBuyerBenefit");
+  });
+
+  it("refuses a fee recipient at the zero address", async function () {
+    const f = await deployCommunity();
     await expect(
-      admin.announceFeeRecipients("0x0000000000000000000000000000000000000000", f.roles.taxCollector, f.roles.networkOperator),
+      f.market.connect(f.roles.admin).announceFeeRecipients("0x0000000000000000000000000000000000000000", f.roles.taxCollector, f.roles.networkOperator),
     ).to.be.revertedWithCustomError(f.market, "MarketZeroAddress");
   });
 
