@@ -91,14 +91,23 @@ describe("KiezMarket refusals: bids", function () {
       .withArgs(consumer2, lock2, 1n * EUR);
   });
 
-  it("refuses bids for an interval not open, after gate closure, and while paused", async function () {
+  it("refuses a bid for an interval not open", async function () {
     const m = await market();
     await expect(m.market.connect(m.pv).placeBid(m.interval + 10, SIDE.sell, 100, 100_000))
       .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
       .withArgs(m.interval + 10, 0);
+  });
+
+  it("refuses bids while paused and takes them again once unpaused", async function () {
+    const m = await market();
     await m.market.connect(m.roles.admin).pause();
     await expect(m.market.connect(m.pv).placeBid(m.interval, SIDE.sell, 100, 100_000)).to.be.revertedWithCustomError(m.market, "EnforcedPause");
     await m.market.connect(m.roles.admin).unpause();
+    await expect(m.market.connect(m.pv).placeBid(m.interval, SIDE.sell, 100, 100_000)).to.emit(m.market, "BidPlaced");
+  });
+
+  it("refuses a bid after gate closure", async function () {
+    const m = await market();
     await m.closeGate(m.interval);
     const gate = (await m.market.intervalOf(m.interval)).gateClosesAt;
     await expect(m.market.connect(m.pv).placeBid(m.interval, SIDE.sell, 100, 100_000))

@@ -115,16 +115,28 @@ describe("KiezMarket refusals: signed bids", function () {
     expect([iv.buyCount, iv.sellCount]).to.deep.equal([2n, 0n]);
   });
 
-  it("refuses an empty or oversized batch, a bid for another interval and a bid with no side", async function () {
+  it("refuses an empty batch", async function () {
     const m = await market();
     await expect(m.market.submitSignedBids(m.interval, [])).to.be.revertedWithCustomError(m.market, "BidBatchSize").withArgs(0, 256);
+  });
+
+  it("refuses a batch above MAX_BATCH", async function () {
+    const m = await market();
     const one = await signed(m);
     await expect(m.market.submitSignedBids(m.interval, Array(257).fill(one)))
       .to.be.revertedWithCustomError(m.market, "BidBatchSize")
       .withArgs(257, 256);
-    // the signature binds the interval: relayed into the next one it recovers another, unregistered, signer
+  });
+
+  it("refuses a bid relayed into another interval than signed: it recovers another, unregistered signer", async function () {
+    const m = await market();
+    const one = await signed(m);
     await m.market.connect(m.roles.operator).openIntervals(m.interval + 1, 1);
     await expect(m.market.submitSignedBids(m.interval + 1, [one])).to.be.revertedWithCustomError(m.market, "SignatureSignerNotRegistered");
+  });
+
+  it("refuses a signed bid with no side", async function () {
+    const m = await market();
     const deadline = BigInt((await m.networkHelpers.time.latest()) + 600);
     const message = { interval: m.interval, side: 0, wh: 500, price: 110_000, nonce: 0n, deadline };
     const sig = Signature.from(await m.consumer.signTypedData(await bidDomain(m.market), { Bid: [...EIP712_BID_TYPES.Bid] }, message));
