@@ -13,21 +13,36 @@ describe("KiezMarket refusals: clearing", function () {
     await expect(m.market.clear(m.interval, NO_TRADE, 0, [], [])).to.be.revertedWithCustomError(m.market, "IntervalGateNotClosed");
   });
 
-  it("refuses a wrong sort order, a wrong side, an overlong page and clearing before ordering is complete", async function () {
+  // Each wrong sell order refused by name: bids 0 and 1 are asks at 100,000 and 120,000, bids 2 and 3 buys.
+  const wrongOrders: { refuses: string; order: (m: Awaited<ReturnType<typeof closedMarket>>) => Promise<unknown>; error: string; args?: unknown[] }[] = [
+    {
+      refuses: "asks in descending price",
+      order: (m) => m.submitOrder(m.interval, SIDE.sell, [1, 0]),
+      error: "OrderNotSorted",
+      args: [SIDE.sell, (120_000n << 32n) | 1n, 100_000n << 32n],
+    },
+    { refuses: "a buy in the sell order", order: (m) => m.submitOrder(m.interval, SIDE.sell, [0, 2]), error: "OrderWrongSide", args: [2, SIDE.sell, SIDE.buy] },
+    { refuses: "an order longer than its side", order: (m) => m.submitOrder(m.interval, SIDE.sell, [0, 1, 1]), error: "OrderTooLong" },
+    { refuses: "a bid ordered twice", order: (m) => m.submitOrder(m.interval, SIDE.sell, [0, 0]), error: "OrderNotSorted" },
+  ];
+  for (const w of wrongOrders) {
+    it(`refuses ${w.refuses}`, async function () {
+      const m = await closedMarket();
+      const refused = expect(w.order(m)).to.be.revertedWithCustomError(m.market, w.error);
+      if (w.args) await refused.withArgs(m.interval, ...w.args);
+      else await refused;
+    });
+  }
+
+  it("refuses a relayed bid named by a position in batches not handed back", async function () {
     const m = await closedMarket();
-    // sells: bid 0 at 100k, bid 1 at 120k — descending is wrong
-    await expect(m.submitOrder(m.interval, SIDE.sell, [1, 0]))
-      .to.be.revertedWithCustomError(m.market, "OrderNotSorted")
-      .withArgs(m.interval, SIDE.sell, (120_000n << 32n) | 1n, 100_000n << 32n);
-    await expect(m.submitOrder(m.interval, SIDE.sell, [0, 2]))
-      .to.be.revertedWithCustomError(m.market, "OrderWrongSide")
-      .withArgs(m.interval, 2, SIDE.sell, SIDE.buy);
-    await expect(m.submitOrder(m.interval, SIDE.sell, [0, 1, 1])).to.be.revertedWithCustomError(m.market, "OrderTooLong");
-    await expect(m.submitOrder(m.interval, SIDE.sell, [0, 0])).to.be.revertedWithCustomError(m.market, "OrderNotSorted");
-    // a relayed bid is named by its position in the batches handed back: none here, so position 0 is not supplied
     await expect(m.market.submitOrder(m.interval, SIDE.sell, [], [orderRef.handedBack(0), orderRef.direct(1)]))
       .to.be.revertedWithCustomError(m.market, "OrderPositionNotSupplied")
       .withArgs(SIDE.sell, 0);
+  });
+
+  it("refuses clearing before both sides are ordered", async function () {
+    const m = await closedMarket();
     await m.submitOrder(m.interval, SIDE.sell, [0, 1]);
     await expect(m.market.clear(m.interval, 1, 1, [], []))
       .to.be.revertedWithCustomError(m.market, "OrderIncomplete")
