@@ -27,6 +27,8 @@ export const PHASE = [
   "Refunded",
 ] as const;
 export type PhaseName = (typeof PHASE)[number];
+/** The value of a Phase by its name, as the contract's errors and views carry it. */
+export const phaseValue = (name: PhaseName): number => PHASE.indexOf(name);
 /** KiezMarket's participant class. */
 export const CLASS = { consumer: 1, pv: 2, pvBattery: 3 } as const;
 export const CLASS_NAMES = { 1: "consumer", 2: "pv", 3: "pvBattery" } as const;

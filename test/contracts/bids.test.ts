@@ -1,5 +1,6 @@
 /** Direct bids and their cancellation: every way they must refuse, each asserted by its custom error and offending values. */
 import { expect } from "chai";
+import { phaseValue } from "@kiezstrom/engine/market/onchain";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 
 import { SIDE } from "../../scripts/lib/market-driver.js";
@@ -95,7 +96,7 @@ describe("KiezMarket refusals: bids", function () {
     const m = await market();
     await expect(m.market.connect(m.pv).placeBid(m.interval + 10, SIDE.sell, 100, 100_000))
       .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
-      .withArgs(m.interval + 10, 0);
+      .withArgs(m.interval + 10, phaseValue("None"));
   });
 
   it("refuses bids while paused and takes them again once unpaused", async function () {
@@ -136,7 +137,7 @@ describe("KiezMarket refusals: bids", function () {
   it("refuses opening an interval twice or with its gate in the past", async function () {
     const m = await market();
     const op = m.market.connect(m.roles.operator);
-    await expect(op.openIntervals(m.interval, 1)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 1);
+    await expect(op.openIntervals(m.interval, 1)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, phaseValue("Open"));
     await expect(op.openIntervals(m.interval - 5, 1)).to.be.revertedWithCustomError(m.market, "IntervalGateInPast");
   });
 

@@ -1,22 +1,25 @@
 /** Metering, billing and settlement: every way they must refuse, each asserted by its custom error and offending values. */
 import { expect } from "chai";
+import { phaseValue } from "@kiezstrom/engine/market/onchain";
 
 import { packReadings, PHASE, SIDE, type Reading } from "../../scripts/lib/market-driver.js";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
-import { closedMarket, readingsOf, T0 } from "./markets.js";
+import { closedMarket, meteredMarket, readingsOf, T0 } from "./markets.js";
 
 describe("KiezMarket refusals: metering, billing and settlement", function () {
   it("refuses readings before clearing, from an unregistered meter point, and billing before metering is finished", async function () {
     const m = await closedMarket();
     const readings = await readingsOf(m);
     const meter = m.market.connect(m.roles.meter);
-    await expect(meter.postReadings(m.interval, readings)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 1);
+    await expect(meter.postReadings(m.interval, readings))
+      .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
+      .withArgs(m.interval, phaseValue("Open"));
     const cleared = await m.driver.clear(m.interval);
     await expect(meter.postReadings(m.interval, [{ participant: await m.stranger.getAddress(), importWh: 1, exportWh: 0 }])).to.be.revertedWithCustomError(
       m.market,
       "ParticipantNotRegistered",
     );
-    await expect(meter.finishMetering(m.interval)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 3);
+    await expect(meter.finishMetering(m.interval)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, phaseValue("Cleared"));
     await meter.postReadings(m.interval, readings);
     const metered = readings.map((r) => ({ ...r, supplier: m.participants.get(r.participant.toLowerCase())!.supplier }));
     await expect(
@@ -29,65 +32,85 @@ describe("KiezMarket refusals: metering, billing and settlement", function () {
       }),
     )
       .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
-      .withArgs(m.interval, 4);
+      .withArgs(m.interval, phaseValue("Metering"));
   });
 
-  it("refuses bills that leave out a fill or misattribute a bid, and lets the operator restart billing", async function () {
-    const m = await closedMarket();
-    const readings = await readingsOf(m);
-    const cleared = await m.driver.clear(m.interval);
-    const { pages } = await m.driver.meter(m.interval, readings);
-    const metered = pages[0];
-    const op = m.market.connect(m.roles.operator);
-    const none = { sellPositions: [], buyPositions: [] };
+  const none = { sellPositions: [], buyPositions: [] };
+
+  it("refuses a bill that gives one household's fill to another", async function () {
+    const m = await meteredMarket();
     // pv's sell (position 0) billed to battery
+    const refs = [none, { sellPositions: [0], buyPositions: [] }, none, none];
     await expect(
-      op.bill(m.interval, 0, {
-        unmetered: [],
-        readings: packReadings(metered),
-        refs: [none, { sellPositions: [0], buyPositions: [] }, none, none],
-        sellPages: cleared.sellPages,
-        buyPages: cleared.buyPages,
-      }),
+      m.op.bill(m.interval, 0, { unmetered: [], readings: packReadings(m.metered), refs, sellPages: m.cleared.sellPages, buyPages: m.cleared.buyPages }),
     )
       .to.be.revertedWithCustomError(m.market, "BillingWrongParticipant")
       .withArgs(m.interval, SIDE.sell, 0, await m.battery.getAddress(), await m.pv.getAddress());
-    // every fill left out
+  });
+
+  it("refuses bills that leave out the fills", async function () {
+    const m = await meteredMarket();
+    const refs = m.readings.map(() => none);
     await expect(
-      op.bill(m.interval, 0, {
-        unmetered: [],
-        readings: packReadings(metered),
-        refs: readings.map(() => none),
-        sellPages: cleared.sellPages,
-        buyPages: cleared.buyPages,
-      }),
+      m.op.bill(m.interval, 0, { unmetered: [], readings: packReadings(m.metered), refs, sellPages: m.cleared.sellPages, buyPages: m.cleared.buyPages }),
     )
       .to.be.revertedWithCustomError(m.market, "BillingTotalsMismatch")
       .withArgs(m.interval, 0, 0, 1300);
+  });
+
+  it("refuses readings handed back for a meter page that holds other ones", async function () {
+    const m = await meteredMarket();
+    const refs = m.readings.map(() => none);
     await expect(
-      op.bill(m.interval, 1, { unmetered: [], readings: packReadings(metered), refs: readings.map(() => none), sellPages: [], buyPages: [] }),
+      m.op.bill(m.interval, 1, { unmetered: [], readings: packReadings(m.metered), refs, sellPages: [], buyPages: [] }),
     ).to.be.revertedWithCustomError(m.market, "MeterPageMismatch");
-    const wrongSupplier = metered.map((r, i) => (i === 0 ? { ...r, supplier: 1 } : r));
-    await expect(op.bill(m.interval, 0, { unmetered: [], readings: packReadings(wrongSupplier), refs: readings.map(() => none), sellPages: [], buyPages: [] }))
+  });
+
+  it("refuses readings handed back with another supplier than committed", async function () {
+    const m = await meteredMarket();
+    const wrongSupplier = m.metered.map((r, i) => (i === 0 ? { ...r, supplier: 1 } : r));
+    const refs = m.readings.map(() => none);
+    await expect(m.op.bill(m.interval, 0, { unmetered: [], readings: packReadings(wrongSupplier), refs, sellPages: [], buyPages: [] }))
       .to.be.revertedWithCustomError(m.market, "MeterPageMismatch")
       .withArgs(m.interval, 0);
+  });
+
+  it("lets only the operator bill", async function () {
+    const m = await meteredMarket();
+    const refs = m.readings.map(() => none);
     await expect(
-      m.market
-        .connect(m.stranger)
-        .bill(m.interval, 0, { unmetered: [], readings: packReadings(metered), refs: readings.map(() => none), sellPages: [], buyPages: [] }),
+      m.market.connect(m.stranger).bill(m.interval, 0, { unmetered: [], readings: packReadings(m.metered), refs, sellPages: [], buyPages: [] }),
     ).to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
-    await expect(op.restartBilling(m.interval)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, 5);
-    const billed = await m.driver.bill(m.interval, pages, cleared);
+  });
+
+  it("refuses a billing restart before billing has started", async function () {
+    const m = await meteredMarket();
+    await expect(m.op.restartBilling(m.interval)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, phaseValue("Metered"));
+  });
+
+  it("refuses a bill page altered after billing", async function () {
+    const m = await meteredMarket();
+    const billed = await m.driver.bill(m.interval, m.pages, m.cleared);
     await expect(m.market.settle(m.interval, 0, [{ ...billed.billPages[0][0], gridImportWh: 1 }, ...billed.billPages[0].slice(1)]))
       .to.be.revertedWithCustomError(m.market, "BillPageMismatch")
       .withArgs(m.interval, 0);
+  });
+
+  it("refuses settling bill pages out of order", async function () {
+    const m = await meteredMarket();
+    const billed = await m.driver.bill(m.interval, m.pages, m.cleared);
     await expect(m.market.settle(m.interval, 1, billed.billPages[0]))
       .to.be.revertedWithCustomError(m.market, "SettlementPageOutOfOrder")
       .withArgs(m.interval, 1, 0);
+  });
+
+  it("refuses settling an interval twice", async function () {
+    const m = await meteredMarket();
+    const billed = await m.driver.bill(m.interval, m.pages, m.cleared);
     await m.driver.settle(m.interval, billed.billPages);
     await expect(m.market.settle(m.interval, 0, billed.billPages[0]))
       .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
-      .withArgs(m.interval, 9);
+      .withArgs(m.interval, phaseValue("Settled"));
   });
 
   it("lets the operator restart an interval's billing before the last page, then bill it in full", async function () {
@@ -163,7 +186,7 @@ describe("KiezMarket refusals: metering, billing and settlement", function () {
     expect(PHASE[Number((await m.market.intervalOf(m.interval)).phase)]).to.equal("Settled");
     await expect(op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: [], buyPages: [] }))
       .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
-      .withArgs(m.interval, 9);
+      .withArgs(m.interval, phaseValue("Settled"));
   });
 
   it("refuses the one-transaction path for an interval metered in several pages", async function () {
@@ -191,12 +214,12 @@ describe("KiezMarket refusals: metering, billing and settlement", function () {
     const cleared = await f.driver.clear(interval);
     await expect(f.market.settle(interval, 0, []))
       .to.be.revertedWithCustomError(f.market, "IntervalWrongPhase")
-      .withArgs(interval, 3);
+      .withArgs(interval, phaseValue("Cleared"));
     const readings = [{ participant: await pv.getAddress(), importWh: 0, exportWh: 1_000 }];
     const metered = await f.driver.meter(interval, readings);
     await expect(f.market.settle(interval, 0, []))
       .to.be.revertedWithCustomError(f.market, "IntervalWrongPhase")
-      .withArgs(interval, 5);
+      .withArgs(interval, phaseValue("Metered"));
     const billed = await f.driver.bill(interval, metered.pages, cleared);
     await f.fund([f.roles.supplier0], 1n * EUR);
     await f.driver.settle(interval, billed.billPages);

@@ -1,5 +1,6 @@
 /** Ordering and clearing: every way they must refuse, each asserted by its custom error and offending values. */
 import { expect } from "chai";
+import { phaseValue } from "@kiezstrom/engine/market/onchain";
 
 import { NO_TRADE, orderPages, SIDE } from "../../scripts/lib/market-driver.js";
 import { orderRef } from "@kiezstrom/engine/market/words";
@@ -81,7 +82,7 @@ describe("KiezMarket refusals: clearing", function () {
       .withArgs(m.interval, 122_500, 1300);
     await expect(m.market.clear(m.interval, 1, 1, sp, bp))
       .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
-      .withArgs(m.interval, 3);
+      .withArgs(m.interval, phaseValue("Cleared"));
   });
 
   it("orders and clears in one transaction, refusing an incomplete order, a started paged order and a wrong pair", async function () {
@@ -106,7 +107,7 @@ describe("KiezMarket refusals: clearing", function () {
       .withArgs(m.interval, 122_500, 1300);
     await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1))
       .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
-      .withArgs(m.interval, 3);
+      .withArgs(m.interval, phaseValue("Cleared"));
   });
 
   it("refuses the one-transaction clearing once paged ordering has begun, and before gate closure", async function () {

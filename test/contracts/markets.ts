@@ -46,3 +46,12 @@ export async function readingsOf(m: Awaited<ReturnType<typeof market>>): Promise
     { participant: await m.consumer2.getAddress(), importWh: 900, exportWh: 0 },
   ];
 }
+
+/** The closed market cleared, its four readings posted in one meter page and metering finished. */
+export async function meteredMarket() {
+  const m = await closedMarket();
+  const readings = await readingsOf(m);
+  const cleared = await m.driver.clear(m.interval);
+  const { pages } = await m.driver.meter(m.interval, readings);
+  return { ...m, readings, cleared, pages, metered: pages[0], op: m.market.connect(m.roles.operator) };
+}
