@@ -50,55 +50,96 @@ describe("KiezMarket refusals: clearing", function () {
       .withArgs(m.interval, SIDE.buy, 0, 2);
   });
 
-  it("refuses a marginal pair where the merge does not stop, a non-matching pair, a tampered page, and a second clearing", async function () {
+  /** The closed market with both sides ordered in one page each, and those pages as `clear` takes them back. */
+  async function orderedMarket() {
     const m = await closedMarket();
-    const { sells, buys } = { sells: [m.bids[0], m.bids[1]], buys: [m.bids[2], m.bids[3]] };
     await m.submitOrder(m.interval, SIDE.sell, [0, 1]);
     await m.submitOrder(m.interval, SIDE.buy, [2, 3]);
-    const sp = orderPages(sells, 10);
-    const bp = orderPages(buys, 10);
-    // true marginal pair is (1, 1); claiming (0, 1) leaves seller 1 at 120k ≤ buyer 1 at 125k matchable
-    await expect(m.market.clear(m.interval, 0, 1, sp, bp))
+    return { ...m, sp: orderPages([m.bids[0], m.bids[1]], 10), bp: orderPages([m.bids[2], m.bids[3]], 10) };
+  }
+
+  it("refuses a marginal pair after which the merge would still match (the true pair is (1, 1))", async function () {
+    const m = await orderedMarket();
+    // claiming (0, 1) leaves seller 1 at 120k ≤ buyer 1 at 125k matchable
+    await expect(m.market.clear(m.interval, 0, 1, m.sp, m.bp))
       .to.be.revertedWithCustomError(m.market, "ClearingStillMatchable")
       .withArgs(1, 1);
-    await expect(m.market.clear(m.interval, NO_TRADE, 0, sp, bp))
+  });
+
+  it("refuses NO_TRADE when the best ask and bid match", async function () {
+    const m = await orderedMarket();
+    await expect(m.market.clear(m.interval, NO_TRADE, 0, m.sp, m.bp))
       .to.be.revertedWithCustomError(m.market, "ClearingStillMatchable")
       .withArgs(0, 0);
-    await expect(m.market.clear(m.interval, 1, 0, sp, bp))
+  });
+
+  it("refuses a pair whose energy does not overlap", async function () {
+    const m = await orderedMarket();
+    await expect(m.market.clear(m.interval, 1, 0, m.sp, m.bp))
       .to.be.revertedWithCustomError(m.market, "ClearingPairDisjoint")
       .withArgs(1, 0);
-    const tampered = [{ ...sp[0], entries: sp[0].entries.map((e, i) => (i === 0 ? e + (1n << 64n) : e)) }];
-    await expect(m.market.clear(m.interval, 1, 1, tampered, bp))
+  });
+
+  it("refuses an order page altered after it was committed", async function () {
+    const m = await orderedMarket();
+    const tampered = [{ ...m.sp[0], entries: m.sp[0].entries.map((e, i) => (i === 0 ? e + (1n << 64n) : e)) }];
+    await expect(m.market.clear(m.interval, 1, 1, tampered, m.bp))
       .to.be.revertedWithCustomError(m.market, "OrderPageMismatch")
       .withArgs(m.interval, SIDE.sell, 0);
-    await expect(m.market.clear(m.interval, 1, 1, [], bp))
+  });
+
+  it("refuses a marginal pair on a page not handed back", async function () {
+    const m = await orderedMarket();
+    await expect(m.market.clear(m.interval, 1, 1, [], m.bp))
       .to.be.revertedWithCustomError(m.market, "OrderPositionNotSupplied")
       .withArgs(SIDE.sell, 1);
+  });
+
+  it("refuses clearing while paused, clears once unpaused, and refuses clearing again", async function () {
+    const m = await orderedMarket();
     await m.market.connect(m.roles.admin).pause();
-    await expect(m.market.clear(m.interval, 1, 1, sp, bp)).to.be.revertedWithCustomError(m.market, "EnforcedPause");
+    await expect(m.market.clear(m.interval, 1, 1, m.sp, m.bp)).to.be.revertedWithCustomError(m.market, "EnforcedPause");
     await m.market.connect(m.roles.admin).unpause();
-    await expect(m.market.clear(m.interval, 1, 1, sp, bp))
+    await expect(m.market.clear(m.interval, 1, 1, m.sp, m.bp))
       .to.emit(m.market, "IntervalCleared")
       .withArgs(m.interval, 122_500, 1300);
-    await expect(m.market.clear(m.interval, 1, 1, sp, bp))
+    await expect(m.market.clear(m.interval, 1, 1, m.sp, m.bp))
       .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
       .withArgs(m.interval, phaseValue("Cleared"));
   });
 
-  it("orders and clears in one transaction, refusing an incomplete order, a started paged order and a wrong pair", async function () {
+  // The one-transaction path refuses what the paged one does: bids 0 and 1 are asks, 2 and 3 buys.
+  const wrongOneTransaction: {
+    refuses: string;
+    sells: number[];
+    buys: number[];
+    pair: [number, number];
+    error: string;
+    args?: unknown[];
+    byIndex?: boolean;
+  }[] = [
+    { refuses: "a bid named twice on its side", sells: [0, 1], buys: [2, 2], pair: [1, 1], error: "OrderNotSorted", byIndex: true },
+    { refuses: "an ask in the buy order", sells: [0, 1], buys: [1, 3], pair: [1, 1], error: "OrderWrongSide", args: [1, SIDE.buy, SIDE.sell], byIndex: true },
+    { refuses: "an incomplete buy order", sells: [0, 1], buys: [2], pair: [1, 1], error: "OrderIncomplete", args: [SIDE.buy, 1, 2] },
+    { refuses: "asks out of order", sells: [1, 0], buys: [2, 3], pair: [1, 1], error: "OrderNotSorted" },
+    { refuses: "a marginal pair after which the merge would still match", sells: [0, 1], buys: [2, 3], pair: [0, 1], error: "ClearingStillMatchable" },
+  ];
+  for (const w of wrongOneTransaction) {
+    it(`refuses in one transaction ${w.refuses}`, async function () {
+      const m = await closedMarket();
+      // byIndex: the order names direct bids by index as they are, so that a bid may stand twice or on the wrong side
+      const sent = w.byIndex
+        ? m.market.orderAndClear(m.interval, [], w.sells, w.buys, w.pair[0], w.pair[1])
+        : m.orderAndClear(m.interval, w.sells, w.buys, w.pair[0], w.pair[1]);
+      const refused = expect(sent).to.be.revertedWithCustomError(m.market, w.error);
+      if (w.args) await refused.withArgs(m.interval, ...w.args);
+      else if (w.error === "ClearingStillMatchable") await refused.withArgs(1, 1);
+      else await refused;
+    });
+  }
+
+  it("refuses the one-transaction clearing while paused, clears once unpaused, and refuses clearing again", async function () {
     const m = await closedMarket();
-    // one bid named twice: on its own side the keys do not increase, on the other it has the wrong side
-    await expect(m.market.orderAndClear(m.interval, [], [0, 1], [2, 2], 1, 1)).to.be.revertedWithCustomError(m.market, "OrderNotSorted");
-    await expect(m.market.orderAndClear(m.interval, [], [0, 1], [1, 3], 1, 1))
-      .to.be.revertedWithCustomError(m.market, "OrderWrongSide")
-      .withArgs(m.interval, 1, SIDE.buy, SIDE.sell);
-    await expect(m.orderAndClear(m.interval, [0, 1], [2], 1, 1))
-      .to.be.revertedWithCustomError(m.market, "OrderIncomplete")
-      .withArgs(m.interval, SIDE.buy, 1, 2);
-    await expect(m.orderAndClear(m.interval, [1, 0], [2, 3], 1, 1)).to.be.revertedWithCustomError(m.market, "OrderNotSorted");
-    await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 0, 1))
-      .to.be.revertedWithCustomError(m.market, "ClearingStillMatchable")
-      .withArgs(1, 1);
     await m.market.connect(m.roles.admin).pause();
     await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1)).to.be.revertedWithCustomError(m.market, "EnforcedPause");
     await m.market.connect(m.roles.admin).unpause();
