@@ -2,7 +2,7 @@
 import { expect } from "chai";
 
 import { tariffStruct } from "../../scripts/lib/market-driver.js";
-import { TARIFFS } from "./fixture.js";
+import { deployCommunity, TARIFFS } from "./fixture.js";
 import { market } from "./markets.js";
 
 describe("KiezMarket refusals: factory", function () {
@@ -20,5 +20,11 @@ describe("KiezMarket refusals: factory", function () {
     expect((await second.participantOf(await m.pv.getAddress())).class).to.equal(0n);
     await expect(second.initialize(init)).to.be.revertedWithCustomError(m.market, "InvalidInitialization");
     await expect((m.market.attach(impl) as typeof m.market).initialize(init)).to.be.revertedWithCustomError(m.market, "InvalidInitialization");
+  });
+
+  it("refuses a community with no suppliers", async function () {
+    const f = await deployCommunity();
+    const init = await f.communityInit({ suppliers: [], tariffs: [] });
+    await expect(f.factory.createCommunity("none", init)).to.be.revertedWithCustomError(f.market, "MarketTooManySuppliers").withArgs(0, 16);
   });
 });

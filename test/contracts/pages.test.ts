@@ -1,41 +1,12 @@
-/** The remaining refusals, each asserted by its custom error and values. */
+/** Order, meter and bill pages: every way they must refuse (empty, skipped, out of order), and a lock left unreleased. */
 import { expect } from "chai";
 
-import { orderPages, packReadings, PHASE, SIDE, tariffStruct } from "../../scripts/lib/market-driver.js";
+import { orderPages, packReadings, PHASE, SIDE } from "../../scripts/lib/market-driver.js";
 import type { OrderBid } from "@kiezstrom/engine/market/clearing";
 import { buyLockUnits } from "@kiezstrom/engine/market/tariff";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
 
-describe("KiezMarket refusals, continued", function () {
-  it("refuses a tariff set for another number of suppliers", async function () {
-    const f = await deployCommunity();
-    await expect(f.market.connect(f.roles.admin).setTariffs([tariffStruct(TARIFFS[0])]))
-      .to.be.revertedWithCustomError(f.market, "MarketLengthMismatch")
-      .withArgs(2, 1);
-  });
-
-  it("refuses a LEM network fee below the grid's", async function () {
-    const f = await deployCommunity();
-    const base = TARIFFS.map(tariffStruct);
-    const lowNetwork = base.map((t, i) => (i === 1 ? { ...t, lemNetworkFee: t.networkFee - 1 } : t));
-    await expect(f.market.connect(f.roles.admin).setTariffs(lowNetwork))
-      .to.be.revertedWithCustomError(f.market, "TariffLemNetworkFeeBelowGrid")
-      .withArgs(1, base[1].networkFee - 1, base[1].networkFee);
-  });
-
-  it("refuses LEM charges that leave a buyer no benefit over the grid", async function () {
-    const f = await deployCommunity();
-    const greedy = TARIFFS.map(tariffStruct).map((t, i) => (i === 0 ? { ...t, platformFee: 200_000 } : t));
-    await expect(f.market.connect(f.roles.admin).setTariffs(greedy)).to.be.revertedWithCustomError(f.market, "TariffNoBuyerBenefit");
-  });
-
-  it("refuses a fee recipient at the zero address", async function () {
-    const f = await deployCommunity();
-    await expect(
-      f.market.connect(f.roles.admin).announceFeeRecipients("0x0000000000000000000000000000000000000000", f.roles.taxCollector, f.roles.networkOperator),
-    ).to.be.revertedWithCustomError(f.market, "MarketZeroAddress");
-  });
-
+describe("KiezMarket refusals: order, meter and bill pages", function () {
   it("refuses empty order and meter pages, order pages out of sequence, and bill pages out of order", async function () {
     const f = await deployCommunity({ orderPageSize: 1 });
     const [pv, a, b] = f.households;
@@ -100,12 +71,6 @@ describe("KiezMarket refusals, continued", function () {
     )
       .to.be.revertedWithCustomError(f.market, "BillingPositionsNotIncreasing")
       .withArgs(SIDE.buy, 0, 0);
-  });
-
-  it("refuses a community with no suppliers", async function () {
-    const f = await deployCommunity();
-    const init = await f.communityInit({ suppliers: [], tariffs: [] });
-    await expect(f.factory.createCommunity("none", init)).to.be.revertedWithCustomError(f.market, "MarketTooManySuppliers").withArgs(0, 16);
   });
 
   it("refuses order pages that skip one, and bills that leave a lock unreleased", async function () {
