@@ -6,7 +6,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {AccountSlot, Ledger} from "./Ledger.sol";
 import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol";
 import {MarketMath} from "./MarketMath.sol";
-import {BidWord, BidWords, SignedTerms} from "./MarketWords.sol";
+import {BidWord, BidWords, RegistrationWord, RegistrationWords, SignedTerms} from "./MarketWords.sol";
 import {AccountWord, AccountWords} from "./AccountWord.sol";
 import {
     Bid, BidBatch, BidRingSlot, Interval, IntervalState, Participant, ParticipantClass, Phase, Side, Tariff
@@ -174,13 +174,9 @@ library MarketRelay {
         (uint8 side, uint24 wh, uint32 price, uint32 nonce, uint64 deadline) = sb.terms.unpack();
         if (block.timestamp > deadline) revert E.SignatureExpired(deadline, block.timestamp);
         address participant = recoverSigner(domain, interval, sb, side, wh, price, nonce, deadline);
-        // the registration read as one word, not copied into a struct per bid (layout: Participant)
-        Participant storage registration = ledger.participants[participant];
-        uint256 profile;
-        assembly ("memory-safe") {
-            profile := sload(registration.slot)
-        }
-        if (uint8(profile) == uint8(ParticipantClass.None)) {
+        // the registration read as one word, not copied into a struct per bid
+        RegistrationWord registration = RegistrationWords.load(ledger.participants, participant);
+        if (!registration.isRegistered()) {
             if (participant == address(0)) revert E.SignatureInvalid(participant);
             revert E.SignatureSignerNotRegistered(participant);
         }
@@ -195,17 +191,16 @@ library MarketRelay {
             }
             revert E.SignatureWrongNonce(participant, expected, nonce);
         }
-        uint8 supplier = uint8(profile >> 8);
+        uint8 supplier = registration.supplier();
         BidBounds memory b = bounds[supplier];
         if (b.energyPrice == 0) setBounds(b, tariffs[supplier][epoch], true);
         lock = checkLimits(side, wh, b, price);
         uint24 limit;
         if (side == uint8(Side.Sell)) {
-            // layout: Participant (meteringPoint in bits 64-127)
-            if (uint64(profile >> 64) == 0) revert E.BidSellerNotMetered(participant);
-            limit = uint24(profile >> 40);
+            if (registration.meteringPoint() == 0) revert E.BidSellerNotMetered(participant);
+            limit = registration.exportLimitWh();
         } else {
-            limit = uint24(profile >> 16);
+            limit = registration.importLimitWh();
         }
         slot.store(tallyBid(acct.withNextNonce(), participant, interval, side, wh, limit, lock));
         // side is Sell or Buy: checkLimits refused any other

@@ -3,7 +3,7 @@ pragma solidity 0.8.37;
 
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
-import {Side} from "./MarketTypes.sol";
+import {Participant, ParticipantClass, Side} from "./MarketTypes.sol";
 
 // The market's packed words other than the account (AccountWord.sol) and the order reference (OrderRef.sol): each a
 // uint256 in calldata, events and memory, typed here with its constructor and getters. The engine's twins are in
@@ -68,11 +68,24 @@ type BillWord is uint256;
 /// ```
 type SignedTerms is uint256;
 
+/// @notice A registration's storage slot read as one word (the layout Solidity gives `Participant`, MarketTypes.sol), for
+///         the relay's hot path: one SLOAD, then each field by name.
+///
+/// ```
+///  255          128 127          64 63      40 39      16 15    8 7     0
+///  +--------------+---------------+----------+----------+-------+-------+
+///  | owed         | meteringPoint | export   | import   | suppl.| class |
+///  | 128 bits     | 64 bits       | 24 bits  | 24 bits  | 8     | 8     |
+///  +--------------+---------------+----------+----------+-------+-------+
+/// ```
+type RegistrationWord is uint256;
+
 using BidWords for BidWord global;
 using OrderEntries for OrderEntry global;
 using ReadingWords for ReadingWord global;
 using BillWords for BillWord global;
 using SignedTermsWords for SignedTerms global;
+using RegistrationWords for RegistrationWord global;
 
 /// @notice Constructor and getters of BidWord.
 library BidWords {
@@ -221,5 +234,49 @@ library SignedTermsWords {
     {
         uint256 w = SignedTerms.unwrap(t);
         return (uint8(w >> 152), uint24(w >> 128), uint32(w >> 96), uint32(w >> 64), uint64(w));
+    }
+}
+
+/// @notice Getters of RegistrationWord, the fields of `Participant` where Solidity lays them out.
+library RegistrationWords {
+    /// @notice The registration of `participant` as one word: a single read of its slot.
+    function load(mapping(address => Participant) storage participants, address participant)
+        internal
+        view
+        returns (RegistrationWord w)
+    {
+        Participant storage p = participants[participant];
+        assembly ("memory-safe") {
+            w := sload(p.slot)
+        }
+    }
+
+    /// @notice Whether anyone is registered (class None is nobody).
+    function isRegistered(RegistrationWord w) internal pure returns (bool) {
+        return uint8(RegistrationWord.unwrap(w)) != uint8(ParticipantClass.None);
+    }
+
+    function class(RegistrationWord w) internal pure returns (uint8) {
+        return uint8(RegistrationWord.unwrap(w));
+    }
+
+    function supplier(RegistrationWord w) internal pure returns (uint8) {
+        return uint8(RegistrationWord.unwrap(w) >> 8);
+    }
+
+    function importLimitWh(RegistrationWord w) internal pure returns (uint24) {
+        return uint24(RegistrationWord.unwrap(w) >> 16);
+    }
+
+    function exportLimitWh(RegistrationWord w) internal pure returns (uint24) {
+        return uint24(RegistrationWord.unwrap(w) >> 40);
+    }
+
+    function meteringPoint(RegistrationWord w) internal pure returns (uint64) {
+        return uint64(RegistrationWord.unwrap(w) >> 64);
+    }
+
+    function owed(RegistrationWord w) internal pure returns (uint128) {
+        return uint128(RegistrationWord.unwrap(w) >> 128);
     }
 }

@@ -2,7 +2,7 @@
 pragma solidity 0.8.37;
 
 import {AccountWord, AccountWords} from "../../contracts/AccountWord.sol";
-import {Side} from "../../contracts/MarketTypes.sol";
+import {Participant, ParticipantClass, Side} from "../../contracts/MarketTypes.sol";
 import {
     BidWord,
     BidWords,
@@ -12,6 +12,8 @@ import {
     OrderEntry,
     ReadingWord,
     ReadingWords,
+    RegistrationWord,
+    RegistrationWords,
     SignedTerms,
     SignedTermsWords
 } from "../../contracts/MarketWords.sol";
@@ -71,6 +73,30 @@ contract PackedWordsTest is TestBase {
         assertEq(b.soldWh(), sold, "sold");
         int256 expected = exporting ? -int256(uint256(grid)) : int256(uint256(grid));
         assertTrue(int256(b.grid()) == expected, "grid with its sign");
+    }
+
+    mapping(address => Participant) internal _registrations;
+
+    /// RegistrationWord reads each field where Solidity stores the Participant struct.
+    function testFuzz_registrationWordMatchesTheStruct(
+        address who,
+        uint8 class,
+        uint8 supplier,
+        uint24 importLimitWh,
+        uint24 exportLimitWh,
+        uint64 meteringPoint,
+        uint128 owed
+    ) public {
+        class = uint8(bound(class, 0, uint8(ParticipantClass.PvBattery)));
+        _registrations[who] = Participant(ParticipantClass(class), supplier, importLimitWh, exportLimitWh, meteringPoint, owed);
+        RegistrationWord w = RegistrationWords.load(_registrations, who);
+        assertEq(w.class(), class, "class");
+        assertTrue(w.isRegistered() == (class != 0), "registered");
+        assertEq(w.supplier(), supplier, "supplier");
+        assertEq(w.importLimitWh(), importLimitWh, "import limit");
+        assertEq(w.exportLimitWh(), exportLimitWh, "export limit");
+        assertEq(w.meteringPoint(), meteringPoint, "metering point");
+        assertEq(w.owed(), owed, "owed");
     }
 
     /// The billing's transient words live at their ERC-7201 namespace, not at raw addresses.
