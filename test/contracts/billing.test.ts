@@ -7,29 +7,41 @@ import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
 import { closedMarket, meteredMarket, readingsOf, T0 } from "./markets.js";
 
 describe("KiezMarket refusals: metering, billing and settlement", function () {
-  it("refuses readings before clearing, from an unregistered meter point, and billing before metering is finished", async function () {
+  it("refuses readings before the interval is cleared", async function () {
     const m = await closedMarket();
-    const readings = await readingsOf(m);
-    const meter = m.market.connect(m.roles.meter);
-    await expect(meter.postReadings(m.interval, readings))
+    await expect(m.market.connect(m.roles.meter).postReadings(m.interval, await readingsOf(m)))
       .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
       .withArgs(m.interval, phaseValue("Open"));
+  });
+
+  it("refuses a reading of an unregistered household", async function () {
+    const m = await closedMarket();
+    await m.driver.clear(m.interval);
+    const stranger = { participant: await m.stranger.getAddress(), importWh: 1, exportWh: 0 };
+    await expect(m.market.connect(m.roles.meter).postReadings(m.interval, [stranger]))
+      .to.be.revertedWithCustomError(m.market, "ParticipantNotRegistered")
+      .withArgs(stranger.participant);
+  });
+
+  it("refuses finishing metering before any reading", async function () {
+    const m = await closedMarket();
+    await m.driver.clear(m.interval);
+    await expect(m.market.connect(m.roles.meter).finishMetering(m.interval))
+      .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
+      .withArgs(m.interval, phaseValue("Cleared"));
+  });
+
+  it("refuses billing before metering is finished", async function () {
+    const m = await closedMarket();
+    const readings = await readingsOf(m);
     const cleared = await m.driver.clear(m.interval);
-    await expect(meter.postReadings(m.interval, [{ participant: await m.stranger.getAddress(), importWh: 1, exportWh: 0 }])).to.be.revertedWithCustomError(
-      m.market,
-      "ParticipantNotRegistered",
-    );
-    await expect(meter.finishMetering(m.interval)).to.be.revertedWithCustomError(m.market, "IntervalWrongPhase").withArgs(m.interval, phaseValue("Cleared"));
-    await meter.postReadings(m.interval, readings);
+    await m.market.connect(m.roles.meter).postReadings(m.interval, readings);
     const metered = readings.map((r) => ({ ...r, supplier: m.participants.get(r.participant.toLowerCase())!.supplier }));
+    const refs = readings.map(() => ({ sellPositions: [], buyPositions: [] }));
     await expect(
-      m.market.connect(m.roles.operator).bill(m.interval, 0, {
-        unmetered: [],
-        readings: packReadings(metered),
-        refs: readings.map(() => ({ sellPositions: [], buyPositions: [] })),
-        sellPages: cleared.sellPages,
-        buyPages: cleared.buyPages,
-      }),
+      m.market
+        .connect(m.roles.operator)
+        .bill(m.interval, 0, { unmetered: [], readings: packReadings(metered), refs, sellPages: cleared.sellPages, buyPages: cleared.buyPages }),
     )
       .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
       .withArgs(m.interval, phaseValue("Metering"));
