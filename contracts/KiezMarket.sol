@@ -526,7 +526,7 @@ contract KiezMarket is
     // =========================================================================================== billing
 
     /// @notice Bills the participants of one meter page, in page order. Operator role. The caller hands in the page's
-    ///         committed readings (packed as MarketMath.packReading), the participants with bids and no reading whose
+    ///         committed readings (ReadingWord each), the participants with bids and no reading whose
     ///         address falls in this page's range (after the previous page's last, before this page's last unless it is
     ///         the last page), and where each billed participant's bids stand in the committed orders; the contract
     ///         checks that every filled Wh and every lock is accounted for once the last page is billed.

@@ -146,57 +146,87 @@ describe("KiezMarket refusals: metering, billing and settlement", function () {
     expect(PHASE[Number((await m.market.intervalOf(m.interval)).phase)]).to.equal("Settled");
   });
 
-  it("bills and settles a one-page interval in one transaction, refusing incomplete bills with nothing moved", async function () {
-    const m = await closedMarket();
-    const readings = await readingsOf(m);
-    const cleared = await m.driver.clear(m.interval);
-    const { pages } = await m.driver.meter(m.interval, readings);
-    const op = m.market.connect(m.roles.operator);
+  // Each incomplete or altered input to the one-transaction path is refused, and no balance moves.
+  type Metered = Awaited<ReturnType<typeof meteredMarket>>;
+  const incomplete: {
+    refuses: string;
+    input: (m: Metered) => Parameters<Metered["op"]["billAndSettle"]>[1];
+    error: string;
+    args: (m: Metered) => unknown[];
+  }[] = [
+    {
+      refuses: "bills without the order pages (no fill can be found)",
+      input: (m) => ({ unmetered: [], refs: [], readings: packReadings(m.metered), sellPages: [], buyPages: [] }),
+      error: "BillingTotalsMismatch",
+      args: (m) => [m.interval, 0, 0, 1300],
+    },
+    {
+      refuses: "bills without the buy pages (the buyers' fills are missing)",
+      input: (m) => ({ unmetered: [], refs: [], readings: packReadings(m.metered), sellPages: m.cleared.sellPages, buyPages: [] }),
+      error: "BillingTotalsMismatch",
+      args: (m) => [m.interval, 1300, 0, 1300],
+    },
+    {
+      refuses: "an order page handed in twice",
+      input: (m) => ({
+        unmetered: [],
+        refs: [],
+        readings: packReadings(m.metered),
+        sellPages: [m.cleared.sellPages[0], m.cleared.sellPages[0]],
+        buyPages: m.cleared.buyPages,
+      }),
+      error: "OrderPagesNotConsecutive",
+      args: (m) => [SIDE.sell, m.cleared.sellPages[0].entries.length, 0],
+    },
+    {
+      refuses: "an altered order page",
+      input: (m) => ({
+        unmetered: [],
+        refs: [],
+        readings: packReadings(m.metered),
+        sellPages: m.cleared.sellPages,
+        buyPages: [{ ...m.cleared.buyPages[0], cumStartWh: 1 }],
+      }),
+      error: "OrderPageMismatch",
+      args: (m) => [m.interval, SIDE.buy, 0],
+    },
+    {
+      // its fills are taken once, so the totals would hold, but it would be settled twice: the meter digest refuses it
+      refuses: "a reading listed twice",
+      input: (m) => ({
+        unmetered: [],
+        refs: [],
+        readings: packReadings([...m.metered, m.metered[0]]),
+        sellPages: m.cleared.sellPages,
+        buyPages: m.cleared.buyPages,
+      }),
+      error: "MeterPageMismatch",
+      args: (m) => [m.interval, 0],
+    },
+  ];
+  for (const c of incomplete) {
+    it(`refuses in one-transaction billing ${c.refuses}, with nothing moved`, async function () {
+      const m = await meteredMarket();
+      const before = await m.market.accountOf(await m.consumer.getAddress());
+      await expect(m.op.billAndSettle(m.interval, c.input(m)))
+        .to.be.revertedWithCustomError(m.market, c.error)
+        .withArgs(...c.args(m));
+      expect((await m.market.accountOf(await m.consumer.getAddress())).free).to.equal(before.free);
+    });
+  }
+
+  it("lets only the operator bill and settle in one transaction", async function () {
+    const m = await meteredMarket();
     await expect(
-      m.market.connect(m.stranger).billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: [], buyPages: [] }),
+      m.market.connect(m.stranger).billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(m.metered), sellPages: [], buyPages: [] }),
     ).to.be.revertedWithCustomError(m.market, "AccessControlUnauthorizedAccount");
-    const before = await m.market.accountOf(await m.consumer.getAddress());
-    // without the order pages no fill can be found: nothing is accounted for
-    await expect(op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: [], buyPages: [] }))
-      .to.be.revertedWithCustomError(m.market, "BillingTotalsMismatch")
-      .withArgs(m.interval, 0, 0, 1300);
-    // without the buy pages the buyers' fills are missing
-    await expect(op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: cleared.sellPages, buyPages: [] }))
-      .to.be.revertedWithCustomError(m.market, "BillingTotalsMismatch")
-      .withArgs(m.interval, 1300, 0, 1300);
-    // a page given twice, or altered, is refused
-    await expect(
-      op.billAndSettle(m.interval, {
-        unmetered: [],
-        refs: [],
-        readings: packReadings(pages[0]),
-        sellPages: [cleared.sellPages[0], cleared.sellPages[0]],
-        buyPages: cleared.buyPages,
-      }),
-    )
-      .to.be.revertedWithCustomError(m.market, "OrderPagesNotConsecutive")
-      .withArgs(SIDE.sell, cleared.sellPages[0].entries.length, 0);
-    const altered = { ...cleared.buyPages[0], cumStartWh: 1 };
-    await expect(op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: cleared.sellPages, buyPages: [altered] }))
-      .to.be.revertedWithCustomError(m.market, "OrderPageMismatch")
-      .withArgs(m.interval, SIDE.buy, 0);
-    // a reading listed twice: its fills are taken once, so the totals still hold, but it would be settled twice
-    // — the meter digest refuses a page that differs from the posted one
-    await expect(
-      op.billAndSettle(m.interval, {
-        unmetered: [],
-        refs: [],
-        readings: packReadings([...pages[0], pages[0][0]]),
-        sellPages: cleared.sellPages,
-        buyPages: cleared.buyPages,
-      }),
-    )
-      .to.be.revertedWithCustomError(m.market, "MeterPageMismatch")
-      .withArgs(m.interval, 0);
-    expect((await m.market.accountOf(await m.consumer.getAddress())).free).to.equal(before.free);
-    await m.driver.billAndSettle(m.interval, pages, cleared);
+  });
+
+  it("bills and settles a one-page interval in one transaction, once", async function () {
+    const m = await meteredMarket();
+    await m.driver.billAndSettle(m.interval, m.pages, m.cleared);
     expect(PHASE[Number((await m.market.intervalOf(m.interval)).phase)]).to.equal("Settled");
-    await expect(op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(pages[0]), sellPages: [], buyPages: [] }))
+    await expect(m.op.billAndSettle(m.interval, { unmetered: [], refs: [], readings: packReadings(m.metered), sellPages: [], buyPages: [] }))
       .to.be.revertedWithCustomError(m.market, "IntervalWrongPhase")
       .withArgs(m.interval, phaseValue("Settled"));
   });
