@@ -23,58 +23,93 @@ describe("KiezMarket refusals: signed bids", function () {
     });
   }
 
-  it("accepts a relayed batch, refuses a replay, and cancels a relayed bid handed back in its batch", async function () {
+  /** The market with the consumer's two signed buy bids relayed as batch 0, and that batch as the events tell it. */
+  async function relayed() {
     const m = await market();
     const first = await signed(m);
     const second = await signed(m, { nonce: 1n, price: 111_000 });
-    const relayer = m.market.connect(m.stranger);
     const consumer = await m.consumer.getAddress();
     const words = [
       bidWord.pack({ participant: consumer, side: SIDE.buy, wh: 500, price: 110_000 }),
       bidWord.pack({ participant: consumer, side: SIDE.buy, wh: 500, price: 111_000 }),
     ];
-    await expect(relayer.submitSignedBids(m.interval, [first, second]))
+    await expect(m.market.connect(m.stranger).submitSignedBids(m.interval, [first, second]))
       .to.emit(m.market, "BidsPlaced")
       .withArgs(m.interval, 0, 0, words);
-    expect((await m.market.accountOf(consumer)).bidNonce).to.equal(2n);
-    // a replayed signature is skipped and reported, never placed twice
-    await expect(relayer.submitSignedBids(m.interval, [first]))
-      .to.emit(m.market, "SignedBidSkipped")
-      .withArgs(m.interval, consumer, 0, 2)
-      .and.not.to.emit(m.market, "BidsPlaced");
-    // a nonce ahead of the signer's next one is refused
-    await expect(relayer.submitSignedBids(m.interval, [await signed(m, { nonce: 3n })]))
-      .to.be.revertedWithCustomError(m.market, "SignatureWrongNonce")
-      .withArgs(consumer, 2, 3);
     const [batch] = await m.batches(m.interval);
-    expect(batch.bids).to.deep.equal(words);
-    const lockedBefore = (await m.market.accountOf(consumer)).locked;
-    await expect(m.market.connect(m.pv).cancelSignedBid(m.interval, batch, 1))
+    return { ...m, first, consumerAddress: consumer, words, batch };
+  }
+
+  it("places a relayed batch as one BidsPlaced event, advancing the signer's nonce", async function () {
+    const m = await relayed();
+    expect((await m.market.accountOf(m.consumerAddress)).bidNonce).to.equal(2n);
+    expect(m.batch.bids).to.deep.equal(m.words);
+  });
+
+  it("skips a replayed signature and reports it, never placing it twice", async function () {
+    const m = await relayed();
+    await expect(m.market.connect(m.stranger).submitSignedBids(m.interval, [m.first]))
+      .to.emit(m.market, "SignedBidSkipped")
+      .withArgs(m.interval, m.consumerAddress, 0, 2)
+      .and.not.to.emit(m.market, "BidsPlaced");
+  });
+
+  it("refuses a nonce ahead of the signer's next one", async function () {
+    const m = await relayed();
+    await expect(m.market.connect(m.stranger).submitSignedBids(m.interval, [await signed(m, { nonce: 3n })]))
+      .to.be.revertedWithCustomError(m.market, "SignatureWrongNonce")
+      .withArgs(m.consumerAddress, 2, 3);
+  });
+
+  it("refuses cancelling another household's relayed bid", async function () {
+    const m = await relayed();
+    await expect(m.market.connect(m.pv).cancelSignedBid(m.interval, m.batch, 1))
       .to.be.revertedWithCustomError(m.market, "BidNotOwner")
       .withArgs(m.interval, 1, await m.pv.getAddress());
-    // a batch handed back altered (another price) or under another number is not the one placed
-    const altered = { ...batch, bids: [batch.bids[0] - (1n << 32n), batch.bids[1]] };
+  });
+
+  it("refuses a batch handed back altered", async function () {
+    const m = await relayed();
+    const altered = { ...m.batch, bids: [m.batch.bids[0] - (1n << 32n), m.batch.bids[1]] }; // another price
     await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, altered, 1))
       .to.be.revertedWithCustomError(m.market, "BidBatchMismatch")
       .withArgs(m.interval, 0);
-    await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, { ...batch, batch: 1 }, 1))
+  });
+
+  it("refuses a batch handed back under another number", async function () {
+    const m = await relayed();
+    await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, { ...m.batch, batch: 1 }, 1))
       .to.be.revertedWithCustomError(m.market, "BidBatchMismatch")
       .withArgs(m.interval, 1);
-    await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, batch, 2))
+  });
+
+  it("refuses cancelling a position beyond the batch", async function () {
+    const m = await relayed();
+    await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, m.batch, 2))
       .to.be.revertedWithCustomError(m.market, "BidNotFound")
       .withArgs(m.interval, 2);
-    await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, batch, 1))
+  });
+
+  it("cancels a relayed bid handed back in its batch, releasing its lock, and then knows it only as cancelled", async function () {
+    const m = await relayed();
+    const lockedBefore = (await m.market.accountOf(m.consumerAddress)).locked;
+    await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, m.batch, 1))
       .to.emit(m.market, "BidCancelled")
-      .withArgs(m.interval, 1, consumer);
-    expect(lockedBefore - (await m.market.accountOf(consumer)).locked).to.equal(BigInt(buyLockUnits(T0, 500, 111_000)) * 10n ** 9n);
-    // the stored digest now has the bid cancelled: the batch as first placed no longer matches; the updated one names no live bid there
-    await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, batch, 1)).to.be.revertedWithCustomError(m.market, "BidBatchMismatch");
+      .withArgs(m.interval, 1, m.consumerAddress);
+    expect(lockedBefore - (await m.market.accountOf(m.consumerAddress)).locked).to.equal(BigInt(buyLockUnits(T0, 500, 111_000)) * 10n ** 9n);
+    // the stored digest now has the bid cancelled: the batch as first placed no longer matches
+    await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, m.batch, 1)).to.be.revertedWithCustomError(m.market, "BidBatchMismatch");
+    // and the updated one names no live bid there
     const [updated] = await m.batches(m.interval);
     await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, updated, 1))
       .to.be.revertedWithCustomError(m.market, "BidNotFound")
       .withArgs(m.interval, 1);
+  });
+
+  it("refuses cancelling a relayed bid after gate closure", async function () {
+    const m = await relayed();
     await m.closeGate(m.interval);
-    await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, updated, 0)).to.be.revertedWithCustomError(m.market, "IntervalGateClosed");
+    await expect(m.market.connect(m.consumer).cancelSignedBid(m.interval, m.batch, 0)).to.be.revertedWithCustomError(m.market, "IntervalGateClosed");
   });
 
   it("orders relayed bids only from their batches as placed", async function () {
