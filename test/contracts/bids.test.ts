@@ -141,18 +141,36 @@ describe("KiezMarket refusals: bids", function () {
     await expect(op.openIntervals(m.interval - 5, 1)).to.be.revertedWithCustomError(m.market, "IntervalGateInPast");
   });
 
-  it("cancels only the owner's live bid before gate closure, releasing its lock", async function () {
+  /** The market with the consumer's buy bid 0 placed (its lock taken). */
+  async function withBuy() {
     const m = await market();
     await m.market.connect(m.consumer).placeBid(m.interval, SIDE.buy, 1_000, 100_000);
+    return m;
+  }
+
+  it("refuses cancelling another household's bid", async function () {
+    const m = await withBuy();
     await expect(m.market.connect(m.pv).cancelBid(m.interval, 0))
       .to.be.revertedWithCustomError(m.market, "BidNotOwner")
       .withArgs(m.interval, 0, await m.pv.getAddress());
+  });
+
+  it("cancels the owner's live bid before gate closure, releasing its lock", async function () {
+    const m = await withBuy();
     await expect(m.market.connect(m.consumer).cancelBid(m.interval, 0)).to.emit(m.market, "BidCancelled");
     expect((await m.market.accountOf(await m.consumer.getAddress())).locked).to.equal(0n);
     expect((await m.market.intervalOf(m.interval)).lockUnits).to.equal(0n);
+  });
+
+  it("refuses cancelling a bid twice", async function () {
+    const m = await withBuy();
+    await m.market.connect(m.consumer).cancelBid(m.interval, 0);
     await expect(m.market.connect(m.consumer).cancelBid(m.interval, 0)).to.be.revertedWithCustomError(m.market, "BidNotFound").withArgs(m.interval, 0);
-    await m.market.connect(m.pv).placeBid(m.interval, SIDE.sell, 1_000, 100_000);
+  });
+
+  it("refuses cancelling a bid after gate closure", async function () {
+    const m = await withBuy();
     await m.closeGate(m.interval);
-    await expect(m.market.connect(m.pv).cancelBid(m.interval, 1)).to.be.revertedWithCustomError(m.market, "IntervalGateClosed");
+    await expect(m.market.connect(m.consumer).cancelBid(m.interval, 0)).to.be.revertedWithCustomError(m.market, "IntervalGateClosed");
   });
 });

@@ -151,10 +151,13 @@ describe("KiezMarket refusals: clearing", function () {
       .withArgs(m.interval, phaseValue("Cleared"));
   });
 
-  it("refuses the one-transaction clearing once paged ordering has begun, and before gate closure", async function () {
+  it("refuses the one-transaction clearing before gate closure", async function () {
     const early = await market();
     await early.market.connect(early.pv).placeBid(early.interval, SIDE.sell, 100, 100_000);
     await expect(early.orderAndClear(early.interval, [0], [], NO_TRADE, 0)).to.be.revertedWithCustomError(early.market, "IntervalGateNotClosed");
+  });
+
+  it("refuses the one-transaction clearing once paged ordering has begun", async function () {
     const m = await closedMarket();
     await m.submitOrder(m.interval, SIDE.sell, [0, 1]);
     await expect(m.orderAndClear(m.interval, [0, 1], [2, 3], 1, 1))

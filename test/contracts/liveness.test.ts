@@ -649,23 +649,37 @@ describe("KiezMarket liveness and bounds", function () {
   describe("supplier accounts and fee recipients", function () {
     const WEEK = 7 * 86_400;
 
-    it("moves a supplier's account only after ACCOUNT_NOTICE from the admin's announcement; anyone then applies it", async function () {
+    it("does not let the admin move a supplier's account at once", async function () {
       const f = await community();
-      const admin = f.market.connect(f.roles.admin);
-      const newAccount = await f.households[6].getAddress();
-      expect(await f.market.ACCOUNT_NOTICE()).to.equal(BigInt(WEEK));
-      // the admin cannot move it at once
-      await expect(admin.setSupplierAccount(0, newAccount)).to.be.revertedWithCustomError(f.market, "MarketNotSupplierAccount");
+      await expect(f.market.connect(f.roles.admin).setSupplierAccount(0, await f.households[6].getAddress())).to.be.revertedWithCustomError(
+        f.market,
+        "MarketNotSupplierAccount",
+      );
+    });
+
+    it("refuses applying a supplier account nobody announced", async function () {
+      const f = await community();
       await expect(f.market.connect(f.pv).applySupplierAccount(0)).to.be.revertedWithCustomError(f.market, "MarketNoChangeAnnounced");
-      const announced = admin.announceSupplierAccount(0, newAccount);
-      await expect(announced).to.emit(f.market, "SupplierAccountAnnounced");
-      const effectiveAt = (await f.now()) + WEEK;
+    });
+
+    it("refuses applying an announced supplier account before ACCOUNT_NOTICE has run", async function () {
+      const f = await community();
+      expect(await f.market.ACCOUNT_NOTICE()).to.equal(BigInt(WEEK));
+      await expect(f.market.connect(f.roles.admin).announceSupplierAccount(0, await f.households[6].getAddress())).to.emit(
+        f.market,
+        "SupplierAccountAnnounced",
+      );
       await expect(f.market.connect(f.pv).applySupplierAccount(0)).to.be.revertedWithCustomError(f.market, "MarketNoticeRunning");
       expect(await f.market.supplierAccount(0)).to.equal(await f.roles.supplier0.getAddress());
-      await f.provider.send("evm_setNextBlockTimestamp", [effectiveAt]);
+    });
+
+    it("lets anyone apply an announced supplier account once ACCOUNT_NOTICE has run, and only once", async function () {
+      const f = await community();
+      const newAccount = await f.households[6].getAddress();
+      await f.market.connect(f.roles.admin).announceSupplierAccount(0, newAccount);
+      await f.provider.send("evm_setNextBlockTimestamp", [(await f.now()) + WEEK]);
       await expect(f.market.connect(f.pv).applySupplierAccount(0)).to.emit(f.market, "SupplierAccountSet").withArgs(0, newAccount);
       expect(await f.market.supplierAccount(0)).to.equal(newAccount);
-      // applied once
       await expect(f.market.connect(f.pv).applySupplierAccount(0)).to.be.revertedWithCustomError(f.market, "MarketNoChangeAnnounced");
     });
 
