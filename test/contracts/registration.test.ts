@@ -74,20 +74,27 @@ describe("KiezMarket refusals: registration and roles", function () {
     expect((await m.market.participantOf(who)).supplier).to.equal(1n);
   });
 
-  it("refuses tariffs that break the case study's constraints, and keeps an open interval's tariff", async function () {
+  it("refuses a LEM supplier margin below the grid's", async function () {
     const m = await market();
-    const admin = m.market.connect(m.roles.admin);
     const bad = TARIFFS.map(tariffStruct);
     bad[1] = { ...bad[1], lemSupplierMargin: bad[1].supplierMargin - 1 };
-    await expect(admin.setTariffs(bad))
+    await expect(m.market.connect(m.roles.admin).setTariffs(bad))
       .to.be.revertedWithCustomError(m.market, "TariffLemMarginBelowGrid")
       .withArgs(1, TARIFFS[1].prices.supplierMargin - 1, TARIFFS[1].prices.supplierMargin);
+  });
+
+  it("refuses a feed-in tariff not below the energy price", async function () {
+    const m = await market();
     const fitTooHigh = TARIFFS.map(tariffStruct);
     fitTooHigh[0] = { ...fitTooHigh[0], feedInTariff: T0.energyPrice };
-    await expect(admin.setTariffs(fitTooHigh)).to.be.revertedWithCustomError(m.market, "TariffFeedInNotBelowEnergyPrice");
+    await expect(m.market.connect(m.roles.admin).setTariffs(fitTooHigh)).to.be.revertedWithCustomError(m.market, "TariffFeedInNotBelowEnergyPrice");
+  });
+
+  it("keeps an open interval's tariff, and the next ones' within the notice, then applies the new one", async function () {
+    const m = await market();
     const cheaper = TARIFFS.map(tariffStruct);
     cheaper[0] = { ...cheaper[0], energyPrice: 150_000 };
-    await expect(admin.setTariffs(cheaper)).to.emit(m.market, "TariffSet").withArgs(0, 1, anyValue);
+    await expect(m.market.connect(m.roles.admin).setTariffs(cheaper)).to.emit(m.market, "TariffSet").withArgs(0, 1, anyValue);
     // the interval opened before keeps epoch 0: an ask of 160,000 (< EP 170,000) is still fine there
     await m.market.connect(m.pv).placeBid(m.interval, SIDE.sell, 100, 160_000);
     // so does the next interval, opened within the notice period
