@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Static checks counted as tests by scripts/test-all.mjs: solhint must be clean on contracts/, and the
+// Static checks counted as tests by scripts/test-all.mjs: solhint must be clean on contracts/, Biome on the TypeScript, and the
 // TypeScript must type-check (after a compile has generated the contract types).
 import { spawnSync } from "node:child_process";
 

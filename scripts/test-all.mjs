@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 
 const SUITES = [
-  { name: "static checks (solhint, TypeScript)", command: "node", args: ["scripts/static-checks.mjs"], parse: parseMocha },
+  { name: "static checks (solhint, TypeScript, Biome)", command: "node", args: ["scripts/static-checks.mjs"], parse: parseMocha },
   { name: "contracts (Solidity fuzz and invariants)", command: "hardhat", args: ["test", "solidity"], parse: parseMocha },
   { name: "contracts (mocha)", command: "hardhat", args: ["test", "mocha"], parse: parseMocha },
   { name: "SMTChecker over MarketMath (Debian's z3)", command: "node", args: ["scripts/smt-check.mjs"], parse: parsePlain },
