@@ -5,7 +5,6 @@
 import { INTERVALS_PER_DAY } from "../calendar.js";
 import { timeOfUse, type SupplierTariff } from "./tariff.js";
 
-export { INTERVAL_SECONDS, INTERVALS_PER_DAY } from "../calendar.js";
 /** Nano-euro per µEUR. */
 export const NANO_PER_MICRO = 1000;
 

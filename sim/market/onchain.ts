@@ -5,8 +5,6 @@
  */
 import { bidWord } from "./words.js";
 
-export { bidWord, HANDED_BACK, orderRef } from "./words.js";
-
 /** KiezMarket's `Side`. */
 export const SIDE = { sell: 1, buy: 2 } as const;
 /** The name of a live bid's Side value (1 sell, 2 buy). */

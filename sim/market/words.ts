@@ -35,7 +35,7 @@ export const bidWord = {
   /** The word with its side cleared: how a cancelled bid stays in its batch (BidWords.cancelled). */
   cancelled: (word: bigint): bigint => word & ~(MASK8 << 88n),
   /** The order entry of the bid at `bidIndex` (BidWords.entry). */
-  entry: (word: bigint, bidIndex: number): bigint => (word & ~(MASK8 << 88n)) | BigInt(bidIndex),
+  entry: (word: bigint, bidIndex: number): bigint => bidWord.cancelled(word) | BigInt(bidIndex),
 };
 
 /** A bid in a committed order page (OrderEntry): participant << 96 | wh << 64 | price << 32 | bidIndex. */
