@@ -236,7 +236,7 @@ library MarketBilling {
         if (sums.released != iv.lockUnits) revert E.BillingLocksMismatch(interval, sums.released, iv.lockUnits);
         MarketSettlement.PageTotals memory totals = sums.settlement;
         if (totals.poolIn != totals.poolOut) revert E.SettlementPoolUnbalanced(interval, totals.poolIn, totals.poolOut);
-        MarketSettlement.creditFees(ledger, ctx, totals);
+        MarketSettlement.creditFees(ledger, interval, ctx.platform, ctx.taxCollector, ctx.networkOperator, totals);
         bs.billedPages = 1;
         bs.settledPages = 1;
         bs.billedSoldWh = sums.sold;
@@ -279,12 +279,12 @@ library MarketBilling {
             participant,
             r.supplier(),
             bought,
-            sold,
+            bought * ctx.price,
+            sold * ctx.price,
             gridImportWh,
             gridExportWh,
             released,
             t,
-            ctx.price,
             sums.dayStart,
             sums.settlement
         );

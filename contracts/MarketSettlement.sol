@@ -72,17 +72,17 @@ library MarketSettlement {
                 b.participant,
                 supplier,
                 b.p2pBoughtWh,
-                b.p2pSoldWh,
+                uint256(b.p2pBoughtWh) * ctx.price,
+                uint256(b.p2pSoldWh) * ctx.price,
                 b.gridImportWh,
                 b.gridExportWh,
                 b.lockReleasedUnits,
                 tariffOf[supplier],
-                ctx.price,
                 dayStart,
                 totals
             );
         }
-        creditFees(ledger, ctx, totals);
+        creditFees(ledger, interval, ctx.platform, ctx.taxCollector, ctx.networkOperator, totals);
         bs.poolIn += totals.poolIn.toUint128();
         bs.poolOut += totals.poolOut.toUint128();
         if (++bs.settledPages == bs.billedPages) {
@@ -92,42 +92,45 @@ library MarketSettlement {
         }
     }
 
-    /// @dev Settles one verified bill: releases its locks, pays its P2P purchase and fees, credits its sales and
-    ///      feed-in, charges its grid import and daily charge, then repays earlier debt from what is left (recording
-    ///      what cannot be paid as owed). The amounts are the engine's lemBill (sim/market/billing.ts). Every
-    ///      product is a Wh below 2^32 times a price below 2^34 times 1e9: far below 2^256, so that arithmetic is
-    ///      unchecked. Settlement order between intervals does not matter: each bill releases its own locks.
+    /// @dev Settles one verified bill (an interval's, or a day-mode member's whole day): releases its locks, pays its
+    ///      P2P purchase and fees, credits its sales and feed-in, charges its grid import and daily charge, then repays
+    ///      earlier debt from what is left. What the account cannot pay is recorded as owed to the supplier, whose
+    ///      account fronts it (in interval mode only grid charges can be left unpaid: a buy's lock covers its P2P part;
+    ///      a day-mode member has no lock, and its supplier backs its P2P purchase as it backs its grid supply, at most
+    ///      what that energy would have cost from the grid). `boughtUnits` and `soldUnits` are the P2P Wh times their
+    ///      prices (units: Wh × µEUR/kWh). The amounts are the engine's lemBill (sim/market/billing.ts). Every product
+    ///      is a Wh below 2^32 times a price below 2^34 times 1e9: far below 2^256, so that arithmetic is unchecked.
+    ///      Settlement order between intervals does not matter: each bill releases its own locks.
     function settleBill(
         Ledger storage ledger,
         uint32 interval,
         address participant,
         uint8 supplier,
         uint256 bought,
-        uint256 sold,
+        uint256 boughtUnits,
+        uint256 soldUnits,
         uint256 gridImportWh,
         uint256 gridExportWh,
         uint256 releasedUnits,
         Tariff memory t,
-        uint32 price,
         bool dayStart,
         PageTotals memory totals
     ) internal {
         AccountSlot slot = ledger.slotOf(participant);
         AccountWord w = slot.load();
-        uint256 p2pCost;
-        uint256 credit;
+        uint256 due;
+        uint256 available;
         uint256 gridDue;
         unchecked {
-            p2pCost = bought * price * MarketMath.WEI_PER_UNIT;
+            uint256 p2pCost = boughtUnits * MarketMath.WEI_PER_UNIT;
             uint256 platformFee = bought * t.platformFee * MarketMath.WEI_PER_UNIT;
             uint256 levies = bought * t.levies * MarketMath.WEI_PER_UNIT;
             uint256 supplierFee = bought * t.lemSupplierMargin * MarketMath.WEI_PER_UNIT;
             uint256 networkFee = bought * t.lemNetworkFee * MarketMath.WEI_PER_UNIT;
-            uint256 proceeds = sold * price * MarketMath.WEI_PER_UNIT;
+            uint256 proceeds = soldUnits * MarketMath.WEI_PER_UNIT;
             uint256 exportCredit = gridExportWh * t.feedInTariff * MarketMath.WEI_PER_UNIT;
             gridDue = gridImportWh * MarketMath.timeOfUse(t) * MarketMath.WEI_PER_UNIT
                 + (dayStart ? uint256(t.dailyChargeMicroEur) * 1e12 : 0);
-            credit = proceeds + exportCredit;
             totals.poolIn += p2pCost;
             totals.poolOut += proceeds;
             totals.platform += platformFee;
@@ -135,21 +138,25 @@ library MarketSettlement {
             totals.network += networkFee;
             totals.supplierIn[supplier] += supplierFee;
             totals.supplierOut[supplier] += exportCredit;
-            p2pCost += platformFee + levies + supplierFee + networkFee;
+            due = p2pCost + platformFee + levies + supplierFee + networkFee + gridDue;
+            available = w.free() + releasedUnits * MarketMath.WEI_PER_UNIT + proceeds + exportCredit;
         }
-        // The P2P part never exceeds the released lock (fills are at or below each limit price): checked anyway.
-        uint256 free = w.free() + releasedUnits * MarketMath.WEI_PER_UNIT - p2pCost + credit;
-        uint256 gridPaid = gridDue < free ? gridDue : free;
-        free -= gridPaid;
+        uint256 free;
+        uint256 unpaid;
+        if (available >= due) free = available - due;
+        else unpaid = due - available;
         uint256 repaid;
         if (w.inDebt() && free != 0) {
-            // earlier grid charges are repaid from any credit, not only from deposits
+            // earlier charges are repaid from any credit, not only from deposits
             (w, repaid) = ledger.repayDebt(participant, w, free);
             free -= repaid;
             emit Ev.DebtRepaid(participant, ledger.supplierAccount[supplier], repaid);
         }
-        totals.supplierIn[supplier] += gridPaid + repaid;
-        if (gridPaid != gridDue) w = ledger.recordDebt(interval, participant, w, gridDue - gridPaid);
+        totals.supplierIn[supplier] += gridDue + repaid;
+        if (unpaid != 0) {
+            totals.supplierOut[supplier] += unpaid;
+            w = ledger.recordDebt(interval, participant, w, unpaid);
+        }
         slot.store(w.withFree(free).withLockedUnits(w.lockedUnits() - releasedUnits));
     }
 
@@ -161,10 +168,17 @@ library MarketSettlement {
     /// @dev Credits a page's fees to their recipients and nets each supplier's income against its feed-in payments.
     ///      A supplier whose account cannot pay its feed-in is not a reason to stop settlement: what it cannot pay is
     ///      recorded as its shortfall, repaid first from its next income or deposit netted at a later settlement.
-    function creditFees(Ledger storage ledger, Context calldata ctx, PageTotals memory totals) internal {
-        if (totals.platform != 0) ledger.credit(ctx.platform, totals.platform);
-        if (totals.levies != 0) ledger.credit(ctx.taxCollector, totals.levies);
-        if (totals.network != 0) ledger.credit(ctx.networkOperator, totals.network);
+    function creditFees(
+        Ledger storage ledger,
+        uint32 interval,
+        address platform,
+        address taxCollector,
+        address networkOperator,
+        PageTotals memory totals
+    ) internal {
+        if (totals.platform != 0) ledger.credit(platform, totals.platform);
+        if (totals.levies != 0) ledger.credit(taxCollector, totals.levies);
+        if (totals.network != 0) ledger.credit(networkOperator, totals.network);
         for (uint8 s = 0; s < totals.supplierIn.length; ++s) {
             uint256 shortfall = ledger.supplierShortfall[s];
             uint256 inflow = totals.supplierIn[s];
@@ -182,7 +196,7 @@ library MarketSettlement {
             uint256 paid = available < due ? available : due;
             slot.store(w.withFree(available - paid));
             uint256 left = due - paid;
-            if (left > shortfall) emit Ev.SupplierShortfallRecorded(ctx.interval, s, left - shortfall);
+            if (left > shortfall) emit Ev.SupplierShortfallRecorded(interval, s, left - shortfall);
             else if (left < shortfall) emit Ev.SupplierShortfallRepaid(s, shortfall - left);
             if (left != shortfall) ledger.supplierShortfall[s] = left;
         }
