@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {ParticipantClass, Phase, Reading, Side, Tariff} from "./MarketTypes.sol";
-import {BidWord} from "./MarketWords.sol";
+import {DayPhase, ParticipantClass, Phase, Reading, SettlementMode, Side, Tariff} from "./MarketTypes.sol";
+import {BidWord, DayClearingWord, DayPartyWord} from "./MarketWords.sol";
 
 /// @title IKiezMarketEvents
 /// @notice Everything an auditor needs to replay an interval without reading storage.
@@ -31,7 +31,8 @@ interface IKiezMarketEvents {
     event Deposited(address indexed account, uint256 amount);
     /// @notice `amount` euro left the account's free balance for its wallet.
     event Withdrawn(address indexed account, uint256 amount);
-    /// @notice Grid charges of `interval` that `participant` could not pay at settlement, now owed to their supplier.
+    /// @notice Charges of `interval` (in day mode, of the day that starts with it) that `participant` could not pay at
+    ///         settlement, now owed to their supplier.
     event DebtRecorded(uint32 indexed interval, address indexed participant, uint256 amount);
     /// @notice Earlier grid charges of `participant` repaid to their supplier's account, from a deposit or a credit.
     event DebtRepaid(address indexed participant, address indexed supplierAccount, uint256 amount);
@@ -83,6 +84,26 @@ interface IKiezMarketEvents {
     event IntervalRefunding(uint32 indexed interval);
     /// @notice Every buy bid of a refunding interval was cancelled and its lock released.
     event IntervalRefunded(uint32 indexed interval);
+
+    // ---- day mode (communities created with SettlementMode.Day) ----
+    /// @notice A household joined the day-mode roster as `member`; it trades in the days opened from now on.
+    event DayMemberAdded(address indexed account, uint32 member);
+    /// @notice A member's standing order: it sells its metered export for no less than `floor` and buys its metered
+    ///         import for no more than `cap` (µEUR/kWh; zero: not on that side), in the days from `sinceDay` on.
+    event StandingOrderSet(address indexed account, uint32 member, uint24 floor, uint24 cap, uint32 sinceDay);
+    /// @notice A day was opened: members 0..members-1 trade in it, at the tariffs of `tariffEpoch`. Its first interval
+    ///         is day × 96 + the community's day start slot.
+    event DayOpened(uint32 indexed day, uint16 tariffEpoch, uint32 members);
+    /// @notice A page of a day's readings: for the members from `firstMember` on, each as the page commits it
+    ///         (DayPartyWord) and 96 readings of two big-endian bytes (top bit: export; low 15 bits: Wh).
+    event DayReadingsPosted(uint32 indexed day, uint16 page, uint32 firstMember, DayPartyWord[] parties, bytes readings);
+    /// @notice Every member of the day has its readings.
+    event DayMetered(uint32 indexed day, uint16 pages);
+    /// @notice The day was verified and settled: its clearing, interval by interval, and each member's bill (DayBillWord,
+    ///         in roster order); `p2pVolume` euro passed from buyers to sellers.
+    event DaySettled(uint32 indexed day, DayClearingWord[] clearing, bytes bills, uint256 p2pVolume);
+    /// @notice The day was not settled within DAY_VOID_AFTER of its end: none of its money moves.
+    event DayVoided(uint32 indexed day);
 }
 
 /// @title IKiezMarketErrors
@@ -175,4 +196,35 @@ interface IKiezMarketErrors {
     error BillPageMismatch(uint32 interval, uint16 page);
     error SettlementPageOutOfOrder(uint32 interval, uint16 page, uint16 expected);
     error SettlementPoolUnbalanced(uint32 interval, uint256 poolIn, uint256 poolOut);
+    /// @notice The call belongs to the other settlement mode than the community's.
+    error MarketWrongSettlementMode(SettlementMode mode);
+    error DayRosterFull(uint32 maxMembers);
+    error DayNotMember(address account);
+    /// @notice An earlier order change still applies to a day not yet settled; change again once `day` is settled.
+    error DayOrderChangePending(address account, uint32 day);
+    error DayWrongPhase(uint32 day, DayPhase phase);
+    error DayNotAfterLastOpened(uint32 day, uint32 lastOpened);
+    error DayOutOfRange(uint32 day, uint32 maxDay);
+    error DayStartInPast(uint32 day, uint256 startsAt, uint256 nowTs);
+    error DayNotEnded(uint32 day, uint256 endsAt, uint256 nowTs);
+    error DayNotNextToSettle(uint32 day, uint32 nextToSettle);
+    error DayVoidNotDue(uint32 day, uint256 voidableAt, uint256 nowTs);
+    /// @notice A meter page must hold whole members (192 bytes each), at least one and at most `maxMembers`, and no
+    ///         more than the day has left unread.
+    error DayPageSize(uint256 bytesGiven, uint256 maxMembers, uint256 membersLeft);
+    error DayReadingAboveLimit(address account, uint256 slot, uint256 wh, uint24 limitWh);
+    error DayPagesIncomplete(uint32 day, uint256 given, uint16 pages);
+    error DayPageMismatch(uint32 day, uint16 page);
+    error DayClearingLength(uint256 given);
+    /// @notice Interval `slot` of the day: the clearing word is not one the contract can check (no trade with other
+    ///         fields set, or the Wh matched not beyond each side's Wh before its marginal member).
+    error DayClearingMalformed(uint256 slot);
+    error DayMarginalNotFound(uint256 slot, Side side, uint24 member);
+    error DayMarginalOverfilled(uint256 slot, Side side, uint24 member, uint256 fillWh, uint256 wh);
+    error DayPairNotMatched(uint256 slot, uint24 ask, uint24 bid);
+    error DayBeforeMismatch(uint256 slot, Side side, uint256 claimedWh, uint256 actualWh);
+    error DayPairDisjoint(uint256 slot);
+    error DayMatchedMismatch(uint256 slot, uint256 claimedWh, uint256 expectedWh);
+    /// @notice After the claimed marginal pair (or with none) a sell at `ask` and a buy at `bid` would still match.
+    error DayStillMatchable(uint256 slot, uint256 ask, uint256 bid);
 }

@@ -18,11 +18,13 @@ import {AccountSlot, Ledger} from "./Ledger.sol";
 import {IKiezMarketErrors, IKiezMarketEvents} from "./IKiezMarket.sol";
 import {MarketBilling} from "./MarketBilling.sol";
 import {MarketClearing} from "./MarketClearing.sol";
+import {MarketDays} from "./MarketDays.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarketRelay} from "./MarketRelay.sol";
 import {MarketSettlement} from "./MarketSettlement.sol";
 import {MarketTariffs} from "./MarketTariffs.sol";
 import {OrderRef} from "./OrderRef.sol";
+import {DayClearingWord, DayMemberWord, DayMemberWords, DayPartyWord} from "./MarketWords.sol";
 import {
     Account,
     Bid,
@@ -32,6 +34,10 @@ import {
     Bill,
     BillingState,
     ClearingState,
+    DayBook,
+    DayInfo,
+    DayPage,
+    DayState,
     Interval,
     IntervalState,
     MarketConfig,
@@ -42,6 +48,7 @@ import {
     ParticipantProfile,
     Phase,
     Reading,
+    SettlementMode,
     Side,
     Tariff
 } from "./MarketTypes.sol";
@@ -105,6 +112,12 @@ contract KiezMarket is
     uint256 public constant MAX_UNMETERED_PAGE = MarketBilling.MAX_UNMETERED_PAGE;
     /// @notice `sellPos` value that claims no pair matches.
     uint32 public constant NO_TRADE = MarketClearing.NO_TRADE;
+    /// @notice Day mode: the most members a community takes (one `settleDay` settles them all under the gas cap), the
+    ///         most Wh a reading and so a registered limit may be, and how long after its end an unsettled day may be
+    ///         voided.
+    uint32 public constant MAX_DAY_MEMBERS = MarketDays.MAX_MEMBERS;
+    uint24 public constant MAX_DAY_READING_WH = MarketDays.MAX_READING_WH;
+    uint256 public constant DAY_VOID_AFTER = MarketDays.DAY_VOID_AFTER;
 
     // ---- configuration (token, supplier count, gate lead and day start live in the clone's code) ----
     /// @notice The latest tariff epoch, and when it takes effect: intervals starting before then keep the one before.
@@ -140,6 +153,9 @@ contract KiezMarket is
     // ---- intervals ----
     mapping(uint32 interval => IntervalState) internal _intervals;
     mapping(uint32 ringSlot => BidRingSlot) internal _bidRing;
+
+    // ---- days (communities created with SettlementMode.Day) ----
+    DayBook internal _dayBook;
 
     /// @dev The implementation is never used directly: clones are initialized by the factory.
     constructor() EIP712("Kiezstrom Market", "1") {
@@ -275,6 +291,11 @@ contract KiezMarket is
         if (p.meteringPoint != 0) delete meteringPointOwner[p.meteringPoint];
         p.meteringPoint = meteringPoint;
         meteringPointOwner[meteringPoint] = participant;
+        // a day-mode member's roster word says it may sell
+        if (_settlement() == SettlementMode.Day) {
+            uint32 member = _dayBook.memberOf[participant] - 1;
+            _dayBook.members[member] = _dayBook.members[member].withMeteringPoint();
+        }
         emit MeteringPointConfirmed(participant, meteringPoint);
     }
 
@@ -307,8 +328,11 @@ contract KiezMarket is
         if (participantClass == uint8(ParticipantClass.Consumer) && exportLimitWh != 0) {
             revert ParticipantConsumerCannotExport(exportLimitWh);
         }
-        if (importLimitWh > MAX_LIMIT_WH) revert ParticipantLimitTooHigh(importLimitWh, MAX_LIMIT_WH);
-        if (exportLimitWh > MAX_LIMIT_WH) revert ParticipantLimitTooHigh(exportLimitWh, MAX_LIMIT_WH);
+        bool dayMode = _settlement() == SettlementMode.Day;
+        // a day-mode reading carries 15 bits
+        uint24 maxLimit = dayMode ? MAX_DAY_READING_WH : MAX_LIMIT_WH;
+        if (importLimitWh > maxLimit) revert ParticipantLimitTooHigh(importLimitWh, maxLimit);
+        if (exportLimitWh > maxLimit) revert ParticipantLimitTooHigh(exportLimitWh, maxLimit);
         _requireSupplier(supplier);
         Participant storage p = _ledger.participants[account];
         if (p.class != ParticipantClass.None) revert ParticipantAlreadyRegistered(account);
@@ -317,6 +341,17 @@ contract KiezMarket is
         p.importLimitWh = importLimitWh;
         p.exportLimitWh = exportLimitWh;
         emit ParticipantRegistered(account, ParticipantClass(participantClass), supplier, importLimitWh, exportLimitWh);
+        if (dayMode) _addDayMember(account, supplier, importLimitWh, exportLimitWh);
+    }
+
+    /// @dev Adds a registered household to the day-mode roster, with no standing order yet.
+    function _addDayMember(address account, uint8 supplier, uint24 importLimitWh, uint24 exportLimitWh) internal {
+        uint32 member = _dayBook.memberCount;
+        if (member >= MAX_DAY_MEMBERS) revert DayRosterFull(MAX_DAY_MEMBERS);
+        _dayBook.memberCount = member + 1;
+        _dayBook.members[member] = DayMemberWords.pack(account, supplier, importLimitWh, exportLimitWh);
+        _dayBook.memberOf[account] = member + 1;
+        emit DayMemberAdded(account, member);
     }
 
     // ============================================================================================ ledger
@@ -377,6 +412,7 @@ contract KiezMarket is
     ///         the last interval of its bid ring slot (BID_RING intervals apart), whose bid storage it reuses, is
     ///         settled or refunded.
     function openIntervals(uint32 first, uint32 count) external onlyRole(OPERATOR_ROLE) {
+        _requireSettlement(SettlementMode.Interval);
         uint16 latest = tariffEpoch;
         uint40 latestStartsAt = tariffEpochStartsAt;
         uint32 gateLead = config().gateLeadSeconds;
@@ -564,7 +600,94 @@ contract KiezMarket is
         MarketSettlement.settle(_intervals[interval], _ledger, _tariffs, _settlementContext(interval, page), bills);
     }
 
+    // ============================================================================================== days
+
+    /// @notice Sets the caller's standing order (day mode): in every interval of the days opened from now on it sells
+    ///         its metered export for no less than `floor` and buys its metered import for no more than `cap`
+    ///         (µEUR/kWh, P2P price; zero: not on that side). Bounded as bids are: FiT < floor < EP (and a confirmed
+    ///         metering point), cap < EP and cap + LEM charges < ToU, by the tariff of the next day to open.
+    function setStandingOrder(uint24 floor, uint24 cap) external whenNotPaused {
+        _requireSettlement(SettlementMode.Day);
+        MarketDays.setStandingOrder(_dayBook, _tariffs, _dayClock(), msg.sender, floor, cap);
+    }
+
+    /// @notice Opens `count` consecutive days from `first` (day mode), each before it starts and after the last day
+    ///         opened: the members registered by now trade in them. Day d starts with interval d × 96 + day start slot.
+    function openDays(uint32 first, uint32 count) external onlyRole(OPERATOR_ROLE) {
+        _requireSettlement(SettlementMode.Day);
+        MarketDays.openDays(_dayBook, _dayClock(), first, count);
+    }
+
+    /// @notice Posts the next page of an ended day's readings (day mode): for each member from the last page's end, 96
+    ///         readings of two big-endian bytes (top bit: export, low 15 bits: Wh), within its registered limits. A
+    ///         member the meter has no data for is posted as zeros. Meter role.
+    function postDayReadings(uint32 day, bytes calldata readings) external onlyRole(METER_ROLE) {
+        MarketDays.postReadings(_dayBook, config().dayStartSlot, day, readings);
+    }
+
+    /// @notice Verifies and settles a metered day (day mode): the caller hands back its meter pages and each interval's
+    ///         marginal pair (DayClearingWord); the contract checks the 96 clearings in one pass over the members and
+    ///         settles each member's day into one ledger movement. Anyone may call, once every earlier day opened is
+    ///         settled or void.
+    function settleDay(uint32 day, DayPage[] calldata pages, DayClearingWord[] calldata clearing)
+        external
+        whenNotPaused
+        nonReentrant
+    {
+        MarketDays.Payees memory payees =
+            MarketDays.Payees(platform, taxCollector, networkOperator, config().supplierCount);
+        MarketDays.settleDay(_dayBook, _ledger, _tariffs, _dayClock(), payees, day, pages, clearing);
+    }
+
+    /// @notice Posts an ended day's readings (every member's, one page) and settles the day with `clearing` in one
+    ///         transaction (day mode): what `postDayReadings` then `settleDay` do, for less. Meter role.
+    function postAndSettleDay(uint32 day, bytes calldata readings, DayClearingWord[] calldata clearing)
+        external
+        onlyRole(METER_ROLE)
+        whenNotPaused
+        nonReentrant
+    {
+        MarketDays.Payees memory payees =
+            MarketDays.Payees(platform, taxCollector, networkOperator, config().supplierCount);
+        MarketDays.postAndSettleDay(_dayBook, _ledger, _tariffs, _dayClock(), payees, day, readings, clearing);
+    }
+
+    /// @notice Voids the next day to settle if it is still not settled DAY_VOID_AFTER after its end (day mode): none of
+    ///         its money moves, and later days may settle. Anyone may call, also while the market is paused.
+    function voidDay(uint32 day) external {
+        MarketDays.voidDay(_dayBook, config().dayStartSlot, day);
+    }
+
     // ============================================================================================= views
+
+    /// @notice A day's phase, tariff epoch, roster size, how many members have readings, and in how many pages.
+    function dayOf(uint32 day) external view returns (DayInfo memory) {
+        DayState storage d = _dayBook.dayStates[day];
+        return DayInfo(d.phase, d.tariffEpoch, d.members, d.readMembers, d.meterPages);
+    }
+
+    /// @notice The roster size, the last day opened and the next day to settle (0: none).
+    function dayCalendar() external view returns (uint32 members, uint32 lastOpened, uint32 nextToSettle) {
+        return (_dayBook.memberCount, _dayBook.lastOpened, _dayBook.nextToSettle);
+    }
+
+    /// @notice A member as a meter page of `day` commits it (DayPartyWord: account, supplier, and the order in force that
+    ///         day, the floor zero without a confirmed metering point): what a clearer computes the day from.
+    function dayPartyOf(uint32 day, uint32 member) external view returns (DayPartyWord party) {
+        (party,) = MarketDays.partyOf(_dayBook, day, member);
+    }
+
+    /// @notice A day-mode member's roster word (DayMemberWord: account, standing order from `sinceDay`, supplier,
+    ///         metering point confirmed, limits).
+    function memberAt(uint32 member) external view returns (DayMemberWord) {
+        return _dayBook.members[member];
+    }
+
+    /// @notice The member index of a day-mode household, and whether it is one.
+    function memberIndexOf(address account) external view returns (bool isMember, uint32 member) {
+        uint32 plusOne = _dayBook.memberOf[account];
+        return (plusOne != 0, plusOne == 0 ? 0 : plusOne - 1);
+    }
 
     /// @notice The interval that contains `timestamp` (unix seconds / 900).
     function intervalAt(uint256 timestamp) external pure returns (uint32) {
@@ -650,7 +773,7 @@ contract KiezMarket is
 
     /// @notice The community's fixed configuration, read from the clone's code.
     ///         The clone's arguments are packed (MarketFactory.createCommunity): token 20 bytes | supplier count 1 |
-    ///         gate lead 4 | day start slot 1 | order page size 2.
+    ///         gate lead 4 | day start slot 1 | order page size 2 | settlement mode 1.
     function config() public view returns (MarketConfig memory c) {
         bytes memory args = Clones.fetchCloneArgs(address(this));
         uint256 word;
@@ -662,6 +785,7 @@ contract KiezMarket is
         c.gateLeadSeconds = uint32(word >> 56);
         c.dayStartSlot = uint8(word >> 48);
         c.orderPageSize = uint16(word >> 32);
+        c.settlement = SettlementMode(uint8(word >> 24));
     }
 
     /// @notice The settlement euro.
@@ -678,6 +802,24 @@ contract KiezMarket is
     function _intervalBidCap() internal view returns (uint32) {
         uint32 pages = MAX_ORDER_PAGES * config().orderPageSize;
         return pages < MAX_INTERVAL_BIDS ? pages : MAX_INTERVAL_BIDS;
+    }
+
+    function _requireSettlement(SettlementMode mode) internal view {
+        SettlementMode actual = _settlement();
+        if (actual != mode) revert MarketWrongSettlementMode(actual);
+    }
+
+    /// @dev The settlement mode alone: byte 28 of the clone's arguments, which follow its 45 bytes of code (OpenZeppelin
+    ///      Clones' layout, as `config` reads them whole).
+    function _settlement() internal view returns (SettlementMode mode) {
+        assembly ("memory-safe") {
+            extcodecopy(address(), 0x1f, add(0x2d, 28), 1)
+            mode := byte(31, mload(0x00))
+        }
+    }
+
+    function _dayClock() internal view returns (MarketDays.Clock memory) {
+        return MarketDays.Clock(tariffEpoch, tariffEpochStartsAt, config().dayStartSlot);
     }
 
     function _batchContext(uint32 interval) internal view returns (MarketRelay.Batch memory) {

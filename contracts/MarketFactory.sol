@@ -29,9 +29,14 @@ contract MarketFactory {
     /// @param name a label for the community (only in the event).
     function createCommunity(string calldata name, MarketInit calldata init) external returns (address market) {
         // What never changes for a community lives in the clone's code, where reading it costs no SLOAD.
-        // packed (28 bytes, KiezMarket.config reads them back): each byte of clone code costs 200 gas to deploy
+        // packed (29 bytes, KiezMarket.config reads them back): each byte of clone code costs 200 gas to deploy
         bytes memory args = abi.encodePacked(
-            init.token, uint8(init.suppliers.length), init.gateLeadSeconds, init.dayStartSlot, init.orderPageSize
+            init.token,
+            uint8(init.suppliers.length),
+            init.gateLeadSeconds,
+            init.dayStartSlot,
+            init.orderPageSize,
+            uint8(init.settlement)
         );
         market = Clones.cloneWithImmutableArgs(implementation, args);
         KiezMarket(market).initialize(init);

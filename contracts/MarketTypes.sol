@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {BidWord, OrderEntry, ReadingWord} from "./MarketWords.sol";
+import {BidWord, DayMemberWord, DayPartyWord, OrderEntry, ReadingWord} from "./MarketWords.sol";
 
 // Units (README, "How the market works"): energy in Wh, prices in µEUR per kWh, money in token wei (18 decimals).
 // Wh × µEUR/kWh = 1e-9 EUR = 1e9 wei, so `amount = Wh × price × 1e9` is exact. Sums of Wh × price are
@@ -241,6 +241,7 @@ struct MarketInit {
     uint32 gateLeadSeconds; // bids close this long before the interval starts
     uint8 dayStartSlot; // interval % 96 that starts a local day (92 for CET midnight)
     uint16 orderPageSize; // entries of every committed order page but a side's last (1 to MAX_ORDER_PAGE; 400 by default)
+    SettlementMode settlement; // interval by interval, or a day at a time (fixed for the community's life)
 }
 
 /// @notice Fixed for the life of a community: kept in the clone's code (immutable args), not in storage.
@@ -250,4 +251,66 @@ struct MarketConfig {
     uint32 gateLeadSeconds;
     uint8 dayStartSlot;
     uint16 orderPageSize;
+    SettlementMode settlement;
+}
+
+/// @notice How a community trades and settles, chosen at its creation. `Interval`: households bid quantities for each
+///         15-minute interval ahead of its gate, and every interval is cleared, metered, billed and settled on its own.
+///         `Day`: households keep standing limit prices; after a day, its metered net positions are matched interval by
+///         interval (the same uniform-price auction) and the whole day is verified and settled in one pass (MarketDays).
+enum SettlementMode {
+    Interval,
+    Day
+}
+
+/// @notice A day-mode day's lifecycle, forward only. Days settle one after another (DayBook.nextToSettle); a day not
+///         settled DAY_VOID_AFTER after its end is void (no money of it moves; no lock exists in day mode).
+enum DayPhase {
+    None,
+    Open,
+    Metering,
+    Metered,
+    Settled,
+    Void
+}
+
+/// @notice One day of a day-mode community. `members` is the roster when it opened (members 0..members-1 trade in it);
+///         `next` the day opened after it (days settle in the order they opened).
+struct DayState {
+    DayPhase phase;
+    uint16 tariffEpoch;
+    uint32 members;
+    uint32 readMembers;
+    uint16 meterPages;
+    uint32 next;
+    mapping(uint16 page => bytes32 digest) meterPageDigest;
+}
+
+/// @notice A day as `dayOf` shows it.
+struct DayInfo {
+    DayPhase phase;
+    uint16 tariffEpoch;
+    uint32 members;
+    uint32 readMembers;
+    uint16 meterPages;
+}
+
+/// @notice Everything day mode keeps: the roster (one word per member: its account and standing order), the order each
+///         member had before its latest change (for days opened before that change took effect), and the days.
+struct DayBook {
+    uint32 memberCount;
+    /// the last day opened (0: none yet) and the earliest opened day neither settled nor void (0: none)
+    uint32 lastOpened;
+    uint32 nextToSettle;
+    mapping(uint32 member => DayMemberWord) members;
+    mapping(uint32 member => DayMemberWord) orderBefore;
+    mapping(address account => uint32 memberPlusOne) memberOf;
+    mapping(uint32 day => DayState) dayStates;
+}
+
+/// @notice A committed meter page of a day as `settleDay` hands it back: its members (as the page committed them) and
+///         their readings (MarketDays: 192 bytes a member).
+struct DayPage {
+    DayPartyWord[] parties;
+    bytes readings;
 }

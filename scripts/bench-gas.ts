@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
-import { GAS_CAP, measureGas } from "./lib/gas-measure.js";
+import { GAS_CAP, measureDayMode, measureGas } from "./lib/gas-measure.js";
 import { fail } from "./lib/cli.js";
 
 /** Committed gas per action: each run prints the change against it; `--snapshot` rewrites it. */
@@ -48,6 +48,17 @@ const m = await measureGas({
   log: (line) => console.error(`… ${line}`),
 });
 
+const day = await measureDayMode((line) => console.error(`… ${line}`));
+m.actions.dayHouseholdDay = {
+  gas: day.fusedPerHouseholdDay,
+  unit: `per household-day, day mode, ${day.households} households: readings posted and the day settled in one transaction, the day's opening shared`,
+};
+m.actions.dayHouseholdDayTwoStep = {
+  gas: day.perHouseholdDay,
+  unit: `per household-day, day mode, ${day.households} households: readings posted, then the day settled by anyone`,
+};
+m.actions.standingOrder = { gas: day.standingOrderGas, unit: "per standing order set (day mode; a household that keeps its order pays nothing a day)" };
+
 const targets: [string, number, string][] = [
   ["register", 46_000, "register ≤ 46,000"],
   ["bid", 60_000, "direct bid ≤ 60,000"],
@@ -55,6 +66,7 @@ const targets: [string, number, string][] = [
   ["relayedBid", 15_000, "relayed signed bid ≤ 15,000 each (batch of 100)"],
   ["clear", 8_000, "clearing ≤ 8,000 per bid at 200 bids"],
   ["createCommunity", 400_000, "new community from the factory ≤ 400,000"],
+  ["dayHouseholdDay", 50_000, "day mode ≤ 50,000 per household-day at 200 households, everything included"],
 ];
 const fmt = (n: number) => n.toLocaleString("en-US");
 console.log("\nAction gas (receipts)");
@@ -71,6 +83,9 @@ const billSettle = Math.round(p.billAndSettleGas / p.participants);
 const paged = Math.round((p.billGas + p.settleGas) / p.participants);
 console.log(
   `\nMetering, billing and settlement of one interval, ${p.participants} participants: meter ${fmt(p.meterGas)}; bill and settle in one transaction ${fmt(p.billAndSettleGas)}; paged: bill ${fmt(p.billGas)}, settle ${fmt(p.settleGas)}; largest tx ${fmt(p.maxTxGas)}`,
+);
+console.log(
+  `\nDay mode, ${day.households} households (the default scenario's day, ${day.tradedIntervals} of 96 intervals with P2P trades): open ${fmt(day.openGas)}; readings ${fmt(day.meterGas)} in ${day.meterTransactions} tx; settle ${fmt(day.settleGas)}; or both in one transaction ${fmt(day.fusedGas)} (with the opening); largest tx ${fmt(day.maxTxGas)}`,
 );
 console.log("\nTargets");
 for (const [name, limit, text] of targets) {

@@ -30,6 +30,8 @@ export function createCommunity(m: IgnitionModuleBuilder, token: ContractFuture<
     dayStartSlot: m.getParameter("dayStartSlot", 92),
     // entries of every committed order page but a side's last; an interval takes at most 32 pages a side
     orderPageSize: m.getParameter("orderPageSize", 400),
+    // SettlementMode: 0 interval by interval, 1 a day at a time (contracts/MarketTypes.sol)
+    settlement: m.getParameter("settlement", 0),
   };
   const create = m.call(factory, "createCommunity", [m.getParameter("name", "Berlin case study"), init]);
   const marketAddress = m.readEventArgument(create, "CommunityCreated", "market");

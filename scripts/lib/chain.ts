@@ -22,7 +22,13 @@ export interface CommunityOptions {
   dayStartSlot?: number;
   /** Entries of every committed order page but a side's last (the market's default 400). */
   orderPageSize?: number;
+  /** Interval by interval (the default) or a day at a time (contracts/MarketDays.sol). */
+  settlement?: Settlement;
 }
+
+export type Settlement = "interval" | "day";
+/** The contract's SettlementMode values. */
+export const SETTLEMENT_MODE = { interval: 0, day: 1 } as const satisfies Record<Settlement, number>;
 
 export type Community = Awaited<ReturnType<typeof createCommunity>>;
 
@@ -48,6 +54,7 @@ export async function deployCommunityContracts(connection: Connection, options: 
         ...(options.gateLeadSeconds !== undefined ? { gateLeadSeconds: options.gateLeadSeconds } : {}),
         ...(options.dayStartSlot !== undefined ? { dayStartSlot: options.dayStartSlot } : {}),
         ...(options.orderPageSize !== undefined ? { orderPageSize: options.orderPageSize } : {}),
+        ...(options.settlement !== undefined ? { settlement: SETTLEMENT_MODE[options.settlement] } : {}),
       },
     },
   });

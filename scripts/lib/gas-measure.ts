@@ -10,7 +10,12 @@ import { BERLIN_2023_SUPPLIERS } from "@kiezstrom/engine/scenario/tariffs-berlin
 import { Random } from "@kiezstrom/engine/random";
 import { askRange, bidRange } from "@kiezstrom/engine/market/tariff";
 import type { OrderBid, Side } from "@kiezstrom/engine/market/clearing";
+import { simulate } from "@kiezstrom/engine/engine";
+import { type DayNets, MAX_DAY_READING_WH } from "@kiezstrom/engine/market/day";
+import { buildCommunity } from "@kiezstrom/engine/community";
+import { DEFAULT_SCENARIO } from "@kiezstrom/engine/scenario/scenario";
 import { createCommunity, EUR, type Community } from "./chain.js";
+import { DayDriver } from "./day-driver.js";
 import { bidDomain, SIDE, signBid, tariffStruct, wait, type Reading, type Receipts } from "./market-driver.js";
 
 export interface ActionGas {
@@ -46,6 +51,26 @@ export interface GasMeasurements {
     transactions: number;
     maxTxGas: number;
   };
+}
+
+/** A day of a day-mode community, from the receipts of its transactions. */
+export interface DayModeGas {
+  households: number;
+  /** The day measured: a community's second day (the fee recipients' and suppliers' accounts already written). */
+  openGas: number;
+  meterGas: number;
+  meterTransactions: number;
+  settleGas: number;
+  /** Everything of the day (open, readings, settlement) over its households. */
+  perHouseholdDay: number;
+  maxTxGas: number;
+  /** The same day posted and settled by the meter in one transaction (postAndSettleDay), over its households. */
+  fusedPerHouseholdDay: number;
+  fusedGas: number;
+  /** A household's standing order, set once (a day with no change costs the household nothing). */
+  standingOrderGas: number;
+  /** P2P trades of the day: intervals in which something matched. */
+  tradedIntervals: number;
 }
 
 export const GAS_CAP = 16_777_216;
@@ -178,6 +203,90 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
   }
 }
 
+/**
+ * The default scenario's day (its 200 Berlin households' metered readings, from the engine) settled in day mode: each
+ * household's standing order drawn once from its tariff's bid ranges, then two days opened, metered and settled; the
+ * second is measured.
+ */
+export async function measureDayMode(log: (line: string) => void = () => {}): Promise<DayModeGas> {
+  const scenario = DEFAULT_SCENARIO;
+  const homes = buildCommunity(scenario);
+  log(`engine: ${homes.length} households' readings of the default day`);
+  const nets: number[][] = homes.map(() => []);
+  await simulate(
+    { ...scenario, days: 1 },
+    {
+      onInterval: (d) => {
+        for (const [i, r] of d.readings.entries()) nets[i].push(r.importWh - r.exportWh);
+      },
+    },
+  );
+  const tariffs = scenario.suppliers.map((s) => s.tariff);
+  const c = await createCommunity({ tariffs, settlement: "day" });
+  try {
+    const members = await c.households(homes.length, "day-member");
+    log(`day-mode community of ${members.length}`);
+    await c.onboard(
+      homes.map((h, i) => ({
+        address: members[i].address,
+        cls: h.class,
+        supplier: h.supplier,
+        importLimitWh: Math.min(h.importLimitWh, MAX_DAY_READING_WH),
+        exportLimitWh: h.class === "consumer" ? 0 : Math.min(h.exportLimitWh, MAX_DAY_READING_WH),
+      })),
+    );
+    await c.fund(members, 100n * EUR);
+    await c.fund(c.roles.suppliers, 1_000n * EUR);
+    const rng = new Random("gas:day");
+    const orders = [];
+    for (const [i, h] of homes.entries()) {
+      const t = tariffs[h.supplier].prices;
+      const floor = h.class === "consumer" ? 0 : rng.int(askRange(t).min, askRange(t).max);
+      orders.push(await wait(c.market.connect(members[i]).setStandingOrder(floor, rng.int(bidRange(t).min, bidRange(t).max))));
+    }
+    const driver = new DayDriver(c.market, { operator: c.roles.operator, meter: c.roles.meter, anyone: c.roles.admin }, tariffs);
+    const first = await driver.dayAfter((await c.now()) + 3_600);
+    // the operator opens days ahead, as it would in a running community
+    const opened = [await driver.openDays(first), await driver.openDays(first + 1), await driver.openDays(first + 2)];
+    const runDay = async (day: number, readings: DayNets[]) => {
+      const end = (await driver.startOf(day)) + 86_400;
+      await c.provider.send("evm_setNextBlockTimestamp", [end]);
+      const metered = await driver.postReadings(day, readings);
+      const settled = await driver.settle(day, metered.pages);
+      return {
+        open: opened[day - first],
+        meter: metered.receipts,
+        settle: settled.receipt,
+        traded: settled.result.clearing.filter((x) => x.matchedWh > 0).length,
+      };
+    };
+    log("day mode: first day");
+    await runDay(first, nets);
+    log("day mode: second day (measured)");
+    const day = await runDay(first + 1, nets);
+    const all = [day.open, ...day.meter, day.settle];
+    log("day mode: third day, posted and settled in one transaction");
+    await c.provider.send("evm_setNextBlockTimestamp", [(await driver.startOf(first + 2)) + 86_400]);
+    const fused = await driver.postAndSettle(first + 2, nets);
+    const fusedGas = Number(fused.receipt.gasUsed) + Number(opened[2].gasUsed);
+    return {
+      households: members.length,
+      openGas: Number(day.open.gasUsed),
+      meterGas: sum(day.meter),
+      meterTransactions: day.meter.length,
+      settleGas: Number(day.settle.gasUsed),
+      perHouseholdDay: Math.round(sum(all) / members.length),
+      maxTxGas: Math.max(max(all), Number(fused.receipt.gasUsed)),
+      fusedPerHouseholdDay: Math.round(fusedGas / members.length),
+      fusedGas,
+      standingOrderGas: median(orders.map((r) => Number(r.gasUsed))),
+      tradedIntervals: day.traded,
+    };
+  } finally {
+    await c.close();
+  }
+}
+
 /** Direct bids from `solo` (buys and sells) and relayed batches from `relayers` in one interval. */
 async function bidRound(c: Community, solo: Wallet[], relayers: Wallet[], interval: number, batchSizes: number[]) {
   const direct: number[] = [];
@@ -259,6 +368,7 @@ async function measureDeployment(c: Community): Promise<Record<string, ActionGas
     gateLeadSeconds: 300,
     dayStartSlot: 92,
     orderPageSize: 400,
+    settlement: 0,
   };
   const created = await wait(c.factory.connect(deployer).createCommunity("gas", init));
   const system = libraries.reduce((sum, library) => sum + library.gas, 0) + implementation.gas + factory.gas;

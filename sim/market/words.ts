@@ -182,3 +182,133 @@ export const accountWord = {
     tallyInterval: Number((word >> ACCOUNT.interval) & MASK32),
   }),
 };
+
+/** A day-mode member in the roster (DayMemberWord): account << 96 | floor << 76 | cap << 56 | sinceDay << 40 |
+ *  supplier << 36 | metered << 35 | importLimitWh << 20 | exportLimitWh << 5. */
+export interface DayMember {
+  account: string;
+  floor: number;
+  cap: number;
+  sinceDay: number;
+  supplier: number;
+  metered: boolean;
+  importLimitWh: number;
+  exportLimitWh: number;
+}
+
+const MASK15 = (1n << 15n) - 1n;
+const MASK20 = (1n << 20n) - 1n;
+
+export const dayMemberWord = {
+  pack: (m: DayMember): bigint =>
+    (BigInt(m.account) << 96n) |
+    (BigInt(m.floor) << 76n) |
+    (BigInt(m.cap) << 56n) |
+    (BigInt(m.sinceDay) << 40n) |
+    (BigInt(m.supplier) << 36n) |
+    (m.metered ? 1n << 35n : 0n) |
+    (BigInt(m.importLimitWh) << 20n) |
+    (BigInt(m.exportLimitWh) << 5n),
+  unpack: (word: bigint): DayMember => ({
+    account: addressAt(word, 96n),
+    floor: Number((word >> 76n) & MASK20),
+    cap: Number((word >> 56n) & MASK20),
+    sinceDay: Number((word >> 40n) & 0xffffn),
+    supplier: Number((word >> 36n) & 0xfn),
+    metered: ((word >> 35n) & 1n) === 1n,
+    importLimitWh: Number((word >> 20n) & MASK15),
+    exportLimitWh: Number((word >> 5n) & MASK15),
+  }),
+};
+
+/** A member as a day's meter page commits it (DayPartyWord): account << 96 | supplier << 88 | floor << 64 | cap << 40.
+ *  `floor` is 0 when the member may not sell that day. */
+export interface DayParty {
+  account: string;
+  supplier: number;
+  floor: number;
+  cap: number;
+}
+
+export const dayPartyWord = {
+  pack: (p: DayParty): bigint => (BigInt(p.account) << 96n) | (BigInt(p.supplier) << 88n) | (BigInt(p.floor) << 64n) | (BigInt(p.cap) << 40n),
+  unpack: (word: bigint): DayParty => ({
+    account: addressAt(word, 96n),
+    supplier: Number((word >> 88n) & MASK8),
+    floor: Number((word >> 64n) & MASK24),
+    cap: Number((word >> 40n) & MASK24),
+  }),
+};
+
+/** The seller and buyer of a day-mode interval in which nothing matched (DayClearingWords.NO_MEMBER). */
+export const NO_MEMBER = 0xffffff;
+
+/** One interval of a day's clearing (DayClearingWord): seller << 232 | buyer << 208 | ask << 184 | bid << 160 |
+ *  matchedWh << 128 | sellBeforeWh << 96 | buyBeforeWh << 64. */
+export interface DayClearing {
+  seller: number;
+  buyer: number;
+  ask: number;
+  bid: number;
+  matchedWh: number;
+  sellBeforeWh: number;
+  buyBeforeWh: number;
+}
+
+export const NO_DAY_TRADE: DayClearing = { seller: NO_MEMBER, buyer: NO_MEMBER, ask: 0, bid: 0, matchedWh: 0, sellBeforeWh: 0, buyBeforeWh: 0 };
+
+export const dayClearingWord = {
+  pack: (c: DayClearing): bigint =>
+    (BigInt(c.seller) << 232n) |
+    (BigInt(c.buyer) << 208n) |
+    (BigInt(c.ask) << 184n) |
+    (BigInt(c.bid) << 160n) |
+    (BigInt(c.matchedWh) << 128n) |
+    (BigInt(c.sellBeforeWh) << 96n) |
+    (BigInt(c.buyBeforeWh) << 64n),
+  unpack: (word: bigint): DayClearing => ({
+    seller: Number((word >> 232n) & MASK24),
+    buyer: Number((word >> 208n) & MASK24),
+    ask: Number((word >> 184n) & MASK24),
+    bid: Number((word >> 160n) & MASK24),
+    matchedWh: Number((word >> 128n) & MASK32),
+    sellBeforeWh: Number((word >> 96n) & MASK32),
+    buyBeforeWh: Number((word >> 64n) & MASK32),
+  }),
+};
+
+/** One member's settled day in DaySettled (DayBillWord): boughtWh << 224 | soldWh << 192 | boughtUnits << 128 |
+ *  soldUnits << 64 | gridImportWh << 32 | gridExportWh. Units are Wh × µEUR/kWh. */
+export interface DayBillQuantities {
+  boughtWh: number;
+  soldWh: number;
+  boughtUnits: number;
+  soldUnits: number;
+  gridImportWh: number;
+  gridExportWh: number;
+}
+
+export const dayBillWord = {
+  pack: (b: DayBillQuantities): bigint =>
+    (BigInt(b.boughtWh) << 224n) |
+    (BigInt(b.soldWh) << 192n) |
+    (BigInt(b.boughtUnits) << 128n) |
+    (BigInt(b.soldUnits) << 64n) |
+    (BigInt(b.gridImportWh) << 32n) |
+    BigInt(b.gridExportWh),
+  unpack: (word: bigint): DayBillQuantities => ({
+    boughtWh: Number((word >> 224n) & MASK32),
+    soldWh: Number((word >> 192n) & MASK32),
+    boughtUnits: Number((word >> 128n) & MASK64),
+    soldUnits: Number((word >> 64n) & MASK64),
+    gridImportWh: Number((word >> 32n) & MASK32),
+    gridExportWh: Number(word & MASK32),
+  }),
+  /** Every bill of DaySettled's `bills` bytes, in roster order. */
+  unpackAll: (hex: string): DayBillQuantities[] => {
+    const body = hex.startsWith("0x") ? hex.slice(2) : hex;
+    const out: DayBillQuantities[] = [];
+    for (let i = 0; i < body.length; i += 64) out.push(dayBillWord.unpack(BigInt(`0x${body.slice(i, i + 64)}`)));
+    return out;
+  },
+};

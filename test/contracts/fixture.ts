@@ -5,7 +5,7 @@
 import type { Signer } from "ethers";
 import hre from "hardhat";
 
-import { communityOn, deployCommunityContracts } from "../../scripts/lib/chain.js";
+import { communityOn, deployCommunityContracts, type Settlement } from "../../scripts/lib/chain.js";
 import { BERLIN_2023_SUPPLIERS } from "@kiezstrom/engine/scenario/tariffs-berlin-2023";
 import { CLASS, intervalBids, orderRefs, tariffStruct, wait } from "../../scripts/lib/market-driver.js";
 
@@ -15,26 +15,32 @@ export { EUR } from "../../scripts/lib/chain.js";
 type Connection = Awaited<ReturnType<typeof hre.network.create>>;
 type Deployed = Awaited<ReturnType<typeof deployCommunityContracts>>;
 
-/** One chain per order page size, each with its deployment as a named fixture (loadFixture takes no anonymous one). */
-const chains = new Map<number, { connection: Connection; deployment: () => Promise<Deployed> }>();
+/** One chain per kind of community (order page size, settlement mode), each with its deployment as a named fixture
+ *  (loadFixture takes no anonymous one). */
+const chains = new Map<string, { connection: Connection; deployment: () => Promise<Deployed> }>();
 
-async function chainFor(orderPageSize: number | undefined) {
-  const key = orderPageSize ?? 0;
+interface CommunityKind {
+  orderPageSize?: number;
+  settlement?: Settlement;
+}
+
+async function chainFor(kind: CommunityKind) {
+  const key = `${kind.settlement ?? "interval"}${kind.orderPageSize ?? 0}`;
   let chain = chains.get(key);
   if (!chain) {
     await hre.tasks.getTask("build").run({ quiet: true });
     const connection = await hre.network.create();
-    const deployment = { [`community${key}`]: () => deployCommunityContracts(connection, { tariffs: TARIFFS, orderPageSize }) }[`community${key}`];
+    const deployment = { [`community_${key}`]: () => deployCommunityContracts(connection, { tariffs: TARIFFS, ...kind }) }[`community_${key}`];
     chain = { connection, deployment };
     chains.set(key, chain);
   }
   return chain;
 }
 
-/** A community as deployed in production, or with smaller order pages (`orderPageSize: 1` pages every order), on a
- *  chain reverted to its deployment. */
-export async function deployCommunity(options: { orderPageSize?: number } = {}) {
-  const { connection, deployment } = await chainFor(options.orderPageSize);
+/** A community as deployed in production, or with smaller order pages (`orderPageSize: 1` pages every order), or
+ *  settling a day at a time (`settlement: "day"`), on a chain reverted to its deployment. */
+export async function deployCommunity(options: CommunityKind = {}) {
+  const { connection, deployment } = await chainFor(options);
   const c = await communityOn(connection, await connection.networkHelpers.loadFixture(deployment), { tariffs: TARIFFS, ...options });
   const signers = await c.ethers.getSigners();
   const [supplier0, supplier1] = c.roles.suppliers;
@@ -61,6 +67,7 @@ export async function deployCommunity(options: { orderPageSize?: number } = {}) 
       gateLeadSeconds: 300,
       dayStartSlot: 92,
       orderPageSize: 400,
+      settlement: 0,
       ...changes,
     };
   }

@@ -18,6 +18,7 @@ import {
     ClearingState,
     Interval,
     MarketInit,
+    SettlementMode,
     OrderPage,
     Phase,
     Reading,
@@ -129,7 +130,8 @@ contract MarketHandler {
                     _tariffs(0),
                     300,
                     92,
-                    ORDER_PAGE
+                    ORDER_PAGE,
+                    SettlementMode.Interval
                 )
             )
         );

@@ -557,6 +557,445 @@ export const kiezMarketAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
+      },
+      {
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "claimedWh",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "actualWh",
+        "type": "uint256"
+      }
+    ],
+    "name": "DayBeforeMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "given",
+        "type": "uint256"
+      }
+    ],
+    "name": "DayClearingLength",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
+      }
+    ],
+    "name": "DayClearingMalformed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
+      },
+      {
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint24",
+        "name": "member",
+        "type": "uint24"
+      }
+    ],
+    "name": "DayMarginalNotFound",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
+      },
+      {
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint24",
+        "name": "member",
+        "type": "uint24"
+      },
+      {
+        "internalType": "uint256",
+        "name": "fillWh",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "wh",
+        "type": "uint256"
+      }
+    ],
+    "name": "DayMarginalOverfilled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "claimedWh",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "expectedWh",
+        "type": "uint256"
+      }
+    ],
+    "name": "DayMatchedMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "field",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
+    ],
+    "name": "DayMemberFieldOverflow",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "lastOpened",
+        "type": "uint32"
+      }
+    ],
+    "name": "DayNotAfterLastOpened",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "endsAt",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "nowTs",
+        "type": "uint256"
+      }
+    ],
+    "name": "DayNotEnded",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "DayNotMember",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "nextToSettle",
+        "type": "uint32"
+      }
+    ],
+    "name": "DayNotNextToSettle",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      }
+    ],
+    "name": "DayOrderChangePending",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "maxDay",
+        "type": "uint32"
+      }
+    ],
+    "name": "DayOutOfRange",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint16",
+        "name": "page",
+        "type": "uint16"
+      }
+    ],
+    "name": "DayPageMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "bytesGiven",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxMembers",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "membersLeft",
+        "type": "uint256"
+      }
+    ],
+    "name": "DayPageSize",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "given",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint16",
+        "name": "pages",
+        "type": "uint16"
+      }
+    ],
+    "name": "DayPagesIncomplete",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
+      }
+    ],
+    "name": "DayPairDisjoint",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint24",
+        "name": "ask",
+        "type": "uint24"
+      },
+      {
+        "internalType": "uint24",
+        "name": "bid",
+        "type": "uint24"
+      }
+    ],
+    "name": "DayPairNotMatched",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "wh",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint24",
+        "name": "limitWh",
+        "type": "uint24"
+      }
+    ],
+    "name": "DayReadingAboveLimit",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "maxMembers",
+        "type": "uint32"
+      }
+    ],
+    "name": "DayRosterFull",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "startsAt",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "nowTs",
+        "type": "uint256"
+      }
+    ],
+    "name": "DayStartInPast",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "ask",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "bid",
+        "type": "uint256"
+      }
+    ],
+    "name": "DayStillMatchable",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "voidableAt",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "nowTs",
+        "type": "uint256"
+      }
+    ],
+    "name": "DayVoidNotDue",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "internalType": "enum DayPhase",
+        "name": "phase",
+        "type": "uint8"
+      }
+    ],
+    "name": "DayWrongPhase",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "EnforcedPause",
     "type": "error"
@@ -854,6 +1293,17 @@ export const kiezMarketAbi = [
       }
     ],
     "name": "MarketUnknownSupplier",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "enum SettlementMode",
+        "name": "mode",
+        "type": "uint8"
+      }
+    ],
+    "name": "MarketWrongSettlementMode",
     "type": "error"
   },
   {
@@ -1674,6 +2124,150 @@ export const kiezMarketAbi = [
     "inputs": [
       {
         "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "member",
+        "type": "uint32"
+      }
+    ],
+    "name": "DayMemberAdded",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "pages",
+        "type": "uint16"
+      }
+    ],
+    "name": "DayMetered",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "tariffEpoch",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "members",
+        "type": "uint32"
+      }
+    ],
+    "name": "DayOpened",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "page",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "firstMember",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "DayPartyWord[]",
+        "name": "parties",
+        "type": "uint256[]"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "readings",
+        "type": "bytes"
+      }
+    ],
+    "name": "DayReadingsPosted",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "DayClearingWord[]",
+        "name": "clearing",
+        "type": "uint256[]"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "bills",
+        "type": "bytes"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "p2pVolume",
+        "type": "uint256"
+      }
+    ],
+    "name": "DaySettled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      }
+    ],
+    "name": "DayVoided",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
         "internalType": "uint32",
         "name": "interval",
         "type": "uint32"
@@ -2267,6 +2861,43 @@ export const kiezMarketAbi = [
     "inputs": [
       {
         "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "member",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint24",
+        "name": "floor",
+        "type": "uint24"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint24",
+        "name": "cap",
+        "type": "uint24"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "sinceDay",
+        "type": "uint32"
+      }
+    ],
+    "name": "StandingOrderSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
         "internalType": "uint8",
         "name": "supplier",
         "type": "uint8"
@@ -2538,6 +3169,19 @@ export const kiezMarketAbi = [
   },
   {
     "inputs": [],
+    "name": "DAY_VOID_AFTER",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "DEFAULT_ADMIN_ROLE",
     "outputs": [
       {
@@ -2570,6 +3214,32 @@ export const kiezMarketAbi = [
         "internalType": "uint256",
         "name": "",
         "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_DAY_MEMBERS",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_DAY_READING_WH",
+    "outputs": [
+      {
+        "internalType": "uint24",
+        "name": "",
+        "type": "uint24"
       }
     ],
     "stateMutability": "view",
@@ -3465,6 +4135,11 @@ export const kiezMarketAbi = [
             "internalType": "uint16",
             "name": "orderPageSize",
             "type": "uint16"
+          },
+          {
+            "internalType": "enum SettlementMode",
+            "name": "settlement",
+            "type": "uint8"
           }
         ],
         "internalType": "struct MarketConfig",
@@ -3491,6 +4166,99 @@ export const kiezMarketAbi = [
     "name": "confirmMeteringPoint",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "dayCalendar",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "members",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "lastOpened",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "nextToSettle",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      }
+    ],
+    "name": "dayOf",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "enum DayPhase",
+            "name": "phase",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint16",
+            "name": "tariffEpoch",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint32",
+            "name": "members",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "readMembers",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint16",
+            "name": "meterPages",
+            "type": "uint16"
+          }
+        ],
+        "internalType": "struct DayInfo",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "member",
+        "type": "uint32"
+      }
+    ],
+    "name": "dayPartyOf",
+    "outputs": [
+      {
+        "internalType": "DayPartyWord",
+        "name": "party",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -3779,6 +4547,11 @@ export const kiezMarketAbi = [
             "internalType": "uint16",
             "name": "orderPageSize",
             "type": "uint16"
+          },
+          {
+            "internalType": "enum SettlementMode",
+            "name": "settlement",
+            "type": "uint8"
           }
         ],
         "internalType": "struct MarketInit",
@@ -3874,6 +4647,49 @@ export const kiezMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint32",
+        "name": "member",
+        "type": "uint32"
+      }
+    ],
+    "name": "memberAt",
+    "outputs": [
+      {
+        "internalType": "DayMemberWord",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "memberIndexOf",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "isMember",
+        "type": "bool"
+      },
+      {
+        "internalType": "uint32",
+        "name": "member",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint64",
         "name": "meteringPoint",
         "type": "uint64"
@@ -3944,6 +4760,24 @@ export const kiezMarketAbi = [
       }
     ],
     "name": "onboard",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "first",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "count",
+        "type": "uint32"
+      }
+    ],
+    "name": "openDays",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -4162,6 +4996,47 @@ export const kiezMarketAbi = [
     "inputs": [
       {
         "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "internalType": "bytes",
+        "name": "readings",
+        "type": "bytes"
+      },
+      {
+        "internalType": "DayClearingWord[]",
+        "name": "clearing",
+        "type": "uint256[]"
+      }
+    ],
+    "name": "postAndSettleDay",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "internalType": "bytes",
+        "name": "readings",
+        "type": "bytes"
+      }
+    ],
+    "name": "postDayReadings",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
         "name": "interval",
         "type": "uint32"
       },
@@ -4279,6 +5154,24 @@ export const kiezMarketAbi = [
       }
     ],
     "name": "revokeRole",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint24",
+        "name": "floor",
+        "type": "uint24"
+      },
+      {
+        "internalType": "uint24",
+        "name": "cap",
+        "type": "uint24"
+      }
+    ],
+    "name": "setStandingOrder",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -4417,6 +5310,41 @@ export const kiezMarketAbi = [
       }
     ],
     "name": "settle",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "components": [
+          {
+            "internalType": "DayPartyWord[]",
+            "name": "parties",
+            "type": "uint256[]"
+          },
+          {
+            "internalType": "bytes",
+            "name": "readings",
+            "type": "bytes"
+          }
+        ],
+        "internalType": "struct DayPage[]",
+        "name": "pages",
+        "type": "tuple[]"
+      },
+      {
+        "internalType": "DayClearingWord[]",
+        "name": "clearing",
+        "type": "uint256[]"
+      }
+    ],
+    "name": "settleDay",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -4697,6 +5625,19 @@ export const kiezMarketAbi = [
   {
     "inputs": [],
     "name": "unpause",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      }
+    ],
+    "name": "voidDay",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -5695,6 +6636,11 @@ export const marketFactoryAbi = [
             "internalType": "uint16",
             "name": "orderPageSize",
             "type": "uint16"
+          },
+          {
+            "internalType": "enum SettlementMode",
+            "name": "settlement",
+            "type": "uint8"
           }
         ],
         "internalType": "struct MarketInit",

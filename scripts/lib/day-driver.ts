@@ -1,0 +1,113 @@
+/**
+ * Drives a day-mode community's days (contracts/MarketDays.sol) with the engine's reference clearing
+ * (@kiezstrom/engine/market/day): the meter posts a day's readings in pages, and anyone settles the day with the
+ * clearing the engine computed from the pages as the chain committed them. Shared by the demo, the gas runs and the
+ * tests.
+ */
+import type { ContractTransactionReceipt, Signer } from "ethers";
+
+import { clearDay, type DayNets, type DayResult, decodeDayReadings, encodeDayReadings } from "@kiezstrom/engine/market/day";
+import type { SupplierTariff } from "@kiezstrom/engine/market/tariff";
+import { type DayParty, dayClearingWord, dayPartyWord } from "@kiezstrom/engine/market/words";
+import type { KiezMarket } from "../../types/ethers-contracts/index.js";
+import { wait } from "./market-driver.js";
+
+/** The most members one meter page carries (KiezMarket's MarketDays.MAX_DAY_PAGE). */
+export const MAX_DAY_PAGE = 200;
+
+/** A day's meter page as the chain committed it: its members with their supplier and order that day, and their
+ *  readings (hex, 192 bytes a member). */
+export interface DayMeterPage {
+  parties: DayParty[];
+  readings: string;
+}
+
+export interface DayRoles {
+  operator: Signer;
+  meter: Signer;
+  /** Whoever settles days: anyone may. */
+  anyone: Signer;
+}
+
+export class DayDriver {
+  constructor(
+    readonly market: KiezMarket,
+    private readonly roles: DayRoles,
+    /** Each supplier's tariff (the community's epoch 0). */
+    readonly tariffs: readonly SupplierTariff[],
+    private readonly pageSize = MAX_DAY_PAGE,
+  ) {}
+
+  /** The unix time at which `day` starts (its first interval is day × 96 + the community's day start slot). */
+  async startOf(day: number): Promise<number> {
+    const slot = Number((await this.market.config()).dayStartSlot);
+    return (day * 96 + slot) * 900;
+  }
+
+  /** The first day that starts after `timestamp`. */
+  async dayAfter(timestamp: number): Promise<number> {
+    const slot = Number((await this.market.config()).dayStartSlot);
+    return Math.floor((Math.floor(timestamp / 900) - slot) / 96) + 1;
+  }
+
+  async openDays(first: number, count = 1): Promise<ContractTransactionReceipt> {
+    return wait(this.market.connect(this.roles.operator).openDays(first, count));
+  }
+
+  /** Posts every member's readings of an ended day, in pages; returns the pages as committed (from their events). */
+  async postReadings(day: number, nets: readonly DayNets[]): Promise<{ pages: DayMeterPage[]; receipts: ContractTransactionReceipt[] }> {
+    const pages: DayMeterPage[] = [];
+    const receipts: ContractTransactionReceipt[] = [];
+    for (let first = 0; first < nets.length; first += this.pageSize) {
+      const receipt = await wait(this.market.connect(this.roles.meter).postDayReadings(day, encodeDayReadings(nets.slice(first, first + this.pageSize))));
+      receipts.push(receipt);
+      pages.push(this.committedPage(receipt));
+    }
+    return { pages, receipts };
+  }
+
+  /** Clears the day with the engine and settles it with that clearing. */
+  async settle(day: number, pages: readonly DayMeterPage[]): Promise<{ result: DayResult; receipt: ContractTransactionReceipt }> {
+    const result = this.clear(pages);
+    const receipt = await wait(this.market.connect(this.roles.anyone).settleDay(day, settleDayPages(pages), result.clearing.map(dayClearingWord.pack)));
+    return { result, receipt };
+  }
+
+  /** Posts an ended day's readings and settles it in one transaction (the meter's one-page path). */
+  async postAndSettle(day: number, nets: readonly DayNets[]): Promise<{ result: DayResult; receipt: ContractTransactionReceipt }> {
+    const readings = encodeDayReadings(nets);
+    const result = this.clear([{ parties: await this.parties(day, nets.length), readings }]);
+    const receipt = await wait(this.market.connect(this.roles.meter).postAndSettleDay(day, readings, result.clearing.map(dayClearingWord.pack)));
+    return { result, receipt };
+  }
+
+  /** The first `count` members as a page of `day` commits them (KiezMarket.dayPartyOf). */
+  async parties(day: number, count: number): Promise<DayParty[]> {
+    const words = await Promise.all(Array.from({ length: count }, (_, m) => this.market.dayPartyOf(day, m)));
+    return words.map((w) => dayPartyWord.unpack(BigInt(w)));
+  }
+
+  /** The engine's clearing and bills of the committed pages. */
+  clear(pages: readonly DayMeterPage[]): DayResult {
+    return clearDay(
+      pages.flatMap((p) => p.parties),
+      pages.flatMap((p) => decodeDayReadings(p.readings)),
+      this.tariffs,
+    );
+  }
+
+  private committedPage(receipt: ContractTransactionReceipt): DayMeterPage {
+    for (const log of receipt.logs) {
+      const parsed = this.market.interface.parseLog(log);
+      if (parsed?.name === "DayReadingsPosted") {
+        return { parties: (parsed.args.parties as bigint[]).map((w) => dayPartyWord.unpack(BigInt(w))), readings: parsed.args.readings as string };
+      }
+    }
+    throw new Error(`transaction ${receipt.hash} posted no day readings`);
+  }
+}
+
+/** The pages as `settleDay` takes them back. */
+export function settleDayPages(pages: readonly DayMeterPage[]) {
+  return pages.map((p) => ({ parties: p.parties.map(dayPartyWord.pack), readings: p.readings }));
+}

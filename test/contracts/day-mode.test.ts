@@ -1,0 +1,415 @@
+/**
+ * Day mode (contracts/MarketDays.sol): standing orders, a day's readings, and the one pass that verifies a day's
+ * clearing and settles it; each promise of MarketDays' header, and each refusal by name.
+ */
+import { expect } from "chai";
+import type { Signer } from "ethers";
+
+import { clearDay, type DayNets } from "@kiezstrom/engine/market/day";
+import { askRange, bidRange } from "@kiezstrom/engine/market/tariff";
+import { type DayClearing, dayBillWord, dayClearingWord, dayMemberWord, NO_DAY_TRADE } from "@kiezstrom/engine/market/words";
+import { Random } from "@kiezstrom/engine/random";
+import { DayDriver, type DayMeterPage, settleDayPages } from "../../scripts/lib/day-driver.js";
+import { GAS_CAP } from "../../scripts/lib/gas-measure.js";
+import { wait, WEI_PER_UNIT } from "../../scripts/lib/market-driver.js";
+import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
+
+const KINDS = ["consumer", "pv", "pvBattery"] as const;
+const SIDE_SELL = 1n;
+const SIDE_BUY = 2n;
+const DAY_PHASE = { None: 0n, Open: 1n, Metering: 2n, Metered: 3n, Settled: 4n, Void: 5n };
+
+/** A day-mode community of `n` funded households (every third a consumer), each with a standing order drawn from its
+ *  supplier's bid ranges, and the driver. */
+async function dayCommunity(n: number, seed = 1, funds = 50n * EUR) {
+  const f = await deployCommunity({ settlement: "day" });
+  const rng = new Random(seed);
+  const members = await f.newHouseholds(n, `day-${seed}`);
+  const kinds = members.map((_, i) => KINDS[i % 3]);
+  for (const [i, m] of members.entries()) await f.register(m, kinds[i], i % 2, 8_000, 8_000);
+  if (funds > 0n) await f.fund(members, funds);
+  for (const [i, m] of members.entries()) {
+    const t = TARIFFS[i % 2].prices;
+    const ask = askRange(t);
+    const bid = bidRange(t);
+    const floor = kinds[i] === "consumer" ? 0 : rng.int(ask.min, ask.max);
+    await wait(f.market.connect(m).setStandingOrder(floor, rng.int(bid.min, bid.max)));
+  }
+  const driver = new DayDriver(f.market, { operator: f.roles.operator, meter: f.roles.meter, anyone: f.roles.admin }, TARIFFS);
+  return { ...f, members, kinds, rng, driver };
+}
+
+type DayCommunity = Awaited<ReturnType<typeof dayCommunity>>;
+
+/** Opens the next day that starts an hour or more from now; returns it. */
+async function openNextDay(f: DayCommunity, count = 1) {
+  const day = await f.driver.dayAfter((await f.networkHelpers.time.latest()) + 3_600);
+  await f.driver.openDays(day, count);
+  return day;
+}
+
+/** Moves the clock past the end of `day`. */
+async function endDay(f: DayCommunity, day: number) {
+  const end = (await f.driver.startOf(day)) + 86_400;
+  if ((await f.networkHelpers.time.latest()) < end) await f.networkHelpers.time.increaseTo(end);
+}
+
+/** Random nets: consumers import, prosumers export around midday and import otherwise; some intervals zero. */
+function randomNets(f: DayCommunity, rng = f.rng): DayNets[] {
+  return f.members.map((_, i) =>
+    Array.from({ length: 96 }, (_, slot) => {
+      if (rng.next() < 0.1) return 0;
+      const sunny = slot >= 30 && slot < 70;
+      return f.kinds[i] !== "consumer" && sunny && rng.next() < 0.8 ? -rng.int(1, 3_000) : rng.int(1, 2_000);
+    }),
+  );
+}
+
+async function freeOf(f: DayCommunity, who: Signer | string) {
+  return (await f.market.accountOf(typeof who === "string" ? who : await who.getAddress())).free;
+}
+
+/** A metered day, not settled: its committed pages. */
+async function meteredDay(f: DayCommunity, nets = randomNets(f)) {
+  const day = await openNextDay(f);
+  await endDay(f, day);
+  const { pages } = await f.driver.postReadings(day, nets);
+  return { day, pages, nets };
+}
+
+/** Settling the day with one interval's clearing replaced. */
+function settleWith(f: DayCommunity, day: number, pages: DayMeterPage[], slot: number, change: (c: DayClearing) => DayClearing) {
+  const clearing = f.driver.clear(pages).clearing.map((c, t) => dayClearingWord.pack(t === slot ? change(c) : c));
+  return f.market.settleDay(day, settleDayPages(pages), clearing);
+}
+
+/** The first interval with a trade whose marginal members are not the only ones on their sides. */
+function tradedSlot(f: DayCommunity, pages: DayMeterPage[]) {
+  const { clearing, intervals } = f.driver.clear(pages);
+  const slot = clearing.findIndex((c, t) => c.seller !== NO_DAY_TRADE.seller && intervals[t].sells.length > 2 && intervals[t].buys.length > 2);
+  if (slot < 0) throw new Error("no interval with a trade and several orders a side");
+  return { slot, clearing: clearing[slot], interval: intervals[slot] };
+}
+
+describe("KiezMarket day mode", function () {
+  describe("a settled day", function () {
+    it("moves every member's balance by the engine's day bill, to the wei, and pays the fee recipients and suppliers", async function () {
+      const f = await dayCommunity(12);
+      const { day, pages } = await meteredDay(f);
+      const accounts = [
+        ...f.members.map((m) => m.address),
+        ...(await Promise.all([f.roles.platform, f.roles.taxCollector, f.roles.networkOperator, ...f.roles.suppliers].map((s) => s.getAddress()))),
+      ];
+      const before = await Promise.all(accounts.map((a) => freeOf(f, a)));
+      const { result, receipt } = await f.driver.settle(day, pages);
+      const after = await Promise.all(accounts.map((a) => freeOf(f, a)));
+      const traded = result.clearing.filter((c) => c.seller !== NO_DAY_TRADE.seller).length;
+      expect(traded, "intervals with P2P trades").to.be.greaterThan(20);
+      f.members.forEach((_, i) => {
+        expect(before[i] - after[i], `member ${i}`).to.equal(BigInt(result.bills[i].lines.net) * WEI_PER_UNIT);
+      });
+      const sum = (key: "platformFee" | "levies" | "networkFee") => result.bills.reduce((s, b) => s + BigInt(b.lines[key]), 0n) * WEI_PER_UNIT;
+      const n = f.members.length;
+      expect(after[n] - before[n], "platform").to.equal(sum("platformFee"));
+      expect(after[n + 1] - before[n + 1], "tax collector").to.equal(sum("levies"));
+      expect(after[n + 2] - before[n + 2], "network operator").to.equal(sum("networkFee"));
+      for (const s of [0, 1]) {
+        const bills = result.bills.filter((_, i) => i % 2 === s);
+        const income = bills.reduce((x, b) => x + BigInt(b.lines.supplierFee + b.lines.gridImportCost + b.lines.dailyCharge - b.lines.gridExportCredit), 0n);
+        expect(after[n + 3 + s] - before[n + 3 + s], `supplier ${s}`).to.equal(income * WEI_PER_UNIT);
+      }
+      // the event reports every member's day as the engine computed it
+      const settled = receipt.logs.map((l) => f.market.interface.parseLog(l)).find((l) => l?.name === "DaySettled");
+      expect(dayBillWord.unpackAll(settled!.args.bills)).to.deep.equal(result.bills.map((b) => b.quantities));
+      expect((await f.market.dayOf(day)).phase).to.equal(DAY_PHASE.Settled);
+    });
+
+    it("settles a day with no trade at all, and a day with no members", async function () {
+      const f = await dayCommunity(6, 2);
+      const { day, pages } = await meteredDay(
+        f,
+        f.members.map(() => Array.from({ length: 96 }, () => 500)),
+      );
+      const { result } = await f.driver.settle(day, pages);
+      expect(result.clearing.every((c) => c.seller === NO_DAY_TRADE.seller)).to.equal(true);
+
+      const empty = await deployCommunity({ settlement: "day" });
+      const driver = new DayDriver(empty.market, { operator: empty.roles.operator, meter: empty.roles.meter, anyone: empty.roles.admin }, TARIFFS);
+      const next = await driver.dayAfter((await empty.networkHelpers.time.latest()) + 3_600);
+      await driver.openDays(next);
+      await empty.networkHelpers.time.increaseTo((await driver.startOf(next)) + 86_400);
+      await driver.settle(next, []);
+      expect((await empty.market.dayOf(next)).phase).to.equal(DAY_PHASE.Settled);
+    });
+
+    it("records what a member cannot pay as owed to its supplier, and still pays the sellers", async function () {
+      const f = await dayCommunity(6, 3, 0n);
+      const nets = randomNets(f);
+      const { day, pages } = await meteredDay(f, nets);
+      const { result } = await f.driver.settle(day, pages);
+      for (const [i, m] of f.members.entries()) {
+        const net = BigInt(result.bills[i].lines.net) * WEI_PER_UNIT;
+        if (net > 0n) {
+          expect(await f.market.owed(m.address), `member ${i} owes its day`).to.equal(net);
+          expect((await f.market.accountOf(m.address)).inDebt).to.equal(true);
+        } else {
+          expect(await freeOf(f, m), `member ${i} is paid`).to.equal(-net);
+        }
+      }
+    });
+  });
+
+  describe("verifying the clearing", function () {
+    it("refuses a clearing that names another marginal seller or buyer, or other limit prices", async function () {
+      const f = await dayCommunity(12, 4);
+      const { day, pages } = await meteredDay(f);
+      const { slot, clearing } = tradedSlot(f, pages);
+      await expect(settleWith(f, day, pages, slot, (c) => ({ ...c, seller: (c.seller + 1) % 12 })))
+        .to.be.revertedWithCustomError(f.market, "DayMarginalNotFound")
+        .withArgs(slot, SIDE_SELL, (clearing.seller + 1) % 12);
+      await expect(settleWith(f, day, pages, slot, (c) => ({ ...c, buyer: (c.buyer + 1) % 12 })))
+        .to.be.revertedWithCustomError(f.market, "DayMarginalNotFound")
+        .withArgs(slot, SIDE_BUY, (clearing.buyer + 1) % 12);
+      await expect(settleWith(f, day, pages, slot, (c) => ({ ...c, ask: c.ask - 1 }))).to.be.revertedWithCustomError(f.market, "DayMarginalNotFound");
+      await expect(settleWith(f, day, pages, slot, (c) => ({ ...c, bid: c.bid + 1 }))).to.be.revertedWithCustomError(f.market, "DayMarginalNotFound");
+      await expect(settleWith(f, day, pages, slot, (c) => ({ ...c, ask: c.bid + 1 })))
+        .to.be.revertedWithCustomError(f.market, "DayPairNotMatched")
+        .withArgs(slot, clearing.bid + 1, clearing.bid);
+    });
+
+    it("refuses other Wh matched or before the marginal members", async function () {
+      const f = await dayCommunity(12, 5);
+      const { day, pages } = await meteredDay(f);
+      const { slot, clearing } = tradedSlot(f, pages);
+      await expect(settleWith(f, day, pages, slot, (c) => ({ ...c, matchedWh: c.matchedWh - 1 })))
+        .to.be.revertedWithCustomError(f.market, "DayMatchedMismatch")
+        .withArgs(slot, clearing.matchedWh - 1, clearing.matchedWh);
+      // one Wh more than matched overfills the marginal member whose side is used up
+      await expect(settleWith(f, day, pages, slot, (c) => ({ ...c, matchedWh: c.matchedWh + 1 }))).to.be.revertedWithCustomError(
+        f.market,
+        "DayMarginalOverfilled",
+      );
+      await expect(settleWith(f, day, pages, slot, (c) => ({ ...c, sellBeforeWh: c.sellBeforeWh + 1 }))).to.be.revertedWithCustomError(
+        f.market,
+        clearing.sellBeforeWh + 1 < clearing.matchedWh ? "DayBeforeMismatch" : "DayClearingMalformed",
+      );
+      await expect(settleWith(f, day, pages, slot, (c) => ({ ...c, matchedWh: c.sellBeforeWh })))
+        .to.be.revertedWithCustomError(f.market, "DayClearingMalformed")
+        .withArgs(slot);
+    });
+
+    it("refuses a clearing that stops before the merge does, or claims no trade where one matches", async function () {
+      const f = await dayCommunity(12, 6);
+      const { day, pages } = await meteredDay(f);
+      const { slot, interval } = tradedSlot(f, pages);
+      await expect(settleWith(f, day, pages, slot, () => NO_DAY_TRADE)).to.be.revertedWithCustomError(f.market, "DayStillMatchable");
+      // the merge stopped one pair early: the pair before the marginal one, with its cumulative Wh
+      const { sellPos, buyPos } = interval.marginal!;
+      const cum = (orders: typeof interval.sells, pos: number) => orders.slice(0, pos).reduce((s, o) => s + o.wh, 0);
+      if (sellPos > 0) {
+        const early = sellPos - 1;
+        const sellThrough = cum(interval.sells, early + 1);
+        const buyBefore = cum(interval.buys, buyPos);
+        const early_ = (c: DayClearing) => ({
+          ...c,
+          seller: interval.sells[early].index,
+          ask: interval.sells[early].price,
+          sellBeforeWh: cum(interval.sells, early),
+          matchedWh: Math.min(sellThrough, buyBefore + interval.buys[buyPos].wh),
+        });
+        // the pair one sell earlier either does not overlap in Wh, or leaves the next sell matchable
+        await expect(settleWith(f, day, pages, slot, early_)).to.be.revertedWithCustomError(
+          f.market,
+          buyBefore >= sellThrough ? "DayPairDisjoint" : "DayStillMatchable",
+        );
+      }
+      await expect(settleWith(f, day, pages, slot, (c) => ({ ...NO_DAY_TRADE, ask: c.ask })))
+        .to.be.revertedWithCustomError(f.market, "DayClearingMalformed")
+        .withArgs(slot);
+    });
+
+    it("refuses pages other than the committed ones, and a clearing of another length", async function () {
+      const f = await dayCommunity(6, 7);
+      const { day, pages } = await meteredDay(f);
+      const clearing = f.driver.clear(pages).clearing.map(dayClearingWord.pack);
+      const altered = [{ ...pages[0], readings: `${pages[0].readings.slice(0, -4)}0001` }];
+      await expect(f.market.settleDay(day, settleDayPages(altered), clearing))
+        .to.be.revertedWithCustomError(f.market, "DayPageMismatch")
+        .withArgs(day, 0);
+      await expect(f.market.settleDay(day, [], clearing))
+        .to.be.revertedWithCustomError(f.market, "DayPagesIncomplete")
+        .withArgs(day, 0, 1);
+      await expect(f.market.settleDay(day, settleDayPages(pages), clearing.slice(1)))
+        .to.be.revertedWithCustomError(f.market, "DayClearingLength")
+        .withArgs(95);
+    });
+  });
+
+  describe("the day's lifecycle", function () {
+    it("settles days once and in the order they opened; voids a day left unsettled, and the next one settles", async function () {
+      const f = await dayCommunity(3, 8);
+      const day = await openNextDay(f, 2);
+      await endDay(f, day);
+      const first = await f.driver.postReadings(day, randomNets(f));
+      await expect(f.market.voidDay(day)).to.be.revertedWithCustomError(f.market, "DayVoidNotDue");
+      await endDay(f, day + 1);
+      const second = await f.driver.postReadings(day + 1, randomNets(f));
+      await expect(f.driver.settle(day + 1, second.pages))
+        .to.be.revertedWithCustomError(f.market, "DayNotNextToSettle")
+        .withArgs(day + 1, day);
+      await expect(f.market.voidDay(day + 1))
+        .to.be.revertedWithCustomError(f.market, "DayNotNextToSettle")
+        .withArgs(day + 1, day);
+      await expect(f.market.voidDay(day)).to.emit(f.market, "DayVoided").withArgs(day);
+      await expect(f.driver.settle(day, first.pages)).to.be.revertedWithCustomError(f.market, "DayWrongPhase").withArgs(day, DAY_PHASE.Void);
+      await f.driver.settle(day + 1, second.pages);
+      await expect(f.driver.settle(day + 1, second.pages))
+        .to.be.revertedWithCustomError(f.market, "DayWrongPhase")
+        .withArgs(day + 1, DAY_PHASE.Settled);
+      expect((await f.market.dayCalendar()).nextToSettle).to.equal(0n);
+    });
+
+    it("takes readings only after the day, within each member's limits, in whole members", async function () {
+      const f = await dayCommunity(3, 9);
+      const day = await openNextDay(f);
+      const nets = randomNets(f);
+      const { encodeDayReadings } = await import("@kiezstrom/engine/market/day");
+      await expect(f.market.connect(f.roles.meter).postDayReadings(day, encodeDayReadings(nets))).to.be.revertedWithCustomError(f.market, "DayNotEnded");
+      await endDay(f, day);
+      const tooMuch = nets.map((m) => [...m]);
+      tooMuch[1][5] = 8_001;
+      await expect(f.market.connect(f.roles.meter).postDayReadings(day, encodeDayReadings(tooMuch)))
+        .to.be.revertedWithCustomError(f.market, "DayReadingAboveLimit")
+        .withArgs(f.members[1].address, 5, 8_001, 8_000);
+      const consumerExports = nets.map((m) => [...m]);
+      consumerExports[0][7] = -1;
+      await expect(f.market.connect(f.roles.meter).postDayReadings(day, encodeDayReadings(consumerExports)))
+        .to.be.revertedWithCustomError(f.market, "DayReadingAboveLimit")
+        .withArgs(f.members[0].address, 7, 1, 0);
+      const whole = encodeDayReadings(nets);
+      await expect(f.market.connect(f.roles.meter).postDayReadings(day, whole.slice(0, -2))).to.be.revertedWithCustomError(f.market, "DayPageSize");
+      await expect(f.market.connect(f.roles.meter).postDayReadings(day, "0x")).to.be.revertedWithCustomError(f.market, "DayPageSize");
+      await expect(f.market.connect(f.members[0]).postDayReadings(day, whole)).to.be.revertedWithCustomError(f.market, "AccessControlUnauthorizedAccount");
+      await f.market.connect(f.roles.meter).postDayReadings(day, whole);
+      await expect(f.market.connect(f.roles.meter).postDayReadings(day, whole))
+        .to.be.revertedWithCustomError(f.market, "DayWrongPhase")
+        .withArgs(day, DAY_PHASE.Metered);
+    });
+
+    it("applies a changed standing order from the next day opened; days already opened keep the one they opened with", async function () {
+      const f = await dayCommunity(3, 10);
+      const seller = f.members[1];
+      const before = dayMemberWord.unpack(await f.market.memberAt(1));
+      const day = await openNextDay(f);
+      const t = TARIFFS[1].prices;
+      const newFloor = askRange(t).max;
+      await expect(f.market.connect(seller).setStandingOrder(newFloor, 0))
+        .to.emit(f.market, "StandingOrderSet")
+        .withArgs(seller.address, 1, newFloor, 0, day + 1);
+      await endDay(f, day);
+      const { pages } = await f.driver.postReadings(day, randomNets(f));
+      expect(pages[0].parties[1]).to.include({ floor: Number(before.floor), cap: Number(before.cap) });
+      await f.driver.settle(day, pages);
+      const next = await openNextDay(f);
+      await endDay(f, next);
+      const later = await f.driver.postReadings(next, randomNets(f));
+      expect(later.pages[0].parties[1]).to.include({ floor: newFloor, cap: 0 });
+    });
+
+    it("refuses a second order change while a day opened before the first is unsettled", async function () {
+      const f = await dayCommunity(3, 11);
+      const buyer = f.members[0];
+      const cap = bidRange(TARIFFS[0].prices).min;
+      const day = await openNextDay(f);
+      await wait(f.market.connect(buyer).setStandingOrder(0, cap));
+      // changing again before another day opens only replaces the pending order
+      await wait(f.market.connect(buyer).setStandingOrder(0, cap + 1));
+      await f.driver.openDays(day + 1);
+      await expect(f.market.connect(buyer).setStandingOrder(0, cap + 2))
+        .to.be.revertedWithCustomError(f.market, "DayOrderChangePending")
+        .withArgs(buyer.address, day);
+      await endDay(f, day);
+      await f.driver.settle(day, (await f.driver.postReadings(day, randomNets(f))).pages);
+      await wait(f.market.connect(buyer).setStandingOrder(0, cap + 2));
+    });
+
+    it("refuses standing orders outside the bid bounds, and interval-mode calls", async function () {
+      const f = await dayCommunity(3, 12);
+      const [consumer, pv] = f.members;
+      const t = TARIFFS[0].prices;
+      await expect(f.market.connect(pv).setStandingOrder(t.feedInTariff, 0)).to.be.revertedWithCustomError(f.market, "BidAskOutOfRange");
+      await expect(f.market.connect(consumer).setStandingOrder(askRange(t).min, 0)).to.be.revertedWithCustomError(f.market, "BidSellerNotMetered");
+      await expect(f.market.connect(consumer).setStandingOrder(0, t.energyPrice)).to.be.revertedWithCustomError(f.market, "BidPriceNotBelowEnergyPrice");
+      await expect(f.market.connect(consumer).setStandingOrder(0, bidRange(t).max + 1)).to.be.revertedWithCustomError(f.market, "BidTotalNotBelowTimeOfUse");
+      await expect(f.market.connect(f.roles.admin).setStandingOrder(0, 1)).to.be.revertedWithCustomError(f.market, "DayNotMember");
+      await expect(f.market.connect(f.roles.operator).openIntervals(1, 1)).to.be.revertedWithCustomError(f.market, "MarketWrongSettlementMode").withArgs(1);
+      const [outsider] = await f.newHouseholds(1, "limits");
+      await expect(f.market.connect(outsider).register(1, 0, 40_000, 0))
+        .to.be.revertedWithCustomError(f.market, "ParticipantLimitTooHigh")
+        .withArgs(40_000, 0x7fff);
+    });
+
+    it("refuses day-mode calls in an interval-mode community", async function () {
+      const f = await deployCommunity();
+      await expect(f.market.connect(f.roles.operator).openDays(30_000, 1)).to.be.revertedWithCustomError(f.market, "MarketWrongSettlementMode").withArgs(0);
+      await expect(f.market.connect(f.roles.admin).setStandingOrder(0, 1)).to.be.revertedWithCustomError(f.market, "MarketWrongSettlementMode").withArgs(0);
+    });
+  });
+
+  it("clears every interval with interval mode's auction (the engine's twin agrees with itself on the orders it builds)", function () {
+    // a member who both could sell and buy takes one side per interval: its net position's
+    const parties = [
+      { account: "0x0000000000000000000000000000000000000001", supplier: 0, floor: askRange(TARIFFS[0].prices).min, cap: bidRange(TARIFFS[0].prices).max },
+      { account: "0x0000000000000000000000000000000000000002", supplier: 0, floor: 0, cap: bidRange(TARIFFS[0].prices).max },
+    ];
+    const nets = [Array.from({ length: 96 }, () => -1_000), Array.from({ length: 96 }, () => 400)];
+    const { clearing, bills } = clearDay(parties, nets, TARIFFS);
+    expect(clearing[0]).to.include({ seller: 0, buyer: 1, matchedWh: 400, sellBeforeWh: 0, buyBeforeWh: 0 });
+    expect(bills[0].quantities.soldWh).to.equal(96 * 400);
+    expect(bills[0].quantities.gridExportWh).to.equal(96 * 600);
+    expect(bills[1].quantities.gridImportWh).to.equal(0);
+  });
+});
+
+describe("day mode's worst case under the transaction gas cap", function () {
+  this.timeout(900_000);
+
+  it("settles the most members a day takes, every reading non-zero and traded, every member recording a debt, in one transaction and in two", async function () {
+    const f = await deployCommunity({ settlement: "day" });
+    const max = Number(await f.market.MAX_DAY_MEMBERS());
+    const members = await f.newHouseholds(max, "worst-day");
+    await f.onboard(members.map((m, i) => ({ address: m.address, cls: "pv" as const, supplier: i % 2, importLimitWh: 0x7fff, exportLimitWh: 0x7fff })));
+    await expect(
+      f.market.connect(f.roles.admin).onboard([f.roles.admin.address], [{ class: 1, supplier: 0, importLimitWh: 10, exportLimitWh: 0, meteringPoint: 0 }]),
+    )
+      .to.be.revertedWithCustomError(f.market, "DayRosterFull")
+      .withArgs(max);
+    // every order crosses: the lowest floors and the highest caps allowed
+    for (const [i, m] of members.entries()) {
+      const t = TARIFFS[i % 2].prices;
+      await wait(f.market.connect(m).setStandingOrder(askRange(t).min + (i % 7), bidRange(t).max - (i % 5)));
+    }
+    const driver = new DayDriver(f.market, { operator: f.roles.operator, meter: f.roles.meter, anyone: f.roles.admin }, TARIFFS);
+    const day = await driver.dayAfter((await f.networkHelpers.time.latest()) + 3_600);
+    await driver.openDays(day, 2);
+    // in every interval half the members sell a little and half buy a lot: every member ends the day owing
+    const nets = members.map((_, i) => Array.from({ length: 96 }, (_, t) => ((t + i) % 2 === 0 ? -(100 + i) : 3_000 + t)));
+    const debts = (receipt: { logs: readonly { topics: readonly string[] }[] }) =>
+      receipt.logs.filter((l) => l.topics[0] === f.market.interface.getEvent("DebtRecorded").topicHash).length;
+
+    await f.networkHelpers.time.increaseTo((await driver.startOf(day)) + 86_400);
+    const fused = await driver.postAndSettle(day, nets);
+    expect(fused.result.clearing.every((c) => c.matchedWh > 0)).to.equal(true);
+    expect(debts(fused.receipt)).to.equal(max);
+    expect(Number(fused.receipt.gasUsed), "one transaction").to.be.lessThan(GAS_CAP);
+
+    await f.networkHelpers.time.increaseTo((await driver.startOf(day + 1)) + 86_400);
+    const { pages, receipts } = await driver.postReadings(day + 1, nets);
+    const settled = await driver.settle(day + 1, pages);
+    expect(debts(settled.receipt)).to.equal(max);
+    for (const r of [...receipts, settled.receipt]) expect(Number(r.gasUsed), "two transactions").to.be.lessThan(GAS_CAP);
+    console.log(
+      `      worst day of ${max} members: one transaction ${fused.receipt.gasUsed} gas; posted ${receipts.map((r) => r.gasUsed)} and settled ${settled.receipt.gasUsed}`,
+    );
+  });
+});
