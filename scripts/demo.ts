@@ -1,10 +1,11 @@
 /**
- * npm run demo -- [--days N] [--participants N] [--seed N] [--scenario FILE] [--start YYYY-MM-DD] [--rpc URL] [--out DIR]
+ * npm run demo -- [--days N] [--participants N] [--seed N] [--scenario FILE] [--start YYYY-MM-DD] [--settlement interval|day] [--rpc URL] [--out DIR]
  *
  * The project's main job: simulates the community with the engine and settles every interval on a chain
  * (the in-process Hardhat chain by default): registration, deposits, bids (direct transactions and relayed
  * EIP-712 batches), clearing, meter readings, billing and settlement. Then checks that every participant's
- * settled amount equals the engine's LEM bill to the last µEUR, and reports gas and its cost per chain.
+ * settled amount equals the engine's LEM bill to the last µEUR, and reports gas and its cost per chain. With
+ * `--settlement day` the community settles a day at a time (scripts/lib/day-demo.ts).
  */
 import type { Wallet } from "ethers";
 
@@ -18,12 +19,14 @@ import { createCommunity, EUR } from "./lib/chain.js";
 import { fail, flags, loadScenario, progress, writeOutputs } from "./lib/cli.js";
 import { bidDomain, CLASS, SIDE, signBid, wait, WEI_PER_UNIT, type Receipts, type SignedBidInput } from "./lib/market-driver.js";
 
-const USAGE = `Usage: npm run demo -- [--days N] [--participants N] [--seed N] [--scenario FILE] [--start YYYY-MM-DD] [--rpc URL] [--out DIR]
+const USAGE = `Usage: npm run demo -- [--days N] [--participants N] [--seed N] [--scenario FILE] [--start YYYY-MM-DD] [--settlement interval|day] [--rpc URL] [--out DIR]
   --days N          days to settle on chain (default 1: 96 intervals)
   --participants N  scale the community to N households (default: the scenario's 200)
   --seed N          seed of the community, weather and bids
   --scenario FILE   a scenario JSON (default: the Berlin case study)
   --start DATE      first day, YYYY-MM-DD
+  --settlement M    interval (default: every interval cleared and settled on its own) or day (standing orders, a day
+                    verified and settled at once)
   --rpc URL         a running node with unlocked dev accounts (default: an in-process Hardhat chain)
   --out DIR         output folder (default out/demo)`;
 
@@ -34,6 +37,7 @@ const values = flags(
     seed: { type: "string" },
     scenario: { type: "string" },
     start: { type: "string" },
+    settlement: { type: "string" },
     rpc: { type: "string" },
     out: { type: "string" },
   },
@@ -42,6 +46,14 @@ const values = flags(
 const scenario = loadScenario(values);
 if (scenario.suppliers.length !== 2) fail(`the demo's community module has two suppliers; the scenario has ${scenario.suppliers.length}`);
 if (values.rpc !== undefined && !/^https?:\/\/\S+$/.test(values.rpc)) fail(`--rpc must be an http(s) URL, got "${values.rpc}"`);
+if (values.settlement !== undefined && values.settlement !== "interval" && values.settlement !== "day") {
+  fail(`--settlement must be interval or day, got "${values.settlement}"`);
+}
+if (values.settlement === "day") {
+  const { runDayDemo } = await import("./lib/day-demo.js");
+  await runDayDemo(scenario, { rpc: values.rpc, out: values.out ?? "out/demo-day" });
+  process.exit(process.exitCode ?? 0);
+}
 
 const started = Date.now();
 const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -28,3 +28,16 @@ export function pricesFor(kind: BidKind, t: Tariff, prefs: Preferences, rng: Ran
   const to = kind === "batteryBuy" ? lo + Math.floor((hi - lo) / 3) : hi;
   return rng.int(lo, to);
 }
+
+/**
+ * A household's standing order for day mode (contracts/MarketDays.sol): limit prices drawn once, as the case study
+ * draws a bid's (Figure 6), and kept for every interval. A prosumer sells its export for no less than `floor`
+ * (within FiT < floor < EP, narrowed by its minimum sell price); every household buys its import for no more than
+ * `cap` (above FiT, within the bid range, narrowed by its maximum buy price). Zero: not on that side.
+ */
+export function standingOrderFor(sells: boolean, t: Tariff, prefs: Preferences, rng: Random): { floor: number; cap: number } {
+  return {
+    floor: sells ? (pricesFor("surplus", t, prefs, rng) ?? 0) : 0,
+    cap: pricesFor("demand", t, prefs, rng) ?? 0,
+  };
+}
