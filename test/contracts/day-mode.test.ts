@@ -371,6 +371,64 @@ describe("KiezMarket day mode", function () {
   });
 });
 
+describe("day mode over random communities", function () {
+  this.timeout(300_000);
+
+  for (const seed of [21, 22, 23, 24, 25, 26]) {
+    it(`seed ${seed}: settles the engine's clearing to the wei, conserves money, and refuses it altered`, async function () {
+      const rng = new Random(`day-fuzz:${seed}`);
+      const n = rng.int(3, 18);
+      const f = await dayCommunity(n, seed, BigInt(rng.int(0, 3)) * EUR);
+      // some members without an order on a side, some readings zero
+      for (const [i, m] of f.members.entries()) {
+        if (rng.next() < 0.2) await wait(f.market.connect(m).setStandingOrder(0, rng.next() < 0.5 ? 0 : bidRange(TARIFFS[i % 2].prices).max));
+      }
+      const nets = randomNets(f, rng.fork("nets"));
+      const { day, pages } = await meteredDay(f, nets);
+      const others = await Promise.all([f.roles.platform, f.roles.taxCollector, f.roles.networkOperator, ...f.roles.suppliers].map((s) => s.getAddress()));
+      const accounts = [...f.members.map((m) => m.address), ...others];
+      const shortfalls = async () => (await f.market.supplierShortfall(0)) + (await f.market.supplierShortfall(1));
+      const freeBefore = await Promise.all(accounts.map((a) => freeOf(f, a)));
+      const shortBefore = await shortfalls();
+
+      // one altered field of one traded interval is refused, whichever it is
+      const { clearing } = f.driver.clear(pages);
+      const traded = clearing.map((c, t) => (c.seller === NO_DAY_TRADE.seller ? -1 : t)).filter((t) => t >= 0);
+      if (traded.length > 0) {
+        const slot = traded[rng.int(0, traded.length - 1)];
+        const fields = ["seller", "buyer", "ask", "bid", "matchedWh", "sellBeforeWh", "buyBeforeWh"] as const;
+        const field = fields[rng.int(0, fields.length - 1)];
+        const delta = rng.next() < 0.5 ? 1 : -1;
+        await expect(
+          settleWith(f, day, pages, slot, (c) => ({
+            ...c,
+            [field]: Math.max(0, c[field] + delta) === c[field] ? c[field] + 1 : Math.max(0, c[field] + delta),
+          })),
+          `${field} ${delta} in slot ${slot}`,
+        ).to.be.revert(f.ethers);
+      }
+
+      const { result } = await f.driver.settle(day, pages);
+      const freeAfter = await Promise.all(accounts.map((a) => freeOf(f, a)));
+      for (const [i, m] of f.members.entries()) {
+        const settled = freeBefore[i] - freeAfter[i] + (await f.market.owed(m.address));
+        expect(settled, `member ${i}`).to.equal(BigInt(result.bills[i].lines.net) * WEI_PER_UNIT);
+      }
+      // no token moved: what the accounts gained together is what suppliers could not pay
+      const gained = freeAfter.reduce((s, x) => s + x, 0n) - freeBefore.reduce((s, x) => s + x, 0n);
+      expect(gained).to.equal((await shortfalls()) - shortBefore);
+      // every interval: P2P Wh sold equals Wh bought, no sell below its floor and no buy above its cap
+      for (const iv of result.intervals) {
+        const sold = iv.sells.reduce((s, o) => s + (iv.fills.get(o.index) ?? 0), 0);
+        const bought = iv.buys.reduce((s, o) => s + (iv.fills.get(o.index) ?? 0), 0);
+        expect(sold).to.equal(bought);
+        for (const o of iv.sells) if (iv.fills.get(o.index)) expect(o.price).to.be.at.most(iv.price);
+        for (const o of iv.buys) if (iv.fills.get(o.index)) expect(o.price).to.be.at.least(iv.price);
+      }
+    });
+  }
+});
+
 describe("day mode's worst case under the transaction gas cap", function () {
   this.timeout(900_000);
 
