@@ -6,7 +6,7 @@
  */
 import { clearInterval, type OrderBid, type Trade } from "./market/clearing.js";
 import { gridResidual, isDayStart, lemBill } from "./market/billing.js";
-import { bidBoundsProblem, buyLockUnits, TARIFF_FIELDS, type Tariff } from "./market/tariff.js";
+import { bidBoundsProblem, buyLockUnits, type Tariff, tariffFromChain } from "./market/tariff.js";
 import { batchBids, cancelInBatches, PHASE, SIDE, sideName, WEI_PER_UNIT as WEI, type BidBatch } from "./market/onchain.js";
 import { bidIndexes, billWord } from "./market/words.js";
 
@@ -182,9 +182,7 @@ export function createMarketRebuild(dayStartSlot: number) {
   /** What each event the replay needs does to the rebuilt market; the others (MarketInitialized, …) change nothing. */
   const on: { [K in keyof MarketEventArgs]: (a: MarketEventArgs[K]) => void } = {
     TariffSet(a) {
-      const t = a.tariff;
-      const prices = Object.fromEntries(TARIFF_FIELDS.map((f) => [f, Number(t[f])])) as unknown as Tariff;
-      tariffs.set(`${Number(a.supplier)}:${Number(a.epoch)}`, { prices, dailyChargeMicroEur: Number(t.dailyChargeMicroEur) });
+      tariffs.set(`${Number(a.supplier)}:${Number(a.epoch)}`, tariffFromChain(a.tariff));
     },
     SupplierAccountSet(a) {
       supplierAccounts.set(Number(a.supplier), key(a.account));

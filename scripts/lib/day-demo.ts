@@ -68,7 +68,7 @@ export async function runDayDemo(scenario: Scenario, options: { rpc?: string; ou
     }
     const before = await Promise.all(wallets.map((w) => c.market.accountOf(w.address)));
 
-    const driver = new DayDriver(c.market, { operator: c.roles.operator, meter: c.roles.meter, anyone: c.roles.admin }, tariffs);
+    const driver = new DayDriver(c.market, { operator: c.roles.operator, meter: c.roles.meter, anyone: c.roles.admin });
     const first = await driver.dayAfter((await c.now()) + 3_600);
     record("openDays", [await driver.openDays(first, scenario.days)]);
     const engineNano = homes.map(() => 0);

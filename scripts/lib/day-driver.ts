@@ -7,7 +7,7 @@
 import type { ContractTransactionReceipt, Signer } from "ethers";
 
 import { clearDay, type DayNets, type DayResult, decodeDayReadings, encodeDayReadings } from "@kiezstrom/engine/market/day";
-import type { SupplierTariff } from "@kiezstrom/engine/market/tariff";
+import { type SupplierTariff, tariffFromChain } from "@kiezstrom/engine/market/tariff";
 import { type DayParty, dayClearingWord, dayPartyWord } from "@kiezstrom/engine/market/words";
 import type { KiezMarket } from "../../types/ethers-contracts/index.js";
 import { wait } from "./market-driver.js";
@@ -33,10 +33,15 @@ export class DayDriver {
   constructor(
     readonly market: KiezMarket,
     private readonly roles: DayRoles,
-    /** Each supplier's tariff (the community's epoch 0). */
-    readonly tariffs: readonly SupplierTariff[],
     private readonly pageSize = MAX_DAY_PAGE,
   ) {}
+
+  /** Each supplier's tariff in `day`: the epoch the day opened with. */
+  async tariffsOf(day: number): Promise<SupplierTariff[]> {
+    const epoch = (await this.market.dayOf(day)).tariffEpoch;
+    const count = Number(await this.market.supplierCount());
+    return Promise.all(Array.from({ length: count }, async (_, s) => tariffFromChain(await this.market.tariffOf(s, epoch))));
+  }
 
   /** The unix time at which `day` starts (its first interval is day × 96 + the community's day start slot). */
   async startOf(day: number): Promise<number> {
@@ -68,7 +73,7 @@ export class DayDriver {
 
   /** Clears the day with the engine and settles it with that clearing. */
   async settle(day: number, pages: readonly DayMeterPage[]): Promise<{ result: DayResult; receipt: ContractTransactionReceipt }> {
-    const result = this.clear(pages);
+    const result = await this.clear(day, pages);
     const receipt = await wait(this.market.connect(this.roles.anyone).settleDay(day, settleDayPages(pages), result.clearing.map(dayClearingWord.pack)));
     return { result, receipt };
   }
@@ -76,7 +81,7 @@ export class DayDriver {
   /** Posts an ended day's readings and settles it in one transaction (the meter's one-page path). */
   async postAndSettle(day: number, nets: readonly DayNets[]): Promise<{ result: DayResult; receipt: ContractTransactionReceipt }> {
     const readings = encodeDayReadings(nets);
-    const result = this.clear([{ parties: await this.parties(day, nets.length), readings }]);
+    const result = await this.clear(day, [{ parties: await this.parties(day, nets.length), readings }]);
     const receipt = await wait(this.market.connect(this.roles.meter).postAndSettleDay(day, readings, result.clearing.map(dayClearingWord.pack)));
     return { result, receipt };
   }
@@ -87,12 +92,12 @@ export class DayDriver {
     return words.map((w) => dayPartyWord.unpack(BigInt(w)));
   }
 
-  /** The engine's clearing and bills of the committed pages. */
-  clear(pages: readonly DayMeterPage[]): DayResult {
+  /** The engine's clearing and bills of the committed pages of `day`, at the day's tariffs. */
+  async clear(day: number, pages: readonly DayMeterPage[]): Promise<DayResult> {
     return clearDay(
       pages.flatMap((p) => p.parties),
       pages.flatMap((p) => decodeDayReadings(p.readings)),
-      this.tariffs,
+      await this.tariffsOf(day),
     );
   }
 

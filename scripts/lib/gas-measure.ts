@@ -244,7 +244,7 @@ export async function measureDayMode(log: (line: string) => void = () => {}): Pr
       const floor = h.class === "consumer" ? 0 : rng.int(askRange(t).min, askRange(t).max);
       orders.push(await wait(c.market.connect(members[i]).setStandingOrder(floor, rng.int(bidRange(t).min, bidRange(t).max))));
     }
-    const driver = new DayDriver(c.market, { operator: c.roles.operator, meter: c.roles.meter, anyone: c.roles.admin }, tariffs);
+    const driver = new DayDriver(c.market, { operator: c.roles.operator, meter: c.roles.meter, anyone: c.roles.admin });
     const first = await driver.dayAfter((await c.now()) + 3_600);
     // the operator opens days ahead, as it would in a running community
     const opened = [await driver.openDays(first), await driver.openDays(first + 1), await driver.openDays(first + 2)];

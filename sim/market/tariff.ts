@@ -95,3 +95,12 @@ export function tariffProblem(t: Tariff): string | null {
 export function buyLockUnits(t: Tariff, wh: number, price: number): number {
   return wh * (price + lemCharges(t));
 }
+
+/** A supplier's tariff as the contract returns or emits it (`Tariff`, every field a number or bigint). */
+export type TariffStruct = { [K in keyof Tariff | "dailyChargeMicroEur"]: number | bigint };
+
+/** The engine's tariff of a tariff struct read from the chain (`tariffOf`, `TariffSet`). */
+export function tariffFromChain(t: TariffStruct): SupplierTariff {
+  const prices = Object.fromEntries(TARIFF_FIELDS.map((f) => [f, Number(t[f])])) as unknown as Tariff;
+  return { prices, dailyChargeMicroEur: Number(t.dailyChargeMicroEur) };
+}

@@ -11,7 +11,7 @@ import { type DayClearing, dayBillWord, dayClearingWord, dayMemberWord, NO_DAY_T
 import { Random } from "@kiezstrom/engine/random";
 import { DayDriver, type DayMeterPage, settleDayPages } from "../../scripts/lib/day-driver.js";
 import { GAS_CAP } from "../../scripts/lib/gas-measure.js";
-import { wait, WEI_PER_UNIT } from "../../scripts/lib/market-driver.js";
+import { tariffStruct, wait, WEI_PER_UNIT } from "../../scripts/lib/market-driver.js";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
 
 const KINDS = ["consumer", "pv", "pvBattery"] as const;
@@ -35,7 +35,7 @@ async function dayCommunity(n: number, seed = 1, funds = 50n * EUR) {
     const floor = kinds[i] === "consumer" ? 0 : rng.int(ask.min, ask.max);
     await wait(f.market.connect(m).setStandingOrder(floor, rng.int(bid.min, bid.max)));
   }
-  const driver = new DayDriver(f.market, { operator: f.roles.operator, meter: f.roles.meter, anyone: f.roles.admin }, TARIFFS);
+  const driver = new DayDriver(f.market, { operator: f.roles.operator, meter: f.roles.meter, anyone: f.roles.admin });
   return { ...f, members, kinds, rng, driver };
 }
 
@@ -78,14 +78,14 @@ async function meteredDay(f: DayCommunity, nets = randomNets(f)) {
 }
 
 /** Settling the day with one interval's clearing replaced. */
-function settleWith(f: DayCommunity, day: number, pages: DayMeterPage[], slot: number, change: (c: DayClearing) => DayClearing) {
-  const clearing = f.driver.clear(pages).clearing.map((c, t) => dayClearingWord.pack(t === slot ? change(c) : c));
+async function settleWith(f: DayCommunity, day: number, pages: DayMeterPage[], slot: number, change: (c: DayClearing) => DayClearing) {
+  const clearing = (await f.driver.clear(day, pages)).clearing.map((c, t) => dayClearingWord.pack(t === slot ? change(c) : c));
   return f.market.settleDay(day, settleDayPages(pages), clearing);
 }
 
 /** The first interval with a trade whose marginal members are not the only ones on their sides. */
-function tradedSlot(f: DayCommunity, pages: DayMeterPage[]) {
-  const { clearing, intervals } = f.driver.clear(pages);
+async function tradedSlot(f: DayCommunity, day: number, pages: DayMeterPage[]) {
+  const { clearing, intervals } = await f.driver.clear(day, pages);
   const slot = clearing.findIndex((c, t) => c.seller !== NO_DAY_TRADE.seller && intervals[t].sells.length > 2 && intervals[t].buys.length > 2);
   if (slot < 0) throw new Error("no interval with a trade and several orders a side");
   return { slot, clearing: clearing[slot], interval: intervals[slot] };
@@ -124,6 +124,25 @@ describe("KiezMarket day mode", function () {
       expect((await f.market.dayOf(day)).phase).to.equal(DAY_PHASE.Settled);
     });
 
+    it("leaves a standing order a later tariff epoch no longer allows out of that day's P2P, without reverting", async function () {
+      const f = await dayCommunity(9, 13);
+      // the feed-in tariff rises to the middle of the ask range: every floor at or below it is no longer allowed
+      const raised = TARIFFS.map((t) => ({ ...t, prices: { ...t.prices, feedInTariff: Math.floor((askRange(t.prices).min + askRange(t.prices).max) / 2) } }));
+      await wait(f.market.connect(f.roles.admin).setTariffs(raised.map(tariffStruct)));
+      await f.networkHelpers.time.increase(30 * 86_400 + 60);
+      const { day, pages } = await meteredDay(f);
+      expect((await f.market.dayOf(day)).tariffEpoch).to.equal(1n);
+      const parties = pages.flatMap((p) => p.parties);
+      const excluded = parties.filter((p, i) => p.floor !== 0 && p.floor <= raised[i % 2].prices.feedInTariff);
+      expect(excluded.length, "members whose floor the new epoch no longer allows").to.be.greaterThan(0);
+      const before = await Promise.all(f.members.map((m) => freeOf(f, m)));
+      const { result } = await f.driver.settle(day, pages);
+      for (const [i, m] of f.members.entries()) {
+        expect(before[i] - (await freeOf(f, m)) + (await f.market.owed(m.address)), `member ${i}`).to.equal(BigInt(result.bills[i].lines.net) * WEI_PER_UNIT);
+        if (excluded.includes(parties[i])) expect(result.bills[i].quantities.soldWh, `member ${i} sells to the grid only`).to.equal(0);
+      }
+    });
+
     it("settles a day with no trade at all, and a day with no members", async function () {
       const f = await dayCommunity(6, 2);
       const { day, pages } = await meteredDay(
@@ -134,7 +153,7 @@ describe("KiezMarket day mode", function () {
       expect(result.clearing.every((c) => c.seller === NO_DAY_TRADE.seller)).to.equal(true);
 
       const empty = await deployCommunity({ settlement: "day" });
-      const driver = new DayDriver(empty.market, { operator: empty.roles.operator, meter: empty.roles.meter, anyone: empty.roles.admin }, TARIFFS);
+      const driver = new DayDriver(empty.market, { operator: empty.roles.operator, meter: empty.roles.meter, anyone: empty.roles.admin });
       const next = await driver.dayAfter((await empty.networkHelpers.time.latest()) + 3_600);
       await driver.openDays(next);
       await empty.networkHelpers.time.increaseTo((await driver.startOf(next)) + 86_400);
@@ -163,7 +182,7 @@ describe("KiezMarket day mode", function () {
     it("refuses a clearing that names another marginal seller or buyer, or other limit prices", async function () {
       const f = await dayCommunity(12, 4);
       const { day, pages } = await meteredDay(f);
-      const { slot, clearing } = tradedSlot(f, pages);
+      const { slot, clearing } = await tradedSlot(f, day, pages);
       await expect(settleWith(f, day, pages, slot, (c) => ({ ...c, seller: (c.seller + 1) % 12 })))
         .to.be.revertedWithCustomError(f.market, "DayMarginalNotFound")
         .withArgs(slot, SIDE_SELL, (clearing.seller + 1) % 12);
@@ -180,7 +199,7 @@ describe("KiezMarket day mode", function () {
     it("refuses other Wh matched or before the marginal members", async function () {
       const f = await dayCommunity(12, 5);
       const { day, pages } = await meteredDay(f);
-      const { slot, clearing } = tradedSlot(f, pages);
+      const { slot, clearing } = await tradedSlot(f, day, pages);
       await expect(settleWith(f, day, pages, slot, (c) => ({ ...c, matchedWh: c.matchedWh - 1 })))
         .to.be.revertedWithCustomError(f.market, "DayMatchedMismatch")
         .withArgs(slot, clearing.matchedWh - 1, clearing.matchedWh);
@@ -201,7 +220,7 @@ describe("KiezMarket day mode", function () {
     it("refuses a clearing that stops before the merge does, or claims no trade where one matches", async function () {
       const f = await dayCommunity(12, 6);
       const { day, pages } = await meteredDay(f);
-      const { slot, interval } = tradedSlot(f, pages);
+      const { slot, interval } = await tradedSlot(f, day, pages);
       await expect(settleWith(f, day, pages, slot, () => NO_DAY_TRADE)).to.be.revertedWithCustomError(f.market, "DayStillMatchable");
       // the merge stopped one pair early: the pair before the marginal one, with its cumulative Wh
       const { sellPos, buyPos } = interval.marginal!;
@@ -231,7 +250,7 @@ describe("KiezMarket day mode", function () {
     it("refuses pages other than the committed ones, and a clearing of another length", async function () {
       const f = await dayCommunity(6, 7);
       const { day, pages } = await meteredDay(f);
-      const clearing = f.driver.clear(pages).clearing.map(dayClearingWord.pack);
+      const clearing = (await f.driver.clear(day, pages)).clearing.map(dayClearingWord.pack);
       const altered = [{ ...pages[0], readings: `${pages[0].readings.slice(0, -4)}0001` }];
       await expect(f.market.settleDay(day, settleDayPages(altered), clearing))
         .to.be.revertedWithCustomError(f.market, "DayPageMismatch")
@@ -392,7 +411,7 @@ describe("day mode over random communities", function () {
       const shortBefore = await shortfalls();
 
       // one altered field of one traded interval is refused, whichever it is
-      const { clearing } = f.driver.clear(pages);
+      const { clearing } = await f.driver.clear(day, pages);
       const traded = clearing.map((c, t) => (c.seller === NO_DAY_TRADE.seller ? -1 : t)).filter((t) => t >= 0);
       if (traded.length > 0) {
         const slot = traded[rng.int(0, traded.length - 1)];
@@ -447,7 +466,7 @@ describe("day mode's worst case under the transaction gas cap", function () {
       const t = TARIFFS[i % 2].prices;
       await wait(f.market.connect(m).setStandingOrder(askRange(t).min + (i % 7), bidRange(t).max - (i % 5)));
     }
-    const driver = new DayDriver(f.market, { operator: f.roles.operator, meter: f.roles.meter, anyone: f.roles.admin }, TARIFFS);
+    const driver = new DayDriver(f.market, { operator: f.roles.operator, meter: f.roles.meter, anyone: f.roles.admin });
     const day = await driver.dayAfter((await f.networkHelpers.time.latest()) + 3_600);
     await driver.openDays(day, 2);
     // in every interval half the members sell a little and half buy a lot: every member ends the day owing

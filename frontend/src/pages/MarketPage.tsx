@@ -6,7 +6,7 @@ import { ctText, formatCt, formatEuro, formatKWh, parseEnergyKWh, parsePriceCt }
 import { useRelayedBid } from "../lib/bids";
 import { intervalLabel, useMarket } from "../lib/market";
 import { useTransactor } from "../lib/tx";
-import { askRange, bidRange, buyLockUnits, lemCharges, TARIFF_FIELDS, timeOfUse, type Tariff } from "@kiezstrom/engine/market/tariff";
+import { askRange, bidRange, buyLockUnits, lemCharges, type Tariff, tariffFromChain, timeOfUse } from "@kiezstrom/engine/market/tariff";
 import type { Side } from "@kiezstrom/engine/market/clearing";
 import { findBidInBatches, SIDE, WEI_PER_UNIT } from "@kiezstrom/engine/market/onchain";
 import { Field, Section, Short, TxStatus } from "../components/ui";
@@ -23,7 +23,7 @@ export function MarketPage({ me }: { me: `0x${string}` }) {
     args: [participant?.supplier ?? 0, state?.epoch ?? 0],
     query: { enabled: !!participant && !!state },
   });
-  const tariff: Tariff | null = onChainTariff.data ? tariffFromChain(onChainTariff.data) : null;
+  const tariff: Tariff | null = onChainTariff.data ? tariffFromChain(onChainTariff.data).prices : null;
   const gate = state?.gateClosesAt ?? 0;
 
   let countdown = "";
@@ -65,10 +65,6 @@ export function MarketPage({ me }: { me: `0x${string}` }) {
 function formatDuration(seconds: number): string {
   const m = Math.floor(seconds / 60);
   return m > 0 ? `${m} min ${seconds % 60} s` : `${seconds} s`;
-}
-
-function tariffFromChain(t: { [K in keyof Tariff]: number | bigint }): Tariff {
-  return Object.fromEntries(TARIFF_FIELDS.map((k) => [k, Number(t[k])])) as unknown as Tariff;
 }
 
 function BookSide({ title, bids, me }: { title: string; bids: { participant: string; wh: number; price: number; index: number }[]; me: string }) {
