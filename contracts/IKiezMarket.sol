@@ -2,7 +2,8 @@
 pragma solidity 0.8.37;
 
 import {DayPhase, ParticipantClass, Phase, Reading, SettlementMode, Side, Tariff} from "./MarketTypes.sol";
-import {BidWord, DayClearingWord, DayPartyWord} from "./MarketWords.sol";
+import {DayClearingWord, DayPartyWord} from "./DayWords.sol";
+import {BidWord} from "./MarketWords.sol";
 
 /// @title IKiezMarketEvents
 /// @notice Everything an auditor needs to replay an interval without reading storage.

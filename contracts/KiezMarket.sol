@@ -24,7 +24,8 @@ import {MarketRelay} from "./MarketRelay.sol";
 import {MarketSettlement} from "./MarketSettlement.sol";
 import {MarketTariffs} from "./MarketTariffs.sol";
 import {OrderRef} from "./OrderRef.sol";
-import {DayClearingWord, DayMemberWord, DayMemberWords, DayPartyWord} from "./MarketWords.sol";
+import {DayBook, DayInfo, DayPage, DayState} from "./DayTypes.sol";
+import {DayClearingWord, DayMemberWord, DayMemberWords, DayPartyWord} from "./DayWords.sol";
 import {
     Account,
     Bid,
@@ -34,10 +35,6 @@ import {
     Bill,
     BillingState,
     ClearingState,
-    DayBook,
-    DayInfo,
-    DayPage,
-    DayState,
     Interval,
     IntervalState,
     MarketConfig,

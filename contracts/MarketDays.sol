@@ -13,8 +13,9 @@ import {
     DayMemberWord,
     DayPartyWord,
     DayPartyWords
-} from "./MarketWords.sol";
-import {DayBook, DayPage, DayPhase, DayState, Side, Tariff} from "./MarketTypes.sol";
+} from "./DayWords.sol";
+import {DayBook, DayPage, DayState} from "./DayTypes.sol";
+import {DayPhase, Side, Tariff} from "./MarketTypes.sol";
 
 /// @title MarketDays
 /// @notice Day mode of KiezMarket, run on the market's storage by delegatecall: standing orders, days, their readings,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {BidWord, DayMemberWord, DayPartyWord, OrderEntry, ReadingWord} from "./MarketWords.sol";
+import {BidWord, OrderEntry, ReadingWord} from "./MarketWords.sol";
 
 // Units (README, "How the market works"): energy in Wh, prices in µEUR per kWh, money in token wei (18 decimals).
 // Wh × µEUR/kWh = 1e-9 EUR = 1e9 wei, so `amount = Wh × price × 1e9` is exact. Sums of Wh × price are
@@ -272,45 +272,4 @@ enum DayPhase {
     Metered,
     Settled,
     Void
-}
-
-/// @notice One day of a day-mode community. `members` is the roster when it opened (members 0..members-1 trade in it);
-///         `next` the day opened after it (days settle in the order they opened).
-struct DayState {
-    DayPhase phase;
-    uint16 tariffEpoch;
-    uint32 members;
-    uint32 readMembers;
-    uint16 meterPages;
-    uint32 next;
-    mapping(uint16 page => bytes32 digest) meterPageDigest;
-}
-
-/// @notice A day as `dayOf` shows it.
-struct DayInfo {
-    DayPhase phase;
-    uint16 tariffEpoch;
-    uint32 members;
-    uint32 readMembers;
-    uint16 meterPages;
-}
-
-/// @notice Everything day mode keeps: the roster (one word per member: its account and standing order), the order each
-///         member had before its latest change (for days opened before that change took effect), and the days.
-struct DayBook {
-    uint32 memberCount;
-    /// the last day opened (0: none yet) and the earliest opened day neither settled nor void (0: none)
-    uint32 lastOpened;
-    uint32 nextToSettle;
-    mapping(uint32 member => DayMemberWord) members;
-    mapping(uint32 member => DayMemberWord) orderBefore;
-    mapping(address account => uint32 memberPlusOne) memberOf;
-    mapping(uint32 day => DayState) dayStates;
-}
-
-/// @notice A committed meter page of a day as `settleDay` hands it back: its members (as the page committed them) and
-///         their readings (MarketDays: 192 bytes a member).
-struct DayPage {
-    DayPartyWord[] parties;
-    bytes readings;
 }
