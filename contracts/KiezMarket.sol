@@ -631,9 +631,7 @@ contract KiezMarket is
         whenNotPaused
         nonReentrant
     {
-        MarketDays.Payees memory payees =
-            MarketDays.Payees(platform, taxCollector, networkOperator, config().supplierCount);
-        MarketDays.settleDay(_dayBook, _ledger, _tariffs, _dayClock(), payees, day, pages, clearing);
+        MarketDays.settleDay(_dayBook, _ledger, _tariffs, _dayClock(), _dayPayees(), day, pages, clearing);
     }
 
     /// @notice Posts an ended day's readings (every member's, one page) and settles the day with `clearing` in one
@@ -644,9 +642,7 @@ contract KiezMarket is
         whenNotPaused
         nonReentrant
     {
-        MarketDays.Payees memory payees =
-            MarketDays.Payees(platform, taxCollector, networkOperator, config().supplierCount);
-        MarketDays.postAndSettleDay(_dayBook, _ledger, _tariffs, _dayClock(), payees, day, readings, clearing);
+        MarketDays.postAndSettleDay(_dayBook, _ledger, _tariffs, _dayClock(), _dayPayees(), day, readings, clearing);
     }
 
     /// @notice Voids the next day to settle if it is still not settled DAY_VOID_AFTER after its end (day mode): none of
@@ -813,6 +809,10 @@ contract KiezMarket is
             extcodecopy(address(), 0x1f, add(0x2d, 28), 1)
             mode := byte(31, mload(0x00))
         }
+    }
+
+    function _dayPayees() internal view returns (MarketDays.Payees memory) {
+        return MarketDays.Payees(platform, taxCollector, networkOperator, config().supplierCount);
     }
 
     function _dayClock() internal view returns (MarketDays.Clock memory) {

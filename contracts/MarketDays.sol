@@ -165,7 +165,7 @@ library MarketDays {
     {
         DayState storage ds = book.dayStates[day];
         if (ds.phase != DayPhase.Open && ds.phase != DayPhase.Metering) revert E.DayWrongPhase(day, ds.phase);
-        uint256 endsAt = startOf(dayStartSlot, day) + 1 days;
+        uint256 endsAt = endOf(dayStartSlot, day);
         if (block.timestamp < endsAt) revert E.DayNotEnded(day, endsAt, block.timestamp);
         uint32 first = ds.readMembers;
         uint256 left = ds.members - first;
@@ -263,7 +263,7 @@ library MarketDays {
         DayPhase phase = ds.phase;
         if (phase == DayPhase.None || phase >= DayPhase.Settled) revert E.DayWrongPhase(day, phase);
         if (book.nextToSettle != day) revert E.DayNotNextToSettle(day, book.nextToSettle);
-        uint256 due = startOf(dayStartSlot, day) + 1 days + DAY_VOID_AFTER;
+        uint256 due = endOf(dayStartSlot, day) + DAY_VOID_AFTER;
         if (block.timestamp < due) revert E.DayVoidNotDue(day, due, block.timestamp);
         ds.phase = DayPhase.Void;
         book.nextToSettle = ds.next;
@@ -330,8 +330,11 @@ library MarketDays {
         Run memory run = begin(ds, tariffs, clock, payees, day, clearing);
         for (uint16 p = 0; p < pages.length; ++p) {
             DayPage calldata pg = pages[p];
-            if (pageDigestCalldata(day, p, uint32(run.member), pg) != ds.meterPageDigest[p]) revert E.DayPageMismatch(day, p);
-            settleMembers(ledger, run, pg.parties, pg.readings);
+            DayPartyWord[] memory parties = pg.parties;
+            if (pageDigest(day, p, uint32(run.member), parties, pg.readings) != ds.meterPageDigest[p]) {
+                revert E.DayPageMismatch(day, p);
+            }
+            settleMembers(ledger, run, parties, pg.readings);
         }
         finish(book, ds, ledger, payees, day, run, clearing);
     }
@@ -437,14 +440,10 @@ library MarketDays {
         // a day with no members is metered as soon as it has ended
         bool metered = phase == DayPhase.Metered || (phase == DayPhase.Open && ds.members == 0);
         if (!metered) revert E.DayWrongPhase(day, phase);
-        uint256 endsAt = startOf(dayStartSlot, day) + 1 days;
+        uint256 endsAt = endOf(dayStartSlot, day);
         if (block.timestamp < endsAt) revert E.DayNotEnded(day, endsAt, block.timestamp);
         if (book.nextToSettle != day) revert E.DayNotNextToSettle(day, book.nextToSettle);
         if (pages != ds.meterPages) revert E.DayPagesIncomplete(day, pages, ds.meterPages);
-    }
-
-    function pageDigestCalldata(uint32 day, uint16 page, uint32 first, DayPage calldata pg) private pure returns (bytes32) {
-        return keccak256(abi.encode(day, page, first, pg.parties, pg.readings));
     }
 
     /// @dev Decodes the claims, refusing any the pass could not use: a trade needs both members, ask ≤ bid, and the Wh
@@ -656,6 +655,11 @@ library MarketDays {
     /// @notice When `day` starts: its first interval is day × 96 + dayStartSlot.
     function startOf(uint8 dayStartSlot, uint32 day) internal pure returns (uint256) {
         return (uint256(day) * SLOTS + dayStartSlot) * 900;
+    }
+
+    /// @notice When `day` ends: its 96 intervals later.
+    function endOf(uint8 dayStartSlot, uint32 day) internal pure returns (uint256) {
+        return startOf(dayStartSlot, day) + 1 days;
     }
 
     /// @dev The tariff epoch in force at `day`'s start: an announced epoch applies from its start on, and only the

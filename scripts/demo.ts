@@ -12,10 +12,10 @@ import type { Wallet } from "ethers";
 import { dayStartSlot as dayStartSlotOf, INTERVAL_SECONDS, slotTime } from "@kiezstrom/engine/calendar";
 import { buildCommunity } from "@kiezstrom/engine/community";
 import { simulate, type IntervalDetail } from "@kiezstrom/engine/engine";
-import { DEFAULT_CHAINS, gasCostEur } from "@kiezstrom/engine/gas-cost";
+import { costPerDay, DEFAULT_CHAINS, gasCostEur, roundTo as round } from "@kiezstrom/engine/gas-cost";
 import { keepBusiestBids, simulationOutputs, type BidSnapshot } from "@kiezstrom/engine/report/outputs";
 import { summarize } from "@kiezstrom/engine/report/summary";
-import { createCommunity, EUR } from "./lib/chain.js";
+import { createCommunity, crossCheck, EUR } from "./lib/chain.js";
 import { fail, flags, loadScenario, progress, writeOutputs } from "./lib/cli.js";
 import { bidDomain, CLASS, SIDE, signBid, wait, WEI_PER_UNIT, type Receipts, type SignedBidInput } from "./lib/market-driver.js";
 
@@ -167,17 +167,12 @@ try {
   const result = await simulate(scenario, { onInterval });
 
   // Cross-check: what each participant settled on chain (balance change plus new debt) against the engine.
-  let mismatches = 0;
-  let maxDiffWei = 0n;
-  for (const [i, w] of wallets.entries()) {
-    const after = await c.market.accountOf(w.address);
-    const owed = await c.market.owed(w.address);
-    const settledWei = before[i].free + before[i].locked - (after.free + after.locked) + owed;
-    const engineWei = BigInt(result.households[i].lemNano) * WEI_PER_UNIT;
-    const diff = settledWei > engineWei ? settledWei - engineWei : engineWei - settledWei;
-    if (diff !== 0n) mismatches++;
-    if (diff > maxDiffWei) maxDiffWei = diff;
-  }
+  const { mismatches, maxDiffWei } = await crossCheck(
+    c.market,
+    wallets.map((w) => w.address),
+    before,
+    result.households.map((h) => BigInt(h.lemNano) * WEI_PER_UNIT),
+  );
 
   const summary = summarize(result);
   const participantDays = homes.length * scenario.days;
@@ -185,15 +180,7 @@ try {
   const dailyGas = marketActions.reduce((s, a) => s + (gas.get(a)?.gas ?? 0), 0);
   const savingEur = result.households.reduce((s, h) => s + (h.bauNano - h.lemNano), 0) / 1e9 / participantDays;
   const chains = Object.fromEntries(Object.entries(DEFAULT_CHAINS).map(([k, v]) => [k, { name: v.name, eurPerNative: v.eurPerNative, gwei: v.gwei }]));
-  const perParticipantDay = Object.fromEntries(
-    Object.entries(DEFAULT_CHAINS).map(([k, chain]) => {
-      const costEur = gasCostEur(dailyGas / participantDays, chain);
-      return [
-        k,
-        { gas: Math.round(dailyGas / participantDays), costEur: round(costEur, 6), savingEur: round(savingEur, 6), netEur: round(savingEur - costEur, 6) },
-      ];
-    }),
-  );
+  const perParticipantDay = costPerDay(dailyGas / participantDays, savingEur);
   const gasTable = Object.fromEntries(
     [...gas].map(([action, g]) => [
       action,
@@ -290,9 +277,4 @@ try {
   }
 } finally {
   await c.close();
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }

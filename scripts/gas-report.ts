@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 
 import { simulate } from "@kiezstrom/engine/engine";
-import { DEFAULT_CHAINS, gasCostEur, type ChainProfile } from "@kiezstrom/engine/gas-cost";
+import { costPerDay, DEFAULT_CHAINS, gasCostEur, roundTo, type ChainProfile } from "@kiezstrom/engine/gas-cost";
 import { barChart, lineChart } from "@kiezstrom/engine/report/charts";
 import { csv } from "@kiezstrom/engine/report/outputs";
 import { DEFAULT_SCENARIO } from "@kiezstrom/engine/scenario/scenario";
@@ -97,7 +97,7 @@ const perIntervalParticipantGas = a.meter.gas + a.billAndSettle.gas;
 const dayGas = bids * (bidGas + a.clear.gas) + day.intervals.length * participants * perIntervalParticipantGas;
 const perParticipantDayGas = dayGas / participants;
 const savingEur = day.households.reduce((s, h) => s + h.bauNano - h.lemNano, 0) / 1e9 / participants;
-const round = (x: number, d = 6) => Math.round(x * 10 ** d) / 10 ** d;
+const round = (x: number, d = 6) => roundTo(x, d);
 
 const actions = Object.fromEntries(
   Object.entries(a).map(([name, v]) => [
@@ -105,12 +105,7 @@ const actions = Object.fromEntries(
     { gas: v.gas, unit: v.unit, costEur: Object.fromEntries(Object.entries(chains).map(([k, ch]) => [k, round(gasCostEur(v.gas, ch))])) },
   ]),
 );
-const perParticipantDay = Object.fromEntries(
-  Object.entries(chains).map(([k, ch]) => {
-    const costEur = gasCostEur(perParticipantDayGas, ch);
-    return [k, { gas: Math.round(perParticipantDayGas), costEur: round(costEur), savingEur: round(savingEur), netEur: round(savingEur - costEur) }];
-  }),
-);
+const perParticipantDay = costPerDay(perParticipantDayGas, savingEur, chains);
 const gasJson = {
   actions,
   chains: Object.fromEntries(Object.entries(chains).map(([k, ch]) => [k, { name: ch.name, eurPerNative: ch.eurPerNative, gwei: ch.gwei }])),

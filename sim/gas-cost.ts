@@ -19,3 +19,19 @@ export const DEFAULT_CHAINS: Record<string, ChainProfile> = {
 export function gasCostEur(gas: number, chain: ChainProfile): number {
   return chain.eurPerNative * gas * chain.gwei * 1e-9;
 }
+
+/** `x` rounded to `digits` decimals. */
+export function roundTo(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** What the chain costs a participant per day beside what the market saves it, per chain profile, in EUR to the µEUR. */
+export function costPerDay(gasPerDay: number, savingEur: number, chains: Record<string, ChainProfile> = DEFAULT_CHAINS) {
+  return Object.fromEntries(
+    Object.entries(chains).map(([k, chain]) => {
+      const costEur = gasCostEur(gasPerDay, chain);
+      return [k, { gas: Math.round(gasPerDay), costEur: roundTo(costEur, 6), savingEur: roundTo(savingEur, 6), netEur: roundTo(savingEur - costEur, 6) }];
+    }),
+  );
+}

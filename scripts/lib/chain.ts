@@ -32,6 +32,28 @@ export const SETTLEMENT_MODE = { interval: 0, day: 1 } as const satisfies Record
 
 export type Community = Awaited<ReturnType<typeof createCommunity>>;
 
+/**
+ * The demos' cross-check: what each account settled on chain since `before` (the balance, free and locked, it gave
+ * up, plus the debt it took on) against the engine's bill in wei. Returns how many differ and the largest difference.
+ */
+export async function crossCheck(
+  market: KiezMarket,
+  accounts: readonly string[],
+  before: readonly { free: bigint; locked: bigint }[],
+  engineWei: readonly bigint[],
+): Promise<{ mismatches: number; maxDiffWei: bigint }> {
+  let mismatches = 0;
+  let maxDiffWei = 0n;
+  for (const [i, account] of accounts.entries()) {
+    const after = await market.accountOf(account);
+    const settledWei = before[i].free + before[i].locked - (after.free + after.locked) + (await market.owed(account));
+    const diff = settledWei > engineWei[i] ? settledWei - engineWei[i] : engineWei[i] - settledWei;
+    if (diff !== 0n) mismatches++;
+    if (diff > maxDiffWei) maxDiffWei = diff;
+  }
+  return { mismatches, maxDiffWei };
+}
+
 type Connection = Awaited<ReturnType<typeof hre.network.create>>;
 
 /** Compiles if needed, connects, and deploys token, market system and one community. */

@@ -7,15 +7,14 @@
  */
 import { dayStartSlot as dayStartSlotOf } from "@kiezstrom/engine/calendar";
 import { buildCommunity } from "@kiezstrom/engine/community";
-import { simulate } from "@kiezstrom/engine/engine";
-import { DEFAULT_CHAINS, gasCostEur } from "@kiezstrom/engine/gas-cost";
+import { costPerDay, DEFAULT_CHAINS, roundTo as round } from "@kiezstrom/engine/gas-cost";
 import { MAX_DAY_READING_WH } from "@kiezstrom/engine/market/day";
 import { Random } from "@kiezstrom/engine/random";
 import type { Scenario } from "@kiezstrom/engine/scenario/scenario";
 import { standingOrderFor } from "@kiezstrom/engine/strategy";
-import { createCommunity, EUR } from "./chain.js";
+import { createCommunity, crossCheck, EUR } from "./chain.js";
 import { fail, writeOutputs } from "./cli.js";
-import { DayDriver } from "./day-driver.js";
+import { DayDriver, engineDayNets } from "./day-driver.js";
 import { CLASS, type Receipts, WEI_PER_UNIT, wait } from "./market-driver.js";
 
 export async function runDayDemo(scenario: Scenario, options: { rpc?: string; out: string }) {
@@ -24,12 +23,7 @@ export async function runDayDemo(scenario: Scenario, options: { rpc?: string; ou
   const homes = buildCommunity(scenario);
   const tariffs = scenario.suppliers.map((s) => s.tariff);
   log(`engine: ${homes.length} households, ${scenario.days} day(s)`);
-  const nets: number[][][] = Array.from({ length: scenario.days }, () => homes.map(() => []));
-  const result = await simulate(scenario, {
-    onInterval: (d) => {
-      for (const [i, r] of d.readings.entries()) nets[d.dayIndex][i].push(r.importWh - r.exportWh);
-    },
-  });
+  const { nets, result } = await engineDayNets(scenario);
 
   log(`deploying a day-mode community on ${options.rpc ?? "the in-process Hardhat chain"}`);
   const c = await createCommunity({
@@ -88,16 +82,12 @@ export async function runDayDemo(scenario: Scenario, options: { rpc?: string; ou
     }
 
     // Cross-check: what each household settled on chain (balance change plus new debt) against the engine's day bills.
-    let mismatches = 0;
-    let maxDiffWei = 0n;
-    for (const [i, w] of wallets.entries()) {
-      const after = await c.market.accountOf(w.address);
-      const settledWei = before[i].free - after.free + (await c.market.owed(w.address));
-      const engineWei = BigInt(engineNano[i]) * WEI_PER_UNIT;
-      const diff = settledWei > engineWei ? settledWei - engineWei : engineWei - settledWei;
-      if (diff !== 0n) mismatches++;
-      if (diff > maxDiffWei) maxDiffWei = diff;
-    }
+    const { mismatches, maxDiffWei } = await crossCheck(
+      c.market,
+      wallets.map((w) => w.address),
+      before,
+      engineNano.map((nano) => BigInt(nano) * WEI_PER_UNIT),
+    );
 
     const householdDays = homes.length * scenario.days;
     const dailyGas = ["openDays", "postAndSettleDay"].reduce((s, a) => s + (gas.get(a)?.gas ?? 0), 0);
@@ -105,12 +95,7 @@ export async function runDayDemo(scenario: Scenario, options: { rpc?: string; ou
     const bauNano = result.households.reduce((s, h) => s + h.bauNano, 0);
     const dayNano = engineNano.reduce((s, x) => s + x, 0);
     const savingEur = (bauNano - dayNano) / 1e9 / householdDays;
-    const perHouseholdDay = Object.fromEntries(
-      Object.entries(DEFAULT_CHAINS).map(([k, chain]) => {
-        const costEur = gasCostEur(perHouseholdDayGas, chain);
-        return [k, { gas: perHouseholdDayGas, costEur: round(costEur, 6), savingEur: round(savingEur, 6), netEur: round(savingEur - costEur, 6) }];
-      }),
-    );
+    const perHouseholdDay = costPerDay(perHouseholdDayGas, savingEur);
     const wallTimeSeconds = round((Date.now() - started) / 1000, 1);
     const summary = {
       scenario: scenario.name,
@@ -155,9 +140,4 @@ export async function runDayDemo(scenario: Scenario, options: { rpc?: string; ou
   } finally {
     await c.close();
   }
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }

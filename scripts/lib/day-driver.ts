@@ -6,9 +6,11 @@
  */
 import type { ContractTransactionReceipt, Signer } from "ethers";
 
+import { simulate } from "@kiezstrom/engine/engine";
 import { clearDay, type DayNets, type DayResult, decodeDayReadings, encodeDayReadings } from "@kiezstrom/engine/market/day";
 import { type SupplierTariff, tariffFromChain } from "@kiezstrom/engine/market/tariff";
 import { type DayParty, dayClearingWord, dayPartyWord } from "@kiezstrom/engine/market/words";
+import type { Scenario } from "@kiezstrom/engine/scenario/scenario";
 import type { KiezMarket } from "../../types/ethers-contracts/index.js";
 import { wait } from "./market-driver.js";
 
@@ -115,4 +117,17 @@ export class DayDriver {
 /** The pages as `settleDay` takes them back. */
 export function settleDayPages(pages: readonly DayMeterPage[]) {
   return pages.map((p) => ({ parties: p.parties.map(dayPartyWord.pack), readings: p.readings }));
+}
+
+/** The engine's run of `scenario`, and every household's metered net position (import − export, Wh) in each interval
+ *  of each day: the readings a day-mode meter posts. */
+export async function engineDayNets(scenario: Scenario) {
+  const nets: number[][][] = [];
+  const result = await simulate(scenario, {
+    onInterval: (d) => {
+      if (d.slot === 0 || d.step === 0) nets[d.dayIndex] = d.readings.map(() => []);
+      for (const [i, r] of d.readings.entries()) nets[d.dayIndex][i].push(r.importWh - r.exportWh);
+    },
+  });
+  return { nets, result };
 }

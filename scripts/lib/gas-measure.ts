@@ -10,12 +10,11 @@ import { BERLIN_2023_SUPPLIERS } from "@kiezstrom/engine/scenario/tariffs-berlin
 import { Random } from "@kiezstrom/engine/random";
 import { askRange, bidRange } from "@kiezstrom/engine/market/tariff";
 import type { OrderBid, Side } from "@kiezstrom/engine/market/clearing";
-import { simulate } from "@kiezstrom/engine/engine";
 import { type DayNets, MAX_DAY_READING_WH } from "@kiezstrom/engine/market/day";
 import { buildCommunity } from "@kiezstrom/engine/community";
 import { DEFAULT_SCENARIO } from "@kiezstrom/engine/scenario/scenario";
 import { createCommunity, EUR, type Community } from "./chain.js";
-import { DayDriver } from "./day-driver.js";
+import { DayDriver, engineDayNets } from "./day-driver.js";
 import { bidDomain, SIDE, signBid, tariffStruct, wait, type Reading, type Receipts } from "./market-driver.js";
 
 export interface ActionGas {
@@ -212,15 +211,9 @@ export async function measureDayMode(log: (line: string) => void = () => {}): Pr
   const scenario = DEFAULT_SCENARIO;
   const homes = buildCommunity(scenario);
   log(`engine: ${homes.length} households' readings of the default day`);
-  const nets: number[][] = homes.map(() => []);
-  await simulate(
-    { ...scenario, days: 1 },
-    {
-      onInterval: (d) => {
-        for (const [i, r] of d.readings.entries()) nets[i].push(r.importWh - r.exportWh);
-      },
-    },
-  );
+  const {
+    nets: [nets],
+  } = await engineDayNets({ ...scenario, days: 1 });
   const tariffs = scenario.suppliers.map((s) => s.tariff);
   const c = await createCommunity({ tariffs, settlement: "day" });
   try {

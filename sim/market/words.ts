@@ -16,6 +16,14 @@ function addressAt(word: bigint, shift: bigint): string {
   return `0x${((word >> shift) & MASK160).toString(16).padStart(40, "0")}`;
 }
 
+/** The 32-byte words of an event's packed bytes (hex), in order. */
+function wordsOf(hex: string): bigint[] {
+  const body = hex.startsWith("0x") ? hex.slice(2) : hex;
+  const words: bigint[] = [];
+  for (let i = 0; i + 64 <= body.length; i += 64) words.push(BigInt(`0x${body.slice(i, i + 64)}`));
+  return words;
+}
+
 /** A placed bid (BidWord): participant << 96 | side << 88 | wh << 64 | price << 32. Side 0 is a cancelled bid. */
 export interface Bid {
   participant: string;
@@ -99,11 +107,7 @@ export const billWord = {
     };
   },
   /** The bills of a BillsIssued event's `bills` bytes (hex), one 32-byte word each. */
-  unpackAll: (hex: string): BillQuantities[] => {
-    const out: BillQuantities[] = [];
-    for (let i = 2; i + 64 <= hex.length; i += 64) out.push(billWord.unpack(BigInt(`0x${hex.slice(i, i + 64)}`)));
-    return out;
-  },
+  unpackAll: (hex: string): BillQuantities[] => wordsOf(hex).map(billWord.unpack),
 };
 
 /** The bid indexes of an OrderPageCommitted event: 4-byte big-endian numbers, one per entry of the page. */
@@ -305,10 +309,5 @@ export const dayBillWord = {
     gridExportWh: Number(word & MASK32),
   }),
   /** Every bill of DaySettled's `bills` bytes, in roster order. */
-  unpackAll: (hex: string): DayBillQuantities[] => {
-    const body = hex.startsWith("0x") ? hex.slice(2) : hex;
-    const out: DayBillQuantities[] = [];
-    for (let i = 0; i < body.length; i += 64) out.push(dayBillWord.unpack(BigInt(`0x${body.slice(i, i + 64)}`)));
-    return out;
-  },
+  unpackAll: (hex: string): DayBillQuantities[] => wordsOf(hex).map(dayBillWord.unpack),
 };

@@ -4,6 +4,7 @@
  * simulate and demo commands and the dApp.
  */
 import type { SimulationResult } from "../engine.js";
+import { roundTo as round } from "../gas-cost.js";
 import { CLASSES, type ParticipantClass } from "../scenario/scenario.js";
 
 const NANO_PER_EUR = 1e9;
@@ -11,11 +12,6 @@ const eur = (nano: number) => round(nano / NANO_PER_EUR, 4);
 const kwh = (wh: number) => round(wh / 1000, 3);
 /** Peak power in kW of an interval's energy (Wh in 15 minutes). */
 const kwOf = (wh: number) => round((wh * 4) / 1000, 3);
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
 
 /** % saving of LEM against BAU, relative to the size of the BAU bill (bills of prosumers may be negative). */
 export function savingPct(bau: number, lem: number): number {
