@@ -288,6 +288,19 @@ describe("KiezMarket day mode", function () {
       expect((await f.market.dayCalendar()).nextToSettle).to.equal(0n);
     });
 
+    it("opens days only ahead, after the last one opened, within the roster's 16-bit day numbers; the meter's one-transaction path only for an unread day", async function () {
+      const f = await dayCommunity(3, 14);
+      const day = await openNextDay(f);
+      await expect(f.driver.openDays(day)).to.be.revertedWithCustomError(f.market, "DayNotAfterLastOpened").withArgs(day, day);
+      await expect(f.driver.openDays(70_000)).to.be.revertedWithCustomError(f.market, "DayOutOfRange").withArgs(70_000, 65_535);
+      await endDay(f, day);
+      await expect(f.driver.openDays(day + 1)).to.be.revertedWithCustomError(f.market, "DayStartInPast");
+      const nets = randomNets(f);
+      await expect(f.market.connect(f.members[0]).postAndSettleDay(day, "0x", [])).to.be.revertedWithCustomError(f.market, "AccessControlUnauthorizedAccount");
+      await f.driver.postReadings(day, nets);
+      await expect(f.driver.postAndSettle(day, nets)).to.be.revertedWithCustomError(f.market, "DayWrongPhase").withArgs(day, DAY_PHASE.Metered);
+    });
+
     it("takes readings only after the day, within each member's limits, in whole members", async function () {
       const f = await dayCommunity(3, 9);
       const day = await openNextDay(f);
