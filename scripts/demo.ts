@@ -46,10 +46,8 @@ const values = flags(
 const scenario = loadScenario(values);
 if (scenario.suppliers.length !== 2) fail(`the demo's community module has two suppliers; the scenario has ${scenario.suppliers.length}`);
 if (values.rpc !== undefined && !/^https?:\/\/\S+$/.test(values.rpc)) fail(`--rpc must be an http(s) URL, got "${values.rpc}"`);
-if (values.settlement !== undefined && values.settlement !== "interval" && values.settlement !== "day") {
-  fail(`--settlement must be interval or day, got "${values.settlement}"`);
-}
-if (values.settlement === "day") {
+// --settlement (or the scenario's market.settlement), checked by loadScenario
+if (scenario.market.settlement === "day") {
   const { runDayDemo } = await import("./lib/day-demo.js");
   await runDayDemo(scenario, { rpc: values.rpc, out: values.out ?? "out/demo-day" });
   process.exit(process.exitCode ?? 0);

@@ -1,20 +1,23 @@
 /**
- * npm run simulate -- [--scenario FILE] [--days N] [--start YYYY-MM-DD] [--seed N] [--mechanism uniform|pay-as-bid] [--out DIR]
+ * npm run simulate -- [--scenario FILE] [--days N] [--start YYYY-MM-DD] [--seed N] [--mechanism uniform|pay-as-bid] [--settlement interval|day] [--out DIR]
  *
  * Simulates the community BAU vs LEM with the engine and writes summary.json, report.md, participants.csv,
- * intervals.csv and SVG charts to DIR (default out/simulate/).
+ * intervals.csv and SVG charts to DIR (default out/simulate/). A day-settled run also runs the same community with
+ * interval settlement and puts both modes' KPIs side by side.
  */
 import { keepBusiestBids, simulationOutputs, type BidSnapshot } from "@kiezstrom/engine/report/outputs";
 import { summarize } from "@kiezstrom/engine/report/summary";
 import { simulate } from "@kiezstrom/engine/engine";
 import { flags, loadScenario, progress, writeOutputs } from "./lib/cli.js";
 
-const USAGE = `Usage: npm run simulate -- [--scenario FILE] [--days N] [--start YYYY-MM-DD] [--seed N] [--mechanism uniform|pay-as-bid] [--participants N] [--out DIR]
+const USAGE = `Usage: npm run simulate -- [--scenario FILE] [--days N] [--start YYYY-MM-DD] [--seed N] [--mechanism uniform|pay-as-bid] [--settlement interval|day] [--participants N] [--out DIR]
   --scenario FILE   a scenario JSON (default: the Berlin case study, sim/scenario/berlin-case-study.json)
   --days N          days to simulate (1..3660)
   --start DATE      first day, YYYY-MM-DD
   --seed N          seed of the community, weather and bids
   --mechanism M     uniform (default) or pay-as-bid
+  --settlement S    interval (default: bids every interval) or day (standing orders matched against the meter's
+                    readings, a day at a time, uniform price only); a day run reports interval mode beside it
   --participants N  scale the community to N households, keeping its class shares
   --out DIR         output folder (default out/simulate)`;
 
@@ -25,6 +28,7 @@ const values = flags(
     start: { type: "string" },
     seed: { type: "string" },
     mechanism: { type: "string" },
+    settlement: { type: "string" },
     participants: { type: "string" },
     out: { type: "string" },
   },
@@ -40,11 +44,14 @@ const result = await simulate(scenario, {
   },
 });
 const seconds = (performance.now() - started) / 1000;
-const dir = writeOutputs(values.out ?? "out/simulate", simulationOutputs(result, snapshot));
+const dayMode = scenario.market.settlement === "day";
+// day mode is reported beside interval mode: the same community, settled every interval
+const other = dayMode ? summarize(await simulate({ ...scenario, market: { ...scenario.market, settlement: "interval" } })) : undefined;
+const dir = writeOutputs(values.out ?? "out/simulate", simulationOutputs(result, snapshot, other));
 const s = summarize(result);
 const line = (k: keyof typeof s.classes, label: string) =>
   `  ${label.padEnd(24)} ${String(s.classes[k].count).padStart(5)}  BAU ${s.classes[k].billBauEur.toFixed(3).padStart(8)} EUR/day  LEM ${s.classes[k].billLemEur.toFixed(3).padStart(8)}  saving ${s.classes[k].savingPct.toFixed(1)}%`;
-console.log(`${s.scenario}: ${s.participants} participants, ${s.days} day(s) from ${s.start}, ${s.mechanism} clearing`);
+console.log(`${s.scenario}: ${s.participants} participants, ${s.days} day(s) from ${s.start}, ${s.mechanism} clearing, ${s.settlement} settlement`);
 console.log(line("consumer", "consumers"));
 console.log(line("pv", "PV prosumers"));
 console.log(line("pvBattery", "PV + battery prosumers"));
@@ -56,4 +63,10 @@ for (const x of s.suppliers) console.log(`  ${x.name} margin ${x.marginBauEur} â
 console.log(
   `  network operator ${s.networkOperator.incomeBauEur} â†’ ${s.networkOperator.incomeLemEur} EUR (${s.networkOperator.changePct}%), platform ${s.platform.incomeEur} EUR`,
 );
+if (other) {
+  const pct = (x: typeof s, k: keyof typeof s.classes) => `${x.classes[k].savingPct.toFixed(1)}%`;
+  console.log(
+    `  beside interval settlement: savings ${pct(other, "consumer")} / ${pct(other, "pv")} / ${pct(other, "pvBattery")}, P2P ${other.p2pKWh} kWh (day: ${pct(s, "consumer")} / ${pct(s, "pv")} / ${pct(s, "pvBattery")}, ${s.p2pKWh} kWh)`,
+  );
+}
 console.log(`simulated ${result.intervals.length * s.participants} participant-intervals in ${seconds.toFixed(2)} s; outputs in ${dir}`);

@@ -8,13 +8,14 @@ import { DAY_MS, dayOfYear, dayStartSlot, dayTypeOf, dynamisation, INTERVALS_PER
 import { buildCommunity, ORIENTATIONS, type Household } from "./community.js";
 import { bauBill, isDayStart, lemBillFromAmounts, type BillLines } from "./market/billing.js";
 import { clearInterval, type ClearingResult, type OrderBid } from "./market/clearing.js";
+import { dayOrderSides } from "./market/day.js";
 import { MIN_BID_WH } from "./market/onchain.js";
 import type { SupplierTariff } from "./market/tariff.js";
 import { applianceLoadWh, h0LoadWh } from "./profiles/load.js";
 import { clearSkyPoa, pvCalibration, seededWeather } from "./profiles/solar.js";
 import { Random } from "./random.js";
 import type { Scenario } from "./scenario/scenario.js";
-import { pricesFor, type BidKind } from "./strategy.js";
+import { pricesFor, standingOrdersOf, type BidKind } from "./strategy.js";
 
 /** What one interval looked like, for callers that replay it (the on-chain demo) or chart it. */
 export interface IntervalDetail {
@@ -112,6 +113,11 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
   const marketOn = scenario.market.enabled;
   const mechanism = scenario.market.mechanism;
   const n = homes.length;
+  // Day mode (sim/market/day.ts, contracts/MarketDays.sol): each household's metered net position is its order, at its
+  // standing order's floor (an export) or cap (an import); batteries only serve their own home.
+  const dayMode = scenario.market.settlement === "day";
+  const standing = dayMode ? standingOrdersOf(scenario, homes) : [];
+  const standingSides = standing.map((o, i) => dayOrderSides(o, tariffs[homes[i].supplier]));
 
   const bauBatteries = homes.map((h) => (h.battery ? new Battery(h.battery) : null));
   const lemBatteries = homes.map((h) => (h.battery ? new Battery(h.battery) : null));
@@ -218,7 +224,16 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
       bidWh.sell.fill(0);
       bidWh.buy.fill(0);
       peerChargeBid.fill(-1);
-      if (marketOn) {
+      if (marketOn && dayMode) {
+        for (let i = 0; i < n; i++) {
+          // bid index = household index, as the chain ranks ties by member index
+          const order = standing[i];
+          const participant = String(i);
+          if (ex[i] > 0 && standingSides[i].sells)
+            bids.push({ index: i, participant, side: "sell", wh: ex[i], price: order.floor, kind: "surplus", household: i });
+          if (un[i] > 0 && standingSides[i].buys) bids.push({ index: i, participant, side: "buy", wh: un[i], price: order.cap, kind: "demand", household: i });
+        }
+      } else if (marketOn) {
         for (let i = 0; i < n; i++) {
           const h = homes[i];
           if (!h.preferences.autoTrading) continue;

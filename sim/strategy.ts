@@ -3,9 +3,10 @@
  * below ToU (its Figure 6 shows prices spread across those ranges). Household preferences narrow the ranges;
  * batteries ask high for stored energy and bid low for charging energy.
  */
-import type { Random } from "./random.js";
+import type { Household } from "./community.js";
+import { Random } from "./random.js";
 import { askRange, bidRange, type Tariff } from "./market/tariff.js";
-import type { Preferences } from "./scenario/scenario.js";
+import type { Preferences, Scenario } from "./scenario/scenario.js";
 
 export type BidKind = "surplus" | "demand" | "batterySell" | "batteryBuy";
 
@@ -35,9 +36,29 @@ export function pricesFor(kind: BidKind, t: Tariff, prefs: Preferences, rng: Ran
  * (within FiT < floor < EP, narrowed by its minimum sell price); every household buys its import for no more than
  * `cap` (above FiT, within the bid range, narrowed by its maximum buy price). Zero: not on that side.
  */
-export function standingOrderFor(sells: boolean, t: Tariff, prefs: Preferences, rng: Random): { floor: number; cap: number } {
+export function standingOrderFor(sells: boolean, t: Tariff, prefs: Preferences, rng: Random): StandingOrder {
   return {
     floor: sells ? (pricesFor("surplus", t, prefs, rng) ?? 0) : 0,
     cap: pricesFor("demand", t, prefs, rng) ?? 0,
   };
+}
+
+/** A day-mode standing order: limit prices in µEUR/kWh, zero where the household is not on that side. */
+export interface StandingOrder {
+  floor: number;
+  cap: number;
+}
+
+/**
+ * Every household's standing order in a day-mode run of `scenario`, seeded by the scenario's seed and the household's
+ * index (the engine and the on-chain demo draw the same ones). A household that does not trade automatically keeps
+ * none.
+ */
+export function standingOrdersOf(scenario: Scenario, homes: readonly Household[]): StandingOrder[] {
+  const rng = new Random(`${scenario.seed}:standing-orders`);
+  return homes.map((h) =>
+    h.preferences.autoTrading
+      ? standingOrderFor(h.class !== "consumer", scenario.suppliers[h.supplier].tariff.prices, h.preferences, rng.fork(h.index))
+      : { floor: 0, cap: 0 },
+  );
 }

@@ -4,7 +4,15 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 import { parseDate } from "@kiezstrom/engine/calendar";
-import { DEFAULT_SCENARIO, parseScenario, scaleCommunity, ScenarioError, type Scenario } from "@kiezstrom/engine/scenario/scenario";
+import {
+  DEFAULT_SCENARIO,
+  parseScenario,
+  SETTLEMENTS,
+  scaleCommunity,
+  ScenarioError,
+  type Scenario,
+  type Settlement,
+} from "@kiezstrom/engine/scenario/scenario";
 
 /** Prints a message that says what to fix and exits with code 2 (bad input). */
 export function fail(message: string): never {
@@ -34,8 +42,16 @@ export function wholeNumber(name: string, text: string | undefined, min: number,
   return n;
 }
 
-/** The scenario from --scenario (or the default), with --days, --start, --seed, --mechanism applied. */
-export function loadScenario(values: { scenario?: string; days?: string; start?: string; seed?: string; mechanism?: string; participants?: string }): Scenario {
+/** The scenario from --scenario (or the default), with --days, --start, --seed, --mechanism, --settlement applied. */
+export function loadScenario(values: {
+  scenario?: string;
+  days?: string;
+  start?: string;
+  seed?: string;
+  mechanism?: string;
+  settlement?: string;
+  participants?: string;
+}): Scenario {
   let scenario: Scenario = DEFAULT_SCENARIO;
   if (values.scenario) {
     const path = resolve(values.scenario);
@@ -58,12 +74,17 @@ export function loadScenario(values: { scenario?: string; days?: string; start?:
   if (values.start !== undefined && parseDate(values.start) === null) fail(`--start must be a date YYYY-MM-DD, got "${values.start}"`);
   if (values.mechanism !== undefined && values.mechanism !== "uniform" && values.mechanism !== "pay-as-bid")
     fail(`--mechanism must be uniform or pay-as-bid, got "${values.mechanism}"`);
+  if (values.settlement !== undefined && !SETTLEMENTS.includes(values.settlement as Settlement))
+    fail(`--settlement must be interval or day, got "${values.settlement}"`);
+  const mechanism = (values.mechanism as Scenario["market"]["mechanism"]) ?? scenario.market.mechanism;
+  const settlement = (values.settlement as Settlement) ?? scenario.market.settlement ?? "interval";
+  if (settlement === "day" && mechanism !== "uniform") fail(`--settlement day clears at the uniform price; drop --mechanism ${mechanism}`);
   scenario = {
     ...scenario,
     days: days ?? scenario.days,
     seed: seed ?? scenario.seed,
     start: values.start ?? scenario.start,
-    market: { ...scenario.market, mechanism: (values.mechanism as Scenario["market"]["mechanism"]) ?? scenario.market.mechanism },
+    market: { ...scenario.market, mechanism, settlement },
   };
   const participants = wholeNumber("participants", values.participants, 1, 100_000);
   if (participants !== undefined) scenario = scaleCommunity(scenario, participants);

@@ -9,9 +9,8 @@ import { dayStartSlot as dayStartSlotOf } from "@kiezstrom/engine/calendar";
 import { buildCommunity } from "@kiezstrom/engine/community";
 import { costPerDay, DEFAULT_CHAINS, roundTo as round } from "@kiezstrom/engine/gas-cost";
 import { MAX_DAY_READING_WH } from "@kiezstrom/engine/market/day";
-import { Random } from "@kiezstrom/engine/random";
 import type { Scenario } from "@kiezstrom/engine/scenario/scenario";
-import { standingOrderFor } from "@kiezstrom/engine/strategy";
+import { standingOrdersOf } from "@kiezstrom/engine/strategy";
 import { createCommunity, crossCheck, EUR } from "./chain.js";
 import { fail, writeOutputs } from "./cli.js";
 import { DayDriver, engineDayNets } from "./day-driver.js";
@@ -22,8 +21,10 @@ export async function runDayDemo(scenario: Scenario, options: { rpc?: string; ou
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const homes = buildCommunity(scenario);
   const tariffs = scenario.suppliers.map((s) => s.tariff);
-  log(`engine: ${homes.length} households, ${scenario.days} day(s)`);
-  const { nets, result } = await engineDayNets(scenario);
+  log(`engine: ${homes.length} households, ${scenario.days} day(s), day settlement`);
+  const daySettled: Scenario = { ...scenario, market: { ...scenario.market, settlement: "day" } };
+  const { nets, result } = await engineDayNets(daySettled);
+  const orders = standingOrdersOf(daySettled, homes);
 
   log(`deploying a day-mode community on ${options.rpc ?? "the in-process Hardhat chain"}`);
   const c = await createCommunity({
@@ -45,7 +46,6 @@ export async function runDayDemo(scenario: Scenario, options: { rpc?: string; ou
     if (homes.length > max) fail(`a day-mode community takes at most ${max} households; the scenario has ${homes.length}`);
     log(`registering and funding ${homes.length} households, each with a standing order`);
     const wallets = await c.households(homes.length, `demo-day:${scenario.seed}`);
-    const rng = new Random(`${scenario.seed}:standing-orders`);
     for (const [i, h] of homes.entries()) {
       const w = wallets[i];
       const limit = (wh: number) => Math.min(wh, MAX_DAY_READING_WH);
@@ -56,8 +56,8 @@ export async function runDayDemo(scenario: Scenario, options: { rpc?: string; ou
     }
     record("deposit", await c.fund(wallets, EUR * BigInt(20 + 10 * scenario.days)));
     await c.fund(c.roles.suppliers, EUR * BigInt(Math.max(1_000, 20 * homes.length * scenario.days)));
-    for (const [i, h] of homes.entries()) {
-      const order = standingOrderFor(h.class !== "consumer", tariffs[h.supplier].prices, h.preferences, rng.fork(i));
+    for (const [i, order] of orders.entries()) {
+      if (order.floor === 0 && order.cap === 0) continue;
       record("standingOrder", [await wait(c.market.connect(wallets[i]).setStandingOrder(order.floor, order.cap))]);
     }
     const before = await Promise.all(wallets.map((w) => c.market.accountOf(w.address)));
@@ -65,23 +65,21 @@ export async function runDayDemo(scenario: Scenario, options: { rpc?: string; ou
     const driver = new DayDriver(c.market, { operator: c.roles.operator, meter: c.roles.meter, anyone: c.roles.admin });
     const first = await driver.dayAfter((await c.now()) + 3_600);
     record("openDays", [await driver.openDays(first, scenario.days)]);
-    const engineNano = homes.map(() => 0);
     let tradedIntervals = 0;
     for (let d = 0; d < scenario.days; d++) {
       const end = (await driver.startOf(first + d)) + 86_400;
       if ((await c.now()) < end) await c.provider.send("evm_setNextBlockTimestamp", [end]);
       const settled = await driver.postAndSettle(first + d, nets[d]);
       record("postAndSettleDay", [settled.receipt]);
-      settled.result.bills.forEach((b, i) => {
-        engineNano[i] += b.lines.net;
-      });
       tradedIntervals += settled.result.clearing.filter((x) => x.matchedWh > 0).length;
       log(
         `day ${d + 1}/${scenario.days}: ${settled.result.clearing.filter((x) => x.matchedWh > 0).length} of 96 intervals traded P2P, settled in ${Number(settled.receipt.gasUsed).toLocaleString("en-US")} gas`,
       );
     }
 
-    // Cross-check: what each household settled on chain (balance change plus new debt) against the engine's day bills.
+    // Cross-check: what each household settled on chain (balance change plus new debt) against the engine's day-mode run
+    // (its KPIs are these bills).
+    const engineNano = result.households.map((h) => h.lemNano);
     const { mismatches, maxDiffWei } = await crossCheck(
       c.market,
       wallets.map((w) => w.address),

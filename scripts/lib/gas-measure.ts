@@ -12,7 +12,8 @@ import { askRange, bidRange } from "@kiezstrom/engine/market/tariff";
 import type { OrderBid, Side } from "@kiezstrom/engine/market/clearing";
 import { type DayNets, MAX_DAY_READING_WH } from "@kiezstrom/engine/market/day";
 import { buildCommunity } from "@kiezstrom/engine/community";
-import { DEFAULT_SCENARIO } from "@kiezstrom/engine/scenario/scenario";
+import { DEFAULT_SCENARIO, type Scenario } from "@kiezstrom/engine/scenario/scenario";
+import { standingOrdersOf } from "@kiezstrom/engine/strategy";
 import { createCommunity, EUR, type Community } from "./chain.js";
 import { DayDriver, engineDayNets } from "./day-driver.js";
 import { bidDomain, SIDE, signBid, tariffStruct, wait, type Reading, type Receipts } from "./market-driver.js";
@@ -203,17 +204,16 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
 }
 
 /**
- * The default scenario's day (its 200 Berlin households' metered readings, from the engine) settled in day mode: each
- * household's standing order drawn once from its tariff's bid ranges, then two days opened, metered and settled; the
- * second is measured.
+ * The default scenario's day settled in day mode: its 200 Berlin households' metered readings and standing orders from
+ * the engine's day-mode run (standingOrdersOf), then two days opened, metered and settled; the second is measured.
  */
 export async function measureDayMode(log: (line: string) => void = () => {}): Promise<DayModeGas> {
-  const scenario = DEFAULT_SCENARIO;
+  const scenario: Scenario = { ...DEFAULT_SCENARIO, days: 1, market: { ...DEFAULT_SCENARIO.market, settlement: "day" } };
   const homes = buildCommunity(scenario);
   log(`engine: ${homes.length} households' readings of the default day`);
   const {
     nets: [nets],
-  } = await engineDayNets({ ...scenario, days: 1 });
+  } = await engineDayNets(scenario);
   const tariffs = scenario.suppliers.map((s) => s.tariff);
   const c = await createCommunity({ tariffs, settlement: "day" });
   try {
@@ -230,12 +230,9 @@ export async function measureDayMode(log: (line: string) => void = () => {}): Pr
     );
     await c.fund(members, 100n * EUR);
     await c.fund(c.roles.suppliers, 1_000n * EUR);
-    const rng = new Random("gas:day");
     const orders = [];
-    for (const [i, h] of homes.entries()) {
-      const t = tariffs[h.supplier].prices;
-      const floor = h.class === "consumer" ? 0 : rng.int(askRange(t).min, askRange(t).max);
-      orders.push(await wait(c.market.connect(members[i]).setStandingOrder(floor, rng.int(bidRange(t).min, bidRange(t).max))));
+    for (const [i, order] of standingOrdersOf(scenario, homes).entries()) {
+      orders.push(await wait(c.market.connect(members[i]).setStandingOrder(order.floor, order.cap)));
     }
     const driver = new DayDriver(c.market, { operator: c.roles.operator, meter: c.roles.meter, anyone: c.roles.admin });
     const first = await driver.dayAfter((await c.now()) + 3_600);

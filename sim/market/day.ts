@@ -92,7 +92,7 @@ function addLines(a: BillLines, b: BillLines): BillLines {
 
 /** Whether a member's standing order takes part in a day of `tariff`: a floor within FiT < floor < EP, a cap within
  *  the bid range (MarketDays.floorAllowed, capAllowed). Zero is no order. */
-export function dayOrderSides(party: DayParty, tariff: SupplierTariff): { sells: boolean; buys: boolean } {
+export function dayOrderSides(party: Pick<DayParty, "floor" | "cap">, tariff: SupplierTariff): { sells: boolean; buys: boolean } {
   const ask = askRange(tariff.prices);
   const bid = bidRange(tariff.prices);
   return {

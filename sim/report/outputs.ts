@@ -184,14 +184,41 @@ export function charts(r: SimulationResult, s: Summary, snapshot?: BidSnapshot):
   return out;
 }
 
-export function reportMarkdown(r: SimulationResult, s: Summary): string {
+const SETTLEMENT_LABEL = { interval: "interval settlement (bids every interval)", day: "day settlement (standing orders matched ex post)" };
+
+/** The KPIs of both settlement modes of one community, side by side. */
+function settlementComparison(a: Summary, b: Summary): string[] {
+  const [interval, day] = a.settlement === "interval" ? [a, b] : [b, a];
+  const row = (label: string, f: (x: Summary) => string | number) => `| ${label} | ${f(interval)} | ${f(day)} |`;
+  return [
+    "## Interval and day settlement, side by side",
+    "",
+    "The same community, weather and tariffs. In day mode every household's metered net position is its order, at the limit prices of its standing order, and batteries serve only their own home (no peer charging or discharging).",
+    "",
+    "| figure | interval | day |",
+    "| --- | ---: | ---: |",
+    ...(["consumer", "pv", "pvBattery"] as const).map((k) => row(`saving ${CLASS_LABEL[k]}`, (x) => `${x.classes[k].savingPct.toFixed(1)}%`)),
+    row("P2P volume (kWh)", (x) => x.p2pKWh),
+    row("average clearing price (µEUR/kWh)", (x) => x.averageClearingPrice),
+    row("grid import reduction", (x) => `${x.grid.importReductionPct}%`),
+    row("peak import reduction", (x) => `${x.grid.peakImportReductionPct}%`),
+    row("peak export reduction", (x) => `${x.grid.peakExportReductionPct}%`),
+    ...interval.suppliers.map((sup, i) => row(`${sup.name} margin change`, (x) => `${x.suppliers[i].changePct}%`)),
+    row("network operator income change", (x) => `${x.networkOperator.changePct}%`),
+    row("platform income (EUR)", (x) => x.platform.incomeEur),
+    "",
+  ];
+}
+
+export function reportMarkdown(r: SimulationResult, s: Summary, other?: Summary): string {
   const c = s.classes;
   const row = (label: string, ours: string, paper: string, note = "") => `| ${label} | ${ours} | ${paper} | ${note} |`;
   const lines = [
     `# ${s.scenario}: BAU vs LEM`,
     "",
-    `${s.participants} participants, ${s.days} day(s) from ${s.start}, ${s.mechanism} clearing${s.marketEnabled ? "" : " (market switched off)"}. Seed ${r.scenario.seed}.`,
+    `${s.participants} participants, ${s.days} day(s) from ${s.start}, ${s.mechanism} clearing, ${SETTLEMENT_LABEL[s.settlement]}${s.marketEnabled ? "" : " (market switched off)"}. Seed ${r.scenario.seed}.`,
     "",
+    ...(other ? settlementComparison(s, other) : []),
     "## Bills (average per participant and day)",
     "",
     "| class | count | BAU EUR | LEM EUR | saving | case study saving |",
@@ -260,11 +287,13 @@ export function reportMarkdown(r: SimulationResult, s: Summary): string {
 }
 
 /** Every output file of a run, by name. */
-export function simulationOutputs(r: SimulationResult, snapshot?: BidSnapshot): Record<string, string> {
+/** The run's files; `other` is the same community settled the other way (interval vs day), shown beside it. */
+export function simulationOutputs(r: SimulationResult, snapshot?: BidSnapshot, other?: Summary): Record<string, string> {
   const s = summarize(r);
+  const json = other ? { ...s, otherSettlement: other } : s;
   return {
-    "summary.json": `${JSON.stringify(s, null, 2)}\n`,
-    "report.md": reportMarkdown(r, s),
+    "summary.json": `${JSON.stringify(json, null, 2)}\n`,
+    "report.md": reportMarkdown(r, s, other),
     "participants.csv": participantsCsv(r),
     "intervals.csv": intervalsCsv(r),
     ...charts(r, s, snapshot),

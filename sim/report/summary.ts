@@ -5,7 +5,7 @@
  */
 import type { SimulationResult } from "../engine.js";
 import { roundTo as round } from "../gas-cost.js";
-import { CLASSES, type ParticipantClass } from "../scenario/scenario.js";
+import { CLASSES, type ParticipantClass, type Settlement } from "../scenario/scenario.js";
 
 const NANO_PER_EUR = 1e9;
 const eur = (nano: number) => round(nano / NANO_PER_EUR, 4);
@@ -38,6 +38,9 @@ export interface Summary {
   days: number;
   participants: number;
   mechanism: string;
+  /** "interval": every interval bid, cleared and settled on its own; "day": standing orders matched ex post, a day at a
+   *  time. */
+  settlement: Settlement;
   marketEnabled: boolean;
   classes: Record<ParticipantClass, ClassSummary>;
   grid: {
@@ -95,6 +98,7 @@ export function summarize(r: SimulationResult): Summary {
     days: r.days,
     participants: r.households.length,
     mechanism: r.scenario.market.mechanism,
+    settlement: r.scenario.market.settlement ?? "interval",
     marketEnabled: r.scenario.market.enabled,
     classes,
     grid: {

@@ -8,6 +8,10 @@ import { parseDate } from "../calendar.js";
 import caseStudy from "./berlin-case-study.json" with { type: "json" };
 
 export type ParticipantClass = "consumer" | "pv" | "pvBattery";
+/** How the market settles: every interval on its own (bids, clearing, bills), or a day at a time (standing orders
+ *  matched against the metered readings, contracts/MarketDays.sol). */
+export type Settlement = "interval" | "day";
+export const SETTLEMENTS: readonly Settlement[] = ["interval", "day"];
 export const CLASSES: readonly ParticipantClass[] = ["consumer", "pv", "pvBattery"];
 
 export interface BatterySpec {
@@ -74,7 +78,8 @@ export interface Scenario {
     preferences: Preferences;
   };
   extraHouseholds?: HouseholdSpec[];
-  market: { enabled: boolean; mechanism: Mechanism; gateLeadSeconds: number };
+  /** `settlement` is optional in a scenario file (default "interval"); day mode clears at the uniform price only. */
+  market: { enabled: boolean; mechanism: Mechanism; gateLeadSeconds: number; settlement?: Settlement };
   assumptions?: string[];
 }
 
@@ -303,6 +308,15 @@ export function parseScenario(value: Json): Scenario {
     r.at("market")
       .at("mechanism")
       .fail(`must be "uniform" or "pay-as-bid", got ${JSON.stringify(mechanism)}`);
+  const settlement = mo.settlement ?? "interval";
+  if (!SETTLEMENTS.includes(settlement as Settlement))
+    r.at("market")
+      .at("settlement")
+      .fail(`must be "interval" or "day", got ${JSON.stringify(settlement)}`);
+  if (settlement === "day" && mechanism !== "uniform")
+    r.at("market")
+      .at("mechanism")
+      .fail(`day settlement clears every interval at the uniform price; set "uniform" (got ${JSON.stringify(mechanism)})`);
   const total = community.reduce((s, g) => s + g.consumer + g.pv + g.pvBattery, 0) + (extraHouseholds?.length ?? 0);
   if (total === 0) r.at("community").fail("has no households; give counts per supplier or extraHouseholds");
   return {
@@ -326,6 +340,7 @@ export function parseScenario(value: Json): Scenario {
       enabled: r.at("market").at("enabled").boolean(mo.enabled),
       mechanism: mechanism as Mechanism,
       gateLeadSeconds: r.at("market").at("gateLeadSeconds").number(mo.gateLeadSeconds, 0, 86_400, true),
+      settlement: settlement as Settlement,
     },
     assumptions:
       o.assumptions === undefined

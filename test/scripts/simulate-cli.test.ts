@@ -67,6 +67,22 @@ describe("npm run simulate", () => {
     const broken = run(["--scenario", bad, "--out", join(dir, "x")]);
     assert.equal(broken.status, 2);
     assert.match(broken.stderr, /not valid JSON/);
+    const settlement = run(["--settlement", "weekly", "--out", join(dir, "x")]);
+    assert.equal(settlement.status, 2);
+    assert.match(settlement.stderr, /--settlement must be interval or day, got "weekly"/);
+    const payAsBidDay = run(["--settlement", "day", "--mechanism", "pay-as-bid", "--out", join(dir, "x")]);
+    assert.equal(payAsBidDay.status, 2);
+    assert.match(payAsBidDay.stderr, /uniform price/);
     assert.equal(existsSync(join(dir, "x")), false);
+  });
+
+  it("settles a day at a time with --settlement day and reports interval settlement beside it", () => {
+    const out = join(dir, "day");
+    const r = run(["--settlement", "day", "--participants", "30", "--out", out]);
+    assert.equal(r.status, 0, r.stderr);
+    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+    assert.equal(summary.settlement, "day");
+    assert.equal(summary.otherSettlement.settlement, "interval");
+    assert.match(readFileSync(join(out, "report.md"), "utf8"), /side by side/);
   });
 });

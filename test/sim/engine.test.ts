@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
+import { buildCommunity } from "@kiezstrom/engine/community";
 import { simulate } from "@kiezstrom/engine/engine";
+import { clearDay } from "@kiezstrom/engine/market/day";
+import { standingOrdersOf } from "@kiezstrom/engine/strategy";
 import { simulationOutputs } from "@kiezstrom/engine/report/outputs";
 import { summarize } from "@kiezstrom/engine/report/summary";
 import { DEFAULT_SCENARIO, parseScenario, scaleCommunity, ScenarioError, type Scenario } from "@kiezstrom/engine/scenario/scenario";
@@ -103,6 +106,8 @@ describe("scenario validation", () => {
     refusal((s) => (s.suppliers[0].tariff.prices.lemSupplierMargin = 1), "suppliers[0].tariff.prices");
     refusal((s) => (s.community[1].supplier = 5), "community[1].supplier");
     refusal((s) => (s.market.mechanism = "vickrey"), "market.mechanism");
+    refusal((s) => (s.market.settlement = "weekly"), "market.settlement");
+    refusal((s) => Object.assign(s.market, { settlement: "day", mechanism: "pay-as-bid" }), "market.mechanism");
     refusal((s) => (s.colour = "blue"), "colour");
     refusal((s) => (s.extraHouseholds = [{ name: "x", class: "pv", supplier: 0 }]), "extraHouseholds[0].pvKWp");
   });
@@ -143,5 +148,54 @@ describe("households given in full", () => {
     assert.equal(home.loadWh, 500 + 12 * 250);
     assert.equal(bidsFromKettleHome, 0, "auto-trading off");
     assert.equal(home.lemNano, home.bauNano);
+  });
+});
+
+describe("day settlement in the engine", () => {
+  const daySettled = (over: Partial<Scenario> = {}): Scenario => {
+    const s = small({ days: 3, start: "2023-05-02", ...over });
+    return { ...s, market: { ...s.market, settlement: "day" } };
+  };
+
+  it("bills every household what day mode's reference clearing of its metered readings bills it, to the nano-euro", async () => {
+    const scenario = daySettled();
+    const homes = buildCommunity(scenario);
+    const orders = standingOrdersOf(scenario, homes);
+    const nets: number[][][] = [];
+    const r = await simulate(scenario, {
+      onInterval: (d) => {
+        if (d.slot === 0) nets[d.dayIndex] = d.readings.map(() => []);
+        for (const [i, x] of d.readings.entries()) nets[d.dayIndex][i].push(x.importWh - x.exportWh);
+        // ex post: every order is the household's whole metered position, one side at a time
+        for (const b of d.bids) assert.equal(b.wh, b.side === "sell" ? d.readings[b.household].exportWh : d.readings[b.household].importWh);
+      },
+    });
+    const parties = homes.map((h, i) => ({ account: `0x${String(i).padStart(40, "0")}`, supplier: h.supplier, ...orders[i] }));
+    const tariffs = scenario.suppliers.map((x) => x.tariff);
+    const expected = homes.map(() => 0);
+    for (const day of nets) for (const [i, b] of clearDay(parties, day, tariffs).bills.entries()) expected[i] += b.lines.net;
+    assert.deepEqual(
+      r.households.map((h) => h.lemNano),
+      expected,
+    );
+    assert.ok(summarize(r).p2pKWh > 0, "the community trades");
+    assert.equal(summarize(r).settlement, "day");
+  });
+
+  it("draws each household's standing order once from its seed, and none for a household that does not trade automatically", () => {
+    const scenario = daySettled();
+    const homes = buildCommunity(scenario);
+    assert.deepEqual(standingOrdersOf(scenario, homes), standingOrdersOf(scenario, homes));
+    assert.notDeepEqual(standingOrdersOf({ ...scenario, seed: 2 }, homes), standingOrdersOf(scenario, homes));
+    const manual = homes.map((h) => ({ ...h, preferences: { ...h.preferences, autoTrading: false } }));
+    for (const o of standingOrdersOf(scenario, manual)) assert.deepEqual(o, { floor: 0, cap: 0 });
+  });
+
+  it("reports interval settlement's KPIs beside a day-settled run's", async () => {
+    const scenario = daySettled({ days: 1 });
+    const interval = summarize(await simulate({ ...scenario, market: { ...scenario.market, settlement: "interval" } }));
+    const out = simulationOutputs(await simulate(scenario), undefined, interval);
+    assert.match(out["report.md"], /## Interval and day settlement, side by side/);
+    assert.equal(JSON.parse(out["summary.json"]).otherSettlement.settlement, "interval");
   });
 });
