@@ -2,9 +2,13 @@
  * Gas of every market action, read from the receipts of real transactions on the in-process chain (not
  * estimates). Used by `npm run bench:gas` and `npm run gas-report`.
  */
-import { ContractFactory, type Wallet } from "ethers";
+import { brotliCompressSync, constants as zlib } from "node:zlib";
+
+import { ContractFactory, getBytes, keccak256, type Provider, Transaction, type Wallet } from "ethers";
 import hre from "hardhat";
 
+import { fastLzSize } from "@kiezstrom/engine/fastlz";
+import type { TxBasket, TxData } from "@kiezstrom/engine/gas-cost";
 import { MARKET_LIBRARIES } from "../../deploy/modules/MarketSystem.js";
 import { BERLIN_2023_SUPPLIERS } from "@kiezstrom/engine/scenario/tariffs-berlin-2023";
 import { Random } from "@kiezstrom/engine/random";
@@ -37,8 +41,29 @@ export interface RelayedBatch {
   totalGas: number;
 }
 
+/** Every brotli quality (0–11): a profile may price at any of them (Arbitrum's brotli level). */
+const BROTLI_LEVELS = Array.from({ length: 12 }, (_, q) => q);
+
+/** The signed transactions of `receipts` as a rollup prices them (FastLZ and brotli sizes), standing for `units`. */
+export async function txBasket(provider: Provider, receipts: Receipts, units: number): Promise<TxBasket> {
+  const txs: TxData[] = [];
+  for (const r of receipts) {
+    const response = await provider.getTransaction(r.hash);
+    if (!response) throw new Error(`transaction ${r.hash} not found`);
+    const serialized = Transaction.from(response).serialized;
+    if (keccak256(serialized) !== r.hash) throw new Error(`transaction ${r.hash} does not serialize back to its hash`);
+    const bytes = getBytes(serialized);
+    const brotliBytes: Record<number, number> = {};
+    for (const q of BROTLI_LEVELS) brotliBytes[q] = brotliCompressSync(bytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: q } }).length;
+    txs.push({ fastLzBytes: fastLzSize(bytes), brotliBytes });
+  }
+  return { txs, units };
+}
+
 export interface GasMeasurements {
   actions: Record<string, ActionGas>;
+  /** The transactions behind the actions a household-day is made of, for a rollup's L1 data fee. */
+  baskets: Record<string, TxBasket>;
   relayedBatches: RelayedBatch[];
   clearing: ClearingGas[];
   /** Metering, then billing and settlement of one interval: in one transaction (one meter page), and paged. */
@@ -71,6 +96,8 @@ export interface DayModeGas {
   standingOrderGas: number;
   /** P2P trades of the day: intervals in which something matched. */
   tradedIntervals: number;
+  /** The day's transactions over its households, on each path (for a rollup's L1 data fee). */
+  baskets: { fused: TxBasket; twoStep: TxBasket; standingOrder: TxBasket };
 }
 
 export const GAS_CAP = 16_777_216;
@@ -92,6 +119,7 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
   const c = await createCommunity({ tariffs, driver: { meterPageSize: 250 } });
   try {
     const actions: Record<string, ActionGas> = {};
+    const baskets: Record<string, TxBasket> = {};
     log("deployment");
     Object.assign(actions, await measureDeployment(c));
 
@@ -104,11 +132,14 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
       c.participants.set(w.address.toLowerCase(), { supplier: i % 2 });
     }
     actions.register = { gas: median(registrations.map((r) => Number(r.gasUsed))), unit: "per participant" };
+    baskets.register = await txBasket(c.provider, registrations, registrations.length);
     const deposits = await c.fund(solo, 50n * EUR);
     actions.deposit = { gas: median(deposits.map((r) => Number(r.gasUsed))), unit: "per deposit (first)" };
+    baskets.deposit = await txBasket(c.provider, deposits, deposits.length);
     const withdrawals = [];
     for (const w of solo) withdrawals.push(await wait(c.market.connect(w).withdraw(EUR)));
     actions.withdraw = { gas: median(withdrawals.map((r) => Number(r.gasUsed))), unit: "per withdrawal" };
+    baskets.withdraw = await txBasket(c.provider, withdrawals, withdrawals.length);
 
     log("direct and relayed bids, on fresh storage and on reused ring slots");
     const relayers = await c.households(100, "relay");
@@ -130,12 +161,14 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
     await wait(c.market.connect(c.roles.operator).openIntervals(fresh + ring, 1));
     const steadyRound = await bidRound(c, solo, relayers, fresh + ring, options.relayBatchSizes);
     actions.bid = { gas: median(steadyRound.direct), unit: "per direct bid (median of buys and sells; storage reused)" };
+    baskets.bid = await txBasket(c.provider, steadyRound.directReceipts, steadyRound.directReceipts.length);
     actions.bidFirstUse = { gas: median(freshRound.direct), unit: "per direct bid on never-used storage (a community's first two days)" };
     actions.bidMax = { gas: Math.max(...steadyRound.direct), unit: "per direct bid, most expensive (buy, storage reused)" };
     actions.bidSell = { gas: median(steadyRound.directSells), unit: "per direct sell bid (no lock; storage reused)" };
-    const relayedBatches = steadyRound.relayed;
-    const b100 = relayedBatches.find((b) => b.batch === 100) ?? relayedBatches[relayedBatches.length - 1];
+    const relayedBatches = steadyRound.relayed.map(({ receipt: _, ...batch }) => batch);
+    const b100 = steadyRound.relayed.find((b) => b.batch === 100) ?? steadyRound.relayed[steadyRound.relayed.length - 1];
     actions.relayedBid = { gas: b100.perBidGas, unit: `per relayed bid, batch of ${b100.batch}, half sells and half buys (storage reused)` };
+    baskets.relayedBid = await txBasket(c.provider, [b100.receipt], b100.batch);
     const f100 = freshRound.relayed.find((b) => b.batch === b100.batch)!;
     actions.relayedBidFirstUse = { gas: f100.perBidGas, unit: `per relayed bid, batch of ${f100.batch}, never-used storage` };
     actions.relayedBidBuys = {
@@ -173,10 +206,13 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
         transactions: orderAndClear.length,
         maxTxGas: max(orderAndClear),
       });
+      if (n === 200) baskets.clear = await txBasket(c.provider, orderAndClear, n);
       if (n === Math.min(options.participants, Math.max(...options.clearingSizes.filter((s) => s <= options.participants)))) {
         log(`billing and settling ${run.billed} participants page by page`);
         const paged = await runInterval(c, members, n, new Random(`gas:paged:${n}`), false);
         const all = [...run.meter, ...run.billAndSettle, ...paged.bill, ...paged.settle];
+        baskets.meter = await txBasket(c.provider, run.meter, run.billed);
+        baskets.billAndSettle = await txBasket(c.provider, run.billAndSettle, run.billed);
         perInterval = {
           participants: run.billed,
           meterGas: sum(run.meter),
@@ -197,7 +233,7 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
       actions.bill = { gas: Math.round(perInterval.billGas / p), unit: `per participant and interval, ${p} participants, paged` };
       actions.settle = { gas: Math.round(perInterval.settleGas / p), unit: `per participant and interval, ${p} participants, paged` };
     }
-    return { actions, relayedBatches, clearing, perInterval: perInterval! };
+    return { actions, baskets, relayedBatches, clearing, perInterval: perInterval! };
   } finally {
     await c.close();
   }
@@ -271,6 +307,11 @@ export async function measureDayMode(log: (line: string) => void = () => {}): Pr
       fusedGas,
       standingOrderGas: median(orders.map((r) => Number(r.gasUsed))),
       tradedIntervals: day.traded,
+      baskets: {
+        fused: await txBasket(c.provider, [opened[2], fused.receipt], members.length),
+        twoStep: await txBasket(c.provider, all, members.length),
+        standingOrder: await txBasket(c.provider, orders, orders.length),
+      },
     };
   } finally {
     await c.close();
@@ -281,11 +322,14 @@ export async function measureDayMode(log: (line: string) => void = () => {}): Pr
 async function bidRound(c: Community, solo: Wallet[], relayers: Wallet[], interval: number, batchSizes: number[]) {
   const direct: number[] = [];
   const directSells: number[] = [];
+  const directReceipts: Receipts = [];
   for (let round = 0; round < 3; round++) {
     for (const [i, w] of solo.entries()) {
       const sell = i >= 2 && round % 2 === 0;
       const price = sell ? 100_000 : 120_000;
-      const gas = Number((await wait(c.market.connect(w).placeBid(interval, sell ? SIDE.sell : SIDE.buy, 500, price))).gasUsed);
+      const receipt = await wait(c.market.connect(w).placeBid(interval, sell ? SIDE.sell : SIDE.buy, 500, price));
+      directReceipts.push(receipt);
+      const gas = Number(receipt.gasUsed);
       direct.push(gas);
       if (sell) directSells.push(gas);
     }
@@ -304,12 +348,12 @@ async function bidRound(c: Community, solo: Wallet[], relayers: Wallet[], interv
       signed.push(await signBid(w, domain, { interval, side: side(i), wh: 400, price, nonce, deadline }));
     }
     const r = await wait(c.market.connect(c.roles.admin).submitSignedBids(interval, signed));
-    return { batch: size, totalGas: Number(r.gasUsed), perBidGas: Math.round(Number(r.gasUsed) / size) };
+    return { batch: size, totalGas: Number(r.gasUsed), perBidGas: Math.round(Number(r.gasUsed) / size), receipt: r };
   };
-  const relayed: RelayedBatch[] = [];
+  const relayed: (RelayedBatch & { receipt: Receipts[number] })[] = [];
   for (const size of batchSizes) relayed.push(await relayBatch(size, (i) => (i % 2 === 0 ? "sell" : "buy")));
   const relayedBuys = await relayBatch(Math.max(...batchSizes), () => "buy");
-  return { direct, directSells, relayed, relayedBuys };
+  return { direct, directSells, directReceipts, relayed, relayedBuys };
 }
 
 /** Gas of a full deployment (libraries, implementation, factory, token) and of a community from the factory. */
