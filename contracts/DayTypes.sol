@@ -7,7 +7,8 @@ import {DayPhase} from "./MarketTypes.sol";
 // Day mode's storage and calldata shapes (contracts/MarketDays.sol).
 
 /// @notice One day of a day-mode community. `members` is the roster when it opened (members 0..members-1 trade in it);
-///         `next` the day opened after it (days settle in the order they opened).
+///         `next` the day opened after it (days settle in the order they opened). A day settled in pages keeps the
+///         clearing its verification accepted, how far its settlement has come, and the P2P money it has moved.
 struct DayState {
     DayPhase phase;
     uint16 tariffEpoch;
@@ -15,7 +16,22 @@ struct DayState {
     uint32 readMembers;
     uint16 meterPages;
     uint32 next;
+    uint16 settledPages;
+    uint32 settledMembers;
+    bytes32 verifiedClearing;
+    uint128 poolIn;
+    uint128 poolOut;
     mapping(uint16 page => bytes32 digest) meterPageDigest;
+    mapping(bytes32 clearing => DayVerification) verifications;
+}
+
+/// @notice A paged verification of one claimed clearing (keyed by its hash, so that a wrong claim's run never stands in
+///         the way of the right one's): the meter pages passed so far, the first member of the next, and what the pass
+///         has seen in each slot (MarketDays: the seen words, 96 a side).
+struct DayVerification {
+    uint16 pages;
+    uint32 nextMember;
+    uint256[192] seen;
 }
 
 /// @notice A day as `dayOf` shows it.

@@ -103,6 +103,12 @@ interface IKiezMarketEvents {
     /// @notice The day was verified and settled: its clearing, interval by interval, and each member's bill (DayBillWord,
     ///         in roster order); `p2pVolume` euro passed from buyers to sellers.
     event DaySettled(uint32 indexed day, DayClearingWord[] clearing, bytes bills, uint256 p2pVolume);
+    /// @notice A day settled in pages was verified: every interval's clearing (DayClearingWord), which its pages then
+    ///         settle with.
+    event DayVerified(uint32 indexed day, DayClearingWord[] clearing);
+    /// @notice Pages of a verified day were settled: the bills (DayBillWord) of the members from `firstMember` on, in
+    ///         roster order; `settled` when they were the day's last.
+    event DayPagesSettled(uint32 indexed day, uint32 firstMember, bytes bills, bool settled);
     /// @notice The day was not settled within DAY_VOID_AFTER of its end: none of its money moves.
     event DayVoided(uint32 indexed day);
 }
@@ -216,6 +222,10 @@ interface IKiezMarketErrors {
     error DayReadingAboveLimit(address account, uint256 slot, uint256 wh, uint24 limitWh);
     error DayPagesIncomplete(uint32 day, uint256 given, uint16 pages);
     error DayPageMismatch(uint32 day, uint16 page);
+    /// @notice Paged verification and settlement take the day's meter pages in order: `page` given, `expected` next.
+    error DayPageOutOfOrder(uint32 day, uint16 page, uint16 expected);
+    /// @notice Pages settle only with the clearing the day's verification accepted.
+    error DayClearingNotVerified(uint32 day);
     error DayClearingLength(uint256 given);
     /// @notice Interval `slot` of the day: the clearing word is not one the contract can check (no trade with other
     ///         fields set, or the Wh matched not beyond each side's Wh before its marginal member).

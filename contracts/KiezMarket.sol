@@ -109,9 +109,9 @@ contract KiezMarket is
     uint256 public constant MAX_UNMETERED_PAGE = MarketBilling.MAX_UNMETERED_PAGE;
     /// @notice `sellPos` value that claims no pair matches.
     uint32 public constant NO_TRADE = MarketClearing.NO_TRADE;
-    /// @notice Day mode: the most members a community takes (one `settleDay` settles them all under the gas cap), the
-    ///         most Wh a reading and so a registered limit may be, and how long after its end an unsettled day may be
-    ///         voided.
+    /// @notice Day mode: the most members a community takes (its days settled in pages; one transaction settles a day
+    ///         of at most MarketDays.MAX_ONE_TRANSACTION_MEMBERS = 200), the most Wh a reading and so a registered limit
+    ///         may be, and how long after its end an unsettled day may be voided.
     uint32 public constant MAX_DAY_MEMBERS = MarketDays.MAX_MEMBERS;
     uint24 public constant MAX_DAY_READING_WH = MarketDays.MAX_READING_WH;
     uint256 public constant DAY_VOID_AFTER = MarketDays.DAY_VOID_AFTER;
@@ -622,16 +622,21 @@ contract KiezMarket is
         MarketDays.postReadings(_dayBook, config().dayStartSlot, day, readings);
     }
 
-    /// @notice Verifies and settles a metered day (day mode): the caller hands back its meter pages and each interval's
-    ///         marginal pair (DayClearingWord); the contract checks the 96 clearings in one pass over the members and
-    ///         settles each member's day into one ledger movement. Anyone may call, once every earlier day opened is
-    ///         settled or void.
-    function settleDay(uint32 day, DayPage[] calldata pages, DayClearingWord[] calldata clearing)
+    /// @notice Settles a metered day with each interval's marginal pair (DayClearingWord), given its meter pages from
+    ///         `firstPage` (day mode). A day of at most 200 members (MarketDays.MAX_ONE_TRANSACTION_MEMBERS) is verified and settled
+    ///         in one pass when every page is handed in at once; a larger day in steps, each of consecutive pages: first
+    ///         verified against the claimed clearing (the pass kept between transactions under the claim's hash; the
+    ///         last page checks the claim), then settled with the verified clearing, each member's day into one ledger
+    ///         movement. Anyone may call, once every earlier day opened is settled or void. Verifying waits while the
+    ///         market is paused; settling a verified day does not, so a day whose settlement has begun is always
+    ///         finished.
+    function settleDay(uint32 day, uint16 firstPage, DayPage[] calldata pages, DayClearingWord[] calldata clearing)
         external
-        whenNotPaused
         nonReentrant
     {
-        MarketDays.settleDay(_dayBook, _ledger, _tariffs, _dayClock(), _dayPayees(), day, pages, clearing);
+        MarketDays.settleDay(
+            _dayBook, _ledger, _tariffs, _dayClock(), _dayPayees(), paused(), day, firstPage, pages, clearing
+        );
     }
 
     /// @notice Posts an ended day's readings (every member's, one page) and settles the day with `clearing` in one

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+
 import {Ledger} from "./Ledger.sol";
 import {IKiezMarketErrors as E, IKiezMarketEvents as Ev} from "./IKiezMarket.sol";
 import {MarketMath} from "./MarketMath.sol";
@@ -14,7 +16,7 @@ import {
     DayPartyWord,
     DayPartyWords
 } from "./DayWords.sol";
-import {DayBook, DayPage, DayState} from "./DayTypes.sol";
+import {DayBook, DayPage, DayState, DayVerification} from "./DayTypes.sol";
 import {DayPhase, Side, Tariff} from "./MarketTypes.sol";
 
 /// @title MarketDays
@@ -45,12 +47,14 @@ library MarketDays {
     uint256 internal constant MEMBER_BYTES = 192;
     /// @notice The most members one meter page carries: a whole day of the most members (38 KB of readings).
     uint256 internal constant MAX_DAY_PAGE = 200;
-    /// @notice The most members a day-mode community takes: a day is verified and settled in one transaction, and a day
-    ///         of this many members with every reading non-zero and traded, every member recording a debt on a first,
-    ///         never-written account, posts and settles in 15.2 million gas, under the 16,777,216 cap
-    ///         (test/contracts/day-mode.test.ts). The case study's community has 200 households; larger ones need the
-    ///         day's settlement paged.
-    uint32 internal constant MAX_MEMBERS = 200;
+    /// @notice The most members a day verified and settled in one transaction (settleDay, postAndSettleDay) may have: a
+    ///         day of this many members with every reading non-zero and traded, every member recording a debt on a
+    ///         first, never-written account, posts and settles in 15.2 million gas, under the 16,777,216 cap
+    ///         (test/contracts/day-mode.test.ts). Larger days are verified and settled in pages.
+    uint32 internal constant MAX_ONE_TRANSACTION_MEMBERS = 200;
+    /// @notice The most members a day-mode community takes; its days are verified and settled in pages
+    ///         (verifyDayPages, settleDayPages), each transaction under the gas cap (npm run bench:gas -- --day-scale).
+    uint32 internal constant MAX_MEMBERS = 10_000;
     /// @notice The most Wh one reading carries (15 bits): a day-mode registration's limits are at most this.
     uint24 internal constant MAX_READING_WH = 0x7fff;
     /// @notice How long after its end a day not yet settled may be voided by anyone.
@@ -261,7 +265,8 @@ library MarketDays {
     function voidDay(DayBook storage book, uint8 dayStartSlot, uint32 day) external {
         DayState storage ds = book.dayStates[day];
         DayPhase phase = ds.phase;
-        if (phase == DayPhase.None || phase >= DayPhase.Settled) revert E.DayWrongPhase(day, phase);
+        // a day whose settlement has begun is finished, not voided: its remaining pages settle with public data
+        if (phase == DayPhase.None || phase >= DayPhase.Settling) revert E.DayWrongPhase(day, phase);
         if (book.nextToSettle != day) revert E.DayNotNextToSettle(day, book.nextToSettle);
         uint256 due = endOf(dayStartSlot, day) + DAY_VOID_AFTER;
         if (block.timestamp < due) revert E.DayVoidNotDue(day, due, block.timestamp);
@@ -307,16 +312,48 @@ library MarketDays {
         Tariff[] tariffOf;
         uint32 firstInterval;
         uint256 member;
+        /// the member of the first bill in `bills`
+        uint256 billsFrom;
         MarketSettlement.PageTotals totals;
         bytes bills;
     }
 
-    /// @notice Verifies a metered day's clearing and settles it (KiezMarket.settleDay): `pages` are the day's committed
-    ///         meter pages, `clearing` its 96 intervals' marginal pairs. Each member's fills follow from its key and the
-    ///         claims; the claims are then checked against what the pass found, interval by interval, and only then
-    ///         can the transaction commit. Anyone may call.
+    /// @notice Settles a metered day (KiezMarket.settleDay) with `clearing`, its 96 intervals' marginal pairs, given its
+    ///         meter pages from `firstPage`: every page at once in one pass (a day of at most
+    ///         MAX_ONE_TRANSACTION_MEMBERS members), or in steps of consecutive pages, first verified (verifyPages), then
+    ///         settled (settlePages). Anyone may call; only verifying waits while the market is paused.
     function settleDay(
         DayBook storage book,
+        Ledger storage ledger,
+        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
+        Clock memory clock,
+        Payees memory payees,
+        bool paused,
+        uint32 day,
+        uint16 firstPage,
+        DayPage[] calldata pages,
+        DayClearingWord[] calldata clearing
+    ) external {
+        DayState storage ds = book.dayStates[day];
+        DayPhase phase = ds.phase;
+        if (phase == DayPhase.Verified || phase == DayPhase.Settling) {
+            settlePages(book, ds, ledger, tariffs, clock, payees, day, firstPage, pages, clearing);
+            return;
+        }
+        if (paused) revert Pausable.EnforcedPause();
+        if (firstPage == 0 && pages.length == ds.meterPages && ds.members <= MAX_ONE_TRANSACTION_MEMBERS) {
+            settleWhole(book, ds, ledger, tariffs, clock, payees, day, pages, clearing);
+        } else {
+            verifyPages(book, ds, tariffs, clock, payees.supplierCount, day, firstPage, pages, clearing);
+        }
+    }
+
+    /// @dev Verifies and settles a whole metered day in one pass: `pages` are all its committed meter pages. Each
+    ///      member's fills follow from its key and the claims; the claims are then checked against what the pass found,
+    ///      interval by interval, and only then can the transaction commit.
+    function settleWhole(
+        DayBook storage book,
+        DayState storage ds,
         Ledger storage ledger,
         mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
         Clock memory clock,
@@ -324,17 +361,11 @@ library MarketDays {
         uint32 day,
         DayPage[] calldata pages,
         DayClearingWord[] calldata clearing
-    ) external {
-        DayState storage ds = book.dayStates[day];
-        requireSettleable(book, ds, clock.dayStartSlot, day, pages.length);
-        Run memory run = begin(ds, tariffs, clock, payees, day, clearing);
-        for (uint16 p = 0; p < pages.length; ++p) {
-            DayPage calldata pg = pages[p];
-            DayPartyWord[] memory parties = pg.parties;
-            if (pageDigest(day, p, uint32(run.member), parties, pg.readings) != ds.meterPageDigest[p]) {
-                revert E.DayPageMismatch(day, p);
-            }
-            settleMembers(ledger, run, parties, pg.readings);
+    ) private {
+        requireSettleable(book, ds, clock.dayStartSlot, day);
+        Run memory run = begin(ds, tariffs, clock, payees, day, clearing, ds.members);
+        for (uint256 p = 0; p < pages.length; ++p) {
+            settleMembers(ledger, run, checkedPage(ds, day, p, run.member, pages[p]), pages[p].readings);
         }
         finish(book, ds, ledger, payees, day, run, clearing);
     }
@@ -355,8 +386,8 @@ library MarketDays {
         DayState storage ds = book.dayStates[day];
         if (ds.readMembers != 0) revert E.DayWrongPhase(day, ds.phase);
         DayPartyWord[] memory parties = commitPage(book, clock.dayStartSlot, day, readings);
-        requireSettleable(book, ds, clock.dayStartSlot, day, 1);
-        Run memory run = begin(ds, tariffs, clock, payees, day, clearing);
+        requireSettleable(book, ds, clock.dayStartSlot, day);
+        Run memory run = begin(ds, tariffs, clock, payees, day, clearing, ds.members);
         settleMembers(ledger, run, parties, readings);
         finish(book, ds, ledger, payees, day, run, clearing);
     }
@@ -367,17 +398,27 @@ library MarketDays {
         Clock memory clock,
         Payees memory payees,
         uint32 day,
-        DayClearingWord[] calldata clearing
+        DayClearingWord[] calldata clearing,
+        uint256 billCount
     ) private view returns (Run memory run) {
         if (clearing.length != SLOTS) revert E.DayClearingLength(clearing.length);
         run.pass = decode(clearing);
-        run.tariffOf = new Tariff[](payees.supplierCount);
-        for (uint8 s = 0; s < payees.supplierCount; ++s) {
-            run.tariffOf[s] = tariffs[s][ds.tariffEpoch];
-        }
+        run.tariffOf = tariffsOf(ds, tariffs, payees.supplierCount);
         run.firstInterval = uint32(uint256(day) * SLOTS + clock.dayStartSlot);
         run.totals = MarketSettlement.newTotals(payees.supplierCount);
-        run.bills = new bytes(uint256(ds.members) * 32);
+        run.bills = new bytes(billCount * 32);
+    }
+
+    /// @dev Each supplier's tariff at the epoch the day opened with.
+    function tariffsOf(DayState storage ds, mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs, uint8 suppliers)
+        private
+        view
+        returns (Tariff[] memory tariffOf)
+    {
+        tariffOf = new Tariff[](suppliers);
+        for (uint8 s = 0; s < suppliers; ++s) {
+            tariffOf[s] = tariffs[s][ds.tariffEpoch];
+        }
     }
 
     /// @dev Tallies and settles the members of one page, each into one ledger movement (MarketSettlement.settleBill,
@@ -406,7 +447,7 @@ library MarketDays {
                 true,
                 run.totals
             );
-            storeBill(run.bills, run.member, tally, gridImport, gridExport);
+            storeBill(run.bills, run.member - run.billsFrom, tally, gridImport, gridExport);
             ++run.member;
         }
     }
@@ -432,10 +473,134 @@ library MarketDays {
         emit Ev.DaySettled(day, clearing, run.bills, totals.poolIn);
     }
 
-    function requireSettleable(DayBook storage book, DayState storage ds, uint8 dayStartSlot, uint32 day, uint256 pages)
+    // ================================================================================= settlement in pages
+
+    /// @dev Verifies consecutive meter pages of a metered day against a claimed `clearing`, for a day verified in steps.
+    ///      The pass over the members is the one settleWhole makes; what it has seen is kept between transactions under
+    ///      the claim's hash, so that claims never share a run. With the day's last page the claim is checked interval
+    ///      by interval; if it holds it is the day's clearing, and its pages settle with it (settlePages).
+    function verifyPages(
+        DayBook storage book,
+        DayState storage ds,
+        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
+        Clock memory clock,
+        uint8 supplierCount,
+        uint32 day,
+        uint16 firstPage,
+        DayPage[] calldata pages,
+        DayClearingWord[] calldata clearing
+    ) private {
+        requireSettleable(book, ds, clock.dayStartSlot, day);
+        if (clearing.length != SLOTS) revert E.DayClearingLength(clearing.length);
+        bytes32 claim = keccak256(abi.encode(clearing));
+        DayVerification storage v = ds.verifications[claim];
+        uint16 done = requirePagesInOrder(ds, day, firstPage, v.pages, pages.length);
+        uint256[PASS_WORDS] memory pass = decode(clearing);
+        if (firstPage != 0) {
+            for (uint256 i = 0; i < 2 * SLOTS; ++i) {
+                pass[SEEN + i] = v.seen[i];
+            }
+        }
+        Tariff[] memory tariffOf = tariffsOf(ds, tariffs, supplierCount);
+        uint256 member = v.nextMember;
+        for (uint256 p = 0; p < pages.length; ++p) {
+            DayPartyWord[] memory parties = checkedPage(ds, day, firstPage + p, member, pages[p]);
+            bytes calldata readings = pages[p].readings;
+            for (uint256 j = 0; j < parties.length; ++j) {
+                DayPartyWord party = parties[j];
+                tallyMember(pass, readings, j * MEMBER_BYTES, member++, party, tariffOf[party.supplier()]);
+            }
+        }
+        if (done < ds.meterPages) {
+            for (uint256 i = 0; i < 2 * SLOTS; ++i) {
+                v.seen[i] = pass[SEEN + i];
+            }
+            v.pages = done;
+            v.nextMember = uint32(member);
+            return;
+        }
+        verify(pass, clearing);
+        ds.verifiedClearing = claim;
+        ds.phase = DayPhase.Verified;
+        emit Ev.DayVerified(day, clearing);
+    }
+
+    /// @dev Settles consecutive meter pages of a verified day with the clearing its verification accepted: each member's
+    ///      day into one ledger movement, as settleWhole does, the fees credited page by page. With the day's last page
+    ///      the day is settled. Nothing but the pages' own data is needed, so a day whose settlement has begun can
+    ///      always be finished.
+    function settlePages(
+        DayBook storage book,
+        DayState storage ds,
+        Ledger storage ledger,
+        mapping(uint8 => mapping(uint16 => Tariff)) storage tariffs,
+        Clock memory clock,
+        Payees memory payees,
+        uint32 day,
+        uint16 firstPage,
+        DayPage[] calldata pages,
+        DayClearingWord[] calldata clearing
+    ) private {
+        if (clearing.length != SLOTS || keccak256(abi.encode(clearing)) != ds.verifiedClearing) {
+            revert E.DayClearingNotVerified(day);
+        }
+        uint16 done = requirePagesInOrder(ds, day, firstPage, ds.settledPages, pages.length);
+        uint256 count;
+        for (uint256 p = 0; p < pages.length; ++p) {
+            count += pages[p].parties.length;
+        }
+        Run memory run = begin(ds, tariffs, clock, payees, day, clearing, count);
+        run.member = ds.settledMembers;
+        run.billsFrom = run.member;
+        for (uint256 p = 0; p < pages.length; ++p) {
+            settleMembers(ledger, run, checkedPage(ds, day, firstPage + p, run.member, pages[p]), pages[p].readings);
+        }
+        MarketSettlement.PageTotals memory totals = run.totals;
+        MarketSettlement.creditFees(
+            ledger, run.firstInterval, payees.platform, payees.taxCollector, payees.networkOperator, totals
+        );
+        uint128 poolIn = ds.poolIn + uint128(totals.poolIn);
+        uint128 poolOut = ds.poolOut + uint128(totals.poolOut);
+        (ds.poolIn, ds.poolOut) = (poolIn, poolOut);
+        ds.settledPages = done;
+        ds.settledMembers = uint32(run.member);
+        bool settled = done == ds.meterPages;
+        if (settled) {
+            // the verified clearing balances every interval: sells and buys fill the same Wh at one price
+            if (poolIn != poolOut) revert E.SettlementPoolUnbalanced(run.firstInterval, poolIn, poolOut);
+            ds.phase = DayPhase.Settled;
+            book.nextToSettle = ds.next;
+        } else {
+            ds.phase = DayPhase.Settling;
+        }
+        emit Ev.DayPagesSettled(day, uint32(run.billsFrom), run.bills, settled);
+    }
+
+    /// @dev The next pages of a paged step: `firstPage` is the next expected, and none lies beyond the day's last.
+    function requirePagesInOrder(DayState storage ds, uint32 day, uint16 firstPage, uint16 expected, uint256 count)
         private
         view
+        returns (uint16 done)
     {
+        if (count == 0) revert E.DayPagesIncomplete(day, 0, ds.meterPages);
+        if (firstPage != expected || firstPage + count > ds.meterPages) revert E.DayPageOutOfOrder(day, firstPage, expected);
+        return uint16(firstPage + count);
+    }
+
+    /// @dev A meter page handed back, checked against its commitment; its members.
+    function checkedPage(DayState storage ds, uint32 day, uint256 page, uint256 first, DayPage calldata pg)
+        private
+        view
+        returns (DayPartyWord[] memory parties)
+    {
+        parties = pg.parties;
+        if (pageDigest(day, uint16(page), uint32(first), parties, pg.readings) != ds.meterPageDigest[uint16(page)]) {
+            revert E.DayPageMismatch(day, uint16(page));
+        }
+    }
+
+    /// @dev A day that may be verified: metered, ended, and the next to settle.
+    function requireSettleable(DayBook storage book, DayState storage ds, uint8 dayStartSlot, uint32 day) private view {
         DayPhase phase = ds.phase;
         // a day with no members is metered as soon as it has ended
         bool metered = phase == DayPhase.Metered || (phase == DayPhase.Open && ds.members == 0);
@@ -443,7 +608,6 @@ library MarketDays {
         uint256 endsAt = endOf(dayStartSlot, day);
         if (block.timestamp < endsAt) revert E.DayNotEnded(day, endsAt, block.timestamp);
         if (book.nextToSettle != day) revert E.DayNotNextToSettle(day, book.nextToSettle);
-        if (pages != ds.meterPages) revert E.DayPagesIncomplete(day, pages, ds.meterPages);
     }
 
     /// @dev Decodes the claims, refusing any the pass could not use: a trade needs both members, ask ≤ bid, and the Wh

@@ -270,6 +270,8 @@ enum DayPhase {
     Open,
     Metering,
     Metered,
+    Verified,
+    Settling,
     Settled,
     Void
 }

@@ -16,6 +16,9 @@ import { wait } from "./market-driver.js";
 
 /** The most members one meter page carries (KiezMarket's MarketDays.MAX_DAY_PAGE). */
 export const MAX_DAY_PAGE = 200;
+/** The most members of a day verified and settled in one transaction (MarketDays.MAX_ONE_TRANSACTION_MEMBERS); larger
+ *  days settle in steps (settleInSteps). */
+export const MAX_ONE_TRANSACTION_MEMBERS = 200;
 
 /** A day's meter page as the chain committed it: its members with their supplier and order that day, and their
  *  readings (hex, 192 bytes a member). */
@@ -73,11 +76,38 @@ export class DayDriver {
     return { pages, receipts };
   }
 
-  /** Clears the day with the engine and settles it with that clearing. */
+  /** Clears the day with the engine and settles it with that clearing, every page in one transaction. */
   async settle(day: number, pages: readonly DayMeterPage[]): Promise<{ result: DayResult; receipt: ContractTransactionReceipt }> {
     const result = await this.clear(day, pages);
-    const receipt = await wait(this.market.connect(this.roles.anyone).settleDay(day, settleDayPages(pages), result.clearing.map(dayClearingWord.pack)));
+    const receipt = await wait(this.market.connect(this.roles.anyone).settleDay(day, 0, settleDayPages(pages), result.clearing.map(dayClearingWord.pack)));
     return { result, receipt };
+  }
+
+  /**
+   * Clears the day with the engine and settles it in steps, as a day of more than MAX_ONE_TRANSACTION_MEMBERS members
+   * must: `verifyPerTx` pages at a time verified against the clearing, then `settlePerTx` pages at a time settled. (A
+   * first step that hands in every page of a smaller day settles it whole, in that one transaction.)
+   */
+  async settleInSteps(
+    day: number,
+    pages: readonly DayMeterPage[],
+    { verifyPerTx = 1, settlePerTx = 1 }: { verifyPerTx?: number; settlePerTx?: number } = {},
+  ): Promise<{ result: DayResult; verify: ContractTransactionReceipt[]; settle: ContractTransactionReceipt[] }> {
+    const result = await this.clear(day, pages);
+    const clearing = result.clearing.map(dayClearingWord.pack);
+    const settledWhole = (r: ContractTransactionReceipt) => r.logs.some((l) => this.market.interface.parseLog(l)?.name === "DaySettled");
+    const steps = async (perTx: number) => {
+      const receipts: ContractTransactionReceipt[] = [];
+      for (let first = 0; first < pages.length; first += perTx) {
+        const batch = settleDayPages(pages.slice(first, first + perTx));
+        receipts.push(await wait(this.market.connect(this.roles.anyone).settleDay(day, first, batch, clearing)));
+        if (settledWhole(receipts[receipts.length - 1])) break;
+      }
+      return receipts;
+    };
+    const verify = await steps(verifyPerTx);
+    const settle = settledWhole(verify[verify.length - 1]) ? [] : await steps(settlePerTx);
+    return { result, verify, settle };
   }
 
   /** Posts an ended day's readings and settles it in one transaction (the meter's one-page path). */

@@ -9,7 +9,7 @@ import { clearDay, type DayNets } from "@kiezstrom/engine/market/day";
 import { askRange, bidRange } from "@kiezstrom/engine/market/tariff";
 import { type DayClearing, dayBillWord, dayClearingWord, dayMemberWord, NO_DAY_TRADE } from "@kiezstrom/engine/market/words";
 import { Random } from "@kiezstrom/engine/random";
-import { DayDriver, type DayMeterPage, settleDayPages } from "../../scripts/lib/day-driver.js";
+import { DayDriver, type DayMeterPage, MAX_ONE_TRANSACTION_MEMBERS, settleDayPages } from "../../scripts/lib/day-driver.js";
 import { GAS_CAP } from "../../scripts/lib/gas-measure.js";
 import { tariffStruct, wait, WEI_PER_UNIT } from "../../scripts/lib/market-driver.js";
 import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
@@ -17,7 +17,7 @@ import { deployCommunity, EUR, TARIFFS } from "./fixture.js";
 const KINDS = ["consumer", "pv", "pvBattery"] as const;
 const SIDE_SELL = 1n;
 const SIDE_BUY = 2n;
-const DAY_PHASE = { None: 0n, Open: 1n, Metering: 2n, Metered: 3n, Settled: 4n, Void: 5n };
+const DAY_PHASE = { None: 0n, Open: 1n, Metering: 2n, Metered: 3n, Verified: 4n, Settling: 5n, Settled: 6n, Void: 7n };
 
 /** A day-mode community of `n` funded households (every third a consumer), each with a standing order drawn from its
  *  supplier's bid ranges, and the driver. */
@@ -70,17 +70,22 @@ async function freeOf(f: DayCommunity, who: Signer | string) {
 }
 
 /** A metered day, not settled: its committed pages. */
-async function meteredDay(f: DayCommunity, nets = randomNets(f)) {
+async function meteredDay(f: DayCommunity, nets = randomNets(f), driver = f.driver) {
   const day = await openNextDay(f);
   await endDay(f, day);
-  const { pages } = await f.driver.postReadings(day, nets);
+  const { pages } = await driver.postReadings(day, nets);
   return { day, pages, nets };
+}
+
+/** A driver that posts meter pages of `pageSize` members. */
+function pagedDriver(f: DayCommunity, pageSize: number) {
+  return new DayDriver(f.market, { operator: f.roles.operator, meter: f.roles.meter, anyone: f.roles.admin }, pageSize);
 }
 
 /** Settling the day with one interval's clearing replaced. */
 async function settleWith(f: DayCommunity, day: number, pages: DayMeterPage[], slot: number, change: (c: DayClearing) => DayClearing) {
   const clearing = (await f.driver.clear(day, pages)).clearing.map((c, t) => dayClearingWord.pack(t === slot ? change(c) : c));
-  return f.market.settleDay(day, settleDayPages(pages), clearing);
+  return f.market.settleDay(day, 0, settleDayPages(pages), clearing);
 }
 
 /** The first interval with a trade whose marginal members are not the only ones on their sides. */
@@ -252,15 +257,106 @@ describe("KiezMarket day mode", function () {
       const { day, pages } = await meteredDay(f);
       const clearing = (await f.driver.clear(day, pages)).clearing.map(dayClearingWord.pack);
       const altered = [{ ...pages[0], readings: `${pages[0].readings.slice(0, -4)}0001` }];
-      await expect(f.market.settleDay(day, settleDayPages(altered), clearing))
+      await expect(f.market.settleDay(day, 0, settleDayPages(altered), clearing))
         .to.be.revertedWithCustomError(f.market, "DayPageMismatch")
         .withArgs(day, 0);
-      await expect(f.market.settleDay(day, [], clearing))
+      await expect(f.market.settleDay(day, 0, [], clearing))
         .to.be.revertedWithCustomError(f.market, "DayPagesIncomplete")
         .withArgs(day, 0, 1);
-      await expect(f.market.settleDay(day, settleDayPages(pages), clearing.slice(1)))
+      await expect(f.market.settleDay(day, 0, settleDayPages(pages), clearing.slice(1)))
         .to.be.revertedWithCustomError(f.market, "DayClearingLength")
         .withArgs(95);
+    });
+  });
+
+  describe("a day settled in steps", function () {
+    it("verifies a day's pages in steps, then settles them page by page, each member's day to the wei of the engine's bill; its events carry the clearing and every bill", async function () {
+      const f = await dayCommunity(23, 31);
+      const driver = pagedDriver(f, 5);
+      const { day, pages } = await meteredDay(f, randomNets(f), driver);
+      expect(pages.length).to.equal(5);
+      const before = await Promise.all(f.members.map((m) => freeOf(f, m)));
+      const steps = await driver.settleInSteps(day, pages, { verifyPerTx: 2, settlePerTx: 3 });
+      expect([steps.verify.length, steps.settle.length]).to.deep.equal([3, 2]);
+      const logs = [...steps.verify, ...steps.settle].flatMap((r) => r.logs.map((l) => f.market.interface.parseLog(l)));
+      const verified = logs.filter((l) => l?.name === "DayVerified");
+      expect(verified.length).to.equal(1);
+      expect(verified[0]!.args.clearing.map(BigInt)).to.deep.equal(steps.result.clearing.map(dayClearingWord.pack));
+      const settled = logs.filter((l) => l?.name === "DayPagesSettled");
+      expect(settled.map((l) => [Number(l!.args.firstMember), l!.args.settled])).to.deep.equal([
+        [0, false],
+        [15, true],
+      ]);
+      expect(settled.flatMap((l) => dayBillWord.unpackAll(l!.args.bills))).to.deep.equal(steps.result.bills.map((b) => b.quantities));
+      for (const [i, m] of f.members.entries()) {
+        const paid = before[i] - (await freeOf(f, m)) + (await f.market.owed(m.address));
+        expect(paid, `member ${i}`).to.equal(BigInt(steps.result.bills[i].lines.net) * WEI_PER_UNIT);
+      }
+      expect((await f.market.dayOf(day)).phase).to.equal(DAY_PHASE.Settled);
+      expect((await f.market.dayCalendar()).nextToSettle).to.equal(0n);
+    });
+
+    it("takes pages in order, settles only with the verified clearing, never lets a wrong claim's run block the right one, and finishes a begun settlement while paused and past the void time", async function () {
+      const f = await dayCommunity(12, 32);
+      const driver = pagedDriver(f, 4);
+      const { day, pages } = await meteredDay(f, randomNets(f), driver);
+      const page = settleDayPages(pages);
+      const { slot, clearing } = await tradedSlot(f, day, pages);
+      const good = (await driver.clear(day, pages)).clearing.map(dayClearingWord.pack);
+      // a claimed ask no member's floor has: the pass runs to the last page, which then finds no such marginal seller
+      const wrong = good.map((w, t) => (t === slot ? dayClearingWord.pack({ ...clearing, ask: clearing.ask + 1 }) : w));
+      expect(clearing.ask + 1).to.be.at.most(clearing.bid);
+      const [attacker] = await f.newHouseholds(1, "claims");
+      const as = f.market.connect(attacker);
+      await wait(as.settleDay(day, 0, page.slice(0, 1), wrong));
+      await wait(as.settleDay(day, 1, page.slice(1, 2), wrong));
+      await expect(f.market.settleDay(day, 1, page.slice(1, 2), good))
+        .to.be.revertedWithCustomError(f.market, "DayPageOutOfOrder")
+        .withArgs(day, 1, 0);
+      await wait(f.market.connect(f.roles.admin).pause());
+      await expect(f.market.settleDay(day, 0, page.slice(0, 2), good)).to.be.revertedWithCustomError(f.market, "EnforcedPause");
+      await wait(f.market.connect(f.roles.admin).unpause());
+      await wait(f.market.settleDay(day, 0, page.slice(0, 2), good));
+      await expect(as.settleDay(day, 2, page.slice(2), wrong))
+        .to.be.revertedWithCustomError(f.market, "DayMarginalNotFound")
+        .withArgs(slot, SIDE_SELL, clearing.seller);
+      await expect(f.market.settleDay(day, 2, page.slice(2), good)).to.emit(f.market, "DayVerified");
+      expect((await f.market.dayOf(day)).phase).to.equal(DAY_PHASE.Verified);
+
+      await expect(f.market.settleDay(day, 0, page, wrong)).to.be.revertedWithCustomError(f.market, "DayClearingNotVerified").withArgs(day);
+      await expect(f.market.settleDay(day, 1, page.slice(1), good))
+        .to.be.revertedWithCustomError(f.market, "DayPageOutOfOrder")
+        .withArgs(day, 1, 0);
+      const altered = [{ ...page[0], readings: `${page[0].readings.slice(0, -4)}0001` }];
+      await expect(f.market.settleDay(day, 0, altered, good)).to.be.revertedWithCustomError(f.market, "DayPageMismatch").withArgs(day, 0);
+      await wait(f.market.settleDay(day, 0, page.slice(0, 1), good));
+      expect((await f.market.dayOf(day)).phase).to.equal(DAY_PHASE.Settling);
+      // money has moved: the day is finished, not voided, also while the market is paused
+      await f.networkHelpers.time.increaseTo((await driver.startOf(day)) + 2 * 86_400 + 60);
+      await expect(f.market.voidDay(day)).to.be.revertedWithCustomError(f.market, "DayWrongPhase").withArgs(day, DAY_PHASE.Settling);
+      await wait(f.market.connect(f.roles.admin).pause());
+      await expect(f.market.settleDay(day, 1, page.slice(1), good)).to.emit(f.market, "DayPagesSettled");
+      expect((await f.market.dayOf(day)).phase).to.equal(DAY_PHASE.Settled);
+    });
+
+    it("voids a verified day no one settled in time (none of its money moved), and the next day settles", async function () {
+      const f = await dayCommunity(6, 33);
+      const driver = pagedDriver(f, 3);
+      const day = await openNextDay(f, 2);
+      await endDay(f, day);
+      const { pages } = await driver.postReadings(day, randomNets(f));
+      const steps = await driver.clear(day, pages);
+      const good = steps.clearing.map(dayClearingWord.pack);
+      await wait(f.market.settleDay(day, 0, settleDayPages(pages).slice(0, 1), good));
+      await wait(f.market.settleDay(day, 1, settleDayPages(pages).slice(1), good));
+      expect((await f.market.dayOf(day)).phase).to.equal(DAY_PHASE.Verified);
+      const before = await Promise.all(f.members.map((m) => freeOf(f, m)));
+      await f.networkHelpers.time.increaseTo((await driver.startOf(day)) + 2 * 86_400 + 60);
+      await expect(f.market.voidDay(day)).to.emit(f.market, "DayVoided").withArgs(day);
+      expect(await Promise.all(f.members.map((m) => freeOf(f, m)))).to.deep.equal(before);
+      const next = await driver.postReadings(day + 1, randomNets(f));
+      await driver.settleInSteps(day + 1, next.pages);
+      expect((await f.market.dayOf(day + 1)).phase).to.equal(DAY_PHASE.Settled);
     });
   });
 
@@ -407,7 +503,7 @@ describe("day mode over random communities", function () {
   this.timeout(300_000);
 
   for (const seed of [21, 22, 23, 24, 25, 26]) {
-    it(`seed ${seed}: settles the engine's clearing to the wei, conserves money, and refuses it altered`, async function () {
+    it(`seed ${seed}: settles the engine's clearing to the wei${seed % 2 === 0 ? " in steps" : ""}, conserves money, and refuses it altered`, async function () {
       const rng = new Random(`day-fuzz:${seed}`);
       const n = rng.int(3, 18);
       const f = await dayCommunity(n, seed, BigInt(rng.int(0, 3)) * EUR);
@@ -416,7 +512,10 @@ describe("day mode over random communities", function () {
         if (rng.next() < 0.2) await wait(f.market.connect(m).setStandingOrder(0, rng.next() < 0.5 ? 0 : bidRange(TARIFFS[i % 2].prices).max));
       }
       const nets = randomNets(f, rng.fork("nets"));
-      const { day, pages } = await meteredDay(f, nets);
+      // half the seeds post in small pages and settle in steps
+      const stepped = seed % 2 === 0;
+      const driver = stepped ? pagedDriver(f, rng.int(1, Math.max(1, n - 1))) : f.driver;
+      const { day, pages } = await meteredDay(f, nets, driver);
       const others = await Promise.all([f.roles.platform, f.roles.taxCollector, f.roles.networkOperator, ...f.roles.suppliers].map((s) => s.getAddress()));
       const accounts = [...f.members.map((m) => m.address), ...others];
       const shortfalls = async () => (await f.market.supplierShortfall(0)) + (await f.market.supplierShortfall(1));
@@ -440,7 +539,9 @@ describe("day mode over random communities", function () {
         ).to.be.revert(f.ethers);
       }
 
-      const { result } = await f.driver.settle(day, pages);
+      const { result } = stepped
+        ? await driver.settleInSteps(day, pages, { verifyPerTx: rng.int(1, pages.length), settlePerTx: rng.int(1, pages.length) })
+        : await driver.settle(day, pages);
       const freeAfter = await Promise.all(accounts.map((a) => freeOf(f, a)));
       for (const [i, m] of f.members.entries()) {
         const settled = freeBefore[i] - freeAfter[i] + (await f.market.owed(m.address));
@@ -464,42 +565,60 @@ describe("day mode over random communities", function () {
 describe("day mode's worst case under the transaction gas cap", function () {
   this.timeout(900_000);
 
-  it("settles the most members a day takes, every reading non-zero and traded, every member recording a debt, in one transaction and in two", async function () {
+  it("settles the largest one-transaction day, and a day of twice as many members in steps, each transaction under the cap, every reading traded and every member recording a debt", async function () {
     const f = await deployCommunity({ settlement: "day" });
-    const max = Number(await f.market.MAX_DAY_MEMBERS());
-    const members = await f.newHouseholds(max, "worst-day");
-    await f.onboard(members.map((m, i) => ({ address: m.address, cls: "pv" as const, supplier: i % 2, importLimitWh: 0x7fff, exportLimitWh: 0x7fff })));
-    await expect(
-      f.market.connect(f.roles.admin).onboard([f.roles.admin.address], [{ class: 1, supplier: 0, importLimitWh: 10, exportLimitWh: 0, meteringPoint: 0 }]),
-    )
-      .to.be.revertedWithCustomError(f.market, "DayRosterFull")
-      .withArgs(max);
-    // every order crosses: the lowest floors and the highest caps allowed
-    for (const [i, m] of members.entries()) {
-      const t = TARIFFS[i % 2].prices;
-      await wait(f.market.connect(m).setStandingOrder(askRange(t).min + (i % 7), bidRange(t).max - (i % 5)));
-    }
+    const onboard = async (label: string, n: number, from: number) => {
+      const members = await f.newHouseholds(n, label);
+      await f.onboard(members.map((m, i) => ({ address: m.address, cls: "pv" as const, supplier: (from + i) % 2, importLimitWh: 0x7fff, exportLimitWh: 0x7fff })));
+      // every order crosses: the lowest floors and the highest caps allowed
+      for (const [i, m] of members.entries()) {
+        const t = TARIFFS[(from + i) % 2].prices;
+        await wait(f.market.connect(m).setStandingOrder(askRange(t).min + ((from + i) % 7), bidRange(t).max - ((from + i) % 5)));
+      }
+      return members;
+    };
+    const max = MAX_ONE_TRANSACTION_MEMBERS;
+    const first = await onboard("worst-day", max, 0);
     const driver = new DayDriver(f.market, { operator: f.roles.operator, meter: f.roles.meter, anyone: f.roles.admin });
     const day = await driver.dayAfter((await f.networkHelpers.time.latest()) + 3_600);
     await driver.openDays(day, 2);
+    // the roster grows: the days already opened keep theirs, the next day opened takes everyone
+    await onboard("worst-day-more", max, max);
+    await driver.openDays(day + 2);
+    expect((await f.market.dayOf(day + 1)).members).to.equal(BigInt(max));
+    expect((await f.market.dayOf(day + 2)).members).to.equal(BigInt(2 * max));
     // in every interval half the members sell a little and half buy a lot: every member ends the day owing
-    const nets = members.map((_, i) => Array.from({ length: 96 }, (_, t) => ((t + i) % 2 === 0 ? -(100 + i) : 3_000 + t)));
-    const debts = (receipt: { logs: readonly { topics: readonly string[] }[] }) =>
-      receipt.logs.filter((l) => l.topics[0] === f.market.interface.getEvent("DebtRecorded").topicHash).length;
+    const netsOf = (n: number) => Array.from({ length: n }, (_, i) => Array.from({ length: 96 }, (_, t) => ((t + i) % 2 === 0 ? -(100 + i) : 3_000 + t)));
+    const debts = (receipts: readonly { logs: readonly { topics: readonly string[] }[] }[]) =>
+      receipts.flatMap((r) => r.logs).filter((l) => l.topics[0] === f.market.interface.getEvent("DebtRecorded").topicHash).length;
+    const underCap = (receipts: readonly { gasUsed: bigint }[], what: string) => {
+      for (const r of receipts) expect(Number(r.gasUsed), what).to.be.lessThan(GAS_CAP);
+    };
 
     await f.networkHelpers.time.increaseTo((await driver.startOf(day)) + 86_400);
-    const fused = await driver.postAndSettle(day, nets);
+    const fused = await driver.postAndSettle(day, netsOf(max));
     expect(fused.result.clearing.every((c) => c.matchedWh > 0)).to.equal(true);
-    expect(debts(fused.receipt)).to.equal(max);
-    expect(Number(fused.receipt.gasUsed), "one transaction").to.be.lessThan(GAS_CAP);
+    expect(debts([fused.receipt])).to.equal(max);
+    underCap([fused.receipt], "one transaction");
 
     await f.networkHelpers.time.increaseTo((await driver.startOf(day + 1)) + 86_400);
-    const { pages, receipts } = await driver.postReadings(day + 1, nets);
-    const settled = await driver.settle(day + 1, pages);
-    expect(debts(settled.receipt)).to.equal(max);
-    for (const r of [...receipts, settled.receipt]) expect(Number(r.gasUsed), "two transactions").to.be.lessThan(GAS_CAP);
+    const posted = await driver.postReadings(day + 1, netsOf(max));
+    const whole = await driver.settle(day + 1, posted.pages);
+    expect(debts([whole.receipt])).to.equal(max);
+    underCap([...posted.receipts, whole.receipt], "posted, then settled whole");
+
+    await f.networkHelpers.time.increaseTo((await driver.startOf(day + 2)) + 86_400);
+    const large = await driver.postReadings(day + 2, netsOf(2 * max));
+    expect(large.pages.length).to.equal(2);
+    const steps = await driver.settleInSteps(day + 2, large.pages);
+    expect(debts(steps.settle)).to.equal(2 * max);
+    expect((await f.market.dayOf(day + 2)).phase).to.equal(DAY_PHASE.Settled);
+    underCap([...large.receipts, ...steps.verify, ...steps.settle], "in steps");
+    expect(first.length).to.equal(max);
+    const gas = (rs: readonly { gasUsed: bigint }[]) => rs.map((r) => r.gasUsed.toLocaleString("en-US")).join(", ");
     console.log(
-      `      worst day of ${max} members: one transaction ${fused.receipt.gasUsed} gas; posted ${receipts.map((r) => r.gasUsed)} and settled ${settled.receipt.gasUsed}`,
+      `      worst day of ${max} members: one transaction ${gas([fused.receipt])}; posted ${gas(posted.receipts)} and settled ${gas([whole.receipt])}. ` +
+        `${2 * max} members: posted ${gas(large.receipts)}, verified ${gas(steps.verify)}, settled ${gas(steps.settle)}`,
     );
   });
 });
