@@ -623,11 +623,11 @@ contract KiezMarket is
     }
 
     /// @notice Settles a metered day with each interval's marginal pair (DayClearingWord), given its meter pages from
-    ///         `firstPage` (day mode). A day of at most 200 members (MarketDays.MAX_ONE_TRANSACTION_MEMBERS) is verified and settled
-    ///         in one pass when every page is handed in at once; a larger day in steps, each of consecutive pages: first
-    ///         verified against the claimed clearing (the pass kept between transactions under the claim's hash; the
-    ///         last page checks the claim), then settled with the verified clearing, each member's day into one ledger
-    ///         movement. Anyone may call, once every earlier day opened is settled or void. Verifying waits while the
+    ///         `firstPage` (day mode). A day of at most 200 members (MarketDays.MAX_ONE_TRANSACTION_MEMBERS) is verified
+    ///         and settled in one pass when every page is handed in at once; a larger day in steps, each of consecutive
+    ///         pages: first verified against the claimed clearing (the pass kept between transactions under the claim's
+    ///         hash; the last page checks the claim), then settled with the verified clearing, each member's day into
+    ///         one ledger movement. Anyone may call, once every earlier day opened is settled or void. Verifying waits while the
     ///         market is paused; settling a verified day does not, so a day whose settlement has begun is always
     ///         finished.
     function settleDay(uint32 day, uint16 firstPage, DayPage[] calldata pages, DayClearingWord[] calldata clearing)

@@ -1,8 +1,8 @@
 /**
  * npm run audit -- --rpc URL --market ADDRESS [--out DIR]
  *
- * Replays every interval of a market from public chain data (events, and view calls where needed) with the
- * engine's reference clearing and billing, and checks settlement. Needs no private key and no file from the
+ * Replays every interval (or, in a day-mode community, every day) of a market from public chain data (events, and
+ * view calls where needed) with the engine's reference clearing and billing, and checks settlement. Needs no private key and no file from the
  * operator. Exit code 0 when every check holds, 1 when any fails, 2 on bad input.
  */
 import hre from "hardhat";
@@ -37,24 +37,37 @@ const rows = report.intervals.map(
   (i) =>
     `| ${i.interval} | ${i.phase} | ${i.bids} | ${i.price ?? "–"} | ${i.matchedWh ?? "–"} | ${i.trades} | ${i.bills} | ${i.settled ? "yes" : "no"} | ${i.ok ? "ok" : "FAIL"} |`,
 );
+const dayRows = report.days.map(
+  (d) => `| ${d.day} | ${d.phase} | ${d.members} | ${d.tradedIntervals} | ${d.bills} | ${d.settled ? "yes" : "no"} | ${d.ok ? "ok" : "FAIL"} |`,
+);
 const md = [
   `# Audit of ${report.market} on chain ${report.chainId}`,
   "",
-  `Blocks 0–${report.toBlock}; ${report.intervals.length} intervals; ${report.accounts} ledger accounts rebuilt from events.`,
+  `Blocks 0–${report.toBlock}; ${report.intervals.length} intervals; ${report.days.length} days (day mode); ${report.accounts} ledger accounts rebuilt from events.`,
   `Token balance of the market ${report.tokenBalance} wei; balances it owes ${report.owedByMarket} wei.`,
   "",
-  "| interval | phase | bids | price µEUR/kWh | matched Wh | trades | bills | settled | checks |",
-  "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
-  ...rows,
-  "",
+  ...(rows.length > 0 || dayRows.length === 0
+    ? [
+        "| interval | phase | bids | price µEUR/kWh | matched Wh | trades | bills | settled | checks |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        ...rows,
+        "",
+      ]
+    : []),
+  ...(dayRows.length > 0
+    ? ["| day | phase | members | intervals with P2P trades | bills | settled | checks |", "| ---: | --- | ---: | ---: | ---: | --- | --- |", ...dayRows, ""]
+    : []),
   `## Verdict: ${report.verdict.toUpperCase()}`,
   "",
   ...(report.findings.length === 0
     ? [
-        "Every check holds: clearing prices and trades equal the replay; bids respected their limits and the tariff bounds; P2P sold = bought; every bill equals the replay; buyer payments = seller proceeds + fee buckets; every settled interval settled once; every ledger balance equals the replay and the market's token balance covers them.",
+        report.days.length > 0
+          ? "Every check holds: every day's committed members are its roster with the standing orders in force; every claimed clearing equals the replay of the posted readings; every bill equals the replay; buyer payments = seller proceeds; every settled day settled once; every ledger balance and debt equals the replay and the market's token balance covers them."
+          : "Every check holds: clearing prices and trades equal the replay; bids respected their limits and the tariff bounds; P2P sold = bought; every bill equals the replay; buyer payments = seller proceeds + fee buckets; every settled interval settled once; every ledger balance equals the replay and the market's token balance covers them.",
       ]
     : report.findings.map(
-        (f) => `- ${f.check}${f.interval !== undefined ? `, interval ${f.interval}` : ""}${f.participant ? `, ${f.participant}` : ""}: ${f.detail}`,
+        (f) =>
+          `- ${f.check}${f.interval !== undefined ? `, interval ${f.interval}` : ""}${f.day !== undefined ? `, day ${f.day}` : ""}${f.participant ? `, ${f.participant}` : ""}: ${f.detail}`,
       )),
   "",
 ].join("\n");

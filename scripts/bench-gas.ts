@@ -3,12 +3,13 @@
  * Every figure is gas used by a real transaction on the in-process chain.
  *
  *   npm run bench:gas [-- --participants 200 --quick]
+ *   npm run bench:gas -- --day-scale 10000   (a day of that many day-mode households, settled in steps)
  */
 import { parseArgs } from "node:util";
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
-import { GAS_CAP, measureDayMode, measureGas } from "./lib/gas-measure.js";
+import { GAS_CAP, measureDayMode, measureDayScale, measureGas } from "./lib/gas-measure.js";
 import { fail } from "./lib/cli.js";
 
 /** Committed gas per action: each run prints the change against it; `--snapshot` rewrites it. */
@@ -23,17 +24,36 @@ const { values } = (() => {
         snapshot: { type: "boolean", default: false },
         check: { type: "boolean", default: false },
         against: { type: "string", default: DEFAULT_SNAPSHOT },
+        "day-scale": { type: "string" },
         help: { type: "boolean", default: false },
       },
     });
   } catch (e) {
-    return fail(`${(e as Error).message}. Usage: npm run bench:gas -- [--participants N] [--quick] [--snapshot] [--check] [--against FILE]`);
+    return fail(`${(e as Error).message}. Usage: npm run bench:gas -- [--participants N] [--quick] [--snapshot] [--check] [--against FILE] [--day-scale N]`);
   }
 })();
 if (values.help) {
   console.log(
-    "Usage: npm run bench:gas -- [--participants N] [--quick] [--snapshot] [--check] [--against FILE]\n  --quick     clearing at 10 and 200 bids only (no 1,000-bid run)\n  --snapshot  rewrite gas-snapshot.json with this run's figures\n  --check     exit 1 when an action costs more than 1% above the snapshot (a gas regression), or more than 1% below it (the snapshot is stale)\n  --against F compare with (and --snapshot writes) F instead of gas-snapshot.json",
+    "Usage: npm run bench:gas -- [--participants N] [--quick] [--snapshot] [--check] [--against FILE] [--day-scale N]\n  --quick     clearing at 10 and 200 bids only (no 1,000-bid run)\n  --snapshot  rewrite gas-snapshot.json with this run's figures\n  --check     exit 1 when an action costs more than 1% above the snapshot (a gas regression), or more than 1% below it (the snapshot is stale)\n  --against F compare with (and --snapshot writes) F instead of gas-snapshot.json\n  --day-scale N  only this: a day of N day-mode households (201 to 10,000) settled in steps; exit 1 if a transaction reaches the gas cap; writes out/bench/day-scale.json",
   );
+  process.exit(0);
+}
+if (values["day-scale"] !== undefined) {
+  const n = Number(values["day-scale"]);
+  if (!/^\d+$/.test(values["day-scale"]) || n < 201 || n > 10_000) fail(`--day-scale must be a whole number from 201 to 10000, got "${values["day-scale"]}"`);
+  const started = Date.now();
+  const s = await measureDayScale(n, (line) => console.error(`… ${line}`));
+  const fmt = (x: number) => x.toLocaleString("en-US");
+  console.log(`\nDay mode at scale: ${fmt(s.households)} households, ${s.meterPages} meter pages, ${s.tradedIntervals} of 96 intervals with P2P trades`);
+  for (const k of ["open", "post", "verify", "settle"] as const) {
+    console.log(`  ${k.padEnd(7)} ${String(s[k].transactions).padStart(4)} tx, ${fmt(s[k].gas).padStart(13)} gas, largest ${fmt(s[k].maxTxGas)}`);
+  }
+  console.log(`  ${fmt(s.perHouseholdDay)} gas per household-day; largest transaction ${fmt(s.maxTxGas)} (cap ${fmt(GAS_CAP)})`);
+  if (s.rosterFullRefused !== null) console.log(`  one household more refused (DayRosterFull): ${s.rosterFullRefused}`);
+  mkdirSync("out/bench", { recursive: true });
+  writeFileSync("out/bench/day-scale.json", `${JSON.stringify(s, null, 2)}\n`);
+  console.log(`wall time ${((Date.now() - started) / 1000).toFixed(1)} s; out/bench/day-scale.json`);
+  if (s.maxTxGas >= GAS_CAP || s.rosterFullRefused === false) process.exit(1);
   process.exit(0);
 }
 const SNAPSHOT = values.against;

@@ -14,9 +14,10 @@ import { buildCommunity } from "@kiezstrom/engine/community";
 import { simulate, type IntervalDetail } from "@kiezstrom/engine/engine";
 import { costPerDay, DEFAULT_CHAINS, gasCostEur, roundTo as round } from "@kiezstrom/engine/gas-cost";
 import { keepBusiestBids, simulationOutputs, type BidSnapshot } from "@kiezstrom/engine/report/outputs";
-import { summarize } from "@kiezstrom/engine/report/summary";
+import { savingPerHouseholdDayEur, summarize } from "@kiezstrom/engine/report/summary";
 import { createCommunity, crossCheck, EUR } from "./lib/chain.js";
 import { fail, flags, loadScenario, progress, writeOutputs } from "./lib/cli.js";
+import { otherMode, otherModeLines, printOtherMode } from "./lib/other-mode.js";
 import { bidDomain, CLASS, SIDE, signBid, wait, WEI_PER_UNIT, type Receipts, type SignedBidInput } from "./lib/market-driver.js";
 
 const USAGE = `Usage: npm run demo -- [--days N] [--participants N] [--seed N] [--scenario FILE] [--start YYYY-MM-DD] [--settlement interval|day] [--rpc URL] [--out DIR]
@@ -176,7 +177,8 @@ try {
   const participantDays = homes.length * scenario.days;
   const marketActions = ["openIntervals", "bid", "relayedBid", "order", "clear", "meter", "billAndSettle"];
   const dailyGas = marketActions.reduce((s, a) => s + (gas.get(a)?.gas ?? 0), 0);
-  const savingEur = result.households.reduce((s, h) => s + (h.bauNano - h.lemNano), 0) / 1e9 / participantDays;
+  const savingEur = savingPerHouseholdDayEur(result);
+  const dayMode = await otherMode("day", scenario);
   const chains = Object.fromEntries(Object.entries(DEFAULT_CHAINS).map(([k, v]) => [k, { name: v.name, eurPerNative: v.eurPerNative, gwei: v.gwei }]));
   const perParticipantDay = costPerDay(dailyGas / participantDays, savingEur);
   const gasTable = Object.fromEntries(
@@ -207,6 +209,7 @@ try {
     gas: gasTable,
     chains,
     perParticipantDay,
+    otherMode: dayMode,
     wallTimeSeconds,
     deployment,
   };
@@ -233,6 +236,7 @@ try {
       .map((ch) => `${ch.name} ${ch.gwei} gwei at ${ch.eurPerNative} EUR`)
       .join("; ")} (the case study's).`,
     "",
+    ...otherModeLines(dayMode, (k) => DEFAULT_CHAINS[k].name),
   ].join("\n");
   const dir = writeOutputs(values.out ?? "out/demo", {
     ...outputs,
@@ -267,6 +271,7 @@ try {
       `  ${DEFAULT_CHAINS[k].name.padEnd(12)} on-chain cost ${v.costEur.toFixed(4)} EUR per participant-day vs bill saving ${v.savingEur.toFixed(4)} EUR → net ${v.netEur.toFixed(4)} EUR`,
     );
   }
+  printOtherMode(dayMode, (k) => DEFAULT_CHAINS[k].name);
   console.log(`  cross-check: ${mismatches} of ${wallets.length} participants differ from the engine (must be 0)`);
   console.log(`wall time ${wallTimeSeconds} s; outputs in ${dir}`);
   if (mismatches > 0 || mismatchedPrices > 0) {

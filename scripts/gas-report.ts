@@ -14,6 +14,7 @@ import {
   type ChainProfile,
   costPerDay,
   gasCostEur,
+  intervalHouseholdDayGas,
   l1DataEurPerUnit,
   parseChainProfile,
   roundTo,
@@ -21,6 +22,7 @@ import {
 } from "@kiezstrom/engine/gas-cost";
 import { barChart, lineChart } from "@kiezstrom/engine/report/charts";
 import { csv } from "@kiezstrom/engine/report/outputs";
+import { savingPerHouseholdDayEur } from "@kiezstrom/engine/report/summary";
 import { DEFAULT_SCENARIO } from "@kiezstrom/engine/scenario/scenario";
 import { fail, flags, writeOutputs } from "./lib/cli.js";
 import { GAS_CAP, measureDayMode, measureGas } from "./lib/gas-measure.js";
@@ -109,21 +111,21 @@ for (const x of intervalRun.intervals) bids += x.bids;
 const a = measured.actions;
 const b = measured.baskets;
 const intervals = intervalRun.intervals.length;
-const bidGas = (a.bid.gas + a.relayedBid.gas) / 2; // half the households bid directly, half are relayed
-// the default community meters in one page, so it bills and settles each interval in one transaction
-const perIntervalParticipantGas = a.meter.gas + a.billAndSettle.gas;
-const perParticipantDayGas = (bids * (bidGas + a.clear.gas) + intervals * participants * perIntervalParticipantGas) / participants;
+const perParticipantDayGas = intervalHouseholdDayGas(
+  { bid: a.bid.gas, relayedBid: a.relayedBid.gas, clear: a.clear.gas, meter: a.meter.gas, billAndSettle: a.billAndSettle.gas },
+  bids / participants,
+  intervals,
+);
 // the same household-day's L1 data, for rollups: each action's transactions priced by size, per unit, times its count
 const intervalData = (chain: ChainProfile) => {
   const per = (basket: TxBasket) => l1DataEurPerUnit(basket, chain);
   return (bids * ((per(b.bid) + per(b.relayedBid)) / 2 + per(b.clear)) + intervals * participants * (per(b.meter) + per(b.billAndSettle))) / participants;
 };
-const savingOf = (r: typeof intervalRun) => r.households.reduce((sum, h) => sum + h.bauNano - h.lemNano, 0) / 1e9 / r.households.length / r.days;
-const intervalSaving = savingOf(intervalRun);
+const intervalSaving = savingPerHouseholdDayEur(intervalRun);
 // Day mode: the meter's one transaction a day and the day's opening, over the households; the engine's day-settled run
 // gives the saving (standing orders matched against the metered readings)
 const dayRun = await simulate({ ...DEFAULT_SCENARIO, market: { ...DEFAULT_SCENARIO.market, settlement: "day" } });
-const daySaving = savingOf(dayRun);
+const daySaving = savingPerHouseholdDayEur(dayRun);
 
 const perMode = (gas: number, saving: number, l1Data: (chain: ChainProfile) => number) => {
   const perChain = costPerDay(gas, saving, chains, Object.fromEntries(Object.entries(chains).map(([k, ch]) => [k, l1Data(ch)])));

@@ -9,9 +9,14 @@ import { gridResidual, isDayStart, lemBill } from "./market/billing.js";
 import { bidBoundsProblem, buyLockUnits, type Tariff, tariffFromChain } from "./market/tariff.js";
 import { batchBids, cancelInBatches, PHASE, SIDE, sideName, WEI_PER_UNIT as WEI, type BidBatch } from "./market/onchain.js";
 import { bidIndexes, billWord } from "./market/words.js";
+import { createDayRebuild, type DayAudit, type DayEventArgs } from "./audit-days.js";
+
+export type { DayAudit } from "./audit-days.js";
 
 export interface Finding {
   interval?: number;
+  /** A day-mode day (audit-days.ts). */
+  day?: number;
   participant?: string;
   check: string;
   detail: string;
@@ -40,8 +45,8 @@ export interface MarketEvent {
 type Uint = number | bigint;
 type Address = string;
 
-/** The arguments of each market event the replay reads (contracts/IKiezMarket.sol). */
-export interface MarketEventArgs {
+/** The arguments of each market event the replay reads (contracts/IKiezMarket.sol); day mode's in audit-days.ts. */
+export interface MarketEventArgs extends DayEventArgs {
   TariffSet: { supplier: Uint; epoch: Uint; tariff: Record<keyof Tariff | "dailyChargeMicroEur", Uint> };
   SupplierAccountSet: { supplier: Uint; account: Address };
   FeeRecipientsSet: { platform: Address; taxCollector: Address; networkOperator: Address };
@@ -75,6 +80,8 @@ export interface MarketReader {
   owed(account: string): Promise<bigint>;
   /** The market's balance of its settlement token. */
   tokenBalance(): Promise<bigint>;
+  /** A day-mode day's phase (DayPhase); needed only when the market has days. */
+  dayPhaseOf?(day: number): Promise<number>;
 }
 
 /** What the replay rebuilt of one interval, for views that show it. */
@@ -88,6 +95,8 @@ export interface IntervalReplay {
 
 export interface ReplayResult {
   intervals: IntervalAudit[];
+  /** Day mode's days (empty for an interval-mode market). */
+  days: DayAudit[];
   details: Map<number, IntervalReplay>;
   accounts: number;
   tokenBalance: string;
@@ -152,6 +161,8 @@ export function createMarketRebuild(dayStartSlot: number) {
   // feed-in a supplier's account could not pay: households are credited all the same, the supplier owes it
   const supplierShortfall = new Map<number, bigint>();
   const add = (m: Map<string, bigint>, a: string, v: bigint) => m.set(key(a), (m.get(key(a)) ?? 0n) + v);
+  // debts recorded at intervals that are not the market's own: day mode's, at each day's first interval
+  const dayDebts = new Map<string, bigint>(); // `${interval}:${participant}`
   const iv = (id: number) => {
     const s = intervals.get(id);
     if (!s) throw new Error(`event for interval ${id}, which was never opened`);
@@ -179,8 +190,23 @@ export function createMarketRebuild(dayStartSlot: number) {
     return BigInt(buyLockUnits(tariffOf(p.supplier, epoch).prices, bid.wh, bid.price)) * WEI;
   }
 
+  const dayRebuild = createDayRebuild(
+    {
+      findings,
+      participants,
+      tariffOf: (supplier, epoch) => tariffOf(supplier, epoch),
+      supplierAccountOf: (supplier) => supplierAccounts.get(supplier)!,
+      fees: () => fees,
+      add: (map, account, v) => add(map === "free" ? free : owed, account, v),
+      freeOf: (account) => free.get(key(account)) ?? 0n,
+      debtRecorded: (interval, participant) => dayDebts.get(`${interval}:${key(participant)}`) ?? 0n,
+    },
+    dayStartSlot,
+  );
+
   /** What each event the replay needs does to the rebuilt market; the others (MarketInitialized, …) change nothing. */
   const on: { [K in keyof MarketEventArgs]: (a: MarketEventArgs[K]) => void } = {
+    ...dayRebuild.on,
     TariffSet(a) {
       tariffs.set(`${Number(a.supplier)}:${Number(a.epoch)}`, tariffFromChain(a.tariff));
     },
@@ -286,6 +312,11 @@ export function createMarketRebuild(dayStartSlot: number) {
       iv(Number(a.interval)).refunding = true;
     },
     DebtRecorded(a) {
+      if (!intervals.has(Number(a.interval))) {
+        const k = `${Number(a.interval)}:${key(a.participant)}`;
+        dayDebts.set(k, (dayDebts.get(k) ?? 0n) + a.amount);
+        return;
+      }
       const debts = iv(Number(a.interval)).debts;
       debts.set(key(a.participant), (debts.get(key(a.participant)) ?? 0n) + a.amount);
     },
@@ -359,6 +390,7 @@ export function createMarketRebuild(dayStartSlot: number) {
       return applied;
     },
     findings,
+    days: dayRebuild,
     tariffs,
     tariffOf,
     participants,
@@ -529,6 +561,7 @@ export async function replayMarket(events: readonly MarketEvent[], reader: Marke
       ok: findings.length === before,
     });
   }
+  const days = m.days.days.size > 0 ? await m.days.audit((day) => (reader.dayPhaseOf ? reader.dayPhaseOf(day) : Promise.resolve(0))) : [];
   const accounts = new Set([...m.free.keys(), ...m.locked.keys()]);
   const owedByMarket = await checkLedger(m, accounts, reader, findings);
   const tokenBalance = await reader.tokenBalance();
@@ -537,6 +570,7 @@ export async function replayMarket(events: readonly MarketEvent[], reader: Marke
   checkSolvency(tokenBalance, shortfall, owedByMarket, findings);
   return {
     intervals: table,
+    days,
     details: intervals,
     accounts: accounts.size,
     tokenBalance: tokenBalance.toString(),

@@ -153,3 +153,21 @@ export function costPerDay(
     }),
   );
 }
+
+/** The gas of the actions a household-day is made of, per unit (bench:gas's names, as gas-snapshot.json holds them). */
+export interface ActionGasFigures {
+  bid: number;
+  relayedBid: number;
+  clear: number;
+  meter: number;
+  billAndSettle: number;
+}
+
+/**
+ * One household-day in interval mode from per-action gas: `bidsPerHouseholdDay` bids, half direct and half relayed, each
+ * ordered and cleared; and in every interval the household metered, billed and settled (one meter page, billed and
+ * settled in one transaction).
+ */
+export function intervalHouseholdDayGas(a: ActionGasFigures, bidsPerHouseholdDay: number, intervals: number): number {
+  return bidsPerHouseholdDay * ((a.bid + a.relayedBid) / 2 + a.clear) + intervals * (a.meter + a.billAndSettle);
+}

@@ -7,7 +7,7 @@ import { Contract, Interface, JsonRpcProvider, type Log } from "ethers";
 
 import { replayMarket, type ReplayResult } from "@kiezstrom/engine/audit";
 
-export type { Finding, IntervalAudit } from "@kiezstrom/engine/audit";
+export type { DayAudit, Finding, IntervalAudit } from "@kiezstrom/engine/audit";
 
 export interface AuditReport extends Omit<ReplayResult, "details"> {
   market: string;
@@ -63,6 +63,7 @@ export async function auditMarket(rpc: string, marketAddress: string, abi: reado
         },
         owed: async (a) => (await market.owed(a, { blockTag: toBlock })) as bigint,
         tokenBalance: async () => (await token.balanceOf(marketAddress, { blockTag: toBlock })) as bigint,
+        dayPhaseOf: async (day) => Number((await market.dayOf(day, { blockTag: toBlock })).phase),
       },
       Number(config.dayStartSlot),
     );

@@ -5,15 +5,19 @@
  * in one transaction with the clearing the engine's day-mode twin computed (sim/market/day.ts). Then every
  * household's settled amount is checked against the engine's day bills to the wei.
  */
+import type { ContractTransactionReceipt } from "ethers";
+
 import { dayStartSlot as dayStartSlotOf } from "@kiezstrom/engine/calendar";
 import { buildCommunity } from "@kiezstrom/engine/community";
 import { costPerDay, DEFAULT_CHAINS, roundTo as round } from "@kiezstrom/engine/gas-cost";
-import { MAX_DAY_READING_WH } from "@kiezstrom/engine/market/day";
+import { type DayResult, MAX_DAY_READING_WH } from "@kiezstrom/engine/market/day";
 import type { Scenario } from "@kiezstrom/engine/scenario/scenario";
+import { savingPerHouseholdDayEur } from "@kiezstrom/engine/report/summary";
 import { standingOrdersOf } from "@kiezstrom/engine/strategy";
 import { createCommunity, crossCheck, EUR } from "./chain.js";
 import { fail, writeOutputs } from "./cli.js";
-import { DayDriver, engineDayNets } from "./day-driver.js";
+import { DayDriver, engineDayNets, MAX_ONE_TRANSACTION_MEMBERS } from "./day-driver.js";
+import { otherMode, otherModeLines, printOtherMode } from "./other-mode.js";
 import { CLASS, type Receipts, WEI_PER_UNIT, wait } from "./market-driver.js";
 
 export async function runDayDemo(scenario: Scenario, options: { rpc?: string; out: string }) {
@@ -69,11 +73,22 @@ export async function runDayDemo(scenario: Scenario, options: { rpc?: string; ou
     for (let d = 0; d < scenario.days; d++) {
       const end = (await driver.startOf(first + d)) + 86_400;
       if ((await c.now()) < end) await c.provider.send("evm_setNextBlockTimestamp", [end]);
-      const settled = await driver.postAndSettle(first + d, nets[d]);
-      record("postAndSettleDay", [settled.receipt]);
+      // a community of at most 200 households posts and settles a day in one transaction; a larger one posts its
+      // readings in pages and settles the day in steps
+      let settled: { result: DayResult; receipt?: ContractTransactionReceipt };
+      if (homes.length <= MAX_ONE_TRANSACTION_MEMBERS) {
+        settled = await driver.postAndSettle(first + d, nets[d]);
+        record("postAndSettleDay", [settled.receipt!]);
+      } else {
+        const posted = await driver.postReadings(first + d, nets[d]);
+        record("postDayReadings", posted.receipts);
+        const steps = await driver.settleInSteps(first + d, posted.pages);
+        record("settleDay", [...steps.verify, ...steps.settle]);
+        settled = { result: steps.result };
+      }
       tradedIntervals += settled.result.clearing.filter((x) => x.matchedWh > 0).length;
       log(
-        `day ${d + 1}/${scenario.days}: ${settled.result.clearing.filter((x) => x.matchedWh > 0).length} of 96 intervals traded P2P, settled in ${Number(settled.receipt.gasUsed).toLocaleString("en-US")} gas`,
+        `day ${d + 1}/${scenario.days}: ${settled.result.clearing.filter((x) => x.matchedWh > 0).length} of 96 intervals traded P2P${settled.receipt ? `, settled in ${Number(settled.receipt.gasUsed).toLocaleString("en-US")} gas` : ", settled in steps"}`,
       );
     }
 
@@ -88,11 +103,10 @@ export async function runDayDemo(scenario: Scenario, options: { rpc?: string; ou
     );
 
     const householdDays = homes.length * scenario.days;
-    const dailyGas = ["openDays", "postAndSettleDay"].reduce((s, a) => s + (gas.get(a)?.gas ?? 0), 0);
+    const dailyGas = ["openDays", "postAndSettleDay", "postDayReadings", "settleDay"].reduce((s, a) => s + (gas.get(a)?.gas ?? 0), 0);
     const perHouseholdDayGas = Math.round(dailyGas / householdDays);
-    const bauNano = result.households.reduce((s, h) => s + h.bauNano, 0);
-    const dayNano = engineNano.reduce((s, x) => s + x, 0);
-    const savingEur = (bauNano - dayNano) / 1e9 / householdDays;
+    const savingEur = savingPerHouseholdDayEur(result);
+    const intervalMode = await otherMode("interval", scenario);
     const perHouseholdDay = costPerDay(perHouseholdDayGas, savingEur);
     const wallTimeSeconds = round((Date.now() - started) / 1000, 1);
     const summary = {
@@ -104,6 +118,7 @@ export async function runDayDemo(scenario: Scenario, options: { rpc?: string; ou
       crossCheck: { households: wallets.length, mismatches, maxDiffWei: maxDiffWei.toString() },
       gas: Object.fromEntries(gas),
       perHouseholdDay,
+      otherMode: intervalMode,
       wallTimeSeconds,
       market: await c.market.getAddress(),
     };
@@ -119,8 +134,7 @@ export async function runDayDemo(scenario: Scenario, options: { rpc?: string; ou
         ([k, v]) => `| ${DEFAULT_CHAINS[k].name} | ${v.gas.toLocaleString("en-US")} | ${v.costEur} | ${v.savingEur} | ${v.netEur} |`,
       ),
       "",
-      "Interval mode, for comparison: `npm run demo` (about 6 million gas per household-day).",
-      "",
+      ...otherModeLines(intervalMode, (k) => DEFAULT_CHAINS[k].name),
     ];
     const dir = writeOutputs(options.out, { "summary.json": `${JSON.stringify(summary, null, 2)}\n`, "report.md": lines.join("\n") });
     console.log(`${scenario.name}: ${homes.length} households, ${scenario.days} day(s) settled in day mode`);
@@ -129,6 +143,7 @@ export async function runDayDemo(scenario: Scenario, options: { rpc?: string; ou
         `  ${DEFAULT_CHAINS[k].name.padEnd(12)} ${v.gas.toLocaleString("en-US")} gas, ${v.costEur.toFixed(4)} EUR per household-day vs bill saving ${v.savingEur.toFixed(4)} EUR → net ${v.netEur.toFixed(4)} EUR`,
       );
     }
+    printOtherMode(intervalMode, (k) => DEFAULT_CHAINS[k].name);
     console.log(`  cross-check: ${mismatches} of ${wallets.length} households differ from the engine (must be 0)`);
     console.log(`wall time ${wallTimeSeconds} s; outputs in ${dir}`);
     if (mismatches > 0) {

@@ -16,7 +16,7 @@ import { askRange, bidRange } from "@kiezstrom/engine/market/tariff";
 import type { OrderBid, Side } from "@kiezstrom/engine/market/clearing";
 import { type DayNets, MAX_DAY_READING_WH } from "@kiezstrom/engine/market/day";
 import { buildCommunity } from "@kiezstrom/engine/community";
-import { DEFAULT_SCENARIO, type Scenario } from "@kiezstrom/engine/scenario/scenario";
+import { DEFAULT_SCENARIO, type Scenario, scaleCommunity } from "@kiezstrom/engine/scenario/scenario";
 import { standingOrdersOf } from "@kiezstrom/engine/strategy";
 import { createCommunity, EUR, type Community } from "./chain.js";
 import { DayDriver, engineDayNets } from "./day-driver.js";
@@ -457,4 +457,94 @@ async function runInterval(c: Community, members: Wallet[], n: number, rng: Rand
   const billed = await c.driver.bill(interval, metered.pages, cleared);
   const settle = await c.driver.settle(interval, billed.billPages);
   return { receipts: cleared.receipts, meter: metered.receipts, billAndSettle: [], bill: billed.receipts, settle, billed: readings.length };
+}
+
+/** A day of a large day-mode community settled in steps, from the receipts. */
+export interface DayScaleGas {
+  households: number;
+  meterPages: number;
+  /** Each kind of transaction of the day: how many, their gas together, and the largest. */
+  open: { transactions: number; gas: number; maxTxGas: number };
+  post: { transactions: number; gas: number; maxTxGas: number };
+  verify: { transactions: number; gas: number; maxTxGas: number };
+  settle: { transactions: number; gas: number; maxTxGas: number };
+  perHouseholdDay: number;
+  maxTxGas: number;
+  tradedIntervals: number;
+  /** Whether the roster refused one household more once full (DayRosterFull), when `households` is the maximum. */
+  rosterFullRefused: boolean | null;
+}
+
+/**
+ * The default scenario scaled to `households` and settled a day at a time: the engine's day-mode readings and standing
+ * orders, the households onboarded by the admin, the day posted in meter pages of 200 and settled in steps (each page
+ * verified in its own transaction, then each settled in its own). The second day is measured.
+ */
+export async function measureDayScale(households: number, log: (line: string) => void = () => {}): Promise<DayScaleGas> {
+  const scenario: Scenario = { ...scaleCommunity(DEFAULT_SCENARIO, households), days: 1, market: { ...DEFAULT_SCENARIO.market, settlement: "day" } };
+  const homes = buildCommunity(scenario);
+  log(`engine: ${homes.length} households' day-mode readings`);
+  const {
+    nets: [nets],
+  } = await engineDayNets(scenario);
+  const c = await createCommunity({ tariffs: scenario.suppliers.map((s) => s.tariff), settlement: "day" });
+  try {
+    const members = await c.households(homes.length, "day-scale");
+    log(`onboarding ${members.length} households`);
+    await c.onboard(
+      homes.map((h, i) => ({
+        address: members[i].address,
+        cls: h.class,
+        supplier: h.supplier,
+        importLimitWh: Math.min(h.importLimitWh, MAX_DAY_READING_WH),
+        exportLimitWh: h.class === "consumer" ? 0 : Math.min(h.exportLimitWh, MAX_DAY_READING_WH),
+      })),
+    );
+    let rosterFullRefused: boolean | null = null;
+    if (homes.length === Number(await c.market.MAX_DAY_MEMBERS())) {
+      const [extra] = await c.households(1, "day-scale-extra");
+      rosterFullRefused = await c.market
+        .connect(extra)
+        .register.staticCall(1, 0, 1_000, 0)
+        .then(() => false)
+        .catch((e: { revert?: { name: string } }) => e.revert?.name === "DayRosterFull");
+    }
+    log("funding and standing orders");
+    await c.fund(members, 100n * EUR);
+    await c.fund(c.roles.suppliers, BigInt(homes.length) * 10n * EUR);
+    for (const [i, order] of standingOrdersOf(scenario, homes).entries()) {
+      await wait(c.market.connect(members[i]).setStandingOrder(order.floor, order.cap));
+      if ((i + 1) % 1_000 === 0) log(`  ${i + 1} standing orders`);
+    }
+    const driver = new DayDriver(c.market, { operator: c.roles.operator, meter: c.roles.meter, anyone: c.roles.admin });
+    const first = await driver.dayAfter((await c.now()) + 3_600);
+    const opened = [await driver.openDays(first), await driver.openDays(first + 1)];
+    const runDay = async (day: number) => {
+      await c.provider.send("evm_setNextBlockTimestamp", [(await driver.startOf(day)) + 86_400]);
+      const posted = await driver.postReadings(day, nets);
+      log(`  day ${day}: ${posted.pages.length} meter pages posted; verifying and settling in steps`);
+      const steps = await driver.settleInSteps(day, posted.pages);
+      return { posted, steps };
+    };
+    log("first day");
+    await runDay(first);
+    log("second day (measured)");
+    const { posted, steps } = await runDay(first + 1);
+    const kind = (receipts: Receipts) => ({ transactions: receipts.length, gas: sum(receipts), maxTxGas: max(receipts) });
+    const all = [opened[1], ...posted.receipts, ...steps.verify, ...steps.settle];
+    return {
+      households: members.length,
+      meterPages: posted.pages.length,
+      open: kind([opened[1]]),
+      post: kind(posted.receipts),
+      verify: kind(steps.verify),
+      settle: kind(steps.settle),
+      perHouseholdDay: Math.round(sum(all) / members.length),
+      maxTxGas: max(all),
+      tradedIntervals: steps.result.clearing.filter((x) => x.matchedWh > 0).length,
+      rosterFullRefused,
+    };
+  } finally {
+    await c.close();
+  }
 }

@@ -148,3 +148,8 @@ export const CASE_STUDY = {
   networkOperatorChangePct: 5.4,
   dailyBillLemEur: { consumer: 5.8, pv: 2.1, pvBattery: 1.0 },
 } as const;
+
+/** What the market saves a household a day on average (BAU bill − LEM bill), EUR. */
+export function savingPerHouseholdDayEur(r: SimulationResult): number {
+  return r.households.reduce((s, h) => s + h.bauNano - h.lemNano, 0) / 1e9 / r.households.length / r.days;
+}

@@ -5,6 +5,7 @@
 import { expect } from "chai";
 import type { Signer } from "ethers";
 
+import { replayMarket } from "@kiezstrom/engine/audit";
 import { clearDay, type DayNets } from "@kiezstrom/engine/market/day";
 import { askRange, bidRange } from "@kiezstrom/engine/market/tariff";
 import { type DayClearing, dayBillWord, dayClearingWord, dayMemberWord, NO_DAY_TRADE } from "@kiezstrom/engine/market/words";
@@ -75,6 +76,28 @@ async function meteredDay(f: DayCommunity, nets = randomNets(f), driver = f.driv
   await endDay(f, day);
   const { pages } = await driver.postReadings(day, nets);
   return { day, pages, nets };
+}
+
+/** The auditor's replay (sim/audit.ts) of the community's events so far: its findings. */
+async function auditFindings(f: DayCommunity) {
+  const address = await f.market.getAddress();
+  const logs = await f.provider.getLogs({ address, fromBlock: 0 });
+  const events = logs.flatMap((l) => {
+    const ev = f.market.interface.parseLog(l);
+    return ev ? [{ name: ev.name, args: ev.args }] : [];
+  });
+  const reader = {
+    phaseOf: async () => 0,
+    accountOf: async (a: string) => {
+      const acc = await f.market.accountOf(a);
+      return { free: acc.free, locked: acc.locked };
+    },
+    owed: (a: string) => f.market.owed(a),
+    tokenBalance: () => f.token.balanceOf(address),
+    dayPhaseOf: async (day: number) => Number((await f.market.dayOf(day)).phase),
+  };
+  const result = await replayMarket(events, reader, Number((await f.market.config()).dayStartSlot));
+  return { findings: result.findings, days: result.days };
 }
 
 /** A driver that posts meter pages of `pageSize` members. */
@@ -294,6 +317,10 @@ describe("KiezMarket day mode", function () {
       }
       expect((await f.market.dayOf(day)).phase).to.equal(DAY_PHASE.Settled);
       expect((await f.market.dayCalendar()).nextToSettle).to.equal(0n);
+      // the auditor replays the steps from the events alone
+      const audit = await auditFindings(f);
+      expect(audit.findings).to.deep.equal([]);
+      expect(audit.days.map((d) => [d.day, d.phase, d.bills, d.settled])).to.deep.equal([[day, "Settled", 23, true]]);
     });
 
     it("takes pages in order, settles only with the verified clearing, never lets a wrong claim's run block the right one, and finishes a begun settlement while paused and past the void time", async function () {
@@ -323,12 +350,16 @@ describe("KiezMarket day mode", function () {
       await expect(f.market.settleDay(day, 2, page.slice(2), good)).to.emit(f.market, "DayVerified");
       expect((await f.market.dayOf(day)).phase).to.equal(DAY_PHASE.Verified);
 
-      await expect(f.market.settleDay(day, 0, page, wrong)).to.be.revertedWithCustomError(f.market, "DayClearingNotVerified").withArgs(day);
+      await expect(f.market.settleDay(day, 0, page, wrong))
+        .to.be.revertedWithCustomError(f.market, "DayClearingNotVerified")
+        .withArgs(day);
       await expect(f.market.settleDay(day, 1, page.slice(1), good))
         .to.be.revertedWithCustomError(f.market, "DayPageOutOfOrder")
         .withArgs(day, 1, 0);
       const altered = [{ ...page[0], readings: `${page[0].readings.slice(0, -4)}0001` }];
-      await expect(f.market.settleDay(day, 0, altered, good)).to.be.revertedWithCustomError(f.market, "DayPageMismatch").withArgs(day, 0);
+      await expect(f.market.settleDay(day, 0, altered, good))
+        .to.be.revertedWithCustomError(f.market, "DayPageMismatch")
+        .withArgs(day, 0);
       await wait(f.market.settleDay(day, 0, page.slice(0, 1), good));
       expect((await f.market.dayOf(day)).phase).to.equal(DAY_PHASE.Settling);
       // money has moved: the day is finished, not voided, also while the market is paused
@@ -550,6 +581,8 @@ describe("day mode over random communities", function () {
       // no token moved: what the accounts gained together is what suppliers could not pay
       const gained = freeAfter.reduce((s, x) => s + x, 0n) - freeBefore.reduce((s, x) => s + x, 0n);
       expect(gained).to.equal((await shortfalls()) - shortBefore);
+      // the auditor's replay from the events agrees with every balance and debt
+      expect((await auditFindings(f)).findings).to.deep.equal([]);
       // every interval: P2P Wh sold equals Wh bought, no sell below its floor and no buy above its cap
       for (const iv of result.intervals) {
         const sold = iv.sells.reduce((s, o) => s + (iv.fills.get(o.index) ?? 0), 0);
@@ -569,7 +602,9 @@ describe("day mode's worst case under the transaction gas cap", function () {
     const f = await deployCommunity({ settlement: "day" });
     const onboard = async (label: string, n: number, from: number) => {
       const members = await f.newHouseholds(n, label);
-      await f.onboard(members.map((m, i) => ({ address: m.address, cls: "pv" as const, supplier: (from + i) % 2, importLimitWh: 0x7fff, exportLimitWh: 0x7fff })));
+      await f.onboard(
+        members.map((m, i) => ({ address: m.address, cls: "pv" as const, supplier: (from + i) % 2, importLimitWh: 0x7fff, exportLimitWh: 0x7fff })),
+      );
       // every order crosses: the lowest floors and the highest caps allowed
       for (const [i, m] of members.entries()) {
         const t = TARIFFS[(from + i) % 2].prices;

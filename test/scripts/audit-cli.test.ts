@@ -7,6 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { AbiCoder, id, JsonRpcProvider, keccak256, toBeHex, zeroPadValue } from "ethers";
 
 import { freePort, startNode } from "../../scripts/lib/local-node.js";
+import { replayMarket } from "@kiezstrom/engine/audit";
 import { accountWord } from "@kiezstrom/engine/market/words";
 import { KiezMarket__factory } from "../../types/ethers-contracts/index.js";
 
@@ -95,5 +96,76 @@ describe("npm run audit against a demo run on a Hardhat node", () => {
     assert.match(notMarket.stderr, /not a Kiezstrom market/);
     const badAddress = tsx("scripts/audit.ts", ["--rpc", node.url, "--market", "0x12"]);
     assert.equal(badAddress.status, 2);
+  });
+});
+
+describe("npm run audit against a day-mode demo run on a Hardhat node", () => {
+  let node: Awaited<ReturnType<typeof startNode>>;
+  let market: string;
+  const dir = mkdtempSync(join(tmpdir(), "kiez-audit-day-"));
+
+  before(async () => {
+    node = await startNode();
+    const demo = tsx("scripts/demo.ts", ["--settlement", "day", "--rpc", node.url, "--participants", "12", "--days", "2", "--out", join(dir, "demo")]);
+    assert.equal(demo.status, 0, demo.stderr);
+    const summary = JSON.parse(readFileSync(join(dir, "demo", "summary.json"), "utf8"));
+    assert.equal(summary.crossCheck.mismatches, 0);
+    market = summary.market;
+  });
+
+  after(() => node?.stop());
+
+  it("passes on an honest run: every day replays from its posted readings and every balance matches", () => {
+    const r = tsx("scripts/audit.ts", ["--rpc", node.url, "--market", market, "--out", join(dir, "honest")]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const report = JSON.parse(readFileSync(join(dir, "honest", "audit.json"), "utf8"));
+    assert.equal(report.verdict, "pass");
+    assert.equal(report.days.length, 2);
+    assert.ok(report.days.every((d: { settled: boolean; phase: string }) => d.settled && d.phase === "Settled"));
+    assert.match(r.stdout, /\| day \| phase \| members/);
+  });
+
+  it("finds a posted reading that does not match what was settled, and a standing order that is not the one set", async () => {
+    const provider = new JsonRpcProvider(node.url);
+    try {
+      const contract = KiezMarket__factory.connect(market, provider);
+      const logs = await provider.getLogs({ address: market, fromBlock: 0 });
+      const events = logs.flatMap((l) => {
+        const ev = contract.interface.parseLog(l);
+        return ev ? [{ name: ev.name, args: ev.args.toObject(true) as Record<string, unknown> }] : [];
+      });
+      const reader = {
+        phaseOf: async () => 0,
+        accountOf: async (a: string) => {
+          const acc = await contract.accountOf(a);
+          return { free: acc.free, locked: acc.locked };
+        },
+        owed: (a: string) => contract.owed(a),
+        tokenBalance: async () => 0n,
+        dayPhaseOf: async (day: number) => Number((await contract.dayOf(day)).phase),
+      };
+      const { dayStartSlot } = await contract.config();
+      const honest = await replayMarket(events, reader, Number(dayStartSlot));
+      assert.deepEqual(
+        honest.findings.filter((f) => f.check !== "solvency"),
+        [],
+      );
+      const posted = events.findIndex((e) => e.name === "DayReadingsPosted");
+      const readings = (events[posted].args as { readings: string }).readings;
+      // one member's first reading one Wh higher
+      const altered = `${readings.slice(0, 6)}${((Number.parseInt(readings.slice(6, 10), 16) + 1) & 0xffff).toString(16).padStart(4, "0")}${readings.slice(10)}`;
+      const tampered = events.map((e, i) => (i === posted ? { ...e, args: { ...(e.args as object), readings: altered } } : e));
+      const found = await replayMarket(tampered, reader, Number(dayStartSlot));
+      assert.ok(
+        found.findings.some((f) => f.check === "day bills" || f.check === "day clearing" || f.check === "ledger"),
+        JSON.stringify(found.findings.slice(0, 3)),
+      );
+      const order = events.findIndex((e) => e.name === "StandingOrderSet");
+      const moved = events.map((e, i) => (i === order ? { ...e, args: { ...(e.args as object), cap: Number((e.args as { cap: bigint }).cap) - 1 } } : e));
+      const orders = await replayMarket(moved, reader, Number(dayStartSlot));
+      assert.ok(orders.findings.some((f) => f.check === "standing orders"));
+    } finally {
+      provider.destroy();
+    }
   });
 });

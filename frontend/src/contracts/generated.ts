@@ -607,6 +607,17 @@ export const kiezMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      }
+    ],
+    "name": "DayClearingNotVerified",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "slot",
         "type": "uint256"
@@ -803,6 +814,27 @@ export const kiezMarketAbi = [
       }
     ],
     "name": "DayPageMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint16",
+        "name": "page",
+        "type": "uint16"
+      },
+      {
+        "internalType": "uint16",
+        "name": "expected",
+        "type": "uint16"
+      }
+    ],
+    "name": "DayPageOutOfOrder",
     "type": "error"
   },
   {
@@ -2193,6 +2225,37 @@ export const kiezMarketAbi = [
       },
       {
         "indexed": false,
+        "internalType": "uint32",
+        "name": "firstMember",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "bills",
+        "type": "bytes"
+      },
+      {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "settled",
+        "type": "bool"
+      }
+    ],
+    "name": "DayPagesSettled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
         "internalType": "uint16",
         "name": "page",
         "type": "uint16"
@@ -2248,6 +2311,25 @@ export const kiezMarketAbi = [
       }
     ],
     "name": "DaySettled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "DayClearingWord[]",
+        "name": "clearing",
+        "type": "uint256[]"
+      }
+    ],
+    "name": "DayVerified",
     "type": "event"
   },
   {
@@ -5320,6 +5402,11 @@ export const kiezMarketAbi = [
         "internalType": "uint32",
         "name": "day",
         "type": "uint32"
+      },
+      {
+        "internalType": "uint16",
+        "name": "firstPage",
+        "type": "uint16"
       },
       {
         "components": [
