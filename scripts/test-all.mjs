@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every test suite of the project and prints one closing line summing them all:
 //   N passed, N failed, N skipped
-// Each suite's own output streams through. A suite that crashes without reporting counts as one failure.
+// Each suite's own output streams through (a suite run alongside the others, `alongside`, prints its output when it
+// ends). A suite that crashes without reporting counts as one failure.
 // Runs under the project's toolchain (scripts/toolchain.mjs puts Node >= 22 and node_modules/.bin on PATH).
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -10,7 +11,8 @@ const SUITES = [
   { name: "static checks (solhint, TypeScript, Biome)", command: "node", args: ["scripts/static-checks.mjs"], parse: parseMocha },
   { name: "contracts (Solidity fuzz and invariants)", command: "hardhat", args: ["test", "solidity"], parse: parseMocha },
   { name: "contracts (mocha)", command: "hardhat", args: ["test", "mocha"], parse: parseMocha },
-  { name: "SMTChecker over MarketMath (Debian's z3)", command: "node", args: ["scripts/smt-check.mjs"], parse: parsePlain },
+  // z3 runs single-threaded for minutes: alongside the other suites, on the machine's second core
+  { name: "SMTChecker over MarketMath (Debian's z3)", command: "node", args: ["scripts/smt-check.mjs"], parse: parsePlain, alongside: true },
   {
     name: "engine and scripts",
     command: "node",
@@ -82,7 +84,11 @@ function strip(s) {
 }
 
 async function runSuite(suite) {
-  process.stdout.write(`\n=== ${suite.name}: ${suite.command} ${suite.args.join(" ")}\n`);
+  const header = `\n=== ${suite.name}: ${suite.command} ${suite.args.join(" ")}\n`;
+  // a suite run alongside the others keeps its output until it ends, so that the outputs do not interleave
+  const write = suite.alongside ? (stream, d) => buffered.push([stream, d]) : (stream, d) => stream.write(d);
+  const buffered = [];
+  if (!suite.alongside) process.stdout.write(header);
   if (suite.setup) {
     const { spawnSync } = await import("node:child_process");
     const r = spawnSync(suite.setup.command, suite.setup.args, { stdio: "inherit" });
@@ -95,14 +101,18 @@ async function runSuite(suite) {
     let out = "";
     child.stdout.on("data", (d) => {
       out += d;
-      process.stdout.write(d);
+      write(process.stdout, d);
     });
     child.stderr.on("data", (d) => {
       out += d;
-      process.stderr.write(d);
+      write(process.stderr, d);
     });
     child.on("error", (e) => resolve({ passed: 0, failed: 1, skipped: 0, note: `could not start: ${e.message}` }));
     child.on("close", (code) => {
+      if (suite.alongside) {
+        process.stdout.write(header);
+        for (const [stream, d] of buffered) stream.write(d);
+      }
       let tap = null;
       if (suite.tapFile) {
         try {
@@ -122,13 +132,15 @@ async function runSuite(suite) {
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const lines = [];
-for (const suite of SUITES) {
-  const r = await runSuite(suite);
+const add = (suite, r) => {
   totals.passed += r.passed;
   totals.failed += r.failed;
   totals.skipped += r.skipped;
   lines.push(`  ${suite.name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped${r.note ? ` (${r.note})` : ""}`);
-}
+};
+const alongside = SUITES.filter((s) => s.alongside).map((suite) => ({ suite, result: runSuite(suite) }));
+for (const suite of SUITES.filter((s) => !s.alongside)) add(suite, await runSuite(suite));
+for (const { suite, result } of alongside) add(suite, await result);
 process.stdout.write(`\n=== summary\n${lines.join("\n")}\n`);
 process.stdout.write(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
 process.exit(totals.failed === 0 && totals.passed > 0 ? 0 : 1);

@@ -507,7 +507,7 @@ export async function measureDayScale(households: number, log: (line: string) =>
         .connect(extra)
         .register.staticCall(1, 0, 1_000, 0)
         .then(() => false)
-        .catch((e: { revert?: { name: string } }) => e.revert?.name === "DayRosterFull");
+        .catch((e: { data?: string }) => c.market.interface.parseError(e.data ?? "0x")?.name === "DayRosterFull");
     }
     log("funding and standing orders");
     await c.fund(members, 100n * EUR);

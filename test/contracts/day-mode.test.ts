@@ -598,6 +598,25 @@ describe("day mode over random communities", function () {
 describe("day mode's worst case under the transaction gas cap", function () {
   this.timeout(900_000);
 
+  it("takes MAX_DAY_MEMBERS households and refuses one more", async function () {
+    const f = await deployCommunity({ settlement: "day" });
+    const max = Number(await f.market.MAX_DAY_MEMBERS());
+    expect(max).to.equal(10_000);
+    const address = (i: number) => `0x${(0x10_0000 + i).toString(16).padStart(40, "0")}`;
+    const batch = 100;
+    for (let first = 0; first < max; first += batch) {
+      const accounts = Array.from({ length: batch }, (_, k) => address(first + k));
+      const registrations = accounts.map((_, k) => ({ class: 1, supplier: k % 2, importLimitWh: 5_000, exportLimitWh: 0, meteringPoint: first + k + 1 }));
+      await wait(f.market.connect(f.roles.admin).onboard(accounts, registrations));
+    }
+    expect((await f.market.dayCalendar()).members).to.equal(BigInt(max));
+    await expect(
+      f.market.connect(f.roles.admin).onboard([address(max)], [{ class: 1, supplier: 0, importLimitWh: 10, exportLimitWh: 0, meteringPoint: max + 1 }]),
+    )
+      .to.be.revertedWithCustomError(f.market, "DayRosterFull")
+      .withArgs(max);
+  });
+
   it("settles the largest one-transaction day, and a day of twice as many members in steps, each transaction under the cap, every reading traded and every member recording a debt", async function () {
     const f = await deployCommunity({ settlement: "day" });
     const onboard = async (label: string, n: number, from: number) => {
