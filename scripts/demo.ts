@@ -16,7 +16,7 @@ import { costPerDay, DEFAULT_CHAINS, gasCostEur, roundTo as round } from "@kiezs
 import { keepBusiestBids, simulationOutputs, type BidSnapshot } from "@kiezstrom/engine/report/outputs";
 import { savingPerHouseholdDayEur, summarize } from "@kiezstrom/engine/report/summary";
 import { createCommunity, crossCheck, EUR } from "./lib/chain.js";
-import { fail, flags, loadScenario, progress, writeOutputs } from "./lib/cli.js";
+import { fail, flags, loadScenario, progress, requireUniformClearing, writeOutputs } from "./lib/cli.js";
 import { otherMode, otherModeLines, printOtherMode } from "./lib/other-mode.js";
 import { bidDomain, CLASS, SIDE, signBid, wait, WEI_PER_UNIT, type Receipts, type SignedBidInput } from "./lib/market-driver.js";
 
@@ -45,6 +45,7 @@ const values = flags(
   USAGE,
 );
 const scenario = loadScenario(values);
+requireUniformClearing(scenario, "npm run demo");
 if (scenario.suppliers.length !== 2) fail(`the demo's community module has two suppliers; the scenario has ${scenario.suppliers.length}`);
 if (values.rpc !== undefined && !/^https?:\/\/\S+$/.test(values.rpc)) fail(`--rpc must be an http(s) URL, got "${values.rpc}"`);
 // --settlement (or the scenario's market.settlement), checked by loadScenario

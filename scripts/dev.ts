@@ -9,7 +9,7 @@
 import { dayStartSlot as dayStartSlotOf } from "@kiezstrom/engine/calendar";
 import { buildCommunity } from "@kiezstrom/engine/community";
 import { createCommunity, EUR } from "./lib/chain.js";
-import { fail, flags, loadScenario, wholeNumber } from "./lib/cli.js";
+import { fail, flags, loadScenario, requireUniformClearing, wholeNumber } from "./lib/cli.js";
 import { startDevApi, type RuntimeConfig } from "./lib/dev-api.js";
 import { startNode } from "./lib/local-node.js";
 import { MarketClock, Serial } from "./lib/market-clock.js";
@@ -54,6 +54,7 @@ const time = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(startTime);
 if (!time) fail(`--start-time must be HH:MM, got "${startTime}"`);
 const startSlot = Math.floor((Number(time[1]) * 60 + Number(time[2])) / 15);
 const scenario = loadScenario({ scenario: values.scenario, seed: values.seed, start: values.start, participants: values.households });
+requireUniformClearing(scenario, "npm run dev");
 if (scenario.suppliers.length !== 2) fail(`the community module has two suppliers; the scenario has ${scenario.suppliers.length}`);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -1,5 +1,5 @@
 /**
- * npm run simulate -- [--scenario FILE] [--days N] [--start YYYY-MM-DD] [--seed N] [--mechanism uniform|pay-as-bid] [--settlement interval|day] [--out DIR]
+ * npm run simulate -- [--scenario FILE] [--days N] [--start YYYY-MM-DD] [--seed N] [--mechanism uniform|pay-as-bid|midpoint] [--settlement interval|day] [--out DIR]
  *
  * Simulates the community BAU vs LEM with the engine and writes summary.json, report.md, participants.csv,
  * intervals.csv and SVG charts to DIR (default out/simulate/). A day-settled run also runs the same community with
@@ -10,12 +10,14 @@ import { summarize } from "@kiezstrom/engine/report/summary";
 import { simulate } from "@kiezstrom/engine/engine";
 import { flags, loadScenario, progress, writeOutputs } from "./lib/cli.js";
 
-const USAGE = `Usage: npm run simulate -- [--scenario FILE] [--days N] [--start YYYY-MM-DD] [--seed N] [--mechanism uniform|pay-as-bid] [--settlement interval|day] [--participants N] [--out DIR]
+const USAGE = `Usage: npm run simulate -- [--scenario FILE] [--days N] [--start YYYY-MM-DD] [--seed N] [--mechanism uniform|pay-as-bid|midpoint] [--settlement interval|day] [--participants N] [--out DIR]
   --scenario FILE   a scenario JSON (default: the Berlin case study, sim/scenario/berlin-case-study.json)
   --days N          days to simulate (1..3660)
   --start DATE      first day, YYYY-MM-DD
   --seed N          seed of the community, weather and bids
-  --mechanism M     uniform (default) or pay-as-bid
+  --mechanism M     uniform (default: pay-as-clear, every pair at the marginal pair's midpoint), pay-as-bid (a
+                    matched pair trades at the buyer's bid, as gsy-e's pay-as-bid) or midpoint (discriminatory,
+                    each pair at the midpoint of its own ask and bid)
   --settlement S    interval (default: bids every interval) or day (standing orders matched against the meter's
                     readings, a day at a time, uniform price only); a day run reports interval mode beside it
   --participants N  scale the community to N households, keeping its class shares

@@ -49,8 +49,11 @@ export interface IntervalRecord {
   importLemWh: number;
   exportLemWh: number;
   p2pWh: number;
-  /** Uniform clearing price (µEUR/kWh); 0 when nothing traded. */
+  /** The price paid per kWh of P2P energy (µEUR/kWh, rounded): volume-weighted over the interval's trades, the uniform
+   *  price under uniform clearing; 0 when nothing traded. */
   price: number;
+  /** What buyers paid sellers (Wh × µEUR/kWh = nano-euro): the exact figure behind `price`. */
+  p2pValue: number;
   bids: number;
 }
 
@@ -336,7 +339,8 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
         importLemWh: importLemSum,
         exportLemWh: exportLemSum,
         p2pWh: clearing.matchedWh,
-        price: clearing.price,
+        price: clearing.matchedWh > 0 ? Math.round(clearing.valueUnits / clearing.matchedWh) : 0,
+        p2pValue: clearing.valueUnits,
         bids: bids.length,
       });
       if (options.onInterval) {

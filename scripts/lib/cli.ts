@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 import { parseDate } from "@kiezstrom/engine/calendar";
+import { MECHANISMS, type Mechanism } from "@kiezstrom/engine/market/clearing";
 import {
   DEFAULT_SCENARIO,
   parseScenario,
@@ -72,8 +73,8 @@ export function loadScenario(values: {
   const days = wholeNumber("days", values.days, 1, 3660);
   const seed = wholeNumber("seed", values.seed, 0, 2 ** 32 - 1);
   if (values.start !== undefined && parseDate(values.start) === null) fail(`--start must be a date YYYY-MM-DD, got "${values.start}"`);
-  if (values.mechanism !== undefined && values.mechanism !== "uniform" && values.mechanism !== "pay-as-bid")
-    fail(`--mechanism must be uniform or pay-as-bid, got "${values.mechanism}"`);
+  if (values.mechanism !== undefined && !MECHANISMS.includes(values.mechanism as Mechanism))
+    fail(`--mechanism must be ${MECHANISMS.join(", ")}, got "${values.mechanism}"`);
   if (values.settlement !== undefined && !SETTLEMENTS.includes(values.settlement as Settlement))
     fail(`--settlement must be interval or day, got "${values.settlement}"`);
   const mechanism = (values.mechanism as Scenario["market"]["mechanism"]) ?? scenario.market.mechanism;
@@ -89,6 +90,14 @@ export function loadScenario(values: {
   const participants = wholeNumber("participants", values.participants, 1, 100_000);
   if (participants !== undefined) scenario = scaleCommunity(scenario, participants);
   return scenario;
+}
+
+/** The contracts clear at the uniform price: a run on chain refuses the engine's research mechanisms. */
+export function requireUniformClearing(scenario: Scenario, command: string) {
+  if (scenario.market.mechanism !== "uniform")
+    fail(
+      `${command} settles on chain, and the contracts clear at the uniform price; the scenario's mechanism "${scenario.market.mechanism}" is for the engine alone (npm run simulate)`,
+    );
 }
 
 /** A progress bar on a terminal, plain lines (every 10%) in CI or when piped. */

@@ -2,11 +2,15 @@
  * The reference clearing: a uniform-price double auction per interval, identical to the contract's
  * (contracts/MarketClearing.sol). Sellers ascending by price, buyers descending, ties by bid index; the
  * greedy merge matches while bid ≥ ask; the price is the midpoint (rounded down) of the marginal pair.
- * For research, `payAsBid` prices each pair at its own midpoint instead.
+ * For research, two discriminatory pricings of the same matches (the contract clears uniform only):
+ *  - `pay-as-bid`, as gsy-e defines its two-sided pay-as-bid market: a matched pair trades at the buyer's bid;
+ *  - `midpoint`: discriminatory k = 0.5 pricing, each pair at the midpoint of its own ask and bid.
  */
 
 export type Side = "sell" | "buy";
-export type Mechanism = "uniform" | "pay-as-bid";
+/** `uniform` is pay-as-clear: every pair at the marginal pair's midpoint. */
+export type Mechanism = "uniform" | "pay-as-bid" | "midpoint";
+export const MECHANISMS: readonly Mechanism[] = ["uniform", "pay-as-bid", "midpoint"];
 
 export interface OrderBid {
   /** Index of the bid within its interval, in submission order. */
@@ -29,8 +33,11 @@ export interface Trade {
 }
 
 export interface ClearingResult {
-  /** Uniform clearing price (µEUR/kWh); 0 when nothing matched. */
+  /** Uniform clearing price (µEUR/kWh), the marginal pair's midpoint; 0 when nothing matched. What each pair pays
+   *  depends on the mechanism: see `trades` and `valueUnits`. */
   price: number;
+  /** What buyers paid sellers, Σ trade Wh × its price (Wh × µEUR/kWh = nano-euro). */
+  valueUnits: number;
   matchedWh: number;
   /** Positions of the marginal pair in the sorted orders; null when nothing matched. */
   marginal: { sellPos: number; buyPos: number } | null;
@@ -69,7 +76,7 @@ export function clearInterval(bids: readonly OrderBid[], mechanism: Mechanism = 
   while (i < sells.length && j < buys.length && buys[j].price >= sells[i].price) {
     const wh = Math.min(sellLeft, buyLeft);
     pairs.push({ sellIndex: sells[i].index, buyIndex: buys[j].index, seller: sells[i].participant, buyer: buys[j].participant, wh });
-    pairPrices.push(midpoint(sells[i].price, buys[j].price));
+    pairPrices.push(mechanism === "pay-as-bid" ? buys[j].price : midpoint(sells[i].price, buys[j].price));
     matchedWh += wh;
     marginal = { sellPos: i, buyPos: j };
     sellLeft -= wh;
@@ -80,9 +87,11 @@ export function clearInterval(bids: readonly OrderBid[], mechanism: Mechanism = 
   const price = marginal ? midpoint(sells[marginal.sellPos].price, buys[marginal.buyPos].price) : 0;
   const trades = pairs.map((p, k) => ({ ...p, price: mechanism === "uniform" ? price : pairPrices[k] }));
   const fills = new Map<number, number>();
+  let valueUnits = 0;
   for (const t of trades) {
+    valueUnits += t.wh * t.price;
     fills.set(t.sellIndex, (fills.get(t.sellIndex) ?? 0) + t.wh);
     fills.set(t.buyIndex, (fills.get(t.buyIndex) ?? 0) + t.wh);
   }
-  return { price, matchedWh, marginal, sells, buys, trades, fills };
+  return { price, valueUnits, matchedWh, marginal, sells, buys, trades, fills };
 }

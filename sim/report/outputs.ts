@@ -85,7 +85,7 @@ export function intervalsCsv(r: SimulationResult): string {
       "grid_export_bau_kwh",
       "grid_export_lem_kwh",
       "p2p_kwh",
-      "clearing_price_eur_per_kwh",
+      "p2p_price_paid_eur_per_kwh",
       "bids",
     ],
   ];
@@ -100,7 +100,7 @@ export function intervalsCsv(r: SimulationResult): string {
       x.exportBauWh / 1000,
       x.exportLemWh / 1000,
       x.p2pWh / 1000,
-      (x.price / 1e6).toFixed(6),
+      (x.p2pWh > 0 ? x.p2pValue / x.p2pWh / 1e6 : 0).toFixed(6),
       x.bids,
     ]);
   }
@@ -199,7 +199,7 @@ function settlementComparison(a: Summary, b: Summary): string[] {
     "| --- | ---: | ---: |",
     ...(["consumer", "pv", "pvBattery"] as const).map((k) => row(`saving ${CLASS_LABEL[k]}`, (x) => `${x.classes[k].savingPct.toFixed(1)}%`)),
     row("P2P volume (kWh)", (x) => x.p2pKWh),
-    row("average clearing price (µEUR/kWh)", (x) => x.averageClearingPrice),
+    row("average P2P price paid (µEUR/kWh)", (x) => x.averageClearingPrice),
     row("grid import reduction", (x) => `${x.grid.importReductionPct}%`),
     row("peak import reduction", (x) => `${x.grid.peakImportReductionPct}%`),
     row("peak export reduction", (x) => `${x.grid.peakExportReductionPct}%`),
@@ -262,6 +262,7 @@ export function reportMarkdown(r: SimulationResult, s: Summary, other?: Summary)
     ),
     row("platform income (EUR)", `${s.platform.incomeEur}`, "", ""),
     row("P2P volume (kWh)", `${s.p2pKWh}`, "", ""),
+    row("average P2P price paid (µEUR/kWh)", `${s.averageClearingPrice}`, "", s.mechanism === "uniform" ? "" : `${s.mechanism} pricing`),
     row("self-sufficiency BAU → LEM", `${s.selfSufficiency.bauPct}% → ${s.selfSufficiency.lemPct}%`, "", ""),
     row("PV yield (kWh/kWp over the run)", `${s.pvKWhPerKWp}`, "", ""),
     "",

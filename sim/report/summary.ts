@@ -66,6 +66,7 @@ export interface Summary {
   pvKWh: number;
   pvKWhPerKWp: number;
   selfSufficiency: { bauPct: number; lemPct: number };
+  /** What P2P energy cost its buyers on average, µEUR/kWh: Σ paid / Σ Wh over the run, whatever the mechanism. */
   averageClearingPrice: number;
 }
 
@@ -135,7 +136,7 @@ export function summarize(r: SimulationResult): Summary {
     pvKWh: kwh(pv),
     pvKWhPerKWp: kWp > 0 ? round(pv / 1000 / kWp, 2) : 0,
     selfSufficiency: { bauPct: load ? round((1 - importBau / load) * 100, 2) : 0, lemPct: load ? round((1 - importLem / load) * 100, 2) : 0 },
-    averageClearingPrice: priced.length ? Math.round(priced.reduce((s, x) => s + x.price * x.p2pWh, 0) / p2p) : 0,
+    averageClearingPrice: priced.length ? Math.round(priced.reduce((s, x) => s + x.p2pValue, 0) / p2p) : 0,
   };
 }
 

@@ -3,7 +3,7 @@
  * plain JSON; `parseScenario` checks every field and says which one is wrong and how to fix it.
  */
 import { MAX_TARIFF_COMPONENT, TARIFF_FIELDS, tariffProblem, type SupplierTariff } from "../market/tariff.js";
-import type { Mechanism } from "../market/clearing.js";
+import { MECHANISMS, type Mechanism } from "../market/clearing.js";
 import { parseDate } from "../calendar.js";
 import caseStudy from "./berlin-case-study.json" with { type: "json" };
 
@@ -304,10 +304,10 @@ export function parseScenario(value: Json): Scenario {
           });
   const mo = r.at("market").object(o.market);
   const mechanism = mo.mechanism;
-  if (mechanism !== "uniform" && mechanism !== "pay-as-bid")
+  if (!MECHANISMS.includes(mechanism as Mechanism))
     r.at("market")
       .at("mechanism")
-      .fail(`must be "uniform" or "pay-as-bid", got ${JSON.stringify(mechanism)}`);
+      .fail(`must be one of ${MECHANISMS.map((m) => JSON.stringify(m)).join(", ")}, got ${JSON.stringify(mechanism)}`);
   const settlement = mo.settlement ?? "interval";
   if (!SETTLEMENTS.includes(settlement as Settlement))
     r.at("market")

@@ -40,12 +40,45 @@ describe("reference clearing", () => {
     assert.equal(none.price, 0);
   });
 
-  it("pay-as-bid prices each pair at its own midpoint", () => {
-    const r = clearInterval([bid(0, "sell", 100, 100_000), bid(1, "sell", 100, 110_000), bid(2, "buy", 200, 130_000)], "pay-as-bid");
+  it("prices the same matches three ways: uniform (pay-as-clear), pay-as-bid (the buyer's bid) and midpoint (each pair's own)", () => {
+    const bids = [bid(0, "sell", 100, 100_000), bid(1, "sell", 100, 110_000), bid(2, "buy", 150, 130_000), bid(3, "buy", 50, 125_000)];
+    const priced = (m: "uniform" | "pay-as-bid" | "midpoint") => clearInterval(bids, m);
+    // the pairs: (100 000, 130 000) 100 Wh, (110 000, 130 000) 50 Wh, (110 000, 125 000) 50 Wh; the marginal pair the last
     assert.deepEqual(
-      r.trades.map((t) => t.price),
-      [115_000, 120_000],
+      priced("uniform").trades.map((t) => [t.wh, t.price]),
+      [
+        [100, 117_500],
+        [50, 117_500],
+        [50, 117_500],
+      ],
     );
+    assert.deepEqual(
+      priced("pay-as-bid").trades.map((t) => [t.wh, t.price]),
+      [
+        [100, 130_000],
+        [50, 130_000],
+        [50, 125_000],
+      ],
+    );
+    assert.deepEqual(
+      priced("midpoint").trades.map((t) => [t.wh, t.price]),
+      [
+        [100, 115_000],
+        [50, 120_000],
+        [50, 117_500],
+      ],
+    );
+    // the same energy matched, and what buyers paid is what each mechanism priced
+    for (const m of ["uniform", "pay-as-bid", "midpoint"] as const) {
+      const r = priced(m);
+      assert.equal(r.matchedWh, 200);
+      assert.equal(r.price, 117_500, "the uniform price is reported whatever the mechanism");
+      assert.equal(
+        r.valueUnits,
+        r.trades.reduce((s, t) => s + t.wh * t.price, 0),
+      );
+    }
+    assert.equal(priced("pay-as-bid").valueUnits, 100 * 130_000 + 50 * 130_000 + 50 * 125_000);
   });
 
   const arbitraryBids = fc

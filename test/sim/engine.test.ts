@@ -106,6 +106,7 @@ describe("scenario validation", () => {
     refusal((s) => (s.suppliers[0].tariff.prices.lemSupplierMargin = 1), "suppliers[0].tariff.prices");
     refusal((s) => (s.community[1].supplier = 5), "community[1].supplier");
     refusal((s) => (s.market.mechanism = "vickrey"), "market.mechanism");
+    assert.equal(parseScenario({ ...clone(), market: { ...clone().market, mechanism: "midpoint" } }).market.mechanism, "midpoint");
     refusal((s) => (s.market.settlement = "weekly"), "market.settlement");
     refusal((s) => Object.assign(s.market, { settlement: "day", mechanism: "pay-as-bid" }), "market.mechanism");
     refusal((s) => (s.colour = "blue"), "colour");
@@ -148,6 +149,38 @@ describe("households given in full", () => {
     assert.equal(home.loadWh, 500 + 12 * 250);
     assert.equal(bidsFromKettleHome, 0, "auto-trading off");
     assert.equal(home.lemNano, home.bauNano);
+  });
+});
+
+describe("clearing mechanisms in the engine", () => {
+  it("reports what buyers actually paid: each interval's price and the average are the trades' volume-weighted price", async () => {
+    for (const mechanism of ["uniform", "pay-as-bid", "midpoint"] as const) {
+      const scenario = small({ days: 1 });
+      let paid = 0;
+      let wh = 0;
+      const prices: number[] = [];
+      const r = await simulate(
+        { ...scenario, market: { ...scenario.market, mechanism } },
+        {
+          onInterval: (d) => {
+            const value = d.clearing.trades.reduce((s, t) => s + t.wh * t.price, 0);
+            paid += value;
+            wh += d.clearing.matchedWh;
+            prices.push(d.clearing.matchedWh > 0 ? Math.round(value / d.clearing.matchedWh) : 0);
+          },
+        },
+      );
+      assert.ok(wh > 0, `${mechanism}: something traded`);
+      assert.deepEqual(
+        r.intervals.map((x) => x.price),
+        prices,
+        mechanism,
+      );
+      assert.equal(summarize(r).averageClearingPrice, Math.round(paid / wh), mechanism);
+    }
+    const byMechanism = async (mechanism: "uniform" | "pay-as-bid") =>
+      summarize(await simulate({ ...small({ days: 1 }), market: { ...DEFAULT_SCENARIO.market, mechanism } })).averageClearingPrice;
+    assert.ok((await byMechanism("pay-as-bid")) > (await byMechanism("uniform")), "buyers' bids are above the uniform price on average");
   });
 });
 
