@@ -15,7 +15,7 @@ import { applianceLoadWh, h0LoadWh } from "./profiles/load.js";
 import { clearSkyPoa, pvCalibration, seededWeather } from "./profiles/solar.js";
 import { Random } from "./random.js";
 import type { Scenario } from "./scenario/scenario.js";
-import { pricesFor, standingOrdersOf, type BidKind } from "./strategy.js";
+import { batteryBuyCap, pricesFor, standingOrdersOf, storedEnergyValueNano, type BidKind } from "./strategy.js";
 
 /** What one interval looked like, for callers that replay it (the on-chain demo) or chart it. */
 export interface IntervalDetail {
@@ -70,6 +70,12 @@ export interface HouseholdResult {
   gridExportLemWh: number;
   p2pBoughtWh: number;
   p2pSoldWh: number;
+  /** Intervals whose LEM bill was above the BAU bill (the case study's eqs. 20–21 ask for none). */
+  worseOffIntervals: number;
+  /** The battery's charge at the end of the run, valued at the import it will save (strategy.storedEnergyValueNano),
+   *  in BAU and in the LEM; 0 without a battery. */
+  endChargeBauNano: number;
+  endChargeLemNano: number;
 }
 
 export interface SupplierTotals {
@@ -138,6 +144,9 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
     gridExportLemWh: 0,
     p2pBoughtWh: 0,
     p2pSoldWh: 0,
+    worseOffIntervals: 0,
+    endChargeBauNano: 0,
+    endChargeLemNano: 0,
   }));
   const suppliers: SupplierTotals[] = tariffs.map(() => ({
     marginBauNano: 0,
@@ -313,6 +322,7 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
         r.gridExportLemWh += lem.gridExportWh;
         r.p2pBoughtWh += bought[i];
         r.p2pSoldWh += sold[i];
+        if (lem.net > bau.net) r.worseOffIntervals++;
         importLemSum += lem.gridImportWh;
         exportLemSum += lem.gridExportWh;
         const t = tariff.prices;
@@ -362,6 +372,12 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
       }
     }
     options.onProgress?.(day + 1, scenario.days);
+  }
+  for (const [i, h] of homes.entries()) {
+    if (!h.battery) continue;
+    const t = tariffs[h.supplier].prices;
+    results[i].endChargeBauNano = storedEnergyValueNano(bauBatteries[i]!.socWh, t, h.battery);
+    results[i].endChargeLemNano = storedEnergyValueNano(lemBatteries[i]!.socWh, t, h.battery);
   }
   return { scenario, households: results, intervals, suppliers, days: scenario.days, dayStartSlot: startSlot };
 }
@@ -458,7 +474,13 @@ function addBid(
   const energy = Math.min(wh, limit - bidWh[side][h.index]);
   // the market refuses bids below its minimum size (KiezMarket: BidBelowMinimum)
   if (energy < MIN_BID_WH) return -1;
-  const price = pricesFor(kind, tariffs[h.supplier].prices, h.preferences, rng);
+  const t = tariffs[h.supplier].prices;
+  // a battery buys from peers only below what the energy is worth to it later
+  const prefs =
+    kind === "batteryBuy" && h.battery
+      ? { ...h.preferences, maxBuyPrice: Math.min(h.preferences.maxBuyPrice ?? Number.POSITIVE_INFINITY, batteryBuyCap(t, h.battery)) }
+      : h.preferences;
+  const price = pricesFor(kind, t, prefs, rng);
   if (price === null) return -1;
   bidWh[side][h.index] += energy;
   const index = bids.length;

@@ -5,8 +5,8 @@
  */
 import type { Household } from "./community.js";
 import { Random } from "./random.js";
-import { askRange, bidRange, type Tariff } from "./market/tariff.js";
-import type { Preferences, Scenario } from "./scenario/scenario.js";
+import { askRange, bidRange, lemCharges, type Tariff, timeOfUse } from "./market/tariff.js";
+import type { BatterySpec, Preferences, Scenario } from "./scenario/scenario.js";
 
 export type BidKind = "surplus" | "demand" | "batterySell" | "batteryBuy";
 
@@ -61,4 +61,20 @@ export function standingOrdersOf(scenario: Scenario, homes: readonly Household[]
       ? standingOrderFor(h.class !== "consumer", scenario.suppliers[h.supplier].tariff.prices, h.preferences, rng.fork(h.index))
       : { floor: 0, cap: 0 },
   );
+}
+
+/**
+ * The most a battery bids for a kWh from peers (µEUR/kWh) so that the purchase pays for itself: stored now, the kWh is
+ * worth later what it saves at the time-of-use price after the round trip (charged at ηc, discharged at ηd), and its
+ * purchase carries the LEM charges: bid + LEM charges < ToU × ηc × ηd (the case study's eqs. 20–21, no household worse
+ * off than BAU, for the energy a battery buys).
+ */
+export function batteryBuyCap(t: Tariff, battery: BatterySpec): number {
+  return Math.floor(timeOfUse(t) * battery.chargeEfficiency * battery.dischargeEfficiency) - lemCharges(t) - 1;
+}
+
+/** What a battery's charge is worth to its home at the end of a run (nano-euro): the time-of-use import it will save
+ *  once discharged (Wh × ηd × ToU). Valued alike in BAU and LEM, so that a run's length does not decide a result. */
+export function storedEnergyValueNano(socWh: number, t: Tariff, battery: BatterySpec): number {
+  return Math.round(socWh * battery.dischargeEfficiency * timeOfUse(t));
 }

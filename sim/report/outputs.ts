@@ -46,6 +46,9 @@ export function participantsCsv(r: SimulationResult): string {
       "grid_import_lem_kwh",
       "grid_export_bau_kwh",
       "grid_export_lem_kwh",
+      "end_charge_value_bau_eur",
+      "end_charge_value_lem_eur",
+      "worse_off_intervals",
     ],
   ];
   for (const h of r.households) {
@@ -68,6 +71,9 @@ export function participantsCsv(r: SimulationResult): string {
       h.gridImportLemWh / 1000,
       h.exportBauWh / 1000,
       h.gridExportLemWh / 1000,
+      (h.endChargeBauNano / 1e9).toFixed(6),
+      (h.endChargeLemNano / 1e9).toFixed(6),
+      h.worseOffIntervals,
     ]);
   }
   return csv(rows);
@@ -206,6 +212,7 @@ function settlementComparison(a: Summary, b: Summary): string[] {
     ...interval.suppliers.map((sup, i) => row(`${sup.name} margin change`, (x) => `${x.suppliers[i].changePct}%`)),
     row("network operator income change", (x) => `${x.networkOperator.changePct}%`),
     row("platform income (EUR)", (x) => x.platform.incomeEur),
+    row("households / household-intervals worse off than BAU", (x) => `${x.worseOff.households} / ${x.worseOff.householdIntervals}`),
     "",
   ];
 }
@@ -263,6 +270,12 @@ export function reportMarkdown(r: SimulationResult, s: Summary, other?: Summary)
     row("platform income (EUR)", `${s.platform.incomeEur}`, "", ""),
     row("P2P volume (kWh)", `${s.p2pKWh}`, "", ""),
     row("average P2P price paid (µEUR/kWh)", `${s.averageClearingPrice}`, "", s.mechanism === "uniform" ? "" : `${s.mechanism} pricing`),
+    row(
+      "worse off than BAU (eqs. 20–21): households / household-intervals",
+      `${s.worseOff.households} / ${s.worseOff.householdIntervals}`,
+      "0 / 0",
+      "households with the end-of-run battery charge valued in both; intervals by their bills alone",
+    ),
     row("self-sufficiency BAU → LEM", `${s.selfSufficiency.bauPct}% → ${s.selfSufficiency.lemPct}%`, "", ""),
     row("PV yield (kWh/kWp over the run)", `${s.pvKWhPerKWp}`, "", ""),
     "",

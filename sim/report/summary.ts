@@ -66,6 +66,10 @@ export interface Summary {
   pvKWh: number;
   pvKWhPerKWp: number;
   selfSufficiency: { bauPct: number; lemPct: number };
+  /** The case study's eqs. 20–21 ask that no participant be worse off than in BAU: the households whose LEM result
+   *  (bills less the end-of-run value of their battery's charge) is above their BAU result, and the household-intervals
+   *  whose LEM bill is above the BAU bill. */
+  worseOff: { households: number; householdIntervals: number };
   /** What P2P energy cost its buyers on average, µEUR/kWh: Σ paid / Σ Wh over the run, whatever the mechanism. */
   averageClearingPrice: number;
 }
@@ -136,6 +140,10 @@ export function summarize(r: SimulationResult): Summary {
     pvKWh: kwh(pv),
     pvKWhPerKWp: kWp > 0 ? round(pv / 1000 / kWp, 2) : 0,
     selfSufficiency: { bauPct: load ? round((1 - importBau / load) * 100, 2) : 0, lemPct: load ? round((1 - importLem / load) * 100, 2) : 0 },
+    worseOff: {
+      households: r.households.filter((h) => h.lemNano - h.endChargeLemNano > h.bauNano - h.endChargeBauNano).length,
+      householdIntervals: r.households.reduce((s, h) => s + h.worseOffIntervals, 0),
+    },
     averageClearingPrice: priced.length ? Math.round(priced.reduce((s, x) => s + x.p2pValue, 0) / p2p) : 0,
   };
 }
