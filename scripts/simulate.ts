@@ -1,5 +1,6 @@
 /**
- * npm run simulate -- [--scenario FILE] [--days N] [--start YYYY-MM-DD] [--seed N] [--mechanism uniform|pay-as-bid|midpoint] [--settlement interval|day] [--out DIR]
+ * npm run simulate -- [--scenario FILE] [--days N] [--start YYYY-MM-DD] [--seed N] [--mechanism uniform|pay-as-bid|midpoint]
+ *   [--settlement interval|day] [--strategy zero-intelligence|truthful|adaptive] [--out DIR]
  *
  * Simulates the community BAU vs LEM with the engine and writes summary.json, report.md, participants.csv,
  * intervals.csv and SVG charts to DIR (default out/simulate/). A day-settled run also runs the same community with
@@ -20,6 +21,9 @@ const USAGE = `Usage: npm run simulate -- [--scenario FILE] [--days N] [--start 
                     each pair at the midpoint of its own ask and bid)
   --settlement S    interval (default: bids every interval) or day (standing orders matched against the meter's
                     readings, a day at a time, uniform price only); a day run reports interval mode beside it
+  --strategy S      how households price their bids: zero-intelligence (default: the case study's random draws
+                    across the allowed ranges), truthful (asks at FiT + 1, bids at the allowed maximum) or adaptive
+                    (Roth-Erev learning over ten price levels from each bid's gain against the grid)
   --participants N  scale the community to N households, keeping its class shares
   --out DIR         output folder (default out/simulate)`;
 
@@ -31,6 +35,7 @@ const values = flags(
     seed: { type: "string" },
     mechanism: { type: "string" },
     settlement: { type: "string" },
+    strategy: { type: "string" },
     participants: { type: "string" },
     out: { type: "string" },
   },

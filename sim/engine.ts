@@ -15,7 +15,7 @@ import { applianceLoadWh, h0LoadWh } from "./profiles/load.js";
 import { clearSkyPoa, pvCalibration, seededWeather } from "./profiles/solar.js";
 import { Random } from "./random.js";
 import type { Scenario } from "./scenario/scenario.js";
-import { batteryBuyCap, pricesFor, standingOrdersOf, storedEnergyValueNano, type BidKind } from "./strategy.js";
+import { batteryBuyCap, type BidKind, type BidStrategy, bidStrategy, standingOrdersOf, storedEnergyValueNano } from "./strategy.js";
 
 /** What one interval looked like, for callers that replay it (the on-chain demo) or chart it. */
 export interface IntervalDetail {
@@ -25,7 +25,8 @@ export interface IntervalDetail {
   dayIndex: number;
   slot: number;
   dayStart: boolean;
-  bids: (OrderBid & { kind: BidKind; household: number })[];
+  /** `level`: the price level an adaptive strategy chose. */
+  bids: (OrderBid & { kind: BidKind; household: number; level?: number })[];
   clearing: ClearingResult;
   /** Metered net import and export per household, Wh. */
   readings: { importWh: number; exportWh: number }[];
@@ -125,6 +126,7 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
   // Day mode (sim/market/day.ts, contracts/MarketDays.sol): each household's metered net position is its order, at its
   // standing order's floor (an export) or cap (an import); batteries only serve their own home.
   const dayMode = scenario.market.settlement === "day";
+  const strategy = bidStrategy(scenario.market.strategy ?? "zero-intelligence");
   const standing = dayMode ? standingOrdersOf(scenario, homes) : [];
   const standingSides = standing.map((o, i) => dayOrderSides(o, tariffs[homes[i].supplier]));
 
@@ -249,8 +251,8 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
         for (let i = 0; i < n; i++) {
           const h = homes[i];
           if (!h.preferences.autoTrading) continue;
-          if (ex[i] > 0) addBid(bids, bidWh, h, tariffs, priceRng[i], "surplus", "sell", ex[i]);
-          if (un[i] > 0) addBid(bids, bidWh, h, tariffs, priceRng[i], "demand", "buy", un[i]);
+          if (ex[i] > 0) addBid(bids, bidWh, strategy, h, tariffs, priceRng[i], "surplus", "sell", ex[i]);
+          if (un[i] > 0) addBid(bids, bidWh, strategy, h, tariffs, priceRng[i], "demand", "buy", un[i]);
           const battery = lemBatteries[i];
           if (battery) {
             const reserveWh = (h.preferences.batteryReservePct / 100) * battery.spec.capacityWh;
@@ -262,17 +264,18 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
                 battery.dischargeAvailableWh(reserveWh + ownNeedWh / battery.spec.dischargeEfficiency),
                 safePeerTradeWh(battery, future, i, step, "sell"),
               );
-              if (spare >= 50) peerDischargeBid[i] = addBid(bids, bidWh, h, tariffs, priceRng[i], "batterySell", "sell", spare);
+              if (spare >= 50) peerDischargeBid[i] = addBid(bids, bidWh, strategy, h, tariffs, priceRng[i], "batterySell", "sell", spare);
             }
             // midday: buy from peers to charge what the home's own PV does not fill
             if (hour >= 10 && hour < 15 && !battery.isDischarging && battery.socWh < battery.maxWh * 0.9) {
               const room = Math.min(battery.chargeRoomWh(), safePeerTradeWh(battery, future, i, step, "buy"));
-              if (room >= 50) peerChargeBid[i] = addBid(bids, bidWh, h, tariffs, priceRng[i], "batteryBuy", "buy", room);
+              if (room >= 50) peerChargeBid[i] = addBid(bids, bidWh, strategy, h, tariffs, priceRng[i], "batteryBuy", "buy", room);
             }
           }
         }
       }
       const clearing = clearInterval(bids, mechanism);
+      learnFrom(strategy, bids, clearing, tariffs, homes);
 
       // ---- settle the physics of the trades and meter the interval
       const sold = new Float64Array(n);
@@ -463,6 +466,7 @@ function selfServe(battery: Battery | null, netWh: number): void {
 function addBid(
   bids: IntervalDetail["bids"],
   bidWh: { sell: Int32Array; buy: Int32Array },
+  strategy: BidStrategy,
   h: Household,
   tariffs: readonly SupplierTariff[],
   rng: Random,
@@ -480,10 +484,30 @@ function addBid(
     kind === "batteryBuy" && h.battery
       ? { ...h.preferences, maxBuyPrice: Math.min(h.preferences.maxBuyPrice ?? Number.POSITIVE_INFINITY, batteryBuyCap(t, h.battery)) }
       : h.preferences;
-  const price = pricesFor(kind, t, prefs, rng);
-  if (price === null) return -1;
+  const priced = strategy.price(h.index, kind, t, prefs, rng);
+  if (priced === null) return -1;
   bidWh[side][h.index] += energy;
   const index = bids.length;
-  bids.push({ index, participant: String(h.index), side, wh: energy, price, kind, household: h.index });
+  bids.push({ index, participant: String(h.index), side, wh: energy, price: priced.price, kind, household: h.index, level: priced.level });
   return index;
+}
+
+/** What each adaptive bid's fill and its value teach the strategy (the others learn nothing). */
+function learnFrom(
+  strategy: BidStrategy,
+  bids: IntervalDetail["bids"],
+  clearing: ClearingResult,
+  tariffs: readonly SupplierTariff[],
+  homes: readonly Household[],
+) {
+  if (!bids.some((b) => b.level !== undefined)) return;
+  const value = new Map<number, number>();
+  for (const t of clearing.trades) {
+    value.set(t.sellIndex, (value.get(t.sellIndex) ?? 0) + t.wh * t.price);
+    value.set(t.buyIndex, (value.get(t.buyIndex) ?? 0) + t.wh * t.price);
+  }
+  for (const b of bids) {
+    if (b.level === undefined) continue;
+    strategy.learn(b.household, b.kind, b.level, clearing.fills.get(b.index) ?? 0, value.get(b.index) ?? 0, tariffs[homes[b.household].supplier].prices);
+  }
 }

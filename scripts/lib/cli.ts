@@ -5,6 +5,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 
 import { parseDate } from "@kiezstrom/engine/calendar";
 import { MECHANISMS, type Mechanism } from "@kiezstrom/engine/market/clearing";
+import { STRATEGIES, type StrategyName } from "@kiezstrom/engine/strategy";
 import {
   DEFAULT_SCENARIO,
   parseScenario,
@@ -43,7 +44,8 @@ export function wholeNumber(name: string, text: string | undefined, min: number,
   return n;
 }
 
-/** The scenario from --scenario (or the default), with --days, --start, --seed, --mechanism, --settlement applied. */
+/** The scenario from --scenario (or the default), with --days, --start, --seed, --mechanism, --settlement, --strategy
+ *  applied. */
 export function loadScenario(values: {
   scenario?: string;
   days?: string;
@@ -51,6 +53,7 @@ export function loadScenario(values: {
   seed?: string;
   mechanism?: string;
   settlement?: string;
+  strategy?: string;
   participants?: string;
 }): Scenario {
   let scenario: Scenario = DEFAULT_SCENARIO;
@@ -77,6 +80,9 @@ export function loadScenario(values: {
     fail(`--mechanism must be ${MECHANISMS.join(", ")}, got "${values.mechanism}"`);
   if (values.settlement !== undefined && !SETTLEMENTS.includes(values.settlement as Settlement))
     fail(`--settlement must be interval or day, got "${values.settlement}"`);
+  if (values.strategy !== undefined && !STRATEGIES.includes(values.strategy as StrategyName))
+    fail(`--strategy must be ${STRATEGIES.join(", ")}, got "${values.strategy}"`);
+  const strategy = (values.strategy as StrategyName) ?? scenario.market.strategy ?? "zero-intelligence";
   const mechanism = (values.mechanism as Scenario["market"]["mechanism"]) ?? scenario.market.mechanism;
   const settlement = (values.settlement as Settlement) ?? scenario.market.settlement ?? "interval";
   if (settlement === "day" && mechanism !== "uniform") fail(`--settlement day clears at the uniform price; drop --mechanism ${mechanism}`);
@@ -85,7 +91,7 @@ export function loadScenario(values: {
     days: days ?? scenario.days,
     seed: seed ?? scenario.seed,
     start: values.start ?? scenario.start,
-    market: { ...scenario.market, mechanism, settlement },
+    market: { ...scenario.market, mechanism, settlement, strategy },
   };
   const participants = wholeNumber("participants", values.participants, 1, 100_000);
   if (participants !== undefined) scenario = scaleCommunity(scenario, participants);

@@ -4,6 +4,7 @@
  */
 import { MAX_TARIFF_COMPONENT, TARIFF_FIELDS, tariffProblem, type SupplierTariff } from "../market/tariff.js";
 import { MECHANISMS, type Mechanism } from "../market/clearing.js";
+import { STRATEGIES, type StrategyName } from "../strategy.js";
 import { parseDate } from "../calendar.js";
 import caseStudy from "./berlin-case-study.json" with { type: "json" };
 
@@ -79,7 +80,7 @@ export interface Scenario {
   };
   extraHouseholds?: HouseholdSpec[];
   /** `settlement` is optional in a scenario file (default "interval"); day mode clears at the uniform price only. */
-  market: { enabled: boolean; mechanism: Mechanism; gateLeadSeconds: number; settlement?: Settlement };
+  market: { enabled: boolean; mechanism: Mechanism; gateLeadSeconds: number; settlement?: Settlement; strategy?: StrategyName };
   assumptions?: string[];
 }
 
@@ -308,6 +309,11 @@ export function parseScenario(value: Json): Scenario {
     r.at("market")
       .at("mechanism")
       .fail(`must be one of ${MECHANISMS.map((m) => JSON.stringify(m)).join(", ")}, got ${JSON.stringify(mechanism)}`);
+  const strategy = mo.strategy ?? "zero-intelligence";
+  if (!STRATEGIES.includes(strategy as StrategyName))
+    r.at("market")
+      .at("strategy")
+      .fail(`must be one of ${STRATEGIES.map((x) => JSON.stringify(x)).join(", ")}, got ${JSON.stringify(strategy)}`);
   const settlement = mo.settlement ?? "interval";
   if (!SETTLEMENTS.includes(settlement as Settlement))
     r.at("market")
@@ -341,6 +347,7 @@ export function parseScenario(value: Json): Scenario {
       mechanism: mechanism as Mechanism,
       gateLeadSeconds: r.at("market").at("gateLeadSeconds").number(mo.gateLeadSeconds, 0, 86_400, true),
       settlement: settlement as Settlement,
+      strategy: strategy as StrategyName,
     },
     assumptions:
       o.assumptions === undefined

@@ -5,7 +5,8 @@ import { buildCommunity } from "@kiezstrom/engine/community";
 import { simulate } from "@kiezstrom/engine/engine";
 import { clearDay } from "@kiezstrom/engine/market/day";
 import { lemCharges, timeOfUse } from "@kiezstrom/engine/market/tariff";
-import { batteryBuyCap, standingOrdersOf } from "@kiezstrom/engine/strategy";
+import { Random } from "@kiezstrom/engine/random";
+import { allowedPrices, batteryBuyCap, bidStrategy, standingOrdersOf } from "@kiezstrom/engine/strategy";
 import { simulationOutputs } from "@kiezstrom/engine/report/outputs";
 import { summarize } from "@kiezstrom/engine/report/summary";
 import { DEFAULT_SCENARIO, parseScenario, scaleCommunity, ScenarioError, type Scenario } from "@kiezstrom/engine/scenario/scenario";
@@ -109,6 +110,7 @@ describe("scenario validation", () => {
     refusal((s) => (s.market.mechanism = "vickrey"), "market.mechanism");
     assert.equal(parseScenario({ ...clone(), market: { ...clone().market, mechanism: "midpoint" } }).market.mechanism, "midpoint");
     refusal((s) => (s.market.settlement = "weekly"), "market.settlement");
+    refusal((s) => (s.market.strategy = "greedy"), "market.strategy");
     refusal((s) => Object.assign(s.market, { settlement: "day", mechanism: "pay-as-bid" }), "market.mechanism");
     refusal((s) => (s.colour = "blue"), "colour");
     refusal((s) => (s.extraHouseholds = [{ name: "x", class: "pv", supplier: 0 }]), "extraHouseholds[0].pvKWp");
@@ -199,6 +201,60 @@ describe("eqs. 20–21: worse off than BAU", () => {
       },
     });
     assert.ok(batteryBuys > 0, "batteries bid for peer energy");
+  });
+});
+
+describe("bidding strategies", () => {
+  it("truthful: every ask at the least the household accepts, every bid at the most it may pay", async () => {
+    const scenario = small({ days: 1 });
+    const homes = buildCommunity(scenario);
+    let checked = 0;
+    await simulate(
+      { ...scenario, market: { ...scenario.market, strategy: "truthful" } },
+      {
+        onInterval: (d) => {
+          for (const b of d.bids) {
+            const h = homes[b.household];
+            const t = scenario.suppliers[h.supplier].tariff.prices;
+            const prefs =
+              b.kind === "batteryBuy" && h.battery
+                ? { ...h.preferences, maxBuyPrice: Math.min(h.preferences.maxBuyPrice ?? Infinity, batteryBuyCap(t, h.battery)) }
+                : h.preferences;
+            const r = allowedPrices(b.kind, t, prefs)!;
+            assert.equal(b.price, b.side === "sell" ? r.lo : r.hi, `${b.kind} of household ${b.household}`);
+            checked++;
+          }
+        },
+      },
+    );
+    assert.ok(checked > 100);
+  });
+
+  it("adaptive: a Roth–Erev learner comes to choose the price level that paid, and a run is deterministic", async () => {
+    const strategy = bidStrategy("adaptive");
+    const t = DEFAULT_SCENARIO.suppliers[0].tariff.prices;
+    const prefs = DEFAULT_SCENARIO.households.preferences;
+    const rng = new Random("learner");
+    // every sale at the lowest level fills at a good price; the others never fill
+    for (let round = 0; round < 200; round++) {
+      const bid = strategy.price(0, "surplus", t, prefs, rng)!;
+      const filled = bid.level === 0 ? 1_000 : 0;
+      strategy.learn(0, "surplus", bid.level!, filled, filled * (t.feedInTariff + 30_000), t);
+    }
+    const levels = Array.from({ length: 200 }, () => strategy.price(0, "surplus", t, prefs, rng)!.level);
+    assert.ok(levels.filter((l) => l === 0).length > 120, `level 0 chosen ${levels.filter((l) => l === 0).length} of 200 times`);
+    // another household and kind learned nothing
+    const fresh = Array.from({ length: 200 }, () => strategy.price(1, "surplus", t, prefs, rng)!.level);
+    assert.ok(fresh.filter((l) => l === 0).length < 60);
+
+    const scenario = { ...small({ days: 2 }), market: { ...DEFAULT_SCENARIO.market, strategy: "adaptive" as const } };
+    const a = simulationOutputs(await simulate(scenario));
+    const b = simulationOutputs(await simulate(scenario));
+    assert.equal(a["summary.json"], b["summary.json"]);
+    assert.notEqual(
+      a["summary.json"],
+      simulationOutputs(await simulate({ ...scenario, market: { ...scenario.market, strategy: "zero-intelligence" } }))["summary.json"],
+    );
   });
 });
 
