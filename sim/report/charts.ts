@@ -109,3 +109,47 @@ export function barChart(title: string, yLabel: string, categories: string[], se
   const labels = categories.map((c, i) => ({ x: M.left + i * groupW + groupW / 2, label: c }));
   return frame(title, yLabel, `${axes(yMin, yMax, yOf, labels)}\n${bars}`, legendOf(colored));
 }
+
+/** The five numbers a box plot draws: minimum, lower quartile, median, upper quartile, maximum. */
+export function fiveNumbers(values: readonly number[]): [number, number, number, number, number] {
+  const xs = [...values].sort((a, b) => a - b);
+  const at = (q: number) => {
+    const pos = (xs.length - 1) * q;
+    const lo = Math.floor(pos);
+    return xs[lo] + (xs[Math.min(lo + 1, xs.length - 1)] - xs[lo]) * (pos - lo);
+  };
+  return [xs[0], at(0.25), at(0.5), at(0.75), xs[xs.length - 1]];
+}
+
+/** Box plots: one group per category, one box per series (whiskers to the extremes, the line at the median). */
+export function boxPlot(title: string, yLabel: string, categories: string[], series: { name: string; values: number[][]; color?: string }[]): string {
+  const all = series.flatMap((s) => s.values.flat());
+  const yMin = Math.min(0, ...all);
+  const yMax = Math.max(1e-9, ...all);
+  const plotW = W - M.left - M.right;
+  const plotH = H - M.top - M.bottom;
+  const yOf = (v: number) => M.top + plotH - ((v - yMin) / (yMax - yMin || 1)) * plotH;
+  const groupW = plotW / Math.max(categories.length, 1);
+  const boxW = (groupW * 0.8) / Math.max(series.length, 1);
+  const colored = series.map((s, k) => ({ ...s, color: s.color ?? PALETTE[k % PALETTE.length] }));
+  const boxes = colored
+    .flatMap((s, k) =>
+      s.values.map((vs, c) => {
+        if (vs.length === 0) return "";
+        const [lo, q1, med, q3, hi] = fiveNumbers(vs);
+        const x = M.left + c * groupW + groupW * 0.1 + k * boxW;
+        const mid = x + (boxW - 2) / 2;
+        const tip = esc(
+          `${s.name} · ${categories[c]}: median ${med.toFixed(2)}, quartiles ${q1.toFixed(2)}–${q3.toFixed(2)}, range ${lo.toFixed(2)}–${hi.toFixed(2)} (${vs.length} runs)`,
+        );
+        return [
+          `<line x1="${mid.toFixed(1)}" x2="${mid.toFixed(1)}" y1="${yOf(hi).toFixed(1)}" y2="${yOf(lo).toFixed(1)}" stroke="${s.color}"/>`,
+          `<rect x="${x.toFixed(1)}" y="${yOf(q3).toFixed(1)}" width="${(boxW - 2).toFixed(1)}" height="${Math.max(1, yOf(q1) - yOf(q3)).toFixed(1)}" fill="${s.color}" fill-opacity="0.35" stroke="${s.color}"><title>${tip}</title></rect>`,
+          `<line x1="${x.toFixed(1)}" x2="${(x + boxW - 2).toFixed(1)}" y1="${yOf(med).toFixed(1)}" y2="${yOf(med).toFixed(1)}" stroke="${s.color}" stroke-width="2"/>`,
+        ].join("\n");
+      }),
+    )
+    .join("\n");
+  const labels = categories.map((c, i) => ({ x: M.left + i * groupW + groupW / 2, label: c }));
+  return frame(title, yLabel, `${axes(yMin, yMax, yOf, labels)}\n${boxes}`, legendOf(colored));
+}
