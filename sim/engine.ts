@@ -73,6 +73,9 @@ export interface HouseholdResult {
   p2pSoldWh: number;
   /** Intervals whose LEM bill was above the BAU bill (the case study's eqs. 20–21 ask for none). */
   worseOffIntervals: number;
+  /** P2P energy traded but not delivered (sold beyond the metered export, bought beyond the metered import), Wh:
+   *  settled with the grid at its prices. Zero with a perfect forecast. */
+  imbalanceWh: number;
   /** The battery's charge at the end of the run, valued at the import it will save (strategy.storedEnergyValueNano),
    *  in BAU and in the LEM; 0 without a battery. */
   endChargeBauNano: number;
@@ -127,6 +130,17 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
   // standing order's floor (an export) or cap (an import); batteries only serve their own home.
   const dayMode = scenario.market.settlement === "day";
   const strategy = bidStrategy(scenario.market.strategy ?? "zero-intelligence");
+  const forecast = scenario.market.forecast ?? { method: "perfect" };
+  const forecastRng = homes.map((h) => new Random(`forecast:${scenario.seed}:${h.index}`));
+  // each household's metered position in the interval before (persistence forecasts bid it)
+  const lastEx = new Int32Array(n);
+  const lastUn = new Int32Array(n);
+  /** The Wh a household bids for a metered `actual` (this interval) or `last` (the one before). */
+  const forecastWh = (i: number, actual: number, last: number): number => {
+    if (forecast.method === "persistence") return last;
+    if (forecast.method === "noisy") return Math.max(0, Math.round(actual * (1 + (forecast.errorPct / 100) * forecastRng[i].normal())));
+    return actual;
+  };
   const standing = dayMode ? standingOrdersOf(scenario, homes) : [];
   const standingSides = standing.map((o, i) => dayOrderSides(o, tariffs[homes[i].supplier]));
 
@@ -147,6 +161,7 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
     p2pBoughtWh: 0,
     p2pSoldWh: 0,
     worseOffIntervals: 0,
+    imbalanceWh: 0,
     endChargeBauNano: 0,
     endChargeLemNano: 0,
   }));
@@ -251,8 +266,10 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
         for (let i = 0; i < n; i++) {
           const h = homes[i];
           if (!h.preferences.autoTrading) continue;
-          if (ex[i] > 0) addBid(bids, bidWh, strategy, h, tariffs, priceRng[i], "surplus", "sell", ex[i]);
-          if (un[i] > 0) addBid(bids, bidWh, strategy, h, tariffs, priceRng[i], "demand", "buy", un[i]);
+          const exportBid = forecastWh(i, ex[i], lastEx[i]);
+          const importBid = forecastWh(i, un[i], lastUn[i]);
+          if (exportBid > 0) addBid(bids, bidWh, strategy, h, tariffs, priceRng[i], "surplus", "sell", exportBid);
+          if (importBid > 0) addBid(bids, bidWh, strategy, h, tariffs, priceRng[i], "demand", "buy", importBid);
           const battery = lemBatteries[i];
           if (battery) {
             const reserveWh = (h.preferences.batteryReservePct / 100) * battery.spec.capacityWh;
@@ -326,6 +343,7 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
         r.p2pBoughtWh += bought[i];
         r.p2pSoldWh += sold[i];
         if (lem.net > bau.net) r.worseOffIntervals++;
+        r.imbalanceWh += Math.max(0, sold[i] - exportWh) + Math.max(0, bought[i] - importWh);
         importLemSum += lem.gridImportWh;
         exportLemSum += lem.gridExportWh;
         const t = tariff.prices;
@@ -338,6 +356,8 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
         sup.leviesLemNano += (lem.gridImportWh + bought[i]) * t.levies;
         sup.platformNano += bought[i] * t.platformFee;
       }
+      lastEx.set(ex);
+      lastUn.set(un);
       for (const b of lemBatteries) b?.step();
       for (const b of bauBatteries) b?.step();
 

@@ -271,6 +271,12 @@ export function reportMarkdown(r: SimulationResult, s: Summary, other?: Summary)
     row("P2P volume (kWh)", `${s.p2pKWh}`, "", ""),
     row("average P2P price paid (µEUR/kWh)", `${s.averageClearingPrice}`, "", s.mechanism === "uniform" ? "" : `${s.mechanism} pricing`),
     row(
+      "P2P traded but not delivered, settled with the grid (kWh)",
+      `${s.imbalanceKWh}`,
+      "",
+      `forecast: ${r.scenario.market.forecast?.method ?? "perfect"}${r.scenario.market.forecast?.method === "noisy" ? ` (${r.scenario.market.forecast.errorPct}%)` : ""}`,
+    ),
+    row(
       "worse off than BAU (eqs. 20–21): households / household-intervals",
       `${s.worseOff.households} / ${s.worseOff.householdIntervals}`,
       "0 / 0",

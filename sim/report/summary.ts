@@ -70,6 +70,8 @@ export interface Summary {
    *  (bills less the end-of-run value of their battery's charge) is above their BAU result, and the household-intervals
    *  whose LEM bill is above the BAU bill. */
   worseOff: { households: number; householdIntervals: number };
+  /** P2P energy traded but not delivered, settled with the grid (a forecast's error; 0 with perfect forecasts). */
+  imbalanceKWh: number;
   /** What P2P energy cost its buyers on average, µEUR/kWh: Σ paid / Σ Wh over the run, whatever the mechanism. */
   averageClearingPrice: number;
 }
@@ -144,6 +146,7 @@ export function summarize(r: SimulationResult): Summary {
       households: r.households.filter((h) => h.lemNano - h.endChargeLemNano > h.bauNano - h.endChargeBauNano).length,
       householdIntervals: r.households.reduce((s, h) => s + h.worseOffIntervals, 0),
     },
+    imbalanceKWh: kwh(r.households.reduce((s, h) => s + h.imbalanceWh, 0)),
     averageClearingPrice: priced.length ? Math.round(priced.reduce((s, x) => s + x.p2pValue, 0) / p2p) : 0,
   };
 }

@@ -12,6 +12,7 @@ export type ParticipantClass = "consumer" | "pv" | "pvBattery";
 /** How the market settles: every interval on its own (bids, clearing, bills), or a day at a time (standing orders
  *  matched against the metered readings, contracts/MarketDays.sol). */
 export type Settlement = "interval" | "day";
+export type Forecast = { method: "perfect" } | { method: "persistence" } | { method: "noisy"; errorPct: number };
 export const SETTLEMENTS: readonly Settlement[] = ["interval", "day"];
 export const CLASSES: readonly ParticipantClass[] = ["consumer", "pv", "pvBattery"];
 
@@ -80,7 +81,17 @@ export interface Scenario {
   };
   extraHouseholds?: HouseholdSpec[];
   /** `settlement` is optional in a scenario file (default "interval"); day mode clears at the uniform price only. */
-  market: { enabled: boolean; mechanism: Mechanism; gateLeadSeconds: number; settlement?: Settlement; strategy?: StrategyName };
+  market: {
+    enabled: boolean;
+    mechanism: Mechanism;
+    gateLeadSeconds: number;
+    settlement?: Settlement;
+    strategy?: StrategyName;
+    /** How households know the quantities they bid (optional; default perfect): `persistence` bids the previous
+     *  interval's metered position, `noisy` the actual one with a normal error of `errorPct` percent. Deliveries are
+     *  metered; what was traded but not delivered is settled with the grid at its prices. */
+    forecast?: Forecast;
+  };
   assumptions?: string[];
 }
 
@@ -314,6 +325,14 @@ export function parseScenario(value: Json): Scenario {
     r.at("market")
       .at("strategy")
       .fail(`must be one of ${STRATEGIES.map((x) => JSON.stringify(x)).join(", ")}, got ${JSON.stringify(strategy)}`);
+  let forecast: Forecast = { method: "perfect" };
+  if (mo.forecast !== undefined) {
+    const fr = r.at("market").at("forecast");
+    const fo = fr.object(mo.forecast);
+    if (fo.method === "perfect" || fo.method === "persistence") forecast = { method: fo.method };
+    else if (fo.method === "noisy") forecast = { method: "noisy", errorPct: fr.at("errorPct").number(fo.errorPct, 0, 100) };
+    else fr.at("method").fail(`must be "perfect", "persistence" or "noisy", got ${JSON.stringify(fo.method)}`);
+  }
   const settlement = mo.settlement ?? "interval";
   if (!SETTLEMENTS.includes(settlement as Settlement))
     r.at("market")
@@ -348,6 +367,7 @@ export function parseScenario(value: Json): Scenario {
       gateLeadSeconds: r.at("market").at("gateLeadSeconds").number(mo.gateLeadSeconds, 0, 86_400, true),
       settlement: settlement as Settlement,
       strategy: strategy as StrategyName,
+      forecast,
     },
     assumptions:
       o.assumptions === undefined

@@ -258,6 +258,50 @@ describe("bidding strategies", () => {
   });
 });
 
+describe("forecast error", () => {
+  it("bids forecast quantities, meters the actual ones, and settles what was traded but not delivered with the grid", async () => {
+    const perfect = summarize(await simulate(small({ days: 2 })));
+    assert.equal(perfect.imbalanceKWh, 0);
+    for (const forecast of [{ method: "persistence" as const }, { method: "noisy" as const, errorPct: 30 }]) {
+      const scenario = small({ days: 2 });
+      let delivered = true;
+      const r = await simulate(
+        { ...scenario, market: { ...scenario.market, forecast } },
+        {
+          onInterval: (d) => {
+            for (const b of d.bids) {
+              if (b.kind !== "surplus" && b.kind !== "demand") continue;
+              const actual = b.side === "sell" ? d.readings[b.household].exportWh : d.readings[b.household].importWh;
+              if (b.wh !== actual) delivered = false;
+            }
+            // P2P stays balanced, and every bill's grid part is the metered position less the P2P trades
+            let sold = 0;
+            let bought = 0;
+            for (const t of d.clearing.trades) sold += t.wh;
+            for (const b of d.bids) if (b.side === "buy") bought += d.clearing.fills.get(b.index) ?? 0;
+            assert.equal(sold, bought);
+          },
+        },
+      );
+      const s = summarize(r);
+      assert.equal(delivered, false, `${forecast.method}: some bids differ from what was metered`);
+      assert.ok(s.imbalanceKWh > 0, `${forecast.method}: some energy traded was not delivered`);
+    }
+  });
+
+  it("refuses an unknown forecast method or an error outside 0–100%", () => {
+    const bad = (forecast: unknown) => () =>
+      parseScenario({ ...JSON.parse(JSON.stringify(DEFAULT_SCENARIO)), market: { ...DEFAULT_SCENARIO.market, forecast } });
+    assert.throws(bad({ method: "oracle" }), (e: unknown) => e instanceof ScenarioError && e.field === "market.forecast.method");
+    assert.throws(bad({ method: "noisy", errorPct: 150 }), (e: unknown) => e instanceof ScenarioError && e.field === "market.forecast.errorPct");
+    assert.equal(
+      parseScenario({ ...JSON.parse(JSON.stringify(DEFAULT_SCENARIO)), market: { ...DEFAULT_SCENARIO.market, forecast: { method: "noisy", errorPct: 10 } } })
+        .market.forecast?.method,
+      "noisy",
+    );
+  });
+});
+
 describe("clearing mechanisms in the engine", () => {
   it("reports what buyers actually paid: each interval's price and the average are the trades' volume-weighted price", async () => {
     for (const mechanism of ["uniform", "pay-as-bid", "midpoint"] as const) {
