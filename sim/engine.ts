@@ -176,11 +176,11 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
   }));
   const intervals: IntervalRecord[] = [];
 
-  // Pass 1: every household's load and PV for the whole run (batteries look ahead at their own home's future)
+  // Every household's load and PV, a day at a time as the run (and the batteries' look-ahead) reaches it
   const steps = scenario.days * INTERVALS_PER_DAY;
-  const loadAll = new Int32Array(steps * n);
-  const pvAll = new Int32Array(steps * n);
-  for (let day = 0; day < scenario.days; day++) {
+  const dayProfile = (day: number) => {
+    const loads = new Int32Array(INTERVALS_PER_DAY * n);
+    const pvs = new Int32Array(INTERVALS_PER_DAY * n);
     const dayMs = firstDay + day * DAY_MS;
     const doy = dayOfYear(dayMs);
     const season = seasonOf(dayMs);
@@ -191,18 +191,19 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
     for (let slot = 0; slot < INTERVALS_PER_DAY; slot++) {
       const clearness = weather.clearness(day, slot);
       for (let o = 0; o < ORIENTATIONS.length; o++) poaDay[o] = clearSkyPoa(site, doy, slot, ORIENTATIONS[o]) * calibration * clearness;
-      const base = (day * INTERVALS_PER_DAY + slot) * n;
+      const base = slot * n;
       for (let i = 0; i < n; i++) {
         const h = homes[i];
         const noise = Math.max(0.2, 1 + h.noise * noiseRng[i].normal());
-        loadAll[base + i] = round(
+        loads[base + i] = round(
           h.appliances ? applianceLoadWh(h.appliances, weekday, slot) : h0LoadWh(h.annualKWh, season, dayType, slot, dyn, h.shift, noise),
         );
-        pvAll[base + i] = h.pvKWp > 0 ? round(h.pvKWp * poaDay[h.orientation] * 0.85 * 0.25) : 0;
+        pvs[base + i] = h.pvKWp > 0 ? round(h.pvKWp * poaDay[h.orientation] * 0.85 * 0.25) : 0;
       }
     }
-  }
-  const future: FutureLoads = { loadAll, pvAll, n, steps };
+    return { loads, pvs };
+  };
+  const future = new DayProfiles(dayProfile, n, steps);
 
   const load = new Float64Array(n);
   const pv = new Float64Array(n);
@@ -229,9 +230,11 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
       let bauExportSum = 0;
       const bauImport = new Int32Array(n);
       const bauExport = new Int32Array(n);
+      future.release(day);
+      const today = future.day(day);
       for (let i = 0; i < n; i++) {
-        const l = loadAll[step * n + i];
-        const p = pvAll[step * n + i];
+        const l = today.loads[slot * n + i];
+        const p = today.pvs[slot * n + i];
         load[i] = l;
         pv[i] = p;
         loadSum += l;
@@ -388,8 +391,8 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
           readings,
           lemBills,
           bauBills,
-          loadWh: loadAll.subarray(step * n, step * n + n),
-          pvWh: pvAll.subarray(step * n, step * n + n),
+          loadWh: today.loads.subarray(slot * n, slot * n + n),
+          pvWh: today.pvs.subarray(slot * n, slot * n + n),
           batterySocWh: lemBatteries.map((b) => (b ? b.socWh : null)),
         });
       }
@@ -405,11 +408,47 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
   return { scenario, households: results, intervals, suppliers, days: scenario.days, dayStartSlot: startSlot };
 }
 
-/** Every household's load and PV (Wh) per step of the run, laid out step-major: [step * n + household]. */
+/**
+ * Every household's load and PV (Wh), computed a day at a time, in day order (the load noise draws in that order), and
+ * kept only while the batteries' look-ahead may read them: the current day and LOOKAHEAD_STEPS ahead. A year of
+ * 10,000 households holds five days, not 365.
+ */
+class DayProfiles {
+  private readonly days = new Map<number, { loads: Int32Array; pvs: Int32Array }>();
+  private computed = -1;
+
+  constructor(
+    private readonly compute: (day: number) => { loads: Int32Array; pvs: Int32Array },
+    readonly n: number,
+    readonly steps: number,
+  ) {}
+
+  day(d: number): { loads: Int32Array; pvs: Int32Array } {
+    while (this.computed < d) {
+      this.computed++;
+      this.days.set(this.computed, this.compute(this.computed));
+    }
+    const profile = this.days.get(d);
+    if (!profile) throw new Error(`day ${d} was released`);
+    return profile;
+  }
+
+  /** A household's net load (load − PV) at a step of the run. */
+  net(step: number, household: number): number {
+    const p = this.day(Math.floor(step / INTERVALS_PER_DAY));
+    const k = (step % INTERVALS_PER_DAY) * this.n + household;
+    return p.loads[k] - p.pvs[k];
+  }
+
+  /** Drops the days before `d`: no look-ahead reads the past. */
+  release(d: number) {
+    for (const k of this.days.keys()) if (k < d) this.days.delete(k);
+  }
+}
+
+/** What the battery look-ahead reads: each household's net load per step of the run. */
 interface FutureLoads {
-  loadAll: Int32Array;
-  pvAll: Int32Array;
-  n: number;
+  net(step: number, household: number): number;
   steps: number;
 }
 
@@ -442,7 +481,7 @@ export function safePeerTradeWh(b: Battery, f: FutureLoads, household: number, s
     if (bound <= 0) return 0;
     if (catchUp >= bound) break;
     if (s - step > LOOKAHEAD_STEPS) return 0;
-    const net = f.loadAll[s * f.n + household] - f.pvAll[s * f.n + household];
+    const net = f.net(s, household);
     if (net < 0) {
       const offered = Math.min(-net, powerWh);
       const taken = Math.min(offered, (b.maxWh - soc) / spec.chargeEfficiency);
