@@ -240,12 +240,12 @@ export async function simulate(scenario: Scenario, options: RunOptions = {}): Pr
         loadSum += l;
         pvSum += p;
         const net = l - p;
-        selfServe(bauBatteries[i], net);
-        bauImport[i] = served.importWh;
-        bauExport[i] = served.exportWh;
-        selfServe(lemBatteries[i], net);
-        un[i] = served.importWh;
-        ex[i] = served.exportWh;
+        const bauGrid = selfServe(bauBatteries[i], net);
+        bauImport[i] = Math.max(bauGrid, 0);
+        bauExport[i] = Math.max(-bauGrid, 0);
+        const lemGrid = selfServe(lemBatteries[i], net);
+        un[i] = Math.max(lemGrid, 0);
+        ex[i] = Math.max(-lemGrid, 0);
         bauImportSum += bauImport[i];
         bauExportSum += bauExport[i];
       }
@@ -499,26 +499,21 @@ export function safePeerTradeWh(b: Battery, f: FutureLoads, household: number, s
   return Math.max(0, Math.floor(selling ? margin * spec.dischargeEfficiency : margin / spec.chargeEfficiency));
 }
 
-/** Where selfServe puts its result (a scratch pair: no allocation in the hot loop). */
-const served = { importWh: 0, exportWh: 0 };
-
 /**
  * Own load first, then the battery: surplus PV charges the battery and the rest is exported; a deficit is
- * served from the battery down to its minimum SOC and the rest imported.
+ * served from the battery down to its minimum SOC and the rest imported. Returns what is left for the grid: an
+ * import positive, an export negative (one number, so the hot loop allocates nothing).
  */
-function selfServe(battery: Battery | null, netWh: number): void {
+function selfServe(battery: Battery | null, netWh: number): number {
   if (netWh < 0) {
     const surplus = -netWh;
     const charge = battery ? Math.min(surplus, battery.chargeRoomWh()) : 0;
     battery?.charge(charge);
-    served.importWh = 0;
-    served.exportWh = surplus - charge;
-    return;
+    return -(surplus - charge);
   }
   const discharge = battery ? Math.min(netWh, battery.dischargeAvailableWh()) : 0;
   battery?.discharge(discharge);
-  served.importWh = netWh - discharge;
-  served.exportWh = 0;
+  return netWh - discharge;
 }
 
 /** Adds a bid within the household's limit and preferences; returns its index, or -1 when none is placed. */
