@@ -60,10 +60,9 @@ export interface DayLedger {
   findings: { interval?: number; day?: number; participant?: string; check: string; detail: string }[];
   participants: Map<string, { supplier: number; metered?: boolean }>;
   tariffOf(supplier: number, epoch: number): SupplierTariff;
-  supplierAccountOf(supplier: number): string;
-  fees(): { platform: string; tax: string; network: string };
-  add(map: "free" | "owed", account: string, wei: bigint): void;
-  freeOf(account: string): bigint;
+  /** A settled bill's ledger movements (audit.ts settleBill, the twin of MarketSettlement.settleBill); what was left
+   *  unpaid, wei. A day-mode bill releases no lock. */
+  settleBill(who: string, supplier: number, lines: BillLines): bigint;
   /** Debt the chain recorded for `participant` at `interval` (DebtRecorded), in wei. */
   debtRecorded(interval: number, participant: string): bigint;
 }
@@ -124,7 +123,6 @@ export function createDayRebuild(ledger: DayLedger, dayStartSlot: number) {
   /** Settles the members of `bills` from `firstMember` as MarketSettlement.settleBill does, from the replayed bills. */
   function settleMembers(day: number, d: DayState, firstMember: number, bills: DayBillQuantities[]) {
     const replay = replayOf(day, d);
-    const fees = ledger.fees();
     for (const [j, bill] of bills.entries()) {
       const member = firstMember + j;
       const party = d.parties[member];
@@ -144,25 +142,12 @@ export function createDayRebuild(ledger: DayLedger, dayStartSlot: number) {
           detail: `chain bill ${JSON.stringify(bill)}, replay ${JSON.stringify(expected.quantities)}`,
         });
       }
-      applyBill(day, d, who, party.supplier, expected.lines, fees);
+      const unpaid = ledger.settleBill(who, party.supplier, expected.lines);
+      const recorded = ledger.debtRecorded(d.firstInterval, who);
+      if (recorded !== unpaid) findings.push({ day, participant: who, check: "debt", detail: `chain recorded ${recorded} wei owed, replay ${unpaid}` });
+      d.poolIn += wei(expected.lines.p2pCost);
+      d.poolOut += wei(expected.lines.p2pProceeds);
     }
-  }
-
-  function applyBill(day: number, d: DayState, who: string, supplier: number, l: BillLines, fees: ReturnType<DayLedger["fees"]>) {
-    const due = wei(l.p2pCost) + wei(l.platformFee) + wei(l.levies) + wei(l.supplierFee) + wei(l.networkFee) + wei(l.gridImportCost) + wei(l.dailyCharge);
-    const available = ledger.freeOf(who) + wei(l.p2pProceeds) + wei(l.gridExportCredit);
-    const unpaid = due > available ? due - available : 0n;
-    ledger.add("free", who, (due > available ? 0n : available - due) - ledger.freeOf(who));
-    if (unpaid > 0n) ledger.add("owed", who, unpaid);
-    const recorded = ledger.debtRecorded(d.firstInterval, who);
-    if (recorded !== unpaid) findings.push({ day, participant: who, check: "debt", detail: `chain recorded ${recorded} wei owed, replay ${unpaid}` });
-    ledger.add("free", fees.platform, wei(l.platformFee));
-    ledger.add("free", fees.tax, wei(l.levies));
-    ledger.add("free", fees.network, wei(l.networkFee));
-    // the supplier fronts what its customer cannot pay
-    ledger.add("free", ledger.supplierAccountOf(supplier), wei(l.supplierFee) + wei(l.gridImportCost) + wei(l.dailyCharge) - unpaid - wei(l.gridExportCredit));
-    d.poolIn += wei(l.p2pCost);
-    d.poolOut += wei(l.p2pProceeds);
   }
 
   /** A day's settlement is complete: P2P money balances and matches what the chain stated. */

@@ -5,7 +5,7 @@
  * viem in the dApp) and answers four view calls.
  */
 import { clearInterval, type OrderBid, type Trade } from "./market/clearing.js";
-import { gridResidual, isDayStart, lemBill } from "./market/billing.js";
+import { type BillLines, gridResidual, isDayStart, lemBill } from "./market/billing.js";
 import { bidBoundsProblem, buyLockUnits, type Tariff, tariffFromChain } from "./market/tariff.js";
 import { batchBids, cancelInBatches, PHASE, SIDE, sideName, WEI_PER_UNIT as WEI, type BidBatch } from "./market/onchain.js";
 import { bidIndexes, billWord } from "./market/words.js";
@@ -195,10 +195,7 @@ export function createMarketRebuild(dayStartSlot: number) {
       findings,
       participants,
       tariffOf: (supplier, epoch) => tariffOf(supplier, epoch),
-      supplierAccountOf: (supplier) => supplierAccounts.get(supplier)!,
-      fees: () => fees,
-      add: (map, account, v) => add(map === "free" ? free : owed, account, v),
-      freeOf: (account) => free.get(key(account)) ?? 0n,
+      settleBill: (who, supplier, lines) => settleBill(who, supplier, lines, 0n),
       debtRecorded: (interval, participant) => dayDebts.get(`${interval}:${key(participant)}`) ?? 0n,
     },
     dayStartSlot,
@@ -338,6 +335,26 @@ export function createMarketRebuild(dayStartSlot: number) {
     }
   }
 
+  /**
+   * One settled bill's ledger movements, as MarketSettlement.settleBill makes them in both modes: the bill's locks
+   * (`releasedWei`) back to free, what it owes paid from free, its proceeds and feed-in, and what the account cannot
+   * pay owed to its supplier, which fronts it; the fees to their recipients. Returns what was left unpaid, wei.
+   */
+  function settleBill(who: string, supplier: number, l: BillLines, releasedWei: bigint): bigint {
+    const wei = (nano: number) => BigInt(nano) * WEI;
+    const due = wei(l.p2pCost) + wei(l.platformFee) + wei(l.levies) + wei(l.supplierFee) + wei(l.networkFee) + wei(l.gridImportCost) + wei(l.dailyCharge);
+    const available = (free.get(who) ?? 0n) + releasedWei + wei(l.p2pProceeds) + wei(l.gridExportCredit);
+    const unpaid = due > available ? due - available : 0n;
+    free.set(who, due > available ? 0n : available - due);
+    add(locked, who, -releasedWei);
+    if (unpaid > 0n) add(owed, who, unpaid);
+    add(free, fees.platform, wei(l.platformFee));
+    add(free, fees.tax, wei(l.levies));
+    add(free, fees.network, wei(l.networkFee));
+    add(free, supplierAccounts.get(supplier)!, wei(l.supplierFee) + wei(l.gridImportCost) + wei(l.dailyCharge) - unpaid - wei(l.gridExportCredit));
+    return unpaid;
+  }
+
   /** Applies an interval's settlement to the replayed ledger, as the contract does, from the replayed bills. */
   function settleInterval(id: number, s: IntervalState) {
     const price = s.cleared?.price ?? 0;
@@ -356,25 +373,11 @@ export function createMarketRebuild(dayStartSlot: number) {
       // engine's residual is exactly the bill's grid import or export.
       const metered = { importWh: b.gridImportWh + b.p2pBoughtWh, exportWh: b.gridExportWh + b.p2pSoldWh };
       const lines = lemBill({ ...metered, p2pBoughtWh: b.p2pBoughtWh, p2pSoldWh: b.p2pSoldWh }, price, st, dayStart);
-      const wei = (nano: number) => BigInt(nano) * WEI;
-      const cost = wei(lines.p2pCost);
-      const proceeds = wei(lines.p2pProceeds);
-      const exportCredit = wei(lines.gridExportCredit);
-      const gridDue = wei(lines.gridImportCost) + wei(lines.dailyCharge);
-      const before = (free.get(who) ?? 0n) + released;
-      const afterP2p = before - cost - wei(lines.platformFee) - wei(lines.levies) - wei(lines.supplierFee) - wei(lines.networkFee) + proceeds + exportCredit;
-      const paid = gridDue < afterP2p ? gridDue : afterP2p;
-      free.set(who, afterP2p - paid);
-      add(locked, who, -released);
-      if (gridDue - paid > 0n) add(owed, who, gridDue - paid);
+      const unpaid = settleBill(who, p.supplier, lines, released);
       const debt = s.debts.get(who) ?? 0n;
-      if (debt !== gridDue - paid)
-        findings.push({ interval: id, participant: who, check: "debt", detail: `chain recorded ${debt} wei owed, replay ${gridDue - paid}` });
-      add(free, fees.platform, wei(lines.platformFee));
-      add(free, fees.tax, wei(lines.levies));
-      add(free, fees.network, wei(lines.networkFee));
-      const supplier = supplierAccounts.get(p.supplier)!;
-      add(free, supplier, wei(lines.supplierFee) + paid - exportCredit);
+      if (debt !== unpaid) findings.push({ interval: id, participant: who, check: "debt", detail: `chain recorded ${debt} wei owed, replay ${unpaid}` });
+      const cost = BigInt(lines.p2pCost) * WEI;
+      const proceeds = BigInt(lines.p2pProceeds) * WEI;
       poolIn += cost;
       poolOut += proceeds;
     }
