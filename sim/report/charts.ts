@@ -73,7 +73,7 @@ export function lineChart(title: string, yLabel: string, series: Series[], xLabe
   const plotH = H - M.top - M.bottom;
   const xOf = (i: number) => M.left + (n === 1 ? plotW / 2 : (i / (n - 1)) * plotW);
   const yOf = (v: number) => M.top + plotH - ((v - yMin) / (yMax - yMin)) * plotH;
-  const colored = series.map((s, k) => ({ ...s, color: s.color ?? PALETTE[k % PALETTE.length] }));
+  const colored = withColors(series);
   const lines = colored
     .map(
       (s) =>
@@ -85,28 +85,50 @@ export function lineChart(title: string, yLabel: string, series: Series[], xLabe
   return frame(title, yLabel, `${axes(yMin, yMax, yOf, labels)}\n${lines}`, legendOf(colored));
 }
 
-/** Grouped bars: one group per category, one bar per series. */
-export function barChart(title: string, yLabel: string, categories: string[], series: Series[]): string {
-  const all = series.flatMap((s) => s.values);
-  const yMin = Math.min(0, ...all);
-  const yMax = Math.max(1e-9, ...all);
+/** The layout of a chart with one group per category and one mark per series in each: the y scale over `values`
+ *  (from 0 at least), where series k's mark in category c starts, each mark's width, and the category labels. */
+function groupedLayout(categories: readonly string[], seriesCount: number, values: readonly number[]) {
+  const yMin = Math.min(0, ...values);
+  const yMax = Math.max(1e-9, ...values);
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
   const yOf = (v: number) => M.top + plotH - ((v - yMin) / (yMax - yMin)) * plotH;
   const groupW = plotW / Math.max(categories.length, 1);
-  const barW = (groupW * 0.8) / Math.max(series.length, 1);
-  const colored = series.map((s, k) => ({ ...s, color: s.color ?? PALETTE[k % PALETTE.length] }));
+  const markW = (groupW * 0.8) / Math.max(seriesCount, 1);
+  const xOf = (k: number, c: number) => M.left + c * groupW + groupW * 0.1 + k * markW;
+  const labels = categories.map((c, i) => ({ x: M.left + i * groupW + groupW / 2, label: c }));
+  return { yMin, yMax, yOf, markW, xOf, labels };
+}
+
+function withColors<S extends { color?: string }>(series: readonly S[]): (S & { color: string })[] {
+  return series.map((s, k) => ({ ...s, color: s.color ?? PALETTE[k % PALETTE.length] }));
+}
+
+/** Grouped bars: one group per category, one bar per series. */
+export function barChart(title: string, yLabel: string, categories: string[], series: Series[]): string {
+  const {
+    yMin,
+    yMax,
+    yOf,
+    markW: barW,
+    xOf,
+    labels,
+  } = groupedLayout(
+    categories,
+    series.length,
+    series.flatMap((s) => s.values),
+  );
+  const colored = withColors(series);
   const bars = colored
     .flatMap((s, k) =>
       s.values.map((v, c) => {
-        const x = M.left + c * groupW + groupW * 0.1 + k * barW;
+        const x = xOf(k, c);
         const y0 = yOf(0);
         const y1 = yOf(v);
         return `<rect x="${x.toFixed(1)}" y="${Math.min(y0, y1).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${Math.abs(y1 - y0).toFixed(1)}" fill="${s.color}"><title>${esc(`${s.name} · ${categories[c]}: ${v}`)}</title></rect>`;
       }),
     )
     .join("\n");
-  const labels = categories.map((c, i) => ({ x: M.left + i * groupW + groupW / 2, label: c }));
   return frame(title, yLabel, `${axes(yMin, yMax, yOf, labels)}\n${bars}`, legendOf(colored));
 }
 
@@ -123,21 +145,25 @@ export function fiveNumbers(values: readonly number[]): [number, number, number,
 
 /** Box plots: one group per category, one box per series (whiskers to the extremes, the line at the median). */
 export function boxPlot(title: string, yLabel: string, categories: string[], series: { name: string; values: number[][]; color?: string }[]): string {
-  const all = series.flatMap((s) => s.values.flat());
-  const yMin = Math.min(0, ...all);
-  const yMax = Math.max(1e-9, ...all);
-  const plotW = W - M.left - M.right;
-  const plotH = H - M.top - M.bottom;
-  const yOf = (v: number) => M.top + plotH - ((v - yMin) / (yMax - yMin || 1)) * plotH;
-  const groupW = plotW / Math.max(categories.length, 1);
-  const boxW = (groupW * 0.8) / Math.max(series.length, 1);
-  const colored = series.map((s, k) => ({ ...s, color: s.color ?? PALETTE[k % PALETTE.length] }));
+  const {
+    yMin,
+    yMax,
+    yOf,
+    markW: boxW,
+    xOf,
+    labels,
+  } = groupedLayout(
+    categories,
+    series.length,
+    series.flatMap((s) => s.values.flat()),
+  );
+  const colored = withColors(series);
   const boxes = colored
     .flatMap((s, k) =>
       s.values.map((vs, c) => {
         if (vs.length === 0) return "";
         const [lo, q1, med, q3, hi] = fiveNumbers(vs);
-        const x = M.left + c * groupW + groupW * 0.1 + k * boxW;
+        const x = xOf(k, c);
         const mid = x + (boxW - 2) / 2;
         const tip = esc(
           `${s.name} · ${categories[c]}: median ${med.toFixed(2)}, quartiles ${q1.toFixed(2)}–${q3.toFixed(2)}, range ${lo.toFixed(2)}–${hi.toFixed(2)} (${vs.length} runs)`,
@@ -150,6 +176,5 @@ export function boxPlot(title: string, yLabel: string, categories: string[], ser
       }),
     )
     .join("\n");
-  const labels = categories.map((c, i) => ({ x: M.left + i * groupW + groupW / 2, label: c }));
   return frame(title, yLabel, `${axes(yMin, yMax, yOf, labels)}\n${boxes}`, legendOf(colored));
 }
