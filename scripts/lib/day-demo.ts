@@ -10,13 +10,13 @@ import type { ContractTransactionReceipt } from "ethers";
 import { dayStartSlot as dayStartSlotOf } from "@kiezstrom/engine/calendar";
 import { buildCommunity } from "@kiezstrom/engine/community";
 import { costPerDay, DEFAULT_CHAINS, roundTo as round } from "@kiezstrom/engine/gas-cost";
-import { type DayResult, MAX_DAY_READING_WH } from "@kiezstrom/engine/market/day";
+import type { DayResult } from "@kiezstrom/engine/market/day";
 import type { Scenario } from "@kiezstrom/engine/scenario/scenario";
 import { savingPerHouseholdDayEur } from "@kiezstrom/engine/report/summary";
 import { standingOrdersOf } from "@kiezstrom/engine/strategy";
 import { createCommunity, crossCheck, EUR } from "./chain.js";
 import { fail, writeOutputs } from "./cli.js";
-import { DayDriver, engineDayNets, MAX_ONE_TRANSACTION_MEMBERS } from "./day-driver.js";
+import { DayDriver, dayModeLimits, engineDayNets, MAX_ONE_TRANSACTION_MEMBERS } from "./day-driver.js";
 import { otherMode, otherModeLines, printOtherMode } from "./other-mode.js";
 import { CLASS, type Receipts, WEI_PER_UNIT, wait } from "./market-driver.js";
 
@@ -52,10 +52,8 @@ export async function runDayDemo(scenario: Scenario, options: { rpc?: string; ou
     const wallets = await c.households(homes.length, `demo-day:${scenario.seed}`);
     for (const [i, h] of homes.entries()) {
       const w = wallets[i];
-      const limit = (wh: number) => Math.min(wh, MAX_DAY_READING_WH);
-      record("register", [
-        await wait(c.market.connect(w).register(CLASS[h.class], h.supplier, limit(h.importLimitWh), h.class === "consumer" ? 0 : limit(h.exportLimitWh))),
-      ]);
+      const { importLimitWh, exportLimitWh } = dayModeLimits(h);
+      record("register", [await wait(c.market.connect(w).register(CLASS[h.class], h.supplier, importLimitWh, exportLimitWh))]);
       if (h.class !== "consumer") record("confirmMeteringPoint", [await c.confirmMeteringPoint(w.address)]);
     }
     record("deposit", await c.fund(wallets, EUR * BigInt(20 + 10 * scenario.days)));

@@ -7,7 +7,8 @@
 import type { ContractTransactionReceipt, Signer } from "ethers";
 
 import { simulate } from "@kiezstrom/engine/engine";
-import { clearDay, type DayNets, type DayResult, decodeDayReadings, encodeDayReadings } from "@kiezstrom/engine/market/day";
+import type { Household } from "@kiezstrom/engine/community";
+import { clearDay, type DayNets, type DayResult, decodeDayReadings, encodeDayReadings, MAX_DAY_READING_WH } from "@kiezstrom/engine/market/day";
 import { type SupplierTariff, tariffFromChain } from "@kiezstrom/engine/market/tariff";
 import { type DayParty, dayClearingWord, dayPartyWord } from "@kiezstrom/engine/market/words";
 import type { Scenario } from "@kiezstrom/engine/scenario/scenario";
@@ -142,6 +143,15 @@ export class DayDriver {
     }
     throw new Error(`transaction ${receipt.hash} posted no day readings`);
   }
+}
+
+/** A household's registered limits in a day-mode community: its own, within what a 15-bit reading carries; a consumer
+ *  exports nothing. */
+export function dayModeLimits(h: Household): { importLimitWh: number; exportLimitWh: number } {
+  return {
+    importLimitWh: Math.min(h.importLimitWh, MAX_DAY_READING_WH),
+    exportLimitWh: h.class === "consumer" ? 0 : Math.min(h.exportLimitWh, MAX_DAY_READING_WH),
+  };
 }
 
 /** The pages as `settleDay` takes them back. */

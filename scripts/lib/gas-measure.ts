@@ -14,12 +14,12 @@ import { BERLIN_2023_SUPPLIERS } from "@kiezstrom/engine/scenario/tariffs-berlin
 import { Random } from "@kiezstrom/engine/random";
 import { askRange, bidRange } from "@kiezstrom/engine/market/tariff";
 import type { OrderBid, Side } from "@kiezstrom/engine/market/clearing";
-import { type DayNets, MAX_DAY_READING_WH } from "@kiezstrom/engine/market/day";
+import type { DayNets } from "@kiezstrom/engine/market/day";
 import { buildCommunity } from "@kiezstrom/engine/community";
 import { DEFAULT_SCENARIO, type Scenario, scaleCommunity } from "@kiezstrom/engine/scenario/scenario";
 import { standingOrdersOf } from "@kiezstrom/engine/strategy";
 import { createCommunity, EUR, type Community } from "./chain.js";
-import { DayDriver, engineDayNets } from "./day-driver.js";
+import { DayDriver, dayModeLimits, engineDayNets } from "./day-driver.js";
 import { bidDomain, SIDE, signBid, tariffStruct, wait, type Reading, type Receipts } from "./market-driver.js";
 
 export interface ActionGas {
@@ -240,36 +240,43 @@ export async function measureGas(options: MeasureOptions): Promise<GasMeasuremen
 }
 
 /**
+ * A day-mode community of `scenario`'s households, one day of their readings from the engine's day-settled run: each
+ * household onboarded by the admin (dayModeLimits), funded, and given the standing order the engine gives it
+ * (standingOrdersOf); the suppliers funded with `supplierFunds`. The caller closes the community.
+ */
+async function seedDayCommunity(base: Scenario, label: string, supplierFunds: bigint, log: (line: string) => void) {
+  const scenario: Scenario = { ...base, days: 1, market: { ...base.market, settlement: "day" } };
+  const homes = buildCommunity(scenario);
+  log(`engine: ${homes.length} households' day-mode readings`);
+  const {
+    nets: [nets],
+  } = await engineDayNets(scenario);
+  const c = await createCommunity({ tariffs: scenario.suppliers.map((s) => s.tariff), settlement: "day" });
+  try {
+    const members = await c.households(homes.length, label);
+    log(`onboarding, funding and standing orders of ${members.length} households`);
+    await c.onboard(homes.map((h, i) => ({ address: members[i].address, cls: h.class, supplier: h.supplier, ...dayModeLimits(h) })));
+    await c.fund(members, 100n * EUR);
+    await c.fund(c.roles.suppliers, supplierFunds);
+    const orders: Receipts = [];
+    for (const [i, order] of standingOrdersOf(scenario, homes).entries()) {
+      orders.push(await wait(c.market.connect(members[i]).setStandingOrder(order.floor, order.cap)));
+      if ((i + 1) % 1_000 === 0) log(`  ${i + 1} standing orders`);
+    }
+    return { c, homes, nets, members, orders };
+  } catch (e) {
+    await c.close();
+    throw e;
+  }
+}
+
+/**
  * The default scenario's day settled in day mode: its 200 Berlin households' metered readings and standing orders from
  * the engine's day-mode run (standingOrdersOf), then two days opened, metered and settled; the second is measured.
  */
 export async function measureDayMode(log: (line: string) => void = () => {}): Promise<DayModeGas> {
-  const scenario: Scenario = { ...DEFAULT_SCENARIO, days: 1, market: { ...DEFAULT_SCENARIO.market, settlement: "day" } };
-  const homes = buildCommunity(scenario);
-  log(`engine: ${homes.length} households' readings of the default day`);
-  const {
-    nets: [nets],
-  } = await engineDayNets(scenario);
-  const tariffs = scenario.suppliers.map((s) => s.tariff);
-  const c = await createCommunity({ tariffs, settlement: "day" });
+  const { c, nets, members, orders } = await seedDayCommunity(DEFAULT_SCENARIO, "day-member", 1_000n * EUR, log);
   try {
-    const members = await c.households(homes.length, "day-member");
-    log(`day-mode community of ${members.length}`);
-    await c.onboard(
-      homes.map((h, i) => ({
-        address: members[i].address,
-        cls: h.class,
-        supplier: h.supplier,
-        importLimitWh: Math.min(h.importLimitWh, MAX_DAY_READING_WH),
-        exportLimitWh: h.class === "consumer" ? 0 : Math.min(h.exportLimitWh, MAX_DAY_READING_WH),
-      })),
-    );
-    await c.fund(members, 100n * EUR);
-    await c.fund(c.roles.suppliers, 1_000n * EUR);
-    const orders = [];
-    for (const [i, order] of standingOrdersOf(scenario, homes).entries()) {
-      orders.push(await wait(c.market.connect(members[i]).setStandingOrder(order.floor, order.cap)));
-    }
     const driver = new DayDriver(c.market, { operator: c.roles.operator, meter: c.roles.meter, anyone: c.roles.admin });
     const first = await driver.dayAfter((await c.now()) + 3_600);
     // the operator opens days ahead, as it would in a running community
@@ -481,25 +488,9 @@ export interface DayScaleGas {
  * verified in its own transaction, then each settled in its own). The second day is measured.
  */
 export async function measureDayScale(households: number, log: (line: string) => void = () => {}): Promise<DayScaleGas> {
-  const scenario: Scenario = { ...scaleCommunity(DEFAULT_SCENARIO, households), days: 1, market: { ...DEFAULT_SCENARIO.market, settlement: "day" } };
-  const homes = buildCommunity(scenario);
-  log(`engine: ${homes.length} households' day-mode readings`);
-  const {
-    nets: [nets],
-  } = await engineDayNets(scenario);
-  const c = await createCommunity({ tariffs: scenario.suppliers.map((s) => s.tariff), settlement: "day" });
+  const scaled = scaleCommunity(DEFAULT_SCENARIO, households);
+  const { c, homes, nets, members } = await seedDayCommunity(scaled, "day-scale", BigInt(households) * 10n * EUR, log);
   try {
-    const members = await c.households(homes.length, "day-scale");
-    log(`onboarding ${members.length} households`);
-    await c.onboard(
-      homes.map((h, i) => ({
-        address: members[i].address,
-        cls: h.class,
-        supplier: h.supplier,
-        importLimitWh: Math.min(h.importLimitWh, MAX_DAY_READING_WH),
-        exportLimitWh: h.class === "consumer" ? 0 : Math.min(h.exportLimitWh, MAX_DAY_READING_WH),
-      })),
-    );
     let rosterFullRefused: boolean | null = null;
     if (homes.length === Number(await c.market.MAX_DAY_MEMBERS())) {
       const [extra] = await c.households(1, "day-scale-extra");
@@ -508,13 +499,6 @@ export async function measureDayScale(households: number, log: (line: string) =>
         .register.staticCall(1, 0, 1_000, 0)
         .then(() => false)
         .catch((e: { data?: string }) => c.market.interface.parseError(e.data ?? "0x")?.name === "DayRosterFull");
-    }
-    log("funding and standing orders");
-    await c.fund(members, 100n * EUR);
-    await c.fund(c.roles.suppliers, BigInt(homes.length) * 10n * EUR);
-    for (const [i, order] of standingOrdersOf(scenario, homes).entries()) {
-      await wait(c.market.connect(members[i]).setStandingOrder(order.floor, order.cap));
-      if ((i + 1) % 1_000 === 0) log(`  ${i + 1} standing orders`);
     }
     const driver = new DayDriver(c.market, { operator: c.roles.operator, meter: c.roles.meter, anyone: c.roles.admin });
     const first = await driver.dayAfter((await c.now()) + 3_600);
