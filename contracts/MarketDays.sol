@@ -270,8 +270,7 @@ library MarketDays {
         if (book.nextToSettle != day) revert E.DayNotNextToSettle(day, book.nextToSettle);
         uint256 due = endOf(dayStartSlot, day) + DAY_VOID_AFTER;
         if (block.timestamp < due) revert E.DayVoidNotDue(day, due, block.timestamp);
-        ds.phase = DayPhase.Void;
-        book.nextToSettle = ds.next;
+        closeDay(book, ds, DayPhase.Void);
         emit Ev.DayVoided(day);
     }
 
@@ -468,8 +467,7 @@ library MarketDays {
         MarketSettlement.creditFees(
             ledger, run.firstInterval, payees.platform, payees.taxCollector, payees.networkOperator, totals
         );
-        ds.phase = DayPhase.Settled;
-        book.nextToSettle = ds.next;
+        closeDay(book, ds, DayPhase.Settled);
         emit Ev.DaySettled(day, clearing, run.bills, totals.poolIn);
     }
 
@@ -568,12 +566,17 @@ library MarketDays {
         if (settled) {
             // the verified clearing balances every interval: sells and buys fill the same Wh at one price
             if (poolIn != poolOut) revert E.SettlementPoolUnbalanced(run.firstInterval, poolIn, poolOut);
-            ds.phase = DayPhase.Settled;
-            book.nextToSettle = ds.next;
+            closeDay(book, ds, DayPhase.Settled);
         } else {
             ds.phase = DayPhase.Settling;
         }
         emit Ev.DayPagesSettled(day, uint32(run.billsFrom), run.bills, settled);
+    }
+
+    /// @dev Ends a day, Settled or Void: the days after it may settle.
+    function closeDay(DayBook storage book, DayState storage ds, DayPhase phase) private {
+        ds.phase = phase;
+        book.nextToSettle = ds.next;
     }
 
     /// @dev The next pages of a paged step: `firstPage` is the next expected, and none lies beyond the day's last.

@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {EuroToken} from "../../contracts/EuroToken.sol";
 import {KiezMarket} from "../../contracts/KiezMarket.sol";
 import {MarketFactory} from "../../contracts/MarketFactory.sol";
+import {MarketDays} from "../../contracts/MarketDays.sol";
 import {MarketMath} from "../../contracts/MarketMath.sol";
 import {Account, DayPhase, MarketInit, SettlementMode, Tariff} from "../../contracts/MarketTypes.sol";
 import {DayPage} from "../../contracts/DayTypes.sol";
@@ -34,6 +35,7 @@ contract DayHandler {
     uint256 internal constant ACTORS = 8;
     uint256 internal constant SLOTS = 96;
     uint24 internal constant LIMIT_WH = 3_000;
+    uint8 internal constant DAY_START_SLOT = 92;
 
     EuroToken public token;
     KiezMarket public market;
@@ -94,7 +96,7 @@ contract DayHandler {
                     supplierAccounts,
                     tariffs,
                     300,
-                    92,
+                    DAY_START_SLOT,
                     400,
                     SettlementMode.Day
                 )
@@ -199,7 +201,7 @@ contract DayHandler {
     /// @notice Opens the next day and leaves it unread until it may be voided; voiding it moves no money.
     function skipDay() external {
         uint32 day = _openNext();
-        vm.warp(MarketMathDays.endOf(day) + market.DAY_VOID_AFTER());
+        vm.warp(_endOfDay(day) + market.DAY_VOID_AFTER());
         uint256 before = _ledgerTotal();
         try market.voidDay(day) {
             ++daysVoided;
@@ -251,7 +253,7 @@ contract DayHandler {
 
     function _openNext() internal returns (uint32 day) {
         // the next day that starts after now
-        day = uint32((block.timestamp / 900 - 92) / SLOTS + 1);
+        day = uint32((block.timestamp / 900 - DAY_START_SLOT) / SLOTS + 1);
         if (day <= lastOpened) day = lastOpened + 1;
         vm.prank(operator);
         market.openDays(day, 1);
@@ -259,7 +261,7 @@ contract DayHandler {
         // an earlier day still open (a pause kept it from settling) is voided once it may be, so this one can settle
         (,, uint32 next) = market.dayCalendar();
         while (next != 0 && next != day) {
-            vm.warp(_max(block.timestamp, MarketMathDays.endOf(next) + market.DAY_VOID_AFTER()));
+            vm.warp(_max(block.timestamp, _endOfDay(next) + market.DAY_VOID_AFTER()));
             market.voidDay(next);
             ++daysVoided;
             (,, next) = market.dayCalendar();
@@ -267,7 +269,7 @@ contract DayHandler {
     }
 
     function _endOf(uint32 day) internal {
-        vm.warp(_max(block.timestamp, MarketMathDays.endOf(day)));
+        vm.warp(_max(block.timestamp, _endOfDay(day)));
     }
 
     function _readings(uint32 members, uint256 seed) internal pure returns (bytes memory readings) {
@@ -313,8 +315,10 @@ contract DayHandler {
                 DayPartyWord p = parties[m];
                 Tariff memory tm = t[p.supplier()];
                 // keys as the contract ranks them: price then member
-                if (exports && _floorAllowed(p.floor(), tm)) sells[ns++] = (uint256(p.floor()) << 24) | m;
-                if (!exports && _capAllowed(p.cap(), tm)) buys[nb++] = ((uint256(type(uint24).max) - p.cap()) << 24) | m;
+                if (exports && p.floor() != 0 && MarketDays.floorAllowed(p.floor(), tm)) sells[ns++] = (uint256(p.floor()) << 24) | m;
+                if (!exports && p.cap() != 0 && MarketDays.capAllowed(p.cap(), tm)) {
+                    buys[nb++] = ((uint256(type(uint24).max) - p.cap()) << 24) | m;
+                }
             }
             _sort(sells, ns);
             _sort(buys, nb);
@@ -380,14 +384,6 @@ contract DayHandler {
             }
             keys[b] = k;
         }
-    }
-
-    function _floorAllowed(uint256 floor, Tariff memory t) internal pure returns (bool) {
-        return floor != 0 && floor > t.feedInTariff && floor < t.energyPrice;
-    }
-
-    function _capAllowed(uint256 cap, Tariff memory t) internal pure returns (bool) {
-        return cap != 0 && cap < t.energyPrice && cap + MarketMath.lemCharges(t) < MarketMath.timeOfUse(t);
     }
 
     /// @dev A copy of the clearing with one field of one traded interval moved by one, handed in first: it must be
@@ -534,14 +530,12 @@ contract DayHandler {
         lastUnexpected = reason;
     }
 
+    /// @dev When `day` ends, at the community's day start slot.
+    function _endOfDay(uint32 day) internal pure returns (uint256) {
+        return MarketDays.endOf(DAY_START_SLOT, day);
+    }
+
     function _max(uint256 a, uint256 b) internal pure returns (uint256) {
         return a > b ? a : b;
-    }
-}
-
-/// @dev When day `day` ends (MarketDays.endOf, at the handler's day start slot 92).
-library MarketMathDays {
-    function endOf(uint32 day) internal pure returns (uint256) {
-        return (uint256(day) * 96 + 92) * 900 + 1 days;
     }
 }
