@@ -3,14 +3,19 @@
  *
  * One command to a running local community: a Hardhat node on 127.0.0.1, the contracts deployed through the
  * Ignition modules, the engine's households registered and funded, a market clock that opens, clears,
- * meters, bills and settles intervals in accelerated time, the dApp's services (runtime config, relay,
- * faucet), and the dApp itself served by Vite. Ctrl-C stops everything it started, by process id.
+ * meters, bills and settles intervals in accelerated time, the indexer (Ponder) reading it, the dApp's services
+ * (runtime config, relay, faucet), and the dApp itself served by Vite. Ctrl-C stops everything it started, by process id.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
 import { dayStartSlot as dayStartSlotOf } from "@kiezstrom/engine/calendar";
 import { buildCommunity } from "@kiezstrom/engine/community";
 import { createCommunity, EUR } from "./lib/chain.js";
 import { fail, flags, loadScenario, requireUniformClearing, wholeNumber } from "./lib/cli.js";
 import { startDevApi, type RuntimeConfig } from "./lib/dev-api.js";
+import { describeCommunity, startIndexer } from "./lib/indexer.js";
 import { startNode } from "./lib/local-node.js";
 import { MarketClock, Serial } from "./lib/market-clock.js";
 
@@ -26,6 +31,7 @@ const USAGE = `Usage: npm run dev -- [options]
   --start DATE           the simulated day, YYYY-MM-DD (default: the scenario's)
   --start-time HH:MM     the time of day the market starts at (default 10:00)
   --no-frontend          do not start Vite (the services and the chain only)
+  --no-indexer           do not start the indexer (the dApp then reads recent blocks from the node)
   --serve DIR            serve a built dApp (frontend/dist) from the services' port`;
 
 const values = flags(
@@ -41,6 +47,7 @@ const values = flags(
     start: { type: "string" },
     "start-time": { type: "string" },
     "no-frontend": { type: "boolean" },
+    "no-indexer": { type: "boolean" },
     serve: { type: "string" },
   },
   USAGE,
@@ -108,6 +115,19 @@ try {
   );
   stops.push(() => clock.stop());
 
+  let indexerUrl: string | undefined;
+  if (!values["no-indexer"]) {
+    // a fresh store for a fresh chain: the node starts over on every run
+    const pgliteDir = mkdtempSync(join(tmpdir(), "kiezstrom-indexer-"));
+    stops.push(() => rmSync(pgliteDir, { recursive: true, force: true }));
+    const community = await describeCommunity(node.url, await c.market.getAddress(), 0);
+    log("starting the indexer (Ponder, embedded PGlite)");
+    const indexer = await startIndexer({ rpc: node.url, community, pgliteDir, pollingMs: 500, log: (line) => log(`[indexer] ${line}`) });
+    stops.push(indexer.stop);
+    await indexer.ready();
+    indexerUrl = indexer.url;
+  }
+
   const accounts: string[] = await c.provider.send("eth_accounts", []);
   const config: RuntimeConfig = {
     name: `${scenario.name} (local)`,
@@ -117,6 +137,7 @@ try {
     token: (await c.token.getAddress()) as `0x${string}`,
     factory: (await c.factory.getAddress()) as `0x${string}`,
     fromBlock: 0,
+    indexerUrl,
     relayUrl: "/api/relay",
     clockUrl: "/api/clock",
     faucetUrl: "/api/faucet",
@@ -145,11 +166,14 @@ try {
   dApp       ${dappUrl ?? "(not started: --no-frontend)"}
   chain      ${node.url} (chain id ${config.chainId}; import a dev account into a wallet, or pick one in the dApp)
   services   ${api.url} (/kiezstrom.json, /api/clock, /api/relay, /api/faucet, /api/home)
+  indexer    ${indexerUrl ? `${indexerUrl}/graphql (GraphQL), ${indexerUrl}/sql (SQL over HTTP)` : "(not started: --no-indexer)"}
   market     ${config.market}
   token      ${config.token}
   clock      ${values.manual ? "manual: POST /api/clock/tick" : `one 15-minute interval every ${intervalSeconds} s`}`);
   // one machine-readable line for tools that start this command (the end-to-end test)
-  console.log(`ready ${JSON.stringify({ dapp: dappUrl, api: api.url, rpc: node.url, market: config.market, token: config.token })}`);
+  console.log(
+    `ready ${JSON.stringify({ dapp: dappUrl, api: api.url, rpc: node.url, market: config.market, token: config.token, indexer: indexerUrl ?? null })}`,
+  );
 } catch (e) {
   log(`error: ${(e as Error).message.split("\n")[0]}`);
   await stopAll(2);

@@ -31,6 +31,23 @@ const SUITES = [
     tapFile: ".test-engine.tap",
   },
 ];
+SUITES.push({
+  name: "indexer (Ponder on PGlite and on Debian's PostgreSQL)",
+  setup: { command: "node", args: ["scripts/ensure-postgres.mjs"] },
+  command: "node",
+  args: [
+    "--import",
+    "tsx",
+    "--test",
+    "--test-reporter=spec",
+    "--test-reporter-destination=stdout",
+    "--test-reporter=tap",
+    "--test-reporter-destination=.test-indexer.tap",
+    "test/indexer/*.test.ts",
+  ],
+  parse: parseNodeTap,
+  tapFile: ".test-indexer.tap",
+});
 if (existsSync("frontend/package.json")) {
   SUITES.push({ name: "dApp components and hooks (Vitest)", command: "npm", args: ["--prefix", "frontend", "test", "--silent"], parse: parseVitest });
   SUITES.push({

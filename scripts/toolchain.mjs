@@ -56,7 +56,7 @@ function ensureNode(env) {
 
 function installFingerprint(nodeVersion) {
   const hash = createHash("sha256");
-  for (const file of ["package.json", "package-lock.json", "frontend/package.json"]) {
+  for (const file of ["package.json", "package-lock.json", "frontend/package.json", "indexer/package.json"]) {
     const path = join(ROOT, file);
     hash.update(`${file}\0${existsSync(path) ? readFileSync(path) : ""}\0`);
   }

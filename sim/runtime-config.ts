@@ -33,6 +33,8 @@ export interface RuntimeConfig {
   factory?: Address;
   /** First block to read the market's events from (its deployment). */
   fromBlock: number;
+  /** The community's indexer (Ponder: GraphQL at `${indexerUrl}/graphql`); absent: only recent blocks are read from the RPC. */
+  indexerUrl?: string;
   /** Relay of EIP-712 signed bids; absent: bids are sent as transactions only. */
   relayUrl?: string;
   /** The local market clock's status; absent: the chain's own clock. */

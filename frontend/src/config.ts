@@ -33,6 +33,9 @@ export function parseConfig(value: unknown): RuntimeConfig {
   if (!/^https?:\/\//.test(rpcUrl)) throw new ConfigError(`\`rpcUrl\` must be an http(s) URL, got "${rpcUrl}"`);
   const fromBlock = o.fromBlock ?? 0;
   if (typeof fromBlock !== "number" || !Number.isSafeInteger(fromBlock) || fromBlock < 0) throw new ConfigError("`fromBlock` must be a block number ≥ 0");
+  const indexerUrl = str("indexerUrl", true);
+  if (indexerUrl !== undefined && !/^(https?:\/\/|\/)/.test(indexerUrl))
+    throw new ConfigError(`\`indexerUrl\` must be an http(s) URL or a path, got "${indexerUrl}"`);
   const devAccounts = o.devAccounts;
   if (devAccounts !== undefined && (!Array.isArray(devAccounts) || !devAccounts.every((a) => typeof a === "string" && isAddress(a)))) {
     throw new ConfigError("`devAccounts` must be a list of 0x addresses");
@@ -49,6 +52,7 @@ export function parseConfig(value: unknown): RuntimeConfig {
     token: address("token")!,
     factory: address("factory", true),
     fromBlock,
+    indexerUrl,
     relayUrl: str("relayUrl", true),
     clockUrl: str("clockUrl", true),
     faucetUrl: str("faucetUrl", true),

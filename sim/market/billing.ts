@@ -44,19 +44,48 @@ export function gridResidual(q: IntervalQuantities): { gridImportWh: number; gri
  * (units); with a uniform price they are Wh × price, as on chain.
  */
 export function lemBillFromAmounts(q: IntervalQuantities, p2pCost: number, p2pProceeds: number, tariff: SupplierTariff, dayStart: boolean): BillLines {
-  const t = tariff.prices;
   const residual = q.importWh - q.exportWh - q.p2pBoughtWh + q.p2pSoldWh;
-  const gridImportWh = Math.max(residual, 0);
-  const gridExportWh = residual > 0 ? 0 : -residual;
+  const grid = { gridImportWh: Math.max(residual, 0), gridExportWh: residual > 0 ? 0 : -residual };
+  return billLines({ p2pBoughtWh: q.p2pBoughtWh, p2pSoldWh: q.p2pSoldWh, ...grid }, p2pCost, p2pProceeds, tariff, dayStart);
+}
+
+/** What a bill's lines are made of: the P2P Wh and the grid's, after P2P. */
+export interface BilledQuantities {
+  p2pBoughtWh: number;
+  p2pSoldWh: number;
+  gridImportWh: number;
+  gridExportWh: number;
+}
+
+/**
+ * The bill lines of billed quantities: every charge is per Wh of one tariff, so the lines of a day's totals are the
+ * sum of its intervals' lines (what day mode settles); `dailyCharge` when the bill holds the day's first interval.
+ */
+export function billLines(q: BilledQuantities, p2pCost: number, p2pProceeds: number, tariff: SupplierTariff, dailyCharge: boolean): BillLines {
+  const t = tariff.prices;
+  const { gridImportWh, gridExportWh } = q;
   const platformFee = q.p2pBoughtWh * t.platformFee;
   const levies = q.p2pBoughtWh * t.levies;
   const supplierFee = q.p2pBoughtWh * t.lemSupplierMargin;
   const networkFee = q.p2pBoughtWh * t.lemNetworkFee;
   const gridImportCost = gridImportWh * timeOfUse(t);
   const gridExportCredit = gridExportWh * t.feedInTariff;
-  const dailyCharge = dayStart ? tariff.dailyChargeMicroEur * NANO_PER_MICRO : 0;
-  const net = p2pCost + platformFee + levies + supplierFee + networkFee + gridImportCost + dailyCharge - p2pProceeds - gridExportCredit;
-  return { gridImportWh, gridExportWh, p2pCost, platformFee, levies, supplierFee, networkFee, p2pProceeds, gridImportCost, gridExportCredit, dailyCharge, net };
+  const daily = dailyCharge ? tariff.dailyChargeMicroEur * NANO_PER_MICRO : 0;
+  const net = p2pCost + platformFee + levies + supplierFee + networkFee + gridImportCost + daily - p2pProceeds - gridExportCredit;
+  return {
+    gridImportWh,
+    gridExportWh,
+    p2pCost,
+    platformFee,
+    levies,
+    supplierFee,
+    networkFee,
+    p2pProceeds,
+    gridImportCost,
+    gridExportCredit,
+    dailyCharge: daily,
+    net,
+  };
 }
 
 /** A participant's LEM bill for one interval at the uniform P2P price `price` (µEUR/kWh). */

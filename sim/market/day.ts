@@ -6,7 +6,7 @@
  * What the contract verifies is the clearing word of each interval (DayClearing): this module computes it.
  */
 import { INTERVALS_PER_DAY } from "../calendar.js";
-import { type BillLines, lemBill } from "./billing.js";
+import { type BillLines, billLines, lemBill } from "./billing.js";
 import { type ClearingResult, clearInterval, type OrderBid } from "./clearing.js";
 import { askRange, bidRange, type SupplierTariff } from "./tariff.js";
 import { type DayBillQuantities, type DayClearing, type DayParty, NO_DAY_TRADE } from "./words.js";
@@ -145,6 +145,12 @@ export function clearDay(parties: readonly DayParty[], nets: readonly DayNets[],
     },
   }));
   return { clearing, intervals, bills };
+}
+
+/** A member's day bill lines from the quantities DaySettled reports: the sum of its intervals' lines (billLines). */
+export function dayBillLines(q: DayBillQuantities, tariff: SupplierTariff): BillLines {
+  const billed = { p2pBoughtWh: q.boughtWh, p2pSoldWh: q.soldWh, gridImportWh: q.gridImportWh, gridExportWh: q.gridExportWh };
+  return billLines(billed, q.boughtUnits, q.soldUnits, tariff, true);
 }
 
 /** The clearing word of one interval: its marginal pair and the Wh each side holds before its marginal member. */

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 
 import { buildCommunity } from "@kiezstrom/engine/community";
 import { simulate } from "@kiezstrom/engine/engine";
-import { clearDay } from "@kiezstrom/engine/market/day";
+import { clearDay, dayBillLines } from "@kiezstrom/engine/market/day";
 import { lemCharges, timeOfUse } from "@kiezstrom/engine/market/tariff";
 import { Random } from "@kiezstrom/engine/random";
 import { allowedPrices, batteryBuyCap, bidStrategy, standingOrdersOf } from "@kiezstrom/engine/strategy";
@@ -356,7 +356,12 @@ describe("day settlement in the engine", () => {
     const parties = homes.map((h, i) => ({ account: `0x${String(i).padStart(40, "0")}`, supplier: h.supplier, ...orders[i] }));
     const tariffs = scenario.suppliers.map((x) => x.tariff);
     const expected = homes.map(() => 0);
-    for (const day of nets) for (const [i, b] of clearDay(parties, day, tariffs).bills.entries()) expected[i] += b.lines.net;
+    for (const day of nets)
+      for (const [i, b] of clearDay(parties, day, tariffs).bills.entries()) {
+        expected[i] += b.lines.net;
+        // what the indexer and the contract bill from the day's reported totals: the same lines
+        assert.deepEqual(dayBillLines(b.quantities, tariffs[parties[i].supplier]), b.lines);
+      }
     assert.deepEqual(
       r.households.map((h) => h.lemNano),
       expected,
