@@ -122,10 +122,30 @@ export const bill = onchainTable(
     dailyCharge: t.bigint().notNull(),
     /** What the bill moved on the household's balance: received less paid, nano-euro (negative: it paid). */
     amount: t.bigint().notNull(),
+    /** The same metered energy billed without the market (BAU: all import at the grid price, all export at feed-in),
+     *  nano-euro, received less paid: `amount - bauAmount` is what the market saved the household. */
+    bauAmount: t.bigint().notNull(),
+    /** The meter's readings billed (interval mode: the interval's; day mode: the day's sums). */
+    meteredImportWh: t.integer().notNull(),
+    meteredExportWh: t.integer().notNull(),
     settled: t.boolean().notNull(),
     timestamp: t.integer().notNull(),
   }),
   (table) => ({ participantIndex: index().on(table.participant, table.interval), intervalIndex: index().on(table.interval) }),
+);
+
+/** A meter reading of an interval, as ReadingsPosted published it. */
+export const reading = onchainTable(
+  "reading",
+  (t) => ({
+    /** `${interval}:${participant}` */
+    id: t.text().primaryKey(),
+    interval: t.integer().notNull(),
+    participant: t.hex().notNull(),
+    importWh: t.integer().notNull(),
+    exportWh: t.integer().notNull(),
+  }),
+  (table) => ({ participantIndex: index().on(table.participant, table.interval) }),
 );
 
 /**

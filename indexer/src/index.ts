@@ -5,12 +5,12 @@
  */
 import { and, eq } from "ponder";
 import { ponder, type Context, type Event } from "ponder:registry";
-import { account, bid, bill, day, dayMember, interval, ledgerMovement, participant, tariff, trade } from "ponder:schema";
+import { account, bid, bill, day, dayMember, interval, ledgerMovement, participant, reading, tariff, trade } from "ponder:schema";
 
 import { INTERVALS_PER_DAY } from "@kiezstrom/engine/calendar";
-import { lemBill, isDayStart, type BillLines } from "@kiezstrom/engine/market/billing";
+import { bauBill, lemBill, isDayStart, type BillLines } from "@kiezstrom/engine/market/billing";
 import { clearInterval } from "@kiezstrom/engine/market/clearing";
-import { dayBillLines } from "@kiezstrom/engine/market/day";
+import { dayBauLines, dayBillLines } from "@kiezstrom/engine/market/day";
 import { batchBids, CLASS_NAMES, sideName, WEI_PER_UNIT } from "@kiezstrom/engine/market/onchain";
 import { tariffFromChain, type TariffStruct } from "@kiezstrom/engine/market/tariff";
 import { billWord, dayBillWord } from "@kiezstrom/engine/market/words";
@@ -213,7 +213,16 @@ ponder.on("KiezMarket:IntervalCleared", async ({ event, context }) => {
 });
 
 ponder.on("KiezMarket:ReadingsPosted", async ({ event, context }) => {
-  await setPhase(context, Number(event.args.interval), "metering");
+  const intervalId = Number(event.args.interval);
+  const rows = event.args.readings.map((r) => ({
+    id: `${intervalId}:${lower(r.participant)}`,
+    interval: intervalId,
+    participant: lower(r.participant),
+    importWh: Number(r.importWh),
+    exportWh: Number(r.exportWh),
+  }));
+  if (rows.length > 0) await context.db.insert(reading).values(rows);
+  await setPhase(context, intervalId, "metering");
 });
 
 ponder.on("KiezMarket:MeteringFinished", async ({ event, context }) => {
@@ -249,26 +258,33 @@ ponder.on("KiezMarket:BillsIssued", async ({ event, context }) => {
   const iv = await context.db.find(interval, { id: intervalId });
   if (!iv) throw new Error(`bills for interval ${intervalId}, which was never opened`);
   const rows = [];
+  const dayStart = isDayStart(intervalId, dayStartSlot);
   for (const b of billWord.unpackAll(event.args.bills)) {
-    const p = await context.db.find(participant, { address: lower(b.participant) });
+    const who = lower(b.participant);
+    const p = await context.db.find(participant, { address: who });
     if (!p) continue;
-    const metered = { importWh: b.gridImportWh + b.p2pBoughtWh, exportWh: b.gridExportWh + b.p2pSoldWh };
+    const r = await context.db.find(reading, { id: `${intervalId}:${who}` });
+    const metered = r ?? { importWh: b.gridImportWh + b.p2pBoughtWh, exportWh: b.gridExportWh + b.p2pSoldWh };
+    const t = await tariffOf(context, p.supplier, iv.tariffEpoch);
     const lines = lemBill(
-      { ...metered, p2pBoughtWh: b.p2pBoughtWh, p2pSoldWh: b.p2pSoldWh },
+      { importWh: metered.importWh, exportWh: metered.exportWh, p2pBoughtWh: b.p2pBoughtWh, p2pSoldWh: b.p2pSoldWh },
       iv.price ?? 0,
-      await tariffOf(context, p.supplier, iv.tariffEpoch),
-      isDayStart(intervalId, dayStartSlot),
+      t,
+      dayStart,
     );
     rows.push({
-      id: `${intervalId}:${lower(b.participant)}`,
+      id: `${intervalId}:${who}`,
       interval: intervalId,
       day: null,
-      participant: lower(b.participant),
+      participant: who,
       p2pBoughtWh: b.p2pBoughtWh,
       p2pSoldWh: b.p2pSoldWh,
       gridImportWh: b.gridImportWh,
       gridExportWh: b.gridExportWh,
       ...lineColumns(lines),
+      bauAmount: -BigInt(bauBill(metered.importWh, metered.exportWh, t, dayStart).net),
+      meteredImportWh: metered.importWh,
+      meteredExportWh: metered.exportWh,
       settled: false,
       timestamp: when(event),
     });
@@ -358,7 +374,8 @@ async function settleDayBills(context: Context, event: Event, dayId: number, fir
     const member = await context.db.find(dayMember, { member: firstMember + j });
     const p = member && (await context.db.find(participant, { address: member.account }));
     if (!member || !p) continue;
-    const lines = dayBillLines(q, await tariffOf(context, p.supplier, d.tariffEpoch));
+    const t = await tariffOf(context, p.supplier, d.tariffEpoch);
+    const lines = dayBillLines(q, t);
     rows.push({
       id: `${firstInterval}:${member.account}`,
       interval: firstInterval,
@@ -369,6 +386,9 @@ async function settleDayBills(context: Context, event: Event, dayId: number, fir
       gridImportWh: q.gridImportWh,
       gridExportWh: q.gridExportWh,
       ...lineColumns(lines),
+      bauAmount: -BigInt(dayBauLines(q, t).net),
+      meteredImportWh: q.gridImportWh + q.boughtWh,
+      meteredExportWh: q.gridExportWh + q.soldWh,
       settled: false,
       timestamp: when(event),
     });

@@ -153,6 +153,15 @@ export function dayBillLines(q: DayBillQuantities, tariff: SupplierTariff): Bill
   return billLines(billed, q.boughtUnits, q.soldUnits, tariff, true);
 }
 
+/**
+ * A member's day billed without the market (BAU) from the same totals: every slot is one-sided in day mode, so its
+ * metered import is grid import + bought and its export grid export + sold, all at the grid's prices.
+ */
+export function dayBauLines(q: DayBillQuantities, tariff: SupplierTariff): BillLines {
+  const metered = { p2pBoughtWh: 0, p2pSoldWh: 0, gridImportWh: q.gridImportWh + q.boughtWh, gridExportWh: q.gridExportWh + q.soldWh };
+  return billLines(metered, 0, 0, tariff, true);
+}
+
 /** The clearing word of one interval: its marginal pair and the Wh each side holds before its marginal member. */
 export function clearingWordOf(result: ClearingResult): DayClearing {
   if (!result.marginal) return NO_DAY_TRADE;

@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { Contract, Interface, JsonRpcProvider } from "ethers";
 
 import { rebuildMarket, type MarketRebuild } from "@kiezstrom/engine/audit";
-import { isDayStart, lemBill } from "@kiezstrom/engine/market/billing";
+import { bauBill, isDayStart, lemBill } from "@kiezstrom/engine/market/billing";
 import { startPostgres } from "./postgres.js";
 
 const HOUSEHOLDS = 12;
@@ -171,7 +171,11 @@ async function checkAgainstChain(url: string) {
   }
 
   // bills: the chain's quantities, priced by the engine
-  const bills = await allRows<Row>(url, "bills", "interval participant p2pBoughtWh p2pSoldWh gridImportWh gridExportWh amount settled");
+  const bills = await allRows<Row>(
+    url,
+    "bills",
+    "interval participant p2pBoughtWh p2pSoldWh gridImportWh gridExportWh amount bauAmount meteredImportWh settled",
+  );
   const config = await market.config();
   let billed = 0;
   for (const [id, s] of rebuild.intervals) {
@@ -227,7 +231,7 @@ describe("the indexer (Ponder)", { timeout: 900_000 }, () => {
     assert.ok(later.settled > first.settled && later.head > first.head, "intervals settled since are indexed live");
   });
 
-  it("pages a household's own rows: its bills, newest first, never more than asked", async () => {
+  it("pages a household's own rows (its bills, newest first, never more than asked) and sums them", async () => {
     const { items } = await graphql<{ participants: { items: { address: string }[] } }>(ready.indexer, "{ participants(limit: 1) { items { address } } }").then(
       (d) => d.participants,
     );
@@ -246,6 +250,35 @@ describe("the indexer (Ponder)", { timeout: 900_000 }, () => {
         .sort((a, b) => b - a)
         .slice(0, 2),
     );
+    // the totals and the trading neighbours, aggregated by the indexer, equal the rows they sum
+    const rows = await allRows<Row>(ready.indexer, "bills", "amount bauAmount p2pBoughtWh", `{ participant: "${who}" }`);
+    const summary = (await (await fetch(`${ready.indexer}/households/${who}/summary`)).json()) as Record<string, string | number>;
+    assert.equal(summary.bills, rows.length);
+    assert.equal(
+      BigInt(summary.amount),
+      rows.reduce((n, b) => n + BigInt(String(b.amount)), 0n),
+    );
+    assert.equal(
+      BigInt(summary.bauAmount),
+      rows.reduce((n, b) => n + BigInt(String(b.bauAmount)), 0n),
+    );
+    const everyTrade = await allRows<Row>(ready.indexer, "trades", "seller buyer wh price");
+    for (const p of (await allRows<Row>(ready.indexer, "participants", "address")).map((x) => String(x.address))) {
+      const { traders } = (await (await fetch(`${ready.indexer}/households/${p}/traders`)).json()) as {
+        traders: { address: string; boughtWh: number; soldWh: number; value: string }[];
+      };
+      const mine = everyTrade.filter((t) => t.seller === p || t.buyer === p);
+      assert.equal(
+        traders.reduce((n, t) => n + t.boughtWh + t.soldWh, 0),
+        mine.reduce((n, t) => n + Number(t.wh), 0),
+      );
+      assert.equal(
+        traders.reduce((n, t) => n + BigInt(t.value), 0n),
+        mine.reduce((n, t) => n + BigInt(Number(t.wh) * Number(t.price)), 0n),
+      );
+    }
+    const bad = await fetch(`${ready.indexer}/households/0x12/summary`);
+    assert.equal(bad.status, 400);
   });
 
   it("runs with npm run indexer on PostgreSQL, stops, and resumes where it stopped", async () => {

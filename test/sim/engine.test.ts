@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 
 import { buildCommunity } from "@kiezstrom/engine/community";
 import { simulate } from "@kiezstrom/engine/engine";
-import { clearDay, dayBillLines } from "@kiezstrom/engine/market/day";
+import { bauBill } from "@kiezstrom/engine/market/billing";
+import { clearDay, dayBauLines, dayBillLines } from "@kiezstrom/engine/market/day";
 import { lemCharges, timeOfUse } from "@kiezstrom/engine/market/tariff";
 import { Random } from "@kiezstrom/engine/random";
 import { allowedPrices, batteryBuyCap, bidStrategy, standingOrdersOf } from "@kiezstrom/engine/strategy";
@@ -360,7 +361,10 @@ describe("day settlement in the engine", () => {
       for (const [i, b] of clearDay(parties, day, tariffs).bills.entries()) {
         expected[i] += b.lines.net;
         // what the indexer and the contract bill from the day's reported totals: the same lines
-        assert.deepEqual(dayBillLines(b.quantities, tariffs[parties[i].supplier]), b.lines);
+        const tariff = tariffs[parties[i].supplier];
+        assert.deepEqual(dayBillLines(b.quantities, tariff), b.lines);
+        const bau = day[i].reduce((n, net, slot) => n + bauBill(Math.max(net, 0), Math.max(-net, 0), tariff, slot === 0).net, 0);
+        assert.equal(dayBauLines(b.quantities, tariff).net, bau);
       }
     assert.deepEqual(
       r.households.map((h) => h.lemNano),
