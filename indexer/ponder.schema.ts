@@ -5,6 +5,15 @@
  */
 import { index, onchainTable, relations } from "ponder";
 
+/** The market's settings as MarketInitialized set them: one row, id "market". */
+export const market = onchainTable("market", (t) => ({
+  id: t.text().primaryKey(),
+  token: t.hex().notNull(),
+  gateLeadSeconds: t.integer().notNull(),
+  /** The slot (of 96 a UTC day) at which the community's day starts: its local midnight. */
+  dayStartSlot: t.integer().notNull(),
+}));
+
 /** A registered household (or supplier-side account) and what the market knows of it. */
 export const participant = onchainTable(
   "participant",
@@ -73,6 +82,17 @@ export const bid = onchainTable(
     participantIndex: index().on(table.participant, table.interval),
   }),
 );
+
+/** A relayed batch as placed, cancellations applied (BidWord words as decimal strings): what cancelling one of its
+ *  bids hands back to the market. */
+export const bidBatch = onchainTable("bid_batch", (t) => ({
+  /** `${interval}:${batch}` */
+  id: t.text().primaryKey(),
+  interval: t.integer().notNull(),
+  batch: t.integer().notNull(),
+  firstBidIndex: t.integer().notNull(),
+  words: t.json().$type<string[]>().notNull(),
+}));
 
 /** One step of an interval's merge: `wh` from seller to buyer at the interval's price. */
 export const trade = onchainTable(

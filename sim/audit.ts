@@ -145,9 +145,11 @@ export function rebuildMarket(events: readonly MarketEvent[], dayStartSlot: numb
 
 /**
  * A rebuild that takes events as they arrive (`apply` the new ones, in chain order), so a long-running view
- * does not replay the whole history on every block.
+ * does not replay the whole history on every block. `partial`: the events start mid-history (a view of recent
+ * blocks only), so an event about what came before (an interval opened earlier, a participant registered earlier)
+ * is passed over instead of failing the rebuild; such a rebuild shows what it saw and is no audit.
  */
-export function createMarketRebuild(dayStartSlot: number) {
+export function createMarketRebuild(dayStartSlot: number, options: { partial?: boolean } = {}) {
   const findings: Finding[] = [];
   const tariffs = new Map<string, { prices: Tariff; dailyChargeMicroEur: number }>(); // `${supplier}:${epoch}`
   const participants = new Map<string, { supplier: number; participantClass: number; importLimitWh: number; exportLimitWh: number; metered?: boolean }>();
@@ -331,7 +333,15 @@ export function createMarketRebuild(dayStartSlot: number) {
     for (const ev of events) {
       // the decoder (ethers or viem, with the market's ABI) gives each event its arguments by name
       const handle = on[ev.name as keyof MarketEventArgs] as ((args: unknown) => void) | undefined;
-      handle?.(ev.args);
+      if (!options.partial) {
+        handle?.(ev.args);
+        continue;
+      }
+      try {
+        handle?.(ev.args);
+      } catch {
+        // about state before the first block read
+      }
     }
   }
 

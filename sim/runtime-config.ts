@@ -33,6 +33,8 @@ export interface RuntimeConfig {
   factory?: Address;
   /** First block to read the market's events from (its deployment). */
   fromBlock: number;
+  /** The community's time zone (IANA), in which every page shows times and days; default Europe/Berlin. */
+  timeZone?: string;
   /** The community's indexer (Ponder: GraphQL at `${indexerUrl}/graphql`); absent: only recent blocks are read from the RPC. */
   indexerUrl?: string;
   /** Relay of EIP-712 signed bids; absent: bids are sent as transactions only. */

@@ -8,6 +8,7 @@ import { AccountBar, ConnectPanel } from "./components/Connect";
 import { AutoBidder } from "./components/AutoBidder";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { explainError } from "./lib/errors";
+import { useParticipant } from "./hooks/useParticipant";
 import { MarketProvider, useMarket } from "./lib/market";
 import { AuditPage } from "./pages/AuditPage";
 import { HomePage } from "./pages/HomePage";
@@ -29,15 +30,18 @@ export function App({ rc }: { rc: RuntimeConfig }) {
 }
 
 function Shell() {
-  const { rc, rebuild, readError } = useMarket();
+  const { rc, readError, loadingHistory } = useMarket();
   const { address, chainId } = useConnection();
+  const registration = useParticipant(address);
   const chain = chainOf(rc);
   const [page, setPage] = useState<Page>(() => PAGES.find((p) => `#${p.toLowerCase()}` === location.hash) ?? "Home");
   const go = (p: Page) => {
     setPage(p);
     history.replaceState(null, "", `#${p.toLowerCase()}`);
   };
-  const registered = address ? rebuild.participants.has(address.toLowerCase()) : false;
+  const registered = !!registration.data;
+  // not yet known: the registration is still being read (never "register" to a registered household)
+  const checking = !!address && registration.data === undefined;
   const onChain = chainId === rc.chainId;
   const needsAccount = page === "Home" || page === "Market" || page === "Wallet";
 
@@ -55,6 +59,11 @@ function Shell() {
           </button>
         ))}
       </nav>
+      {loadingHistory !== null && (
+        <p className="banner" role="status">
+          Reading the latest blocks from the node… {Math.round(loadingHistory * 100)}% (without an indexer this community's pages show only recent history)
+        </p>
+      )}
       {readError != null && (
         <p className="banner error" role="alert">
           {explainError(readError, { rpcUrl: rc.rpcUrl })}
@@ -63,7 +72,12 @@ function Shell() {
       <main>
         <ErrorBoundary resetKey={`${page}:${address ?? ""}`}>
           {needsAccount && !address && <ConnectPanel chainName={chain.name} />}
-          {needsAccount && address && onChain && !registered && page !== "Wallet" && <RegisterPage />}
+          {needsAccount && address && onChain && checking && (
+            <p className="loading" role="status">
+              Reading your registration from the market…
+            </p>
+          )}
+          {needsAccount && address && onChain && !checking && !registered && page !== "Wallet" && <RegisterPage />}
           {address && registered && onChain && <AutoBidder me={address} />}
           {page === "Home" && address && registered && <HomePage me={address} />}
           {page === "Market" && address && registered && <MarketPage me={address} />}

@@ -11,6 +11,15 @@ export type { RuntimeConfig };
 
 export class ConfigError extends Error {}
 
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Checks every field and says which one is wrong. */
 export function parseConfig(value: unknown): RuntimeConfig {
   if (typeof value !== "object" || value === null) throw new ConfigError("the configuration is not a JSON object");
@@ -33,6 +42,8 @@ export function parseConfig(value: unknown): RuntimeConfig {
   if (!/^https?:\/\//.test(rpcUrl)) throw new ConfigError(`\`rpcUrl\` must be an http(s) URL, got "${rpcUrl}"`);
   const fromBlock = o.fromBlock ?? 0;
   if (typeof fromBlock !== "number" || !Number.isSafeInteger(fromBlock) || fromBlock < 0) throw new ConfigError("`fromBlock` must be a block number ≥ 0");
+  const timeZone = str("timeZone", true);
+  if (timeZone !== undefined && !isTimeZone(timeZone)) throw new ConfigError(`\`timeZone\` must be an IANA time zone such as Europe/Berlin, got "${timeZone}"`);
   const indexerUrl = str("indexerUrl", true);
   if (indexerUrl !== undefined && !/^(https?:\/\/|\/)/.test(indexerUrl))
     throw new ConfigError(`\`indexerUrl\` must be an http(s) URL or a path, got "${indexerUrl}"`);
@@ -52,6 +63,7 @@ export function parseConfig(value: unknown): RuntimeConfig {
     token: address("token")!,
     factory: address("factory", true),
     fromBlock,
+    timeZone,
     indexerUrl,
     relayUrl: str("relayUrl", true),
     clockUrl: str("clockUrl", true),

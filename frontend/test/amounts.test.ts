@@ -32,8 +32,12 @@ describe("amounts typed by a household", () => {
     expect(formatCt(150_599, 4)).toBe("15.0599 ct/kWh");
   });
 
-  it("formats token wei as euros, rounded toward zero", () => {
+  it("formats token wei as euros, rounded half away from zero", () => {
     expect(formatEuro(20_132_343_400_000_000_000n, 4)).toBe("20.1323 EUR");
+    expect(formatEuro(20_132_350_000_000_000_000n, 4)).toBe("20.1324 EUR");
+    expect(formatEuro(19_999_999_999_000_000_000n)).toBe("20.00 EUR");
+    expect(formatEuro(-4_999_000_000_000_000n)).toBe("0.00 EUR");
+    expect(formatEuro(-5_000_000_000_000_000n)).toBe("−0.01 EUR");
     expect(formatEuro(-5n * 10n ** 16n)).toBe("−0.05 EUR");
     expect(formatEuro(0n)).toBe("0.00 EUR");
   });

@@ -5,13 +5,13 @@
  */
 import { and, eq } from "ponder";
 import { ponder, type Context, type Event } from "ponder:registry";
-import { account, bid, bill, day, dayMember, interval, ledgerMovement, participant, reading, tariff, trade } from "ponder:schema";
+import { account, bid, bidBatch, bill, day, dayMember, interval, ledgerMovement, market, participant, reading, tariff, trade } from "ponder:schema";
 
 import { INTERVALS_PER_DAY } from "@kiezstrom/engine/calendar";
 import { bauBill, lemBill, isDayStart, type BillLines } from "@kiezstrom/engine/market/billing";
 import { clearInterval } from "@kiezstrom/engine/market/clearing";
 import { dayBauLines, dayBillLines } from "@kiezstrom/engine/market/day";
-import { batchBids, CLASS_NAMES, sideName, WEI_PER_UNIT } from "@kiezstrom/engine/market/onchain";
+import { batchBids, cancelInBatches, CLASS_NAMES, sideName, WEI_PER_UNIT } from "@kiezstrom/engine/market/onchain";
 import { tariffFromChain, type TariffStruct } from "@kiezstrom/engine/market/tariff";
 import { billWord, dayBillWord } from "@kiezstrom/engine/market/words";
 
@@ -22,8 +22,13 @@ const when = (event: { block: { timestamp: bigint } }) => Number(event.block.tim
 /** The market's day start slot, from MarketInitialized (bills of a day's first interval carry the daily charge). */
 let dayStartSlot = 0;
 
-ponder.on("KiezMarket:MarketInitialized", async ({ event }) => {
+ponder.on("KiezMarket:MarketInitialized", async ({ event, context }) => {
   dayStartSlot = Number(event.args.dayStartSlot);
+  const values = { token: lower(event.args.token), gateLeadSeconds: Number(event.args.gateLeadSeconds), dayStartSlot };
+  await context.db
+    .insert(market)
+    .values({ id: "market", ...values })
+    .onConflictDoUpdate(values);
 });
 
 async function tariffOf(context: Context, supplier: number, epoch: number) {
@@ -166,7 +171,15 @@ ponder.on("KiezMarket:BidPlaced", async ({ event, context }) => {
 ponder.on("KiezMarket:BidsPlaced", async ({ event, context }) => {
   const a = event.args;
   const batch = { batch: Number(a.batch), firstBidIndex: Number(a.firstBidIndex), bids: a.bids.map(BigInt) };
-  await placeBids(context, event, Number(a.interval), batchBids(batch), true);
+  const intervalId = Number(a.interval);
+  await context.db.insert(bidBatch).values({
+    id: `${intervalId}:${batch.batch}`,
+    interval: intervalId,
+    batch: batch.batch,
+    firstBidIndex: batch.firstBidIndex,
+    words: batch.bids.map(String),
+  });
+  await placeBids(context, event, intervalId, batchBids(batch), true);
 });
 
 ponder.on("KiezMarket:BidCancelled", async ({ event, context }) => {
@@ -174,8 +187,18 @@ ponder.on("KiezMarket:BidCancelled", async ({ event, context }) => {
   const iv = await context.db.find(interval, { id: intervalId });
   // a refund cancels every bid to release its lock; the bids as the interval cleared them stay as they were
   if (iv?.phase === "refunding") return;
-  const id = `${intervalId}:${Number(event.args.bidIndex)}`;
-  if (await context.db.find(bid, { id })) await context.db.update(bid, { id }).set({ cancelled: true });
+  const bidIndex = Number(event.args.bidIndex);
+  const id = `${intervalId}:${bidIndex}`;
+  const row = await context.db.find(bid, { id });
+  if (!row) return;
+  await context.db.update(bid, { id }).set({ cancelled: true });
+  if (!row.relayed) return;
+  // the batch as the next cancel of one of its bids must hand it back
+  const batches = await context.db.sql.select().from(bidBatch).where(eq(bidBatch.interval, intervalId));
+  const held = batches.map((b) => ({ id: b.id, batch: b.batch, firstBidIndex: b.firstBidIndex, bids: b.words.map(BigInt) }));
+  cancelInBatches(held, bidIndex);
+  const changed = held.find((b) => bidIndex >= b.firstBidIndex && bidIndex < b.firstBidIndex + b.bids.length);
+  if (changed) await context.db.update(bidBatch, { id: changed.id }).set({ words: changed.bids.map(String) });
 });
 
 ponder.on("KiezMarket:IntervalPriced", async ({ event, context }) => {

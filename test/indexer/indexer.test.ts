@@ -186,13 +186,12 @@ async function checkAgainstChain(url: string) {
       assert.equal(row.p2pBoughtWh, q.p2pBoughtWh);
       assert.equal(row.gridExportWh, q.gridExportWh);
       const p = rebuild.participants.get(who)!;
-      const metered = { importWh: q.gridImportWh + q.p2pBoughtWh, exportWh: q.gridExportWh + q.p2pSoldWh };
-      const lines = lemBill(
-        { ...metered, p2pBoughtWh: q.p2pBoughtWh, p2pSoldWh: q.p2pSoldWh },
-        s.cleared?.price ?? 0,
-        rebuild.tariffOf(p.supplier, s.epoch),
-        isDayStart(id, Number(config.dayStartSlot)),
-      );
+      const metered = s.readings.find((r) => r.participant === who)!;
+      const tariff = rebuild.tariffOf(p.supplier, s.epoch);
+      const dayStart = isDayStart(id, Number(config.dayStartSlot));
+      const lines = lemBill({ ...metered, p2pBoughtWh: q.p2pBoughtWh, p2pSoldWh: q.p2pSoldWh }, s.cleared?.price ?? 0, tariff, dayStart);
+      assert.equal(row.meteredImportWh, metered.importWh);
+      assert.equal(Number(row.bauAmount), -bauBill(metered.importWh, metered.exportWh, tariff, dayStart).net, `interval ${id}: ${who}'s BAU bill`);
       assert.equal(Number(row.amount), -lines.net, `interval ${id}: ${who}'s bill`);
     }
   }
@@ -277,6 +276,15 @@ describe("the indexer (Ponder)", { timeout: 900_000 }, () => {
         mine.reduce((n, t) => n + BigInt(Number(t.wh) * Number(t.price)), 0n),
       );
     }
+    const { days } = (await (await fetch(`${ready.indexer}/households/${who}/days?limit=400`)).json()) as { days: { bills: number; amount: string }[] };
+    assert.equal(
+      days.reduce((n, d) => n + d.bills, 0),
+      rows.length,
+    );
+    assert.equal(
+      days.reduce((n, d) => n + BigInt(d.amount), 0n),
+      BigInt(summary.amount),
+    );
     const bad = await fetch(`${ready.indexer}/households/0x12/summary`);
     assert.equal(bad.status, 400);
   });

@@ -6,7 +6,9 @@ import { useEffect, useRef, useState } from "react";
 
 import { useRelayedBid } from "../lib/bids";
 import { intervalLabel, useMarket } from "../lib/market";
-import { useHome, useHomeDay, useMarketDay } from "../pages/HomePage";
+import { useHome, useHomeDay, useMarketDay } from "../hooks/useHome";
+import { useMyBids } from "../hooks/useMyBids";
+import { useReadKiezMarket } from "../contracts/generated";
 import { formatKWh } from "../lib/amounts";
 
 export function AutoBidder({ me }: { me: `0x${string}` }) {
@@ -19,16 +21,17 @@ export function AutoBidder({ me }: { me: `0x${string}` }) {
   const [last, setLast] = useState<string | null>(null);
   const j = m.biddingInterval;
   const on = !!home?.preferences.autoTrading && !!m.rc.relayUrl;
+  const gateRead = useReadKiezMarket({ address: m.rc.market, functionName: "intervalOf", args: [j ?? 0], query: { enabled: on && j !== null } });
+  const mine = useMyBids(me, 8);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: it bids once per interval as it opens; the clock, relay and account are read at that moment
   useEffect(() => {
     if (!on || j === null || slot === null || !day || done.current.has(j)) return;
     // a view of the clock that lags the chain must not make it bid on an interval whose gate has passed
-    const gate = m.rebuild.intervals.get(j)?.gateClosesAt;
-    if (gate === undefined || m.chainNow === null || gate <= m.chainNow) return;
-    const mine = m.rebuild.intervals.get(j)?.bids.some((b) => b.participant === me.toLowerCase());
+    const gate = gateRead.data ? Number(gateRead.data.gateClosesAt) : undefined;
+    if (gate === undefined || gate === 0 || m.chainNow === null || gate <= m.chainNow || !mine.data) return;
     done.current.add(j);
-    if (mine) return;
+    if (mine.data.some((b) => b.interval === j)) return;
     const bids = day.bids[slot] ?? [];
     void (async () => {
       for (const b of bids) {
@@ -41,7 +44,7 @@ export function AutoBidder({ me }: { me: `0x${string}` }) {
       }
       if (bids.length === 0) setLast(`Auto-trading: nothing to trade at ${intervalLabel(j)} by your home's forecast.`);
     })();
-  }, [on, j, slot, day]);
+  }, [on, j, slot, day, gateRead.data, mine.data]);
 
   if (!home?.preferences.autoTrading) return null;
   return (

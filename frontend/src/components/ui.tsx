@@ -2,6 +2,7 @@
 import type { ReactNode } from "react";
 
 import { txMessage, type TxState } from "../lib/tx";
+import type { Loaded } from "../hooks/loaded";
 
 export function Section({ title, children, id }: { title: string; children: ReactNode; id?: string }) {
   return (
@@ -46,4 +47,21 @@ export function SvgChart({ svg, label }: { svg: string; label: string }) {
 
 export function Short({ address }: { address: string }) {
   return <code title={address}>{`${address.slice(0, 6)}…${address.slice(-4)}`}</code>;
+}
+
+/** While a hook's data loads: "Loading …" (never an empty state); if it failed: why, in words. */
+export function Loading({ loaded, what }: { loaded: Pick<Loaded<unknown>, "loading" | "error" | "data">; what: string }) {
+  if (loaded.error && loaded.data === undefined)
+    return (
+      <p className="error" role="alert">
+        {loaded.error}
+      </p>
+    );
+  if (loaded.loading || loaded.data === undefined)
+    return (
+      <p className="loading" role="status">
+        Loading {what}…
+      </p>
+    );
+  return null;
 }

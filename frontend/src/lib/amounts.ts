@@ -60,12 +60,12 @@ export function parsePriceCt(text: string, label = "price"): Parsed<number> {
   return { ok: true, value: Number(r.value) };
 }
 
-/** Token wei → "12.34 EUR" (rounded toward zero to `places`). */
+/** Token wei → "12.34 EUR" (rounded half away from zero to `places`). */
 export function formatEuro(wei: bigint, places = 2): string {
   const negative = wei < 0n;
   const abs = negative ? -wei : wei;
   const scale = 10n ** BigInt(EURO_DECIMALS - places);
-  const whole = abs / scale;
+  const whole = (abs + scale / 2n) / scale;
   const s = whole.toString().padStart(places + 1, "0");
   const text = places > 0 ? `${s.slice(0, -places)}.${s.slice(-places)}` : s;
   return `${negative && whole > 0n ? "−" : ""}${text} EUR`;

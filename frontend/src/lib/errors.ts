@@ -6,8 +6,9 @@ import { BaseError, ContractFunctionRevertedError, HttpRequestError, Insufficien
 
 import { formatCt, formatEuro, formatKWh } from "./amounts";
 import { PHASE } from "@kiezstrom/engine/market/onchain";
+import { clockTime, dateTime } from "./time";
 
-const time = (seconds: bigint | number) => new Date(Number(seconds) * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+const time = (seconds: bigint | number) => clockTime(Number(seconds));
 const intervalTime = (interval: bigint | number) => time(BigInt(interval) * 900n);
 const euro = (wei: unknown) => formatEuro(BigInt(wei as bigint), 2);
 
@@ -39,8 +40,7 @@ const MESSAGES: Record<string, (a: readonly unknown[]) => string> = {
   BidIntervalBehind: (a) =>
     `You have already bid for the later ${intervalTime(a[1] as bigint)} interval: bids go interval by interval, so the ${intervalTime(a[2] as bigint)} one takes no more of yours.`,
   ParticipantLimitTooHigh: (a) => `A limit may be at most ${formatKWh(Number(a[1]))} per interval; this one is ${formatKWh(Number(a[0]))}.`,
-  IntervalRefundNotDue: (a) =>
-    `The ${intervalTime(a[0] as bigint)} interval can be refunded from ${new Date(Number(a[1]) * 1000).toLocaleString()}, a day after its gate.`,
+  IntervalRefundNotDue: (a) => `The ${intervalTime(a[0] as bigint)} interval can be refunded from ${dateTime(Number(a[1]))}, a day after its gate.`,
   BidAskOutOfRange: (a) =>
     `An ask must be above the feed-in tariff (${formatCt(Number(a[1]))}) and below the energy price (${formatCt(Number(a[2]))}); this one is ${formatCt(Number(a[0]))}.`,
   BidPriceNotBelowEnergyPrice: (a) => `A bid must be below the energy price of ${formatCt(Number(a[1]))}; this one is ${formatCt(Number(a[0]))}.`,

@@ -1,6 +1,8 @@
 /**
- * The market's event log in the browser: fetched once from the deployment block, then only new blocks on
- * each poll, decoded with the generated ABI. Views derive everything else from it with the engine.
+ * The market's event log in the browser, decoded with the generated ABI: from the deployment block (the Audit
+ * page's replay) or only the latest `recentBlocks` (the pages of a community without an indexer), then only new
+ * blocks on each poll. Ranges start at 2,000 blocks and halve when the node refuses a range or a response's size,
+ * so a public provider's limits slow the read down instead of stopping it.
  */
 import { useSyncExternalStore } from "react";
 import type { PublicClient } from "viem";
@@ -13,23 +15,41 @@ export interface LoggedEvent extends MarketEvent {
   transactionHash: string;
 }
 
-const RANGE = 10_000n;
+const FIRST_RANGE = 2_000n;
+
+/** A refusal a smaller range may get past: a provider's range or result limit, or viem's response size limit. */
+function tooMuch(e: unknown): boolean {
+  const text = String((e as Error)?.message ?? e);
+  return /size limit|exceed|too many|too large|range|limit|10000|timeout|timed out/i.test(text);
+}
 
 export class MarketEventStore {
   events: LoggedEvent[] = [];
   /** Changes whenever events arrive or an error is set, so views recompute. */
   version = 0;
   error: unknown = null;
-  private nextBlock: bigint;
+  /** The first block read: older events are not in this store. */
+  firstBlock: bigint | null = null;
+  /** The first read reached the head: the store holds every event from `firstBlock` on. */
+  caughtUp = false;
+  /** Blocks read so far and to read, for a progress bar. */
+  progress = { read: 0n, total: 0n };
+  private nextBlock: bigint | null = null;
+  private range = FIRST_RANGE;
   private listeners = new Set<() => void>();
   private syncing: Promise<void> | null = null;
+  private cancelled = false;
 
   constructor(
     private readonly client: PublicClient,
     private readonly market: `0x${string}`,
-    fromBlock: number,
-  ) {
-    this.nextBlock = BigInt(fromBlock);
+    private readonly fromBlock: number,
+    private readonly options: { recentBlocks?: number; toBlock?: bigint } = {},
+  ) {}
+
+  /** Stops a read under way at its next range. */
+  cancel() {
+    this.cancelled = true;
   }
 
   subscribe = (listener: () => void) => {
@@ -51,8 +71,10 @@ export class MarketEventStore {
   }
 
   /** Reads until every block through `block` is in; throws when the node cannot be read. */
-  async syncThrough(block: bigint): Promise<void> {
-    while (this.nextBlock <= block) {
+  async syncThrough(through: bigint): Promise<void> {
+    const block = this.options.toBlock !== undefined && this.options.toBlock < through ? this.options.toBlock : through;
+    while (this.nextBlock === null || this.nextBlock <= block) {
+      if (this.cancelled) throw new Error("The read was cancelled.");
       await this.sync();
       if (this.error) throw this.error;
     }
@@ -60,14 +82,36 @@ export class MarketEventStore {
 
   private async read() {
     try {
-      const head = await this.client.getBlockNumber();
-      const fresh: LoggedEvent[] = [];
-      for (let from = this.nextBlock; from <= head; from += RANGE) {
-        const to = from + RANGE - 1n < head ? from + RANGE - 1n : head;
-        const logs = await this.client.getContractEvents({ address: this.market, abi: kiezMarketAbi, fromBlock: from, toBlock: to });
-        for (const l of logs) fresh.push({ name: l.eventName, args: l.args, blockNumber: l.blockNumber, transactionHash: l.transactionHash });
-        this.nextBlock = to + 1n;
+      const latest = await this.client.getBlockNumber();
+      const head = this.options.toBlock !== undefined && this.options.toBlock < latest ? this.options.toBlock : latest;
+      if (this.nextBlock === null) {
+        const recent = this.options.recentBlocks;
+        const start = recent !== undefined && head - BigInt(recent) > BigInt(this.fromBlock) ? head - BigInt(recent) : BigInt(this.fromBlock);
+        this.firstBlock = start;
+        this.nextBlock = start;
       }
+      const first = this.firstBlock ?? 0n;
+      let next: bigint = this.nextBlock;
+      this.progress = { read: next - first, total: head + 1n - first };
+      const fresh: LoggedEvent[] = [];
+      while (next <= head && !this.cancelled) {
+        const from: bigint = next;
+        const to: bigint = from + this.range - 1n < head ? from + this.range - 1n : head;
+        const logs = await this.client.getContractEvents({ address: this.market, abi: kiezMarketAbi, fromBlock: from, toBlock: to }).catch((e: unknown) => {
+          if (this.range > 1n && tooMuch(e)) return null;
+          throw e;
+        });
+        if (logs === null) {
+          this.range /= 2n;
+          continue;
+        }
+        for (const l of logs) fresh.push({ name: l.eventName, args: l.args, blockNumber: l.blockNumber, transactionHash: l.transactionHash });
+        next = to + 1n;
+        this.nextBlock = next;
+        this.progress = { read: next - first, total: head + 1n - first };
+        this.changed();
+      }
+      if (next > head) this.caughtUp = true;
       const hadError = this.error !== null;
       this.error = null;
       if (fresh.length > 0 || hadError) {
@@ -81,6 +125,9 @@ export class MarketEventStore {
   }
 }
 
-export function useEventVersion(store: MarketEventStore): number {
-  return useSyncExternalStore(store.subscribe, store.snapshot);
+const NO_STORE = { subscribe: () => () => {}, snapshot: () => 0 };
+
+export function useEventVersion(store: MarketEventStore | null): number {
+  const s = store ?? NO_STORE;
+  return useSyncExternalStore(s.subscribe, s.snapshot);
 }

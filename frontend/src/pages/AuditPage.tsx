@@ -1,25 +1,33 @@
 /** Audit: the replay checks of `npm run audit`, run in the browser from the market's events, and any interval in detail. */
 import { useState } from "react";
-import { useConfig } from "wagmi";
+import type { PublicClient } from "viem";
+import { useConfig, usePublicClient } from "wagmi";
 import { getBlockNumber, readContract } from "wagmi/actions";
 
 import { euroTokenAbi, kiezMarketAbi } from "../contracts/generated";
-import { replayMarket, type ReplayResult } from "@kiezstrom/engine/audit";
+import { rebuildMarket, replayMarket, type MarketRebuild, type ReplayResult } from "@kiezstrom/engine/audit";
+import { MarketEventStore, useEventVersion } from "../lib/events";
 import { formatCt, formatKWh } from "../lib/amounts";
 import { explainError } from "../lib/errors";
 import { intervalLabel, useMarket } from "../lib/market";
 import { Section, Short } from "../components/ui";
 
 export function AuditPage() {
-  const { rc, store, dayStartSlot, rebuild } = useMarket();
+  const { rc, dayStartSlot } = useMarket();
   const config = useConfig();
+  const client = usePublicClient() as PublicClient;
+  // the audit reads the chain itself, never the indexer: its own store of the market's events, read when it runs
+  const [store, setStore] = useState<MarketEventStore | null>(null);
+  useEventVersion(store);
+  const [rebuild, setRebuild] = useState<MarketRebuild | null>(null);
   const [report, setReport] = useState<ReplayResult | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const ids = [...rebuild.intervals.keys()].filter((id) => rebuild.intervals.get(id)!.bids.length > 0).sort((a, b) => b - a);
+  const intervals: MarketRebuild["intervals"] = rebuild?.intervals ?? new Map();
+  const ids = [...intervals.keys()].filter((id) => intervals.get(id)!.bids.length > 0).sort((a, b) => b - a);
   const [picked, setPicked] = useState<number | null>(null);
-  const selected = picked ?? ids.find((id) => rebuild.intervals.get(id)!.cleared) ?? null;
-  const detail = selected !== null ? rebuild.intervals.get(selected) : undefined;
+  const selected = picked ?? ids.find((id) => intervals.get(id)!.cleared) ?? null;
+  const detail = selected !== null ? intervals.get(selected) : undefined;
 
   async function run() {
     setBusy(true);
@@ -27,8 +35,11 @@ export function AuditPage() {
     try {
       // events and view calls at one block, so the replay and the chain describe the same moment
       const blockNumber = await getBlockNumber(config);
-      await store.syncThrough(blockNumber);
-      const events = store.events.filter((e) => e.blockNumber <= blockNumber);
+      const reader = new MarketEventStore(client, rc.market, rc.fromBlock, { toBlock: blockNumber });
+      setStore(reader);
+      await reader.syncThrough(blockNumber);
+      const events = reader.events.filter((e) => e.blockNumber <= blockNumber);
+      setRebuild(rebuildMarket(events, dayStartSlot));
       const result = await replayMarket(
         events,
         {
@@ -70,6 +81,15 @@ export function AuditPage() {
         <button type="button" onClick={() => void run()} disabled={busy}>
           {busy ? "Replaying…" : "Run the audit"}
         </button>
+        {busy && store && (
+          <>
+            {" "}
+            <progress value={Number(store.progress.read)} max={Math.max(1, Number(store.progress.total))} aria-label="Blocks read" />{" "}
+            <button type="button" className="link" onClick={() => store.cancel()}>
+              Cancel
+            </button>
+          </>
+        )}
         {error && (
           <p className="error" role="alert">
             {error}

@@ -1,52 +1,15 @@
 /** My Home: appliances, generators, battery and preferences, with their simulated power and charge over the day. */
-import { useEffect, useState } from "react";
+import { useState } from "react";
 
 import { lineChart } from "@kiezstrom/engine/report/charts";
 import { slotTime } from "@kiezstrom/engine/calendar";
-import { CLASS_NAMES } from "@kiezstrom/engine/market/onchain";
 import { DEFAULT_SCENARIO } from "@kiezstrom/engine/scenario/scenario";
 import { ctText, formatCt, formatKWh, parsePriceCt } from "../lib/amounts";
-import { HOME_SAVED, homeProblem, initialHome, loadHome, saveHome, shareHomeWithMeter, simulateHome, type HomeDay, type HomeSpec } from "../lib/home";
-import { intervalDay, useMarket } from "../lib/market";
+import { homeProblem, shareHomeWithMeter, type HomeSpec } from "../lib/home";
+import { useMarket } from "../lib/market";
+import { useHome, useHomeDay, useMarketDay } from "../hooks/useHome";
+import { useParticipant } from "../hooks/useParticipant";
 import { Field, Section, SvgChart } from "../components/ui";
-
-export function useHome(me: `0x${string}`): [HomeSpec | null, (h: HomeSpec) => void] {
-  const { rebuild, rc } = useMarket();
-  const p = rebuild.participants.get(me.toLowerCase());
-  const [home, setHome] = useState<HomeSpec | null>(null);
-  const cls = p ? (CLASS_NAMES[p.participantClass as 1 | 2 | 3] ?? "consumer") : null;
-  const supplier = p?.supplier ?? 0;
-  useEffect(() => {
-    if (!cls) return;
-    const load = () => setHome(loadHome(me) ?? initialHome(me, cls, supplier, rc.community));
-    load();
-    window.addEventListener(HOME_SAVED, load);
-    return () => window.removeEventListener(HOME_SAVED, load);
-  }, [me, cls, supplier, rc.community]);
-  return [home, (h: HomeSpec) => saveHome(me, h)];
-}
-
-/** The day the market is on: the clock's simulated day on a local community, else the chain's. */
-export function useMarketDay(): { date: string; slot: number | null } {
-  const { clock, biddingInterval, dayStartSlot } = useMarket();
-  if (clock?.simulatedDate) return { date: clock.simulatedDate, slot: clock.simulatedSlot };
-  if (biddingInterval !== null) return { date: intervalDay(biddingInterval), slot: (((biddingInterval - dayStartSlot) % 96) + 96) % 96 };
-  return { date: new Date().toISOString().slice(0, 10), slot: null };
-}
-
-export function useHomeDay(home: HomeSpec | null, date: string): HomeDay | null {
-  const { rc } = useMarket();
-  const [day, setDay] = useState<HomeDay | null>(null);
-  useEffect(() => {
-    if (!home || homeProblem(home)) return;
-    let current = true;
-    void simulateHome(home, date, rc.community?.seed).then((d) => current && setDay(d));
-    return () => {
-      current = false;
-    };
-  }, [home, date, rc.community?.seed]);
-  return day;
-}
 
 export function HomePage({ me }: { me: `0x${string}` }) {
   const [saved, save] = useHome(me);
@@ -339,11 +302,10 @@ export function PriceLimit({
   );
 }
 
-function RegistrationStatus({ me }: { me: string }) {
-  const { rebuild } = useMarket();
-  const p = rebuild.participants.get(me.toLowerCase());
+function RegistrationStatus({ me }: { me: `0x${string}` }) {
+  const p = useParticipant(me).data;
   if (!p) return null;
-  const cls = { 1: "consumer", 2: "PV prosumer", 3: "PV + battery prosumer" }[p.participantClass] ?? "participant";
+  const cls = { consumer: "consumer", pv: "PV prosumer", pvBattery: "PV + battery prosumer" }[p.participantClass];
   return (
     <p className="banner ok" data-testid="registration">
       Registered as a {cls} with {DEFAULT_SCENARIO.suppliers[p.supplier]?.name ?? `supplier ${p.supplier + 1}`}: up to {formatKWh(p.importLimitWh)} bought and{" "}

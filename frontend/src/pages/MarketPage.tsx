@@ -4,27 +4,37 @@ import { useMemo, useState } from "react";
 import { kiezMarketAbi, useReadKiezMarket } from "../contracts/generated";
 import { ctText, formatCt, formatEuro, formatKWh, parseEnergyKWh, parsePriceCt } from "../lib/amounts";
 import { useRelayedBid } from "../lib/bids";
-import { intervalLabel, useMarket } from "../lib/market";
+import { intervalDay, intervalLabel, useMarket } from "../lib/market";
+import { clockTime, communityTimeZone } from "../lib/time";
 import { useTransactor } from "../lib/tx";
+import { useOrderBook } from "../hooks/useIntervals";
+import { useBatchOf, useMyBids } from "../hooks/useMyBids";
+import { useParticipant } from "../hooks/useParticipant";
 import { askRange, bidRange, buyLockUnits, lemCharges, type Tariff, tariffFromChain, timeOfUse } from "@kiezstrom/engine/market/tariff";
 import type { Side } from "@kiezstrom/engine/market/clearing";
-import { findBidInBatches, SIDE, WEI_PER_UNIT } from "@kiezstrom/engine/market/onchain";
-import { Field, Section, Short, TxStatus } from "../components/ui";
+import { SIDE, WEI_PER_UNIT } from "@kiezstrom/engine/market/onchain";
+import { Field, Loading, Section, Short, TxStatus } from "../components/ui";
 
 export function MarketPage({ me }: { me: `0x${string}` }) {
   const m = useMarket();
-  const { rebuild, biddingInterval: j, clock, chainNow, rc } = m;
-  const participant = rebuild.participants.get(me.toLowerCase());
-  const state = j !== null ? rebuild.intervals.get(j) : undefined;
-  // the prices the market will check this bid against, read from the contract for the interval's tariff epoch
+  const { biddingInterval: j, clock, chainNow, rc } = m;
+  const participant = useParticipant(me).data ?? undefined;
+  // the interval's gate and tariff epoch, and the prices the market will check this bid against, from the contract
+  const state = useReadKiezMarket({
+    address: rc.market,
+    functionName: "intervalOf",
+    args: [j ?? 0],
+    query: { enabled: j !== null, refetchInterval: 5000 },
+  }).data;
   const onChainTariff = useReadKiezMarket({
     address: rc.market,
     functionName: "tariffOf",
-    args: [participant?.supplier ?? 0, state?.epoch ?? 0],
+    args: [participant?.supplier ?? 0, state?.tariffEpoch ?? 0],
     query: { enabled: !!participant && !!state },
   });
   const tariff: Tariff | null = onChainTariff.data ? tariffFromChain(onChainTariff.data).prices : null;
-  const gate = state?.gateClosesAt ?? 0;
+  const gate = state ? Number(state.gateClosesAt) : 0;
+  const book = useOrderBook(j);
 
   let countdown = "";
   if (clock?.manual) countdown = "closes when the operator advances the market clock";
@@ -32,7 +42,7 @@ export function MarketPage({ me }: { me: `0x${string}` }) {
     countdown = `closes in ${Math.max(0, Math.ceil((clock.nextTickAt - Date.now()) / 1000))} s (accelerated time: one interval every ${clock.realMsPerInterval / 1000} s)`;
   else if (chainNow !== null && gate > 0) countdown = `closes in ${formatDuration(Math.max(0, gate - chainNow))}`;
 
-  const live = (state?.bids ?? []).filter((b) => !b.cancelled);
+  const live = book.data ?? [];
   const sells = [...live.filter((b) => b.side === "sell")].sort((a, b) => a.price - b.price);
   const buys = [...live.filter((b) => b.side === "buy")].sort((a, b) => b.price - a.price);
 
@@ -43,14 +53,15 @@ export function MarketPage({ me }: { me: `0x${string}` }) {
           <p>No interval is open for bids yet.</p>
         ) : (
           <p>
-            Bidding for <strong data-testid="bidding-interval">{intervalLabel(j)}</strong> (interval {j}) <strong>{countdown}</strong>.
-            {gate > 0 && ` Gate at ${new Date(gate * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} chain time.`}
+            Bidding for <strong data-testid="bidding-interval">{intervalLabel(j)}</strong> on {intervalDay(j)} (interval {j}) <strong>{countdown}</strong>.
+            {gate > 0 && ` Gate at ${clockTime(gate)} chain time (${communityTimeZone()}).`}
             {clock?.lastError && <span className="error"> The market clock reports: {clock.lastError}</span>}
           </p>
         )}
       </Section>
       {participant && j !== null && tariff && <BidForm me={me} interval={j} tariff={tariff} limits={participant} />}
       <Section title={`Order book ${j !== null ? intervalLabel(j) : ""}`} id="order-book">
+        <Loading loaded={book} what="the order book" />
         <div className="two">
           <BookSide title={`Asks (${sells.length})`} bids={sells} me={me} />
           <BookSide title={`Bids (${buys.length})`} bids={buys} me={me} />
@@ -239,66 +250,91 @@ function BidForm({
 }
 
 function MyBids({ me }: { me: `0x${string}` }) {
-  const { rebuild, rc, chainNow } = useMarket();
+  const { rc, chainNow } = useMarket();
   const tx = useTransactor({ rpcUrl: rc.rpcUrl });
-  const mine = [];
-  for (const [id, s] of rebuild.intervals) {
-    for (const b of s.bids)
-      if (b.participant === me.toLowerCase()) mine.push({ id, b, cleared: s.cleared, gate: s.gateClosesAt, relayed: findBidInBatches(s.batches, b.index) });
+  const bids = useMyBids(me, 30);
+  const batchOf = useBatchOf();
+  // a cancel sent from this page shows at once, before the next poll brings the event
+  const [cancelled, setCancelled] = useState<Set<string>>(new Set());
+
+  async function cancel(interval: number, index: number, relayed: boolean) {
+    const label = `Cancelling the ${intervalLabel(interval)} bid`;
+    let sent: boolean;
+    if (relayed) {
+      const at = await batchOf(interval, index);
+      if (!at) {
+        tx.fail(label, "That bid's relayed batch is not known yet. Try again in a moment.");
+        return;
+      }
+      // a relayed bid is cancelled by handing its batch back as placed
+      sent =
+        (await tx.send(label, { address: rc.market, abi: kiezMarketAbi, functionName: "cancelSignedBid", args: [interval, at.batch, at.position] })) !== null;
+    } else {
+      sent = (await tx.send(label, { address: rc.market, abi: kiezMarketAbi, functionName: "cancelBid", args: [interval, index] })) !== null;
+    }
+    if (sent) setCancelled(new Set([...cancelled, `${interval}:${index}`]));
   }
-  mine.sort((x, y) => y.id - x.id);
+
   return (
     <Section title="My bids" id="my-bids">
-      {mine.length === 0 ? (
-        <p>You have no bids yet.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>Interval</th>
-              <th>Side</th>
-              <th>Energy</th>
-              <th>Limit</th>
-              <th>Status</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {mine.slice(0, 30).map(({ id, b, cleared, gate, relayed }) => {
-              const open = !b.cancelled && !cleared && chainNow !== null && gate > chainNow;
-              return (
-                <tr key={`${id}:${b.index}`}>
-                  <td>{intervalLabel(id)}</td>
-                  <td>{b.side}</td>
-                  <td>{formatKWh(b.wh)}</td>
-                  <td>{formatCt(b.price)}</td>
-                  <td>{b.cancelled ? "cancelled" : cleared ? `cleared at ${formatCt(cleared.price)}` : open ? "open" : "gate closed"}</td>
-                  <td>
-                    {open && (
-                      <button
-                        type="button"
-                        className="link"
-                        onClick={() =>
-                          void tx.send(
-                            `Cancelling the ${intervalLabel(id)} bid`,
-                            relayed
-                              ? // a relayed bid is cancelled by handing its batch back as placed
-                                { address: rc.market, abi: kiezMarketAbi, functionName: "cancelSignedBid", args: [id, relayed.batch, relayed.position] }
-                              : { address: rc.market, abi: kiezMarketAbi, functionName: "cancelBid", args: [id, b.index] },
-                          )
-                        }
-                      >
-                        Cancel
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+      <Loading loaded={bids} what="your bids" />
+      {bids.data && bids.data.length === 0 && <p>You have no bids yet.</p>}
+      {bids.data && bids.data.length > 0 && (
+        <div className="scroll">
+          <table>
+            <thead>
+              <tr>
+                <th>Interval</th>
+                <th>Side</th>
+                <th>Energy</th>
+                <th>Limit</th>
+                <th>Status</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {bids.data.map((b) => {
+                const isCancelled = b.cancelled || cancelled.has(`${b.interval}:${b.index}`);
+                const open = !isCancelled && b.filledWh === null && chainNow !== null && b.gateClosesAt > chainNow;
+                return (
+                  <tr key={`${b.interval}:${b.index}`}>
+                    <td>
+                      {intervalDay(b.interval)} {intervalLabel(b.interval)}
+                    </td>
+                    <td>{b.side}</td>
+                    <td>{formatKWh(b.wh)}</td>
+                    <td>{formatCt(b.price)}</td>
+                    <td>
+                      {isCancelled
+                        ? "cancelled"
+                        : open
+                          ? "open"
+                          : b.filledWh === null
+                            ? "gate closed, clearing"
+                            : fillText(b.side, b.filledWh, b.clearedPrice ?? 0)}
+                    </td>
+                    <td>
+                      {open && (
+                        <button type="button" className="link" onClick={() => void cancel(b.interval, b.index, b.relayed)}>
+                          Cancel
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
       )}
       <TxStatus state={tx.state} />
     </Section>
   );
+}
+
+/** How much of a cleared bid filled, and what it cost or earned at the interval's price. */
+function fillText(side: Side, filledWh: number, price: number): string {
+  if (filledWh === 0) return `not filled (cleared at ${formatCt(price)})`;
+  const value = formatEuro(BigInt(filledWh * price) * WEI_PER_UNIT, 4);
+  return `${side === "sell" ? "sold" : "bought"} ${formatKWh(filledWh)} at ${formatCt(price)}: ${side === "sell" ? "earned" : "cost"} ${value}`;
 }

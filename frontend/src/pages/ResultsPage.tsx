@@ -1,25 +1,17 @@
-/** Results: every cleared interval's price and volume, my trades, and the neighbours I traded with. */
+/** Results: the latest cleared intervals' prices and volumes, my trades, and the neighbours I traded with. */
 import { lineChart } from "@kiezstrom/engine/report/charts";
 import { formatCt, formatKWh, formatNanoEuro } from "../lib/amounts";
-import { intervalLabel, useMarket } from "../lib/market";
-import { Section, Short, SvgChart } from "../components/ui";
+import { intervalDay, intervalLabel } from "../lib/market";
+import { Loading, Section, Short, SvgChart } from "../components/ui";
+import { useClearedIntervals } from "../hooks/useIntervals";
+import { useMyTraders, useMyTrades } from "../hooks/useMyTrades";
 
 export function ResultsPage({ me }: { me: `0x${string}` | undefined }) {
-  const { rebuild } = useMarket();
-  const cleared = [...rebuild.intervals].filter(([, s]) => s.cleared).sort((a, b) => a[0] - b[0]);
-  const recent = cleared.slice(-96);
+  const cleared = useClearedIntervals(96);
+  const trades = useMyTrades(me, 40);
+  const traders = useMyTraders(me);
   const myKey = me?.toLowerCase();
-  const trades = cleared.flatMap(([id, s]) => s.trades.filter((t) => t.seller === myKey || t.buyer === myKey).map((t) => ({ id, ...t })));
-  const traders = new Map<string, { boughtWh: number; soldWh: number; nano: number; trades: number }>();
-  for (const t of trades) {
-    const other = t.seller === myKey ? t.buyer : t.seller;
-    const r = traders.get(other) ?? { boughtWh: 0, soldWh: 0, nano: 0, trades: 0 };
-    if (t.buyer === myKey) r.boughtWh += t.wh;
-    else r.soldWh += t.wh;
-    r.nano += t.wh * t.price;
-    r.trades++;
-    traders.set(other, r);
-  }
+  const recent = [...(cleared.data ?? [])].reverse();
   return (
     <>
       <Section title="Cleared intervals" id="cleared">
@@ -30,50 +22,54 @@ export function ResultsPage({ me }: { me: `0x${string}` | undefined }) {
               "Clearing price and P2P volume",
               "ct/kWh · kWh",
               [
-                { name: "price ct/kWh", values: recent.map(([, s]) => (s.cleared!.price || NaN) / 10_000) },
-                { name: "P2P kWh", values: recent.map(([, s]) => s.cleared!.matchedWh / 1000) },
+                // an interval without a trade has no price: a gap in the line, not a zero
+                { name: "price ct/kWh", values: recent.map((s) => (s.matchedWh > 0 ? s.price / 10_000 : Number.NaN)) },
+                { name: "P2P kWh", values: recent.map((s) => s.matchedWh / 1000) },
               ],
-              (i) => intervalLabel(recent[i][0]),
+              (i) => intervalLabel(recent[i].id),
               Math.max(1, Math.ceil(recent.length / 8)),
             )}
           />
         )}
-        <table>
-          <thead>
-            <tr>
-              <th>Interval</th>
-              <th>Price</th>
-              <th>P2P energy</th>
-              <th>Trades</th>
-              <th>Bids</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...cleared]
-              .reverse()
-              .slice(0, 24)
-              .map(([id, s]) => (
-                <tr key={id} data-testid={`cleared-${id}`}>
-                  <td>{intervalLabel(id)}</td>
-                  <td>{s.cleared!.matchedWh > 0 ? formatCt(s.cleared!.price) : "no trade"}</td>
-                  <td>{formatKWh(s.cleared!.matchedWh)}</td>
-                  <td>{s.trades.length}</td>
-                  <td>{s.bids.filter((b) => !b.cancelled).length}</td>
+        <Loading loaded={cleared} what="the cleared intervals" />
+        {cleared.data && cleared.data.length === 0 && <p>No interval has cleared yet.</p>}
+        {cleared.data && cleared.data.length > 0 && (
+          <table>
+            <thead>
+              <tr>
+                <th>Day</th>
+                <th>Interval</th>
+                <th>Price</th>
+                <th>P2P energy</th>
+                <th>Trades</th>
+                <th>Bids</th>
+              </tr>
+            </thead>
+            <tbody>
+              {cleared.data.slice(0, 24).map((s) => (
+                <tr key={s.id} data-testid={`cleared-${s.id}`}>
+                  <td>{intervalDay(s.id)}</td>
+                  <td>{intervalLabel(s.id)}</td>
+                  <td>{s.matchedWh > 0 ? formatCt(s.price) : "no trade"}</td>
+                  <td>{formatKWh(s.matchedWh)}</td>
+                  <td>{s.tradeCount}</td>
+                  <td>{s.bidCount}</td>
                 </tr>
               ))}
-          </tbody>
-        </table>
-        {cleared.length === 0 && <p>No interval has cleared yet.</p>}
+            </tbody>
+          </table>
+        )}
       </Section>
       {me && (
         <>
           <Section title="My trades" id="my-trades">
-            {trades.length === 0 ? (
-              <p>No trades yet.</p>
-            ) : (
+            <Loading loaded={trades} what="your trades" />
+            {trades.data && trades.data.length === 0 && <p>No trades yet.</p>}
+            {trades.data && trades.data.length > 0 && (
               <table>
                 <thead>
                   <tr>
+                    <th>Day</th>
                     <th>Interval</th>
                     <th>I</th>
                     <th>Energy</th>
@@ -82,29 +78,27 @@ export function ResultsPage({ me }: { me: `0x${string}` | undefined }) {
                   </tr>
                 </thead>
                 <tbody>
-                  {[...trades]
-                    .reverse()
-                    .slice(0, 40)
-                    .map((t, i) => (
-                      // biome-ignore lint/suspicious/noArrayIndexKey: a static table of the latest results, rebuilt as a whole
-                      <tr key={i}>
-                        <td>{intervalLabel(t.id)}</td>
-                        <td>{t.buyer === myKey ? "bought" : "sold"}</td>
-                        <td>{formatKWh(t.wh)}</td>
-                        <td>{formatCt(t.price)}</td>
-                        <td>
-                          <Short address={t.buyer === myKey ? t.seller : t.buyer} />
-                        </td>
-                      </tr>
-                    ))}
+                  {trades.data.map((t, i) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: a static table of the latest results, rebuilt as a whole
+                    <tr key={i}>
+                      <td>{intervalDay(t.interval)}</td>
+                      <td>{intervalLabel(t.interval)}</td>
+                      <td>{t.buyer === myKey ? "bought" : "sold"}</td>
+                      <td>{formatKWh(t.wh)}</td>
+                      <td>{formatCt(t.price)}</td>
+                      <td>
+                        <Short address={t.buyer === myKey ? t.seller : t.buyer} />
+                      </td>
+                    </tr>
+                  ))}
                 </tbody>
               </table>
             )}
           </Section>
           <Section title="My energy traders" id="my-traders">
-            {traders.size === 0 ? (
-              <p>You have not traded with a neighbour yet.</p>
-            ) : (
+            <Loading loaded={traders} what="your trading neighbours" />
+            {traders.data && traders.data.length === 0 && <p>You have not traded with a neighbour yet.</p>}
+            {traders.data && traders.data.length > 0 && (
               <table>
                 <thead>
                   <tr>
@@ -116,19 +110,17 @@ export function ResultsPage({ me }: { me: `0x${string}` | undefined }) {
                   </tr>
                 </thead>
                 <tbody>
-                  {[...traders]
-                    .sort((a, b) => b[1].boughtWh + b[1].soldWh - (a[1].boughtWh + a[1].soldWh))
-                    .map(([who, r]) => (
-                      <tr key={who}>
-                        <td>
-                          <Short address={who} />
-                        </td>
-                        <td>{formatKWh(r.boughtWh)}</td>
-                        <td>{formatKWh(r.soldWh)}</td>
-                        <td>{formatNanoEuro(r.nano)}</td>
-                        <td>{r.trades}</td>
-                      </tr>
-                    ))}
+                  {traders.data.map((r) => (
+                    <tr key={r.address}>
+                      <td>
+                        <Short address={r.address} />
+                      </td>
+                      <td>{formatKWh(r.boughtWh)}</td>
+                      <td>{formatKWh(r.soldWh)}</td>
+                      <td>{formatNanoEuro(r.valueNano)}</td>
+                      <td>{r.trades}</td>
+                    </tr>
+                  ))}
                 </tbody>
               </table>
             )}

@@ -3,48 +3,17 @@ import { useState } from "react";
 import { useConfig } from "wagmi";
 
 import { euroTokenAbi, kiezMarketAbi, useReadEuroToken, useReadKiezMarket } from "../contracts/generated";
-import { formatEuro, formatNanoEuro, parseEuro } from "../lib/amounts";
+import { chainOf } from "../chain";
+import { formatEuro, formatKWh, formatNanoEuro, parseEuro } from "../lib/amounts";
 import { explainError } from "../lib/errors";
 import { signPermit } from "../lib/permit";
 import { intervalDay, intervalLabel, useMarket } from "../lib/market";
 import { useTransactor } from "../lib/tx";
+import { dateTime } from "../lib/time";
 import { barChart } from "@kiezstrom/engine/report/charts";
-import { bauBill, isDayStart, lemBill, type BillLines } from "@kiezstrom/engine/market/billing";
-import { Field, Section, SvgChart, TxStatus } from "../components/ui";
-
-export interface MyBill {
-  interval: number;
-  lem: BillLines;
-  bau: BillLines;
-  settled: boolean;
-  p2pBoughtWh: number;
-  p2pSoldWh: number;
-}
-
-/** My bills from the events, priced with the engine exactly as the contract settles them. */
-export function useMyBills(me: string): MyBill[] {
-  const { rebuild, dayStartSlot } = useMarket();
-  const key = me.toLowerCase();
-  const p = rebuild.participants.get(key);
-  if (!p) return [];
-  const bills: MyBill[] = [];
-  for (const [id, s] of rebuild.intervals) {
-    const b = s.bills.get(key);
-    const r = s.readings.find((x) => x.participant === key);
-    if (!b || !r) continue;
-    const tariff = rebuild.tariffOf(p.supplier, s.epoch);
-    const dayStart = isDayStart(id, dayStartSlot);
-    bills.push({
-      interval: id,
-      lem: lemBill({ importWh: r.importWh, exportWh: r.exportWh, p2pBoughtWh: b.p2pBoughtWh, p2pSoldWh: b.p2pSoldWh }, s.cleared?.price ?? 0, tariff, dayStart),
-      bau: bauBill(r.importWh, r.exportWh, tariff, dayStart),
-      settled: s.settledEvents > 0,
-      p2pBoughtWh: b.p2pBoughtWh,
-      p2pSoldWh: b.p2pSoldWh,
-    });
-  }
-  return bills.sort((a, b) => b.interval - a.interval);
-}
+import { Field, Loading, Section, SvgChart, TxStatus } from "../components/ui";
+import { useMyBills } from "../hooks/useMyBills";
+import { useMyMovements } from "../hooks/useMyMovements";
 
 export function WalletPage({ me }: { me: `0x${string}` }) {
   const { rc, chainNow } = useMarket();
@@ -72,7 +41,8 @@ export function WalletPage({ me }: { me: `0x${string}` }) {
           : null;
   const wdError =
     withdrawText === "" ? null : !wd.ok ? wd.error : wd.value > free ? `You can withdraw at most your free balance, ${formatEuro(free, 4)}.` : null;
-  const bills = useMyBills(me);
+  const myBills = useMyBills(me);
+  const movements = useMyMovements(me);
 
   async function deposit() {
     if (!dep.ok || depError) return;
@@ -118,17 +88,10 @@ export function WalletPage({ me }: { me: `0x${string}` }) {
     }
   }
 
-  const days = new Map<string, { lem: number; bau: number; n: number }>();
-  for (const b of bills) {
-    const d = days.get(intervalDay(b.interval)) ?? { lem: 0, bau: 0, n: 0 };
-    d.lem += b.lem.net;
-    d.bau += b.bau.net;
-    d.n++;
-    days.set(intervalDay(b.interval), d);
-  }
-  const totalLem = bills.reduce((s, b) => s + b.lem.net, 0);
-  const totalBau = bills.reduce((s, b) => s + b.bau.net, 0);
+  const bills = myBills.data?.bills ?? [];
+  const total = myBills.data?.total;
   const recent = bills.slice(0, 24).reverse();
+  const saving = total ? total.bauNet - total.lemNet : 0;
 
   return (
     <>
@@ -195,13 +158,22 @@ export function WalletPage({ me }: { me: `0x${string}` }) {
         <TxStatus state={tx.state} />
       </Section>
       <Section title="My bills" id="bills">
-        {bills.length === 0 ? (
-          <p>No bills yet: an interval is billed once it has been metered.</p>
-        ) : (
+        <Loading loaded={myBills} what="your bills" />
+        {total && total.bills === 0 && <p>No bills yet: an interval is billed once it has been metered.</p>}
+        {total && total.bills > 0 && (
           <>
             <p data-testid="saving">
-              {bills.length} intervals billed: {formatNanoEuro(totalLem)} in the local market against {formatNanoEuro(totalBau)} with the grid alone, a saving
-              of <strong>{formatNanoEuro(totalBau - totalLem)}</strong>.
+              {total.bills} {total.bills === 1 ? "bill" : "bills"}: {formatNanoEuro(total.lemNet)} in the local market against {formatNanoEuro(total.bauNet)}{" "}
+              with the grid alone,{" "}
+              {saving >= 0 ? (
+                <>
+                  a saving of <strong>{formatNanoEuro(saving)}</strong>.
+                </>
+              ) : (
+                <>
+                  <strong className="error">{formatNanoEuro(-saving)} more</strong> than the grid alone.
+                </>
+              )}
             </p>
             <SvgChart
               label="Bills per interval"
@@ -211,7 +183,7 @@ export function WalletPage({ me }: { me: `0x${string}` }) {
                 recent.map((b) => intervalLabel(b.interval)),
                 [
                   { name: "local market", values: recent.map((b) => b.lem.net / 1e9) },
-                  { name: "grid alone (BAU)", values: recent.map((b) => b.bau.net / 1e9) },
+                  { name: "grid alone (BAU)", values: recent.map((b) => b.bauNet / 1e9) },
                 ],
               )}
             />
@@ -220,58 +192,135 @@ export function WalletPage({ me }: { me: `0x${string}` }) {
               <thead>
                 <tr>
                   <th>Day</th>
-                  <th>Intervals</th>
+                  <th>Bills</th>
                   <th>Local market</th>
                   <th>Grid alone</th>
                   <th>Saving</th>
                 </tr>
               </thead>
               <tbody>
-                {[...days].map(([d, v]) => (
-                  <tr key={d}>
-                    <td>{d}</td>
-                    <td>{v.n}</td>
-                    <td>{formatNanoEuro(v.lem)}</td>
-                    <td>{formatNanoEuro(v.bau)}</td>
-                    <td>{formatNanoEuro(v.bau - v.lem)}</td>
+                {(myBills.data?.days ?? []).map((d) => (
+                  <tr key={d.firstInterval}>
+                    <td>{intervalDay(d.firstInterval)}</td>
+                    <td>{d.bills}</td>
+                    <td>{formatNanoEuro(d.lemNet)}</td>
+                    <td>{formatNanoEuro(d.bauNet)}</td>
+                    <td className={d.bauNet - d.lemNet < 0 ? "error" : undefined}>{formatNanoEuro(d.bauNet - d.lemNet)}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
             <h3>Per interval</h3>
-            <table data-testid="bill-table">
+            <div className="scroll">
+              <table data-testid="bill-table">
+                <thead>
+                  <tr>
+                    <th>Day</th>
+                    <th>Interval</th>
+                    <th>P2P bought / sold</th>
+                    <th>P2P energy</th>
+                    <th>Fees and taxes</th>
+                    <th>Grid</th>
+                    <th>Total</th>
+                    <th>BAU</th>
+                    <th>Status</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {bills.map((b) => (
+                    <tr key={b.interval}>
+                      <td>{intervalDay(b.interval)}</td>
+                      <td>{b.day !== null ? "the whole day" : intervalLabel(b.interval)}</td>
+                      <td>
+                        {formatKWh(b.p2pBoughtWh)} / {formatKWh(b.p2pSoldWh)}
+                      </td>
+                      <td>{formatNanoEuro(b.lem.p2pCost - b.lem.p2pProceeds)}</td>
+                      <td>{formatNanoEuro(b.lem.platformFee + b.lem.levies + b.lem.supplierFee + b.lem.networkFee)}</td>
+                      <td>{formatNanoEuro(b.lem.gridImportCost + b.lem.dailyCharge - b.lem.gridExportCredit)}</td>
+                      <td>{formatNanoEuro(b.lem.net)}</td>
+                      <td>{formatNanoEuro(b.bauNet)}</td>
+                      <td>{b.settled ? "settled" : "billed"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </>
+        )}
+      </Section>
+      <Section title="Money movements" id="movements">
+        <Loading loaded={movements} what="your money movements" />
+        {movements.data && movements.data.length === 0 && <p>No deposits, withdrawals or settlements yet.</p>}
+        {movements.data && movements.data.length > 0 && (
+          <div className="scroll">
+            <table data-testid="movement-table">
               <thead>
                 <tr>
-                  <th>Interval</th>
-                  <th>P2P bought / sold</th>
-                  <th>P2P energy</th>
-                  <th>Fees and taxes</th>
-                  <th>Grid</th>
-                  <th>Total</th>
-                  <th>BAU</th>
-                  <th>Status</th>
+                  <th>When</th>
+                  <th>What</th>
+                  <th>Amount</th>
+                  <th>Transaction</th>
                 </tr>
               </thead>
               <tbody>
-                {bills.slice(0, 48).map((b) => (
-                  <tr key={b.interval}>
-                    <td>{intervalLabel(b.interval)}</td>
+                {movements.data.map((m, i) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: one page of movements, shown as a whole
+                  <tr key={i}>
+                    <td>{m.timestamp !== null ? dateTime(m.timestamp) : "recent"}</td>
                     <td>
-                      {(b.p2pBoughtWh / 1000).toFixed(3)} / {(b.p2pSoldWh / 1000).toFixed(3)} kWh
+                      {MOVEMENT_NAMES[m.kind] ?? m.kind}
+                      {m.interval !== null ? ` (${intervalDay(m.interval)} ${intervalLabel(m.interval)})` : ""}
                     </td>
-                    <td>{formatNanoEuro(b.lem.p2pCost - b.lem.p2pProceeds)}</td>
-                    <td>{formatNanoEuro(b.lem.platformFee + b.lem.levies + b.lem.supplierFee + b.lem.networkFee)}</td>
-                    <td>{formatNanoEuro(b.lem.gridImportCost + b.lem.dailyCharge - b.lem.gridExportCredit)}</td>
-                    <td>{formatNanoEuro(b.lem.net)}</td>
-                    <td>{formatNanoEuro(b.bau.net)}</td>
-                    <td>{b.settled ? "settled" : "billed"}</td>
+                    <td className={m.amount < 0n ? "error" : undefined}>{formatEuro(m.amount, 4)}</td>
+                    <td>
+                      <TransactionLink hash={m.transactionHash} />
+                    </td>
                   </tr>
                 ))}
               </tbody>
             </table>
-          </>
+          </div>
         )}
+        {(movements.back || movements.more) && (
+          <p>
+            {movements.back && (
+              <button type="button" className="link" onClick={movements.back}>
+                Newer
+              </button>
+            )}{" "}
+            page {movements.page}{" "}
+            {movements.more && (
+              <button type="button" className="link" onClick={movements.more}>
+                Older
+              </button>
+            )}
+          </p>
+        )}
+        {!rc.indexerUrl && <p className="hint">Without the community's indexer only the latest blocks' deposits and withdrawals are shown.</p>}
       </Section>
     </>
+  );
+}
+
+const MOVEMENT_NAMES: Record<string, string> = {
+  deposit: "Deposit",
+  withdrawal: "Withdrawal",
+  faucet: "Test euros (faucet, to the wallet)",
+  settlement: "Settlement",
+  debt: "Unpaid, owed to the supplier",
+  debtRepaid: "Debt repaid",
+};
+
+/** A transaction hash, linked to the chain's explorer where the chain has one. */
+function TransactionLink({ hash }: { hash: string }) {
+  const { rc } = useMarket();
+  const explorer = chainOf(rc).blockExplorers?.default.url;
+  const short = `${hash.slice(0, 10)}…`;
+  return explorer ? (
+    <a href={`${explorer}/tx/${hash}`} target="_blank" rel="noreferrer">
+      <code>{short}</code>
+    </a>
+  ) : (
+    <code title={hash}>{short}</code>
   );
 }

@@ -5,7 +5,7 @@
  * Browsers on another origin (the dApp, a researcher's notebook) may read it: it is public chain data.
  */
 import { db } from "ponder:api";
-import schema, { bill, trade } from "ponder:schema";
+import schema, { bill, market, trade } from "ponder:schema";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { and, client, count, eq, gte, graphql, lte, sql, sum } from "ponder";
@@ -49,6 +49,42 @@ app.get("/households/:address/summary", async (c) => {
     p2pSoldWh: Number(row?.p2pSoldWh ?? 0),
     firstInterval: row?.firstInterval ?? null,
     lastInterval: row?.lastInterval ?? null,
+  });
+});
+
+/** A household's bills summed per community day (local midnight to midnight), newest first: `limit` days. */
+app.get("/households/:address/days", async (c) => {
+  const who = c.req.param("address");
+  if (!ADDRESS.test(who)) return c.json({ error: `not an address: ${who}` }, 400);
+  const limit = Math.min(whole(c.req.query("limit")) ?? 14, 366);
+  const [config] = await db.select().from(market).limit(1);
+  const start = config?.dayStartSlot ?? 0;
+  // the day start is the market's own integer: inlined, so that the grouped and the selected expression are one
+  const dayOf = sql<number>`floor((${bill.interval} - ${sql.raw(String(Math.trunc(start)))})::numeric / 96)::integer`;
+  const rows = await db
+    .select({
+      day: dayOf,
+      bills: count(),
+      amount: sum(bill.amount),
+      bauAmount: sum(bill.bauAmount),
+      p2pBoughtWh: sum(bill.p2pBoughtWh),
+      p2pSoldWh: sum(bill.p2pSoldWh),
+    })
+    .from(bill)
+    .where(eq(bill.participant, who.toLowerCase() as `0x${string}`))
+    .groupBy(dayOf)
+    .orderBy(sql`1 desc`)
+    .limit(limit);
+  return c.json({
+    days: rows.map((r) => ({
+      day: Number(r.day),
+      firstInterval: Number(r.day) * 96 + start,
+      bills: Number(r.bills),
+      amount: String(r.amount ?? 0),
+      bauAmount: String(r.bauAmount ?? 0),
+      p2pBoughtWh: Number(r.p2pBoughtWh ?? 0),
+      p2pSoldWh: Number(r.p2pSoldWh ?? 0),
+    })),
   });
 });
 
