@@ -32,6 +32,7 @@ const USAGE = `Usage: npm run dev -- [options]
   --start-time HH:MM     the time of day the market starts at (default 10:00)
   --no-frontend          do not start Vite (the services and the chain only)
   --no-indexer           do not start the indexer (the dApp then reads recent blocks from the node)
+  --indexer-url URL      the dApp reads this indexer (one you run with npm run indexer) instead of starting one
   --serve DIR            serve a built dApp (frontend/dist) from the services' port`;
 
 const values = flags(
@@ -48,6 +49,7 @@ const values = flags(
     "start-time": { type: "string" },
     "no-frontend": { type: "boolean" },
     "no-indexer": { type: "boolean" },
+    "indexer-url": { type: "string" },
     serve: { type: "string" },
   },
   USAGE,
@@ -60,6 +62,8 @@ const startTime = values["start-time"] ?? "10:00";
 const time = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(startTime);
 if (!time) fail(`--start-time must be HH:MM, got "${startTime}"`);
 const startSlot = Math.floor((Number(time[1]) * 60 + Number(time[2])) / 15);
+if (values["indexer-url"] !== undefined && !/^https?:\/\/\S+$/.test(values["indexer-url"]))
+  fail(`--indexer-url must be an http(s) URL, got "${values["indexer-url"]}"`);
 const scenario = loadScenario({ scenario: values.scenario, seed: values.seed, start: values.start, participants: values.households });
 requireUniformClearing(scenario, "npm run dev");
 if (scenario.suppliers.length !== 2) fail(`the community module has two suppliers; the scenario has ${scenario.suppliers.length}`);
@@ -115,8 +119,8 @@ try {
   );
   stops.push(() => clock.stop());
 
-  let indexerUrl: string | undefined;
-  if (!values["no-indexer"]) {
+  let indexerUrl: string | undefined = values["indexer-url"];
+  if (!values["no-indexer"] && !indexerUrl) {
     // a fresh store for a fresh chain: the node starts over on every run
     const pgliteDir = mkdtempSync(join(tmpdir(), "kiezstrom-indexer-"));
     stops.push(() => rmSync(pgliteDir, { recursive: true, force: true }));
@@ -166,7 +170,7 @@ try {
   dApp       ${dappUrl ?? "(not started: --no-frontend)"}
   chain      ${node.url} (chain id ${config.chainId}; import a dev account into a wallet, or pick one in the dApp)
   services   ${api.url} (/kiezstrom.json, /api/clock, /api/relay, /api/faucet, /api/home)
-  indexer    ${indexerUrl ? `${indexerUrl}/graphql (GraphQL), ${indexerUrl}/sql (SQL over HTTP)` : "(not started: --no-indexer)"}
+  indexer    ${indexerUrl ? `${indexerUrl}/graphql (GraphQL), ${indexerUrl}/sql (SQL over HTTP)${values["indexer-url"] ? ", yours" : ""}` : "(not started: --no-indexer)"}
   market     ${config.market}
   token      ${config.token}
   clock      ${values.manual ? "manual: POST /api/clock/tick" : `one 15-minute interval every ${intervalSeconds} s`}`);

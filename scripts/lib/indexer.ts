@@ -102,6 +102,8 @@ export interface Indexer {
   pid: number;
   /** Indexed through which block, from Ponder's /status (null before the first checkpoint). */
   indexedBlock(): Promise<number | null>;
+  /** Resolves once every block through `block` is indexed (after `ready`, the last blocks before finality follow live). */
+  reached(block: number, timeoutMs?: number): Promise<void>;
   /** Resolves when the historical sync is done (Ponder's /ready answers 200). */
   ready(timeoutMs?: number, onProgress?: (block: number | null) => void): Promise<void>;
   stop(): Promise<void>;
@@ -169,6 +171,15 @@ export async function startIndexer(o: IndexerOptions): Promise<Indexer> {
     url,
     pid: child.pid!,
     indexedBlock,
+    async reached(block, timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        if (exited !== null) throw new Error(`the indexer exited with code ${exited}:\n${tail}`);
+        if (((await indexedBlock()) ?? -1) >= block) return;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      throw new Error(`the indexer did not reach block ${block} within ${Math.round(timeoutMs / 1000)} s:\n${tail}`);
+    },
     async ready(timeoutMs = 300_000, onProgress) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
