@@ -7,7 +7,7 @@
 import { createConfig } from "ponder";
 import { zeroAddress } from "viem";
 
-import { euroTokenAbi, kiezMarketAbi } from "./abis/generated";
+import { euroTokenAbi, kiezMarketAbi } from "@kiezstrom/engine/abis";
 
 function required(name: string): string {
   const value = process.env[name];

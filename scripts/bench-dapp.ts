@@ -21,6 +21,7 @@ import { Interface } from "ethers";
 import { chromium, type Browser } from "playwright-core";
 
 import { fail, flags, wholeNumber } from "./lib/cli.js";
+import { CHROMIUM, CHROMIUM_FLAGS } from "./lib/chromium.js";
 import { describeCommunity, rpcCall, schemaOf, startIndexer } from "./lib/indexer.js";
 import { freePort } from "./lib/local-node.js";
 
@@ -35,7 +36,6 @@ const dayList = (values.days ?? "1,7,365").split(",").map((d) => {
   return Number(d);
 });
 const households = wholeNumber("households", values.households, 2, 2000) ?? 200;
-const CHROMIUM = "/usr/bin/chromium";
 if (!existsSync(CHROMIUM)) fail(`${CHROMIUM} is missing: install Debian's chromium (node scripts/ensure-chromium.mjs)`);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -152,15 +152,7 @@ if (build.status !== 0) fail("the dApp's production build failed");
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
   headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
+  args: CHROMIUM_FLAGS,
 });
 const runs: { intervals: number; days: number; households: number; firstContentMs: Record<string, number>; heapMB: number }[] = [];
 try {

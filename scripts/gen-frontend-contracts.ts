@@ -1,18 +1,18 @@
 /**
  * npm run gen:contracts [-- --check]
  *
- * Writes the contract bindings from the compiled artifacts: for the dApp each ABI `as const` (so viem and wagmi
- * type every call, event and error) and typed wagmi hooks made with wagmi's codegen helpers; for the indexer the
- * ABIs alone (Ponder types its tables' handlers from them). Nothing in either is a hand-written ABI. `--check`
- * fails (exit 1) when a committed file is out of date.
+ * Writes the contract bindings from the compiled artifacts: each ABI `as const` once, in the engine
+ * (`@kiezstrom/engine/abis`: viem, wagmi and Ponder type every call, event and error from it; the indexer imports it),
+ * and the dApp's typed wagmi hooks made with wagmi's codegen helpers. Nothing is a hand-written ABI. `--check` fails
+ * (exit 1) when a committed file is out of date.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 
 import { fail, flags } from "./lib/cli.js";
 
+const ABI_OUT = resolve("sim/abis.ts");
 const DAPP_OUT = resolve("frontend/src/contracts/generated.ts");
-const INDEXER_OUT = resolve("indexer/abis/generated.ts");
 const CONTRACTS = [
   { name: "kiezMarket", hook: "KiezMarket", artifact: "artifacts/contracts/KiezMarket.sol/KiezMarket.json" },
   { name: "euroToken", hook: "EuroToken", artifact: "artifacts/contracts/EuroToken.sol/EuroToken.json" },
@@ -28,11 +28,24 @@ function abiOf(artifact: string): unknown {
   return JSON.parse(readFileSync(artifact, "utf8")).abi;
 }
 
-/** The dApp's bindings: every ABI and its typed wagmi hooks. */
+/** Every contract's ABI, as the engine exports it. */
+export function generateAbis(): string {
+  const parts = [HEADER, ""];
+  for (const c of CONTRACTS) parts.push(`export const ${c.name}Abi = ${JSON.stringify(abiOf(c.artifact), null, 2)} as const;`, "");
+  return parts.join("\n");
+}
+
+/** The dApp's bindings: the engine's ABIs and their typed wagmi hooks. */
 export function generateDapp(): string {
-  const parts = [HEADER, 'import { createUseReadContract, createUseSimulateContract, createUseWriteContract } from "wagmi/codegen";', ""];
+  const parts = [
+    HEADER,
+    'import { createUseReadContract, createUseSimulateContract, createUseWriteContract } from "wagmi/codegen";',
+    `import { ${CONTRACTS.map((c) => `${c.name}Abi`).join(", ")} } from "@kiezstrom/engine/abis";`,
+    "",
+    `export { ${CONTRACTS.map((c) => `${c.name}Abi`).join(", ")} };`,
+    "",
+  ];
   for (const c of CONTRACTS) {
-    parts.push(`export const ${c.name}Abi = ${JSON.stringify(abiOf(c.artifact), null, 2)} as const;`, "");
     parts.push(`export const useRead${c.hook} = /*#__PURE__*/ createUseReadContract({ abi: ${c.name}Abi });`);
     parts.push(`export const useSimulate${c.hook} = /*#__PURE__*/ createUseSimulateContract({ abi: ${c.name}Abi });`);
     parts.push(`export const useWrite${c.hook} = /*#__PURE__*/ createUseWriteContract({ abi: ${c.name}Abi });`, "");
@@ -40,18 +53,9 @@ export function generateDapp(): string {
   return parts.join("\n");
 }
 
-/** The indexer's bindings: the ABIs of the contracts whose events it reads. */
-export function generateIndexer(): string {
-  const parts = [HEADER, ""];
-  for (const c of CONTRACTS.filter((c) => c.name !== "marketFactory")) {
-    parts.push(`export const ${c.name}Abi = ${JSON.stringify(abiOf(c.artifact), null, 2)} as const;`, "");
-  }
-  return parts.join("\n");
-}
-
 const outputs = [
+  { path: ABI_OUT, text: generateAbis() },
   { path: DAPP_OUT, text: generateDapp() },
-  { path: INDEXER_OUT, text: generateIndexer() },
 ];
 if (values.check) {
   let stale = false;
@@ -62,7 +66,7 @@ if (values.check) {
     stale = true;
   }
   if (stale) process.exit(1);
-  console.log("dApp and indexer contract bindings are up to date");
+  console.log("the engine's ABIs and the dApp's hooks are up to date");
 } else {
   for (const o of outputs) {
     writeFileSync(o.path, o.text);

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 
 const checks = [
   { name: "hardhat compile (contract types)", command: "hardhat", args: ["compile", "--quiet"] },
-  { name: "dApp and indexer contract bindings match the artifacts", command: "tsx", args: ["scripts/gen-frontend-contracts.ts", "--check"] },
+  { name: "ABIs and the dApp's contract bindings match the artifacts", command: "tsx", args: ["scripts/gen-frontend-contracts.ts", "--check"] },
   { name: "solhint clean on contracts/", command: "solhint", args: ["--max-warnings", "0", "contracts/**/*.sol"] },
   { name: "TypeScript type-checks", command: "tsc", args: ["--noEmit"] },
   { name: "TypeScript type-checks the indexer (Ponder's virtual modules)", command: "tsc", args: ["--noEmit", "-p", "indexer"] },

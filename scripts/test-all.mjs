@@ -7,65 +7,29 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 
+/** A suite of node's test runner over `files`: its spec output streamed, its TAP counted from `tapFile`. */
+function nodeTestSuite(name, files, tapFile) {
+  const args = ["--import", "tsx", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=tap"];
+  return { name, command: "node", args: [...args, `--test-reporter-destination=${tapFile}`, ...files], parse: parseNodeTap, tapFile };
+}
+
 const SUITES = [
   { name: "static checks (solhint, TypeScript, Biome)", command: "node", args: ["scripts/static-checks.mjs"], parse: parseMocha },
   { name: "contracts (Solidity fuzz and invariants)", command: "hardhat", args: ["test", "solidity"], parse: parseMocha },
   { name: "contracts (mocha)", command: "hardhat", args: ["test", "mocha"], parse: parseMocha },
   // z3 runs single-threaded for minutes: alongside the other suites, on the machine's second core
   { name: "SMTChecker over MarketMath (Debian's z3)", command: "node", args: ["scripts/smt-check.mjs"], parse: parsePlain, alongside: true },
+  nodeTestSuite("engine and scripts", ["test/sim/*.test.ts", "test/scripts/*.test.ts"], ".test-engine.tap"),
   {
-    name: "engine and scripts",
-    command: "node",
-    args: [
-      "--import",
-      "tsx",
-      "--test",
-      "--test-reporter=spec",
-      "--test-reporter-destination=stdout",
-      "--test-reporter=tap",
-      "--test-reporter-destination=.test-engine.tap",
-      "test/sim/*.test.ts",
-      "test/scripts/*.test.ts",
-    ],
-    parse: parseNodeTap,
-    tapFile: ".test-engine.tap",
+    ...nodeTestSuite("indexer (Ponder on PGlite and on Debian's PostgreSQL)", ["test/indexer/*.test.ts"], ".test-indexer.tap"),
+    setup: { command: "node", args: ["scripts/ensure-postgres.mjs"] },
   },
 ];
-SUITES.push({
-  name: "indexer (Ponder on PGlite and on Debian's PostgreSQL)",
-  setup: { command: "node", args: ["scripts/ensure-postgres.mjs"] },
-  command: "node",
-  args: [
-    "--import",
-    "tsx",
-    "--test",
-    "--test-reporter=spec",
-    "--test-reporter-destination=stdout",
-    "--test-reporter=tap",
-    "--test-reporter-destination=.test-indexer.tap",
-    "test/indexer/*.test.ts",
-  ],
-  parse: parseNodeTap,
-  tapFile: ".test-indexer.tap",
-});
 if (existsSync("frontend/package.json")) {
   SUITES.push({ name: "dApp components and hooks (Vitest)", command: "npm", args: ["--prefix", "frontend", "test", "--silent"], parse: parseVitest });
   SUITES.push({
-    name: "dApp end to end (headless Chromium)",
+    ...nodeTestSuite("dApp end to end (headless Chromium)", ["test/e2e/*.test.ts"], ".test-e2e.tap"),
     setup: { command: "node", args: ["scripts/ensure-chromium.mjs"] },
-    command: "node",
-    args: [
-      "--import",
-      "tsx",
-      "--test",
-      "--test-reporter=spec",
-      "--test-reporter-destination=stdout",
-      "--test-reporter=tap",
-      "--test-reporter-destination=.test-e2e.tap",
-      "test/e2e/*.test.ts",
-    ],
-    parse: parseNodeTap,
-    tapFile: ".test-e2e.tap",
   });
 }
 

@@ -32,8 +32,10 @@ function wrapper({ children }: { children: ReactNode }) {
 
 describe("components", () => {
   it("TxStatus says each step of a write, and an error as an alert", () => {
-    const { rerender } = render(<TxStatus state={{ status: "signing", label: "Deposit" }} />);
+    const { rerender } = render(<TxStatus state={{ status: "signing", label: "Deposit", fee: null }} />);
     expect(screen.getByRole("status").textContent).toBe("Deposit: confirm in your wallet…");
+    rerender(<TxStatus state={{ status: "signing", label: "Deposit", fee: { amount: "0.000131", symbol: "ETH" } }} />);
+    expect(screen.getByRole("status").textContent).toBe("Deposit: confirm in your wallet… (network fee about 0.000131 ETH)");
     rerender(<TxStatus state={{ status: "error", label: "Deposit", message: "Your wallet holds 1.00 EUR." }} />);
     expect(screen.getByRole("alert").textContent).toBe("Deposit failed: Your wallet holds 1.00 EUR.");
   });

@@ -270,10 +270,35 @@ const LINE_KEYS = [
   "dailyCharge",
 ] as const satisfies readonly (keyof BillLines)[];
 
-function lineColumns(lines: BillLines) {
+/** A bill's row: its P2P energy, the grid's (from the lines), each line, and the same energy billed by the grid alone. */
+function billRow(
+  event: Event,
+  intervalId: number,
+  dayId: number | null,
+  who: Hex,
+  p2p: { p2pBoughtWh: number; p2pSoldWh: number },
+  lines: BillLines,
+  bau: BillLines,
+  metered: { importWh: number; exportWh: number },
+): typeof bill.$inferSelect {
   const columns = Object.fromEntries(LINE_KEYS.map((k) => [k, BigInt(lines[k])])) as Record<(typeof LINE_KEYS)[number], bigint>;
-  // the engine's `net` is what the household pays; the table keeps what it receives, like the ledger
-  return { ...columns, amount: -BigInt(lines.net) };
+  return {
+    id: `${intervalId}:${who}`,
+    interval: intervalId,
+    day: dayId,
+    participant: who,
+    ...p2p,
+    gridImportWh: lines.gridImportWh,
+    gridExportWh: lines.gridExportWh,
+    ...columns,
+    // the engine's `net` is what the household pays; the table keeps what it receives, like the ledger
+    amount: -BigInt(lines.net),
+    bauAmount: -BigInt(bau.net),
+    meteredImportWh: metered.importWh,
+    meteredExportWh: metered.exportWh,
+    settled: false,
+    timestamp: when(event),
+  };
 }
 
 ponder.on("KiezMarket:BillsIssued", async ({ event, context }) => {
@@ -295,22 +320,8 @@ ponder.on("KiezMarket:BillsIssued", async ({ event, context }) => {
       t,
       dayStart,
     );
-    rows.push({
-      id: `${intervalId}:${who}`,
-      interval: intervalId,
-      day: null,
-      participant: who,
-      p2pBoughtWh: b.p2pBoughtWh,
-      p2pSoldWh: b.p2pSoldWh,
-      gridImportWh: b.gridImportWh,
-      gridExportWh: b.gridExportWh,
-      ...lineColumns(lines),
-      bauAmount: -BigInt(bauBill(metered.importWh, metered.exportWh, t, dayStart).net),
-      meteredImportWh: metered.importWh,
-      meteredExportWh: metered.exportWh,
-      settled: false,
-      timestamp: when(event),
-    });
+    const bau = bauBill(metered.importWh, metered.exportWh, t, dayStart);
+    rows.push(billRow(event, intervalId, null, who, { p2pBoughtWh: b.p2pBoughtWh, p2pSoldWh: b.p2pSoldWh }, lines, bau, metered));
   }
   if (rows.length > 0) await context.db.insert(bill).values(rows);
   await setPhase(context, intervalId, "billing");
@@ -399,22 +410,8 @@ async function settleDayBills(context: Context, event: Event, dayId: number, fir
     if (!member || !p) continue;
     const t = await tariffOf(context, p.supplier, d.tariffEpoch);
     const lines = dayBillLines(q, t);
-    rows.push({
-      id: `${firstInterval}:${member.account}`,
-      interval: firstInterval,
-      day: dayId,
-      participant: member.account,
-      p2pBoughtWh: q.boughtWh,
-      p2pSoldWh: q.soldWh,
-      gridImportWh: q.gridImportWh,
-      gridExportWh: q.gridExportWh,
-      ...lineColumns(lines),
-      bauAmount: -BigInt(dayBauLines(q, t).net),
-      meteredImportWh: q.gridImportWh + q.boughtWh,
-      meteredExportWh: q.gridExportWh + q.soldWh,
-      settled: false,
-      timestamp: when(event),
-    });
+    const metered = { importWh: q.gridImportWh + q.boughtWh, exportWh: q.gridExportWh + q.soldWh };
+    rows.push(billRow(event, firstInterval, dayId, member.account, { p2pBoughtWh: q.boughtWh, p2pSoldWh: q.soldWh }, lines, dayBauLines(q, t), metered));
   }
   if (rows.length > 0) await context.db.insert(bill).values(rows);
   await settleBills(context, event, firstInterval, rows);

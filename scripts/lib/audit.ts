@@ -44,11 +44,7 @@ export async function auditMarket(rpc: string, marketAddress: string, abi: reado
     const token = new Contract(config.token, ["function balanceOf(address) view returns (uint256)"], provider);
     const toBlock = await provider.getBlockNumber();
     log(`reading events of ${marketAddress} up to block ${toBlock}`);
-    const logs: Log[] = [];
-    const step = 10_000;
-    for (let from = 0; from <= toBlock; from += step) {
-      logs.push(...(await provider.getLogs({ address: marketAddress, fromBlock: from, toBlock: Math.min(toBlock, from + step - 1) })));
-    }
+    const logs = await readLogs(provider, marketAddress, 0, toBlock, log);
     const events = logs.flatMap((l) => {
       const ev = iface.parseLog(l);
       return ev ? [{ name: ev.name, args: ev.args }] : [];
@@ -71,4 +67,48 @@ export async function auditMarket(rpc: string, marketAddress: string, abi: reado
   } finally {
     provider.destroy();
   }
+}
+
+/** A refusal a smaller range may get past: a provider's block-range or result limit, or a response too large. */
+function rangeRefused(e: unknown): boolean {
+  return /range|limit|too many|too large|exceed|size|10000|timeout|timed out/i.test(String((e as Error)?.message ?? e));
+}
+
+/**
+ * The market's logs from `fromBlock` through `toBlock`, in ranges that start at 2,000 blocks and halve while the
+ * provider refuses a range (public providers cap eth_getLogs); progress with an estimate of the time left goes to
+ * `log` every few seconds.
+ */
+export async function readLogs(provider: JsonRpcProvider, address: string, fromBlock: number, toBlock: number, log: (line: string) => void): Promise<Log[]> {
+  const logs: Log[] = [];
+  // the widest range the provider has not refused: halved on each refusal, never grown past
+  let ceiling = 2_000;
+  let range = ceiling;
+  let from = fromBlock;
+  const started = Date.now();
+  let shown = started;
+  while (from <= toBlock) {
+    const to = Math.min(toBlock, from + range - 1);
+    let got: Log[];
+    try {
+      got = await provider.getLogs({ address, fromBlock: from, toBlock: to });
+    } catch (e) {
+      if (range > 1 && rangeRefused(e)) {
+        ceiling = Math.max(1, Math.floor(range / 2));
+        range = ceiling;
+        continue;
+      }
+      throw e;
+    }
+    logs.push(...got);
+    from = to + 1;
+    range = Math.min(ceiling, range * 2);
+    if (Date.now() - shown > 3_000) {
+      shown = Date.now();
+      const done = (from - fromBlock) / Math.max(1, toBlock + 1 - fromBlock);
+      const left = ((Date.now() - started) / 1000 / done) * (1 - done);
+      log(`read blocks through ${to} of ${toBlock} (${(done * 100).toFixed(1)}%, ${logs.length} events, about ${Math.round(left)} s left)`);
+    }
+  }
+  return logs;
 }

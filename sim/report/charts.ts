@@ -29,6 +29,25 @@ function niceTicks(min: number, max: number, count = 5): number[] {
   return ticks;
 }
 
+/** About how wide a character of the charts' 12 px font is. */
+const CHAR_PX = 6.5;
+
+/** A label in at most two lines of `perLine` characters, broken at spaces; what does not fit ends in "…". */
+function wrapLabel(label: string, perLine: number): string[] {
+  if (label.length <= perLine) return [label];
+  const lines: string[] = [];
+  let line = "";
+  for (const word of label.split(" ")) {
+    if (line && `${line} ${word}`.length > perLine) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  const cut = (t: string) => (t.length > perLine ? `${t.slice(0, perLine - 1)}…` : t);
+  return lines.length <= 2 ? lines.map(cut) : [cut(lines[0]), cut(`${lines.slice(1).join(" ")}`)];
+}
+
 function frame(title: string, yLabel: string, body: string, legend: string): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">
 <rect width="${W}" height="${H}" fill="white"/>
@@ -58,27 +77,50 @@ function axes(yMin: number, yMax: number, yOf: (v: number) => number, xLabels: {
         `<line x1="${M.left}" x2="${W - M.right}" y1="${yOf(v)}" y2="${yOf(v)}" stroke="#ddd"/><text x="${M.left - 6}" y="${yOf(v) + 4}" text-anchor="end">${v.toLocaleString("en-US")}</text>`,
     )
     .join("\n");
-  const xs = xLabels.map((l) => `<text x="${l.x}" y="${H - M.bottom + 16}" text-anchor="middle">${esc(l.label)}</text>`).join("\n");
+  // a label wider than the room between labels wraps onto a second line (and is cut short beyond it), so that
+  // neighbouring labels never overlap
+  const room = xLabels.length > 1 ? Math.abs(xLabels[1].x - xLabels[0].x) : W;
+  const perLine = Math.max(4, Math.floor(room / CHAR_PX) - 1);
+  const xs = xLabels
+    .map((l) => {
+      const lines = wrapLabel(l.label, perLine);
+      if (lines.length === 1) return `<text x="${l.x}" y="${H - M.bottom + 16}" text-anchor="middle">${esc(l.label)}</text>`;
+      const spans = lines.map((line, k) => `<tspan x="${l.x}" dy="${k === 0 ? 0 : 13}">${esc(line)}</tspan>`).join("");
+      return `<text x="${l.x}" y="${H - M.bottom + 14}" text-anchor="middle">${spans}</text>`;
+    })
+    .join("\n");
   const zero = yMin < 0 && yMax > 0 ? `<line x1="${M.left}" x2="${W - M.right}" y1="${yOf(0)}" y2="${yOf(0)}" stroke="#888"/>` : "";
   return `${grid}\n${zero}\n<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}" stroke="#444"/>\n${xs}`;
 }
 
-/** A line chart of series sharing x positions; `xLabel(i)` labels every `labelEvery` points. */
+/** The y range of a chart over `values` (from 0 at least): values that are not numbers (a gap) are left out, and a
+ *  chart of zeros only gets a unit range rather than a zero-wide one. */
+function yRange(values: readonly number[]): { yMin: number; yMax: number } {
+  const finite = values.filter(Number.isFinite);
+  const yMin = Math.min(0, ...finite);
+  const yMax = Math.max(1e-9, ...finite);
+  return yMin === 0 && finite.every((v) => v === 0) ? { yMin: 0, yMax: 1 } : { yMin, yMax };
+}
+
+/** A line chart of series sharing x positions; `xLabel(i)` labels every `labelEvery` points. A value that is not a
+ *  number (NaN: nothing to show there, such as the price of an interval without a trade) leaves a gap in its line. */
 export function lineChart(title: string, yLabel: string, series: Series[], xLabel: (i: number) => string, labelEvery = 12): string {
   const n = Math.max(...series.map((s) => s.values.length), 1);
-  const all = series.flatMap((s) => s.values);
-  const yMin = Math.min(0, ...all);
-  const yMax = Math.max(1e-9, ...all);
+  const { yMin, yMax } = yRange(series.flatMap((s) => s.values));
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
   const xOf = (i: number) => M.left + (n === 1 ? plotW / 2 : (i / (n - 1)) * plotW);
   const yOf = (v: number) => M.top + plotH - ((v - yMin) / (yMax - yMin)) * plotH;
   const colored = withColors(series);
   const lines = colored
-    .map(
-      (s) =>
-        `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${s.values.map((v, i) => `${xOf(i).toFixed(1)},${yOf(v).toFixed(1)}`).join(" ")}"/>`,
-    )
+    .flatMap((s) => {
+      const runs: string[][] = [[]];
+      s.values.forEach((v, i) => {
+        if (Number.isFinite(v)) runs.at(-1)!.push(`${xOf(i).toFixed(1)},${yOf(v).toFixed(1)}`);
+        else if (runs.at(-1)!.length > 0) runs.push([]);
+      });
+      return runs.filter((r) => r.length > 0).map((r) => `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${r.join(" ")}"/>`);
+    })
     .join("\n");
   const labels = [];
   for (let i = 0; i < n; i += labelEvery) labels.push({ x: xOf(i), label: xLabel(i) });
@@ -88,8 +130,7 @@ export function lineChart(title: string, yLabel: string, series: Series[], xLabe
 /** The layout of a chart with one group per category and one mark per series in each: the y scale over `values`
  *  (from 0 at least), where series k's mark in category c starts, each mark's width, and the category labels. */
 function groupedLayout(categories: readonly string[], seriesCount: number, values: readonly number[]) {
-  const yMin = Math.min(0, ...values);
-  const yMax = Math.max(1e-9, ...values);
+  const { yMin, yMax } = yRange(values);
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
   const yOf = (v: number) => M.top + plotH - ((v - yMin) / (yMax - yMin)) * plotH;

@@ -13,18 +13,10 @@ import { after, before, describe, it } from "node:test";
 import { Interface } from "ethers";
 import { chromium, type Browser, type Page } from "playwright-core";
 
-const CHROMIUM = "/usr/bin/chromium";
+import { CHROMIUM, CHROMIUM_FLAGS } from "../../scripts/lib/chromium.js";
+
 const SHOTS = "out/e2e";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+const FLAGS = CHROMIUM_FLAGS;
 
 let dev: ChildProcess;
 let ready: { api: string; rpc: string; market: string };

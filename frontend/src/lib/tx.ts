@@ -5,14 +5,17 @@
 import { useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { useConfig, useConnection } from "wagmi";
-import { simulateContract, waitForTransactionReceipt, writeContract } from "wagmi/actions";
-import type { Abi, ContractFunctionArgs, ContractFunctionName, TransactionReceipt } from "viem";
+import { estimateContractGas, estimateFeesPerGas } from "viem/actions";
+import { getPublicClient, simulateContract, waitForTransactionReceipt, writeContract } from "wagmi/actions";
+import { formatEther, type Abi, type ContractFunctionArgs, type ContractFunctionName, type TransactionReceipt } from "viem";
 
 import { explainError } from "./errors";
 
 export type TxState =
   | { status: "idle" }
-  | { status: "checking" | "signing" | "pending"; label: string }
+  | { status: "checking" | "pending"; label: string }
+  /** `fee`: the network fee estimated before the wallet was asked, in the chain's coin (null: no estimate). */
+  | { status: "signing"; label: string; fee: { amount: string; symbol: string } | null }
   | { status: "done"; label: string; receipt: TransactionReceipt }
   | { status: "error"; label: string; message: string };
 
@@ -43,7 +46,7 @@ export function useTransactor(context: { rpcUrl?: string; chainName?: string } =
       if (chainId !== chain.id)
         throw Object.assign(new Error(`chain mismatch: wallet on ${chainId}, community on ${chain.id}`), { name: "ChainMismatchError" });
       const { request: prepared } = await simulateContract(config, { ...(request as object), account: address, chainId: chain.id } as never);
-      setState({ status: "signing", label });
+      setState({ status: "signing", label, fee: await estimateFee(config, { ...(request as object), account: address }, chain.nativeCurrency.symbol) });
       const hash = await writeContract(config, prepared as never);
       setState({ status: "pending", label });
       const receipt = await waitForTransactionReceipt(config, { hash, chainId: chain.id });
@@ -61,6 +64,21 @@ export function useTransactor(context: { rpcUrl?: string; chainName?: string } =
   return { state, send, reset: () => setState({ status: "idle" }), fail: (label: string, message: string) => setState({ status: "error", label, message }) };
 }
 
+/** What the write will cost in network fees (gas × the current fee per gas), or null when the node cannot say. */
+async function estimateFee(config: ReturnType<typeof useConfig>, request: object, symbol: string): Promise<{ amount: string; symbol: string } | null> {
+  try {
+    const client = getPublicClient(config);
+    if (!client) return null;
+    const [gas, fees] = await Promise.all([estimateContractGas(client, request as never), estimateFeesPerGas(client)]);
+    const perGas = fees.maxFeePerGas ?? fees.gasPrice ?? 0n;
+    const wei = gas * perGas;
+    // a few significant figures: the fee moves with every block
+    return { amount: Number(formatEther(wei)).toPrecision(3), symbol };
+  } catch {
+    return null;
+  }
+}
+
 /** A one-line account of a write's state, for a form to show. */
 export function txMessage(s: TxState): string | null {
   switch (s.status) {
@@ -69,7 +87,7 @@ export function txMessage(s: TxState): string | null {
     case "checking":
       return `${s.label}: checking with the market…`;
     case "signing":
-      return `${s.label}: confirm in your wallet…`;
+      return `${s.label}: confirm in your wallet…${s.fee ? ` (network fee about ${s.fee.amount} ${s.fee.symbol})` : ""}`;
     case "pending":
       return `${s.label}: waiting for the block…`;
     case "done":

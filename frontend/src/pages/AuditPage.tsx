@@ -7,10 +7,12 @@ import { getBlockNumber, readContract } from "wagmi/actions";
 import { euroTokenAbi, kiezMarketAbi } from "../contracts/generated";
 import { rebuildMarket, replayMarket, type MarketRebuild, type ReplayResult } from "@kiezstrom/engine/audit";
 import { MarketEventStore, useEventVersion } from "../lib/events";
-import { formatCt, formatKWh } from "../lib/amounts";
+import { formatCt, formatEuro, formatKWh } from "../lib/amounts";
 import { explainError } from "../lib/errors";
 import { intervalLabel, useMarket } from "../lib/market";
 import { Section, Short } from "../components/ui";
+
+const PAGE = 40;
 
 export function AuditPage() {
   const { rc, dayStartSlot } = useMarket();
@@ -26,6 +28,8 @@ export function AuditPage() {
   const intervals: MarketRebuild["intervals"] = rebuild?.intervals ?? new Map();
   const ids = [...intervals.keys()].filter((id) => intervals.get(id)!.bids.length > 0).sort((a, b) => b - a);
   const [picked, setPicked] = useState<number | null>(null);
+  // the interval's lists, shown a page of PAGE rows at a time
+  const [shown, setShown] = useState(PAGE);
   const selected = picked ?? ids.find((id) => intervals.get(id)!.cleared) ?? null;
   const detail = selected !== null ? intervals.get(selected) : undefined;
 
@@ -98,13 +102,20 @@ export function AuditPage() {
         {report && (
           <p data-testid="audit-verdict" className={report.findings.length === 0 ? "ok" : "error"}>
             {report.findings.length === 0
-              ? `Pass: ${report.intervals.length} intervals and ${report.accounts} accounts replayed, no finding. The market holds ${report.tokenBalance} wei and owes ${report.owedByMarket} wei.`
+              ? `Pass: ${report.intervals.length} intervals and ${report.accounts} accounts replayed, no finding. The market holds ${formatEuro(BigInt(report.tokenBalance), 4)} and owes its accounts ${formatEuro(BigInt(report.owedByMarket), 4)}.`
               : `Fail: ${report.findings.length} findings.`}
           </p>
         )}
       </Section>
       <Section title="Interval" id="audit-interval">
-        <select aria-label="Interval to audit" value={selected ?? ""} onChange={(e) => setPicked(Number(e.target.value))}>
+        <select
+          aria-label="Interval to audit"
+          value={selected ?? ""}
+          onChange={(e) => {
+            setPicked(Number(e.target.value));
+            setShown(PAGE);
+          }}
+        >
           {ids.map((id) => (
             <option key={id} value={id}>
               {intervalLabel(id)} (interval {id})
@@ -129,12 +140,20 @@ export function AuditPage() {
                 ))}
               </ul>
             )}
+            {Math.max(detail.bids.length, detail.trades.length, detail.bills.size) > shown && (
+              <p>
+                Showing {shown} of {detail.bids.length} bids, {detail.trades.length} trades and {detail.bills.size} bills.{" "}
+                <button type="button" className="link" onClick={() => setShown(shown + PAGE)}>
+                  Show {PAGE} more
+                </button>
+              </p>
+            )}
             <div className="two">
               <div>
                 <h3>Bids</h3>
                 <table>
                   <tbody>
-                    {detail.bids.slice(0, 40).map((b) => (
+                    {detail.bids.slice(0, shown).map((b) => (
                       <tr key={b.index}>
                         <td>#{b.index}</td>
                         <td>{b.side}</td>
@@ -153,7 +172,7 @@ export function AuditPage() {
                 <h3>Trades</h3>
                 <table>
                   <tbody>
-                    {detail.trades.map((t, i) => (
+                    {detail.trades.slice(0, shown).map((t, i) => (
                       // biome-ignore lint/suspicious/noArrayIndexKey: a trade is its position in the interval's greedy merge
                       <tr key={i}>
                         <td>
@@ -168,7 +187,7 @@ export function AuditPage() {
                 <h3>Bills</h3>
                 <table>
                   <tbody>
-                    {[...detail.bills].slice(0, 40).map(([who, b]) => (
+                    {[...detail.bills].slice(0, shown).map(([who, b]) => (
                       <tr key={who}>
                         <td>
                           <Short address={who} />

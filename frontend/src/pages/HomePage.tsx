@@ -62,12 +62,18 @@ export function HomePage({ me }: { me: `0x${string}` }) {
                 [
                   { name: "load", values: day.loadWh.map((w) => (w * 4) / 1000) },
                   { name: "PV", values: day.pvWh.map((w) => (w * 4) / 1000) },
-                  ...(home.battery ? [{ name: "battery kWh", values: day.socWh.map((w) => w / 1000) }] : []),
                 ],
                 (i) => slotTime(i),
                 8,
               )}
             />
+            {home.battery && (
+              // a charge is energy, not power: its own chart and axis
+              <SvgChart
+                label="Battery charge over the day"
+                svg={lineChart(`My battery, ${date}`, "kWh", [{ name: "charge", values: day.socWh.map((w) => w / 1000) }], (i) => slotTime(i), 8)}
+              />
+            )}
           </>
         ) : (
           <p>Simulating your day…</p>

@@ -7,7 +7,7 @@ import { useRelayedBid } from "../lib/bids";
 import { intervalDay, intervalLabel, useMarket } from "../lib/market";
 import { clockTime, communityTimeZone } from "../lib/time";
 import { useTransactor } from "../lib/tx";
-import { useOrderBook } from "../hooks/useIntervals";
+import { useClearedIntervals, useOrderBook } from "../hooks/useIntervals";
 import { useBatchOf, useMyBids } from "../hooks/useMyBids";
 import { useParticipant } from "../hooks/useParticipant";
 import { askRange, bidRange, buyLockUnits, lemCharges, type Tariff, tariffFromChain, timeOfUse } from "@kiezstrom/engine/market/tariff";
@@ -35,9 +35,13 @@ export function MarketPage({ me }: { me: `0x${string}` }) {
   const tariff: Tariff | null = onChainTariff.data ? tariffFromChain(onChainTariff.data).prices : null;
   const gate = state ? Number(state.gateClosesAt) : 0;
   const book = useOrderBook(j);
+  const lastCleared = useClearedIntervals(1).data?.find((r) => r.matchedWh > 0)?.price ?? null;
 
+  // once the gate is reached the form must not target the closed interval: it waits for the next one
+  const gateReached = clock?.manual ? false : clock?.nextTickAt ? Date.now() >= clock.nextTickAt : chainNow !== null && gate > 0 && chainNow >= gate;
   let countdown = "";
   if (clock?.manual) countdown = "closes when the operator advances the market clock";
+  else if (gateReached) countdown = "has closed; the next interval opens in a moment";
   else if (clock?.nextTickAt)
     countdown = `closes in ${Math.max(0, Math.ceil((clock.nextTickAt - Date.now()) / 1000))} s (accelerated time: one interval every ${clock.realMsPerInterval / 1000} s)`;
   else if (chainNow !== null && gate > 0) countdown = `closes in ${formatDuration(Math.max(0, gate - chainNow))}`;
@@ -59,13 +63,19 @@ export function MarketPage({ me }: { me: `0x${string}` }) {
           </p>
         )}
       </Section>
-      {participant && j !== null && tariff && <BidForm me={me} interval={j} tariff={tariff} limits={participant} />}
+      {participant && j !== null && tariff && !gateReached && <BidForm me={me} interval={j} tariff={tariff} limits={participant} lastCleared={lastCleared} />}
       <Section title={`Order book ${j !== null ? intervalLabel(j) : ""}`} id="order-book">
         <Loading loaded={book} what="the order book" />
         <div className="two">
-          <BookSide title={`Asks (${sells.length})`} bids={sells} me={me} />
-          <BookSide title={`Bids (${buys.length})`} bids={buys} me={me} />
+          <BookSide title={`Asks (${sells.length})`} bids={sells} me={me} allowed={tariff ? askRange(tariff) : null} />
+          <BookSide title={`Bids (${buys.length})`} bids={buys} me={me} allowed={tariff ? bidRange(tariff) : null} />
         </div>
+        {tariff && live.some((b) => outside(b, b.side === "sell" ? askRange(tariff) : bidRange(tariff))) && (
+          <p className="hint">
+            * A price outside the range your tariff allows: a household with another supplier, whose tariff sets other bounds (an ask must be above its feed-in
+            tariff, a bid below its grid price after fees).
+          </p>
+        )}
       </Section>
       <MyBids me={me} />
       {!rc.relayUrl && <p className="hint">This community has no relay: bids are sent as transactions from your wallet.</p>}
@@ -78,7 +88,21 @@ function formatDuration(seconds: number): string {
   return m > 0 ? `${m} min ${seconds % 60} s` : `${seconds} s`;
 }
 
-function BookSide({ title, bids, me }: { title: string; bids: { participant: string; wh: number; price: number; index: number }[]; me: string }) {
+function outside(b: { price: number }, allowed: { min: number; max: number }): boolean {
+  return b.price < allowed.min || b.price > allowed.max;
+}
+
+function BookSide({
+  title,
+  bids,
+  me,
+  allowed,
+}: {
+  title: string;
+  bids: { participant: string; wh: number; price: number; index: number }[];
+  me: string;
+  allowed: { min: number; max: number } | null;
+}) {
   return (
     <div>
       <h3>{title}</h3>
@@ -93,7 +117,10 @@ function BookSide({ title, bids, me }: { title: string; bids: { participant: str
         <tbody>
           {bids.slice(0, 12).map((b) => (
             <tr key={b.index} className={b.participant === me.toLowerCase() ? "mine" : undefined}>
-              <td>{formatCt(b.price)}</td>
+              <td>
+                {formatCt(b.price)}
+                {allowed && outside(b, allowed) ? " *" : ""}
+              </td>
               <td>{formatKWh(b.wh)}</td>
               <td>{b.participant === me.toLowerCase() ? "you" : <Short address={b.participant} />}</td>
             </tr>
@@ -110,11 +137,14 @@ function BidForm({
   interval,
   tariff: t,
   limits,
+  lastCleared,
 }: {
   me: `0x${string}`;
   interval: number;
   tariff: Tariff;
   limits: { importLimitWh: number; exportLimitWh: number };
+  /** The latest clearing price with a trade (µEUR/kWh), the form's suggestion. */
+  lastCleared: number | null;
 }) {
   const { rc, chainNow } = useMarket();
   const tx = useTransactor({ rpcUrl: rc.rpcUrl });
@@ -125,6 +155,9 @@ function BidForm({
   const [path, setPath] = useState<"direct" | "relay">(rc.relayUrl ? "relay" : "direct");
   const [relayState, setRelayState] = useState<{ busy: boolean; message: string | null; error: boolean }>({ busy: false, message: null, error: false });
   const range = side === "sell" ? askRange(t) : bidRange(t);
+  // the suggestion: the latest clearing price within this side's range; else a seller's lowest, a buyer's middle
+  const suggested =
+    lastCleared !== null ? Math.min(range.max, Math.max(range.min, lastCleared)) : side === "sell" ? range.min : Math.round((range.min + range.max) / 2);
   const limitWh = side === "sell" ? limits.exportLimitWh : limits.importLimitWh;
   const wh = parseEnergyKWh(energy, "energy", Math.max(limitWh, 1));
   const p = parsePriceCt(price || "", "price");
@@ -137,7 +170,7 @@ function BidForm({
   const ok = !priceError && !energyError && wh.ok && p.ok;
   const busy = relayState.busy || ["checking", "signing", "pending"].includes(tx.state.status);
   const breakdown = useMemo(() => {
-    const at = p.ok ? p.value : side === "sell" ? range.min : range.max;
+    const at = p.ok ? p.value : suggested;
     if (side === "buy") {
       return [
         ["P2P energy price", at],
@@ -153,7 +186,7 @@ function BidForm({
       ["You earn per kWh", at],
       ["Feed-in tariff instead", t.feedInTariff],
     ] as const;
-  }, [p, side, t, range.min, range.max]);
+  }, [p, side, t, suggested]);
 
   async function submit() {
     if (!ok || !wh.ok || !p.ok) return;
@@ -200,14 +233,12 @@ function BidForm({
         <Field label="Energy (kWh)" hint={`at most ${formatKWh(limitWh)} per interval`} error={energyError}>
           <input aria-label="Energy" value={energy} onChange={(e) => setEnergy(e.target.value)} inputMode="decimal" />
         </Field>
-        <Field label="Limit price (ct/kWh)" hint={`allowed: ${ctText(range.min)} to ${ctText(range.max)} ct/kWh`} error={price === "" ? null : priceError}>
-          <input
-            aria-label="Price"
-            value={price}
-            onChange={(e) => setPrice(e.target.value)}
-            inputMode="decimal"
-            placeholder={ctText(side === "sell" ? range.min : range.max)}
-          />
+        <Field
+          label="Limit price (ct/kWh)"
+          hint={`allowed: ${ctText(range.min)} to ${ctText(range.max)} ct/kWh${lastCleared !== null ? `; the last interval cleared at ${ctText(lastCleared)}` : ""}`}
+          error={price === "" ? null : priceError}
+        >
+          <input aria-label="Price" value={price} onChange={(e) => setPrice(e.target.value)} inputMode="decimal" placeholder={ctText(suggested)} />
         </Field>
         <table className="breakdown" aria-label="What a kWh costs or earns">
           <tbody>
