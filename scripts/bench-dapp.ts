@@ -1,5 +1,5 @@
 /**
- * npm run bench:dapp -- [--days 1,7,365] [--households N] [--out DIR]
+ * npm run bench:dapp -- [--days 1,7,365] [--households N] [--store pglite|postgres] [--out DIR]
  *
  * How fast the dApp's pages show a household its data, and how much memory the tab holds, as history grows. For each
  * length of history: a local community (`npm run dev` on a Hardhat node, the production build served) with a
@@ -24,13 +24,17 @@ import { fail, flags, wholeNumber } from "./lib/cli.js";
 import { CHROMIUM, CHROMIUM_FLAGS } from "./lib/chromium.js";
 import { describeCommunity, rpcCall, schemaOf, startIndexer } from "./lib/indexer.js";
 import { freePort } from "./lib/local-node.js";
+import { startPostgres } from "./lib/postgres.js";
 
 const USAGE = `Usage: npm run bench:dapp -- [options]
   --days LIST        lengths of history in days, comma-separated (default 1,7,365)
   --households N     households in the community (default 200)
+  --store KIND       the indexer's store: pglite (embedded, the default) or postgres (Debian's, started here)
   --out DIR          output folder (default out/bench)`;
 
-const values = flags({ days: { type: "string" }, households: { type: "string" }, out: { type: "string" } }, USAGE);
+const values = flags({ days: { type: "string" }, households: { type: "string" }, store: { type: "string" }, out: { type: "string" } }, USAGE);
+const store = values.store ?? "pglite";
+if (store !== "pglite" && store !== "postgres") fail(`--store must be pglite or postgres, got "${store}"`);
 const dayList = (values.days ?? "1,7,365").split(",").map((d) => {
   if (!/^\d+$/.test(d.trim()) || Number(d) < 1 || Number(d) > 366) fail(`--days must list whole numbers of days from 1 to 366, got "${values.days}"`);
   return Number(d);
@@ -75,8 +79,28 @@ async function stopChild(child: ChildProcess) {
  * once and is billed and settled every interval, eight trades an interval. Block numbers of the synthetic movements
  * are negative: they come before the chain's first block.
  */
-async function loadHistory(dir: string, schema: string, days: number, me: string) {
-  const db = new PGlite(dir);
+interface Store {
+  query<T>(sql: string): Promise<{ rows: T[] }>;
+  exec(sql: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** The indexer's store, opened while the indexer is stopped (PGlite allows one process) or beside it (PostgreSQL). */
+async function openStore(dir: string, databaseUrl: string | undefined): Promise<Store> {
+  if (!databaseUrl) {
+    const db = new PGlite(dir);
+    return { query: (q) => db.query(q), exec: (q) => db.exec(q), close: () => db.close() };
+  }
+  // node-postgres, as Ponder itself connects (its dependency; typed here for the three calls made)
+  type PgClient = { connect(): Promise<void>; query(q: string): Promise<{ rows: never[] }>; end(): Promise<void> };
+  const pgModule = "pg";
+  const { default: pg } = (await import(pgModule)) as { default: { Client: new (o: { connectionString: string }) => PgClient } };
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  return { query: async (q) => ({ rows: (await client.query(q)).rows }), exec: (q) => client.query(q), close: () => client.end() };
+}
+
+async function loadHistory(db: Store, schema: string, days: number, me: string) {
   const t = (table: string) => `"${schema}"."${table}"`;
   const first = Number((await db.query<{ m: number }>(`select min(id) as m from ${t("interval")}`)).rows[0].m);
   const parts = (await db.query<{ address: string }>(`select address from ${t("participant")} order by address`)).rows.map((r) => r.address);
@@ -113,7 +137,6 @@ async function loadHistory(dir: string, schema: string, days: number, me: string
       join ${people} as s on s.k = (i + j) % ${n} join ${people} as b on b.k = (i + j + 1) % ${n};
   `);
   const rows = Number((await db.query<{ c: number }>(`select count(*) as c from ${t("bill")}`)).rows[0].c);
-  await db.close();
   log(
     `  loaded ${days * 96} intervals of history (${rows.toLocaleString("en-US")} bills) into the indexer's store in ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
@@ -154,12 +177,13 @@ const browser = await chromium.launch({
   headless: true,
   args: CHROMIUM_FLAGS,
 });
-const runs: { intervals: number; days: number; households: number; firstContentMs: Record<string, number>; heapMB: number }[] = [];
+const runs: { intervals: number; days: number; households: number; store: string; firstContentMs: Record<string, number>; heapMB: number }[] = [];
 try {
   for (const days of dayList) {
     log(`history of ${days} day${days === 1 ? "" : "s"}, ${households} households`);
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), "kiezstrom-bench-dapp-"));
+    const pg = store === "postgres" ? await startPostgres() : null;
     const dev = await startDev(`http://127.0.0.1:${port}`);
     let indexer: Awaited<ReturnType<typeof startIndexer>> | undefined;
     try {
@@ -174,21 +198,31 @@ try {
       for (let i = 0; i < 3; i++) await fetch(`${api}/api/clock/tick`, { method: "POST" });
       const community = await describeCommunity(rpc, market, 0);
       const head = Number(await rpcCall<string>(rpc, "eth_blockNumber"));
-      indexer = await startIndexer({ rpc, community, pgliteDir: dir, port });
+      // one schema for both runs of the indexer: the history is loaded into it in between (edits to the indexer's
+      // code meanwhile would make Ponder refuse it)
+      const schema = schemaOf(community);
+      const where = { pgliteDir: dir, databaseUrl: pg?.url, schema };
+      indexer = await startIndexer({ rpc, community, ...where, port });
       await indexer.ready();
       await indexer.reached(head);
       await indexer.stop();
-      await loadHistory(dir, schemaOf(community), days, me);
-      indexer = await startIndexer({ rpc, community, pgliteDir: dir, port });
+      const db = await openStore(dir, pg?.url);
+      try {
+        await loadHistory(db, schema, days, me);
+      } finally {
+        await db.close();
+      }
+      indexer = await startIndexer({ rpc, community, ...where, port });
       await indexer.ready();
       await indexer.reached(head);
       const result = await measure(browser, api);
       const intervals = days * 96;
-      runs.push({ intervals, days, households, ...result });
+      runs.push({ intervals, days, households, store, ...result });
       log(`  first content ${PAGES.map((p) => `${p.name} ${result.firstContentMs[p.name]} ms`).join(", ")}; heap ${result.heapMB} MB`);
     } finally {
       await indexer?.stop();
       await stopChild(dev.child);
+      await pg?.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   }

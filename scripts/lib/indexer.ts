@@ -3,6 +3,9 @@
  * process id. `npm run indexer` and `npm run dev` use it; so do the tests, on PGlite and on PostgreSQL.
  */
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { freePort } from "./local-node.js";
@@ -109,9 +112,29 @@ export interface Indexer {
   stop(): Promise<void>;
 }
 
-/** The schema name of a community: a PostgreSQL identifier of at most 45 characters. */
-export function schemaOf(c: Community): string {
-  return `kiez_${c.chainId}_${c.market.slice(2, 14).toLowerCase()}`;
+/**
+ * A digest of the indexer's code: its config, tables and handlers, and the engine they call. Ponder refuses a schema
+ * an earlier build of the app wrote ("previously used by a different Ponder app"), so an upgraded indexer writes a
+ * schema of its own and indexes afresh, while the earlier one's data stays where it was.
+ */
+export function indexerBuild(): string {
+  const hash = createHash("sha256");
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.name === "node_modules" || entry.name.startsWith(".") || entry.name === "generated") continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/\.(ts|json)$/.test(entry.name)) hash.update(`${path}\0`).update(readFileSync(path));
+    }
+  };
+  walk(INDEXER_ROOT);
+  walk(join(INDEXER_ROOT, "..", "sim"));
+  return hash.digest("hex").slice(0, 8);
+}
+
+/** The schema name of a community and indexer build: a PostgreSQL identifier of at most 45 characters. */
+export function schemaOf(c: Community, build = indexerBuild()): string {
+  return `kiez_${c.chainId}_${c.market.slice(2, 14).toLowerCase()}_${build}`;
 }
 
 export async function startIndexer(o: IndexerOptions): Promise<Indexer> {

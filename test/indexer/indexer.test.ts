@@ -13,7 +13,7 @@ import { Contract, Interface, JsonRpcProvider } from "ethers";
 
 import { rebuildMarket, type MarketRebuild } from "@kiezstrom/engine/audit";
 import { bauBill, isDayStart, lemBill } from "@kiezstrom/engine/market/billing";
-import { startPostgres } from "./postgres.js";
+import { startPostgres } from "../../scripts/lib/postgres.js";
 
 const HOUSEHOLDS = 12;
 let dev: ChildProcess;

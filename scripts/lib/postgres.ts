@@ -1,5 +1,5 @@
 /**
- * A throwaway PostgreSQL server for the indexer's scale-out test: Debian's `postgresql` binaries, a fresh data
+ * A throwaway PostgreSQL server for the indexer's scale-out test and the dApp benchmark: Debian's `postgresql` binaries, a fresh data
  * folder, 127.0.0.1 on a free port, trust authentication, stopped by its process id. As root the server runs as
  * the package's `postgres` user (PostgreSQL refuses to run as root), through setpriv so the pid is the server's.
  */
@@ -8,7 +8,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { freePort } from "../../scripts/lib/local-node.js";
+import { freePort } from "./local-node.js";
 
 function binDir(): string {
   const root = "/usr/lib/postgresql";
