@@ -2,6752 +2,6752 @@
 
 export const kiezMarketAbi = [
   {
-    inputs: [],
-    stateMutability: "nonpayable",
-    type: "constructor",
+    "inputs": [],
+    "stateMutability": "nonpayable",
+    "type": "constructor"
   },
   {
-    inputs: [],
-    name: "AccessControlBadConfirmation",
-    type: "error",
+    "inputs": [],
+    "name": "AccessControlBadConfirmation",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       },
       {
-        internalType: "bytes32",
-        name: "neededRole",
-        type: "bytes32",
-      },
+        "internalType": "bytes32",
+        "name": "neededRole",
+        "type": "bytes32"
+      }
     ],
-    name: "AccessControlUnauthorizedAccount",
-    type: "error",
+    "name": "AccessControlUnauthorizedAccount",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "field",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "field",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "value",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
     ],
-    name: "AccountFieldOverflow",
-    type: "error",
+    "name": "AccountFieldOverflow",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "price",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "price",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "feedInTariff",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "feedInTariff",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "energyPrice",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "energyPrice",
+        "type": "uint32"
+      }
     ],
-    name: "BidAskOutOfRange",
-    type: "error",
+    "name": "BidAskOutOfRange",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "batch",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "batch",
+        "type": "uint32"
+      }
     ],
-    name: "BidBatchMismatch",
-    type: "error",
+    "name": "BidBatchMismatch",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "size",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "size",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "max",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
     ],
-    name: "BidBatchSize",
-    type: "error",
+    "name": "BidBatchSize",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint24",
-        name: "wh",
-        type: "uint24",
+        "internalType": "uint24",
+        "name": "wh",
+        "type": "uint24"
       },
       {
-        internalType: "uint24",
-        name: "minWh",
-        type: "uint24",
-      },
+        "internalType": "uint24",
+        "name": "minWh",
+        "type": "uint24"
+      }
     ],
-    name: "BidBelowMinimum",
-    type: "error",
+    "name": "BidBelowMinimum",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "participant",
-        type: "address",
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
       },
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint256",
-        name: "maxBids",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "maxBids",
+        "type": "uint256"
+      }
     ],
-    name: "BidCountAboveLimit",
-    type: "error",
+    "name": "BidCountAboveLimit",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "intervalWh",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "intervalWh",
+        "type": "uint32"
       },
       {
-        internalType: "uint24",
-        name: "limitWh",
-        type: "uint24",
-      },
+        "internalType": "uint24",
+        "name": "limitWh",
+        "type": "uint24"
+      }
     ],
-    name: "BidEnergyAboveLimit",
-    type: "error",
+    "name": "BidEnergyAboveLimit",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "participant",
-        type: "address",
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
       },
       {
-        internalType: "uint32",
-        name: "latestInterval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "latestInterval",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      }
     ],
-    name: "BidIntervalBehind",
-    type: "error",
+    "name": "BidIntervalBehind",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint8",
-        name: "side",
-        type: "uint8",
-      },
+        "internalType": "uint8",
+        "name": "side",
+        "type": "uint8"
+      }
     ],
-    name: "BidInvalidSide",
-    type: "error",
+    "name": "BidInvalidSide",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "bidIndex",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "bidIndex",
+        "type": "uint32"
+      }
     ],
-    name: "BidNotFound",
-    type: "error",
+    "name": "BidNotFound",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "bidIndex",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "bidIndex",
+        "type": "uint32"
       },
       {
-        internalType: "address",
-        name: "caller",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
     ],
-    name: "BidNotOwner",
-    type: "error",
+    "name": "BidNotOwner",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "price",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "price",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "energyPrice",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "energyPrice",
+        "type": "uint32"
+      }
     ],
-    name: "BidPriceNotBelowEnergyPrice",
-    type: "error",
+    "name": "BidPriceNotBelowEnergyPrice",
+    "type": "error"
   },
   {
-    inputs: [],
-    name: "BidPriceZero",
-    type: "error",
+    "inputs": [],
+    "name": "BidPriceZero",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "participant",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      }
     ],
-    name: "BidSellerNotMetered",
-    type: "error",
+    "name": "BidSellerNotMetered",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "price",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "price",
+        "type": "uint32"
       },
       {
-        internalType: "uint256",
-        name: "totalPerKWh",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "totalPerKWh",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "timeOfUse",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "timeOfUse",
+        "type": "uint256"
+      }
     ],
-    name: "BidTotalNotBelowTimeOfUse",
-    type: "error",
+    "name": "BidTotalNotBelowTimeOfUse",
+    "type": "error"
   },
   {
-    inputs: [],
-    name: "BidZeroEnergy",
-    type: "error",
+    "inputs": [],
+    "name": "BidZeroEnergy",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint16",
-        name: "page",
-        type: "uint16",
-      },
+        "internalType": "uint16",
+        "name": "page",
+        "type": "uint16"
+      }
     ],
-    name: "BillPageMismatch",
-    type: "error",
+    "name": "BillPageMismatch",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint64",
-        name: "releasedUnits",
-        type: "uint64",
+        "internalType": "uint64",
+        "name": "releasedUnits",
+        "type": "uint64"
       },
       {
-        internalType: "uint64",
-        name: "lockedUnits",
-        type: "uint64",
-      },
+        "internalType": "uint64",
+        "name": "lockedUnits",
+        "type": "uint64"
+      }
     ],
-    name: "BillingLocksMismatch",
-    type: "error",
+    "name": "BillingLocksMismatch",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint16",
-        name: "meterPages",
-        type: "uint16",
-      },
+        "internalType": "uint16",
+        "name": "meterPages",
+        "type": "uint16"
+      }
     ],
-    name: "BillingNeedsPages",
-    type: "error",
+    "name": "BillingNeedsPages",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint16",
-        name: "page",
-        type: "uint16",
+        "internalType": "uint16",
+        "name": "page",
+        "type": "uint16"
       },
       {
-        internalType: "uint16",
-        name: "expected",
-        type: "uint16",
-      },
+        "internalType": "uint16",
+        "name": "expected",
+        "type": "uint16"
+      }
     ],
-    name: "BillingPageOutOfOrder",
-    type: "error",
+    "name": "BillingPageOutOfOrder",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "enum Side",
-        name: "side",
-        type: "uint8",
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
       },
       {
-        internalType: "uint32",
-        name: "previous",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "previous",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "position",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "position",
+        "type": "uint32"
+      }
     ],
-    name: "BillingPositionsNotIncreasing",
-    type: "error",
+    "name": "BillingPositionsNotIncreasing",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint64",
-        name: "soldWh",
-        type: "uint64",
+        "internalType": "uint64",
+        "name": "soldWh",
+        "type": "uint64"
       },
       {
-        internalType: "uint64",
-        name: "boughtWh",
-        type: "uint64",
+        "internalType": "uint64",
+        "name": "boughtWh",
+        "type": "uint64"
       },
       {
-        internalType: "uint64",
-        name: "matchedWh",
-        type: "uint64",
-      },
+        "internalType": "uint64",
+        "name": "matchedWh",
+        "type": "uint64"
+      }
     ],
-    name: "BillingTotalsMismatch",
-    type: "error",
+    "name": "BillingTotalsMismatch",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "address",
-        name: "participant",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      }
     ],
-    name: "BillingUnmeteredOutOfRange",
-    type: "error",
+    "name": "BillingUnmeteredOutOfRange",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint256",
-        name: "unmetered",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "unmetered",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "max",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
     ],
-    name: "BillingUnmeteredTooMany",
-    type: "error",
+    "name": "BillingUnmeteredTooMany",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "address",
-        name: "participant",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      }
     ],
-    name: "BillingUnmeteredWasMetered",
-    type: "error",
+    "name": "BillingUnmeteredWasMetered",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "address",
-        name: "participant",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      }
     ],
-    name: "BillingUnmeteredWithoutBids",
-    type: "error",
+    "name": "BillingUnmeteredWithoutBids",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "enum Side",
-        name: "side",
-        type: "uint8",
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
       },
       {
-        internalType: "uint32",
-        name: "position",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "position",
+        "type": "uint32"
       },
       {
-        internalType: "address",
-        name: "expected",
-        type: "address",
+        "internalType": "address",
+        "name": "expected",
+        "type": "address"
       },
       {
-        internalType: "address",
-        name: "actual",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "actual",
+        "type": "address"
+      }
     ],
-    name: "BillingWrongParticipant",
-    type: "error",
+    "name": "BillingWrongParticipant",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "sellPos",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "sellPos",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "buyPos",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "buyPos",
+        "type": "uint32"
+      }
     ],
-    name: "ClearingPairDisjoint",
-    type: "error",
+    "name": "ClearingPairDisjoint",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "sellPos",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "sellPos",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "buyPos",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "buyPos",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "ask",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "ask",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "bid",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "bid",
+        "type": "uint32"
+      }
     ],
-    name: "ClearingPairNotMatched",
-    type: "error",
+    "name": "ClearingPairNotMatched",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "sellPos",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "sellPos",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "buyPos",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "buyPos",
+        "type": "uint32"
+      }
     ],
-    name: "ClearingStillMatchable",
-    type: "error",
+    "name": "ClearingStillMatchable",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "slot",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
       },
       {
-        internalType: "enum Side",
-        name: "side",
-        type: "uint8",
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
       },
       {
-        internalType: "uint256",
-        name: "claimedWh",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "claimedWh",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "actualWh",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "actualWh",
+        "type": "uint256"
+      }
     ],
-    name: "DayBeforeMismatch",
-    type: "error",
+    "name": "DayBeforeMismatch",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "given",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "given",
+        "type": "uint256"
+      }
     ],
-    name: "DayClearingLength",
-    type: "error",
+    "name": "DayClearingLength",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "slot",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
+      }
     ],
-    name: "DayClearingMalformed",
-    type: "error",
+    "name": "DayClearingMalformed",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      }
     ],
-    name: "DayClearingNotVerified",
-    type: "error",
+    "name": "DayClearingNotVerified",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "slot",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
       },
       {
-        internalType: "enum Side",
-        name: "side",
-        type: "uint8",
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
       },
       {
-        internalType: "uint24",
-        name: "member",
-        type: "uint24",
-      },
+        "internalType": "uint24",
+        "name": "member",
+        "type": "uint24"
+      }
     ],
-    name: "DayMarginalNotFound",
-    type: "error",
+    "name": "DayMarginalNotFound",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "slot",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
       },
       {
-        internalType: "enum Side",
-        name: "side",
-        type: "uint8",
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
       },
       {
-        internalType: "uint24",
-        name: "member",
-        type: "uint24",
+        "internalType": "uint24",
+        "name": "member",
+        "type": "uint24"
       },
       {
-        internalType: "uint256",
-        name: "fillWh",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "fillWh",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "wh",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "wh",
+        "type": "uint256"
+      }
     ],
-    name: "DayMarginalOverfilled",
-    type: "error",
+    "name": "DayMarginalOverfilled",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "slot",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "claimedWh",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "claimedWh",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "expectedWh",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "expectedWh",
+        "type": "uint256"
+      }
     ],
-    name: "DayMatchedMismatch",
-    type: "error",
+    "name": "DayMatchedMismatch",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "field",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "field",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "value",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
     ],
-    name: "DayMemberFieldOverflow",
-    type: "error",
+    "name": "DayMemberFieldOverflow",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "lastOpened",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "lastOpened",
+        "type": "uint32"
+      }
     ],
-    name: "DayNotAfterLastOpened",
-    type: "error",
+    "name": "DayNotAfterLastOpened",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        internalType: "uint256",
-        name: "endsAt",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "endsAt",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "nowTs",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "nowTs",
+        "type": "uint256"
+      }
     ],
-    name: "DayNotEnded",
-    type: "error",
+    "name": "DayNotEnded",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "DayNotMember",
-    type: "error",
+    "name": "DayNotMember",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "nextToSettle",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "nextToSettle",
+        "type": "uint32"
+      }
     ],
-    name: "DayNotNextToSettle",
-    type: "error",
+    "name": "DayNotNextToSettle",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       },
       {
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      }
     ],
-    name: "DayOrderChangePending",
-    type: "error",
+    "name": "DayOrderChangePending",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "maxDay",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "maxDay",
+        "type": "uint32"
+      }
     ],
-    name: "DayOutOfRange",
-    type: "error",
+    "name": "DayOutOfRange",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        internalType: "uint16",
-        name: "page",
-        type: "uint16",
-      },
+        "internalType": "uint16",
+        "name": "page",
+        "type": "uint16"
+      }
     ],
-    name: "DayPageMismatch",
-    type: "error",
+    "name": "DayPageMismatch",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        internalType: "uint16",
-        name: "page",
-        type: "uint16",
+        "internalType": "uint16",
+        "name": "page",
+        "type": "uint16"
       },
       {
-        internalType: "uint16",
-        name: "expected",
-        type: "uint16",
-      },
+        "internalType": "uint16",
+        "name": "expected",
+        "type": "uint16"
+      }
     ],
-    name: "DayPageOutOfOrder",
-    type: "error",
+    "name": "DayPageOutOfOrder",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "bytesGiven",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "bytesGiven",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "maxMembers",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "maxMembers",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "membersLeft",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "membersLeft",
+        "type": "uint256"
+      }
     ],
-    name: "DayPageSize",
-    type: "error",
+    "name": "DayPageSize",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        internalType: "uint256",
-        name: "given",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "given",
+        "type": "uint256"
       },
       {
-        internalType: "uint16",
-        name: "pages",
-        type: "uint16",
-      },
+        "internalType": "uint16",
+        "name": "pages",
+        "type": "uint16"
+      }
     ],
-    name: "DayPagesIncomplete",
-    type: "error",
+    "name": "DayPagesIncomplete",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "slot",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
+      }
     ],
-    name: "DayPairDisjoint",
-    type: "error",
+    "name": "DayPairDisjoint",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "slot",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
       },
       {
-        internalType: "uint24",
-        name: "ask",
-        type: "uint24",
+        "internalType": "uint24",
+        "name": "ask",
+        "type": "uint24"
       },
       {
-        internalType: "uint24",
-        name: "bid",
-        type: "uint24",
-      },
+        "internalType": "uint24",
+        "name": "bid",
+        "type": "uint24"
+      }
     ],
-    name: "DayPairNotMatched",
-    type: "error",
+    "name": "DayPairNotMatched",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       },
       {
-        internalType: "uint256",
-        name: "slot",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "wh",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "wh",
+        "type": "uint256"
       },
       {
-        internalType: "uint24",
-        name: "limitWh",
-        type: "uint24",
-      },
+        "internalType": "uint24",
+        "name": "limitWh",
+        "type": "uint24"
+      }
     ],
-    name: "DayReadingAboveLimit",
-    type: "error",
+    "name": "DayReadingAboveLimit",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "maxMembers",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "maxMembers",
+        "type": "uint32"
+      }
     ],
-    name: "DayRosterFull",
-    type: "error",
+    "name": "DayRosterFull",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        internalType: "uint256",
-        name: "startsAt",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "startsAt",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "nowTs",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "nowTs",
+        "type": "uint256"
+      }
     ],
-    name: "DayStartInPast",
-    type: "error",
+    "name": "DayStartInPast",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "slot",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "ask",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "ask",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "bid",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "bid",
+        "type": "uint256"
+      }
     ],
-    name: "DayStillMatchable",
-    type: "error",
+    "name": "DayStillMatchable",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        internalType: "uint256",
-        name: "voidableAt",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "voidableAt",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "nowTs",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "nowTs",
+        "type": "uint256"
+      }
     ],
-    name: "DayVoidNotDue",
-    type: "error",
+    "name": "DayVoidNotDue",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        internalType: "enum DayPhase",
-        name: "phase",
-        type: "uint8",
-      },
+        "internalType": "enum DayPhase",
+        "name": "phase",
+        "type": "uint8"
+      }
     ],
-    name: "DayWrongPhase",
-    type: "error",
+    "name": "DayWrongPhase",
+    "type": "error"
   },
   {
-    inputs: [],
-    name: "EnforcedPause",
-    type: "error",
+    "inputs": [],
+    "name": "EnforcedPause",
+    "type": "error"
   },
   {
-    inputs: [],
-    name: "ExpectedPause",
-    type: "error",
+    "inputs": [],
+    "name": "ExpectedPause",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "maxBids",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "maxBids",
+        "type": "uint32"
+      }
     ],
-    name: "IntervalBidsFull",
-    type: "error",
+    "name": "IntervalBidsFull",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint40",
-        name: "gateClosesAt",
-        type: "uint40",
+        "internalType": "uint40",
+        "name": "gateClosesAt",
+        "type": "uint40"
       },
       {
-        internalType: "uint256",
-        name: "nowTs",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "nowTs",
+        "type": "uint256"
+      }
     ],
-    name: "IntervalGateClosed",
-    type: "error",
+    "name": "IntervalGateClosed",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint40",
-        name: "gateClosesAt",
-        type: "uint40",
+        "internalType": "uint40",
+        "name": "gateClosesAt",
+        "type": "uint40"
       },
       {
-        internalType: "uint256",
-        name: "nowTs",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "nowTs",
+        "type": "uint256"
+      }
     ],
-    name: "IntervalGateInPast",
-    type: "error",
+    "name": "IntervalGateInPast",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint40",
-        name: "gateClosesAt",
-        type: "uint40",
+        "internalType": "uint40",
+        "name": "gateClosesAt",
+        "type": "uint40"
       },
       {
-        internalType: "uint256",
-        name: "nowTs",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "nowTs",
+        "type": "uint256"
+      }
     ],
-    name: "IntervalGateNotClosed",
-    type: "error",
+    "name": "IntervalGateNotClosed",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint256",
-        name: "refundableAt",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "refundableAt",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "nowTs",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "nowTs",
+        "type": "uint256"
+      }
     ],
-    name: "IntervalRefundNotDue",
-    type: "error",
+    "name": "IntervalRefundNotDue",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "earlierInterval",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "earlierInterval",
+        "type": "uint32"
+      }
     ],
-    name: "IntervalRingBusy",
-    type: "error",
+    "name": "IntervalRingBusy",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "enum Phase",
-        name: "actual",
-        type: "uint8",
-      },
+        "internalType": "enum Phase",
+        "name": "actual",
+        "type": "uint8"
+      }
     ],
-    name: "IntervalWrongPhase",
-    type: "error",
+    "name": "IntervalWrongPhase",
+    "type": "error"
   },
   {
-    inputs: [],
-    name: "InvalidInitialization",
-    type: "error",
+    "inputs": [],
+    "name": "InvalidInitialization",
+    "type": "error"
   },
   {
-    inputs: [],
-    name: "InvalidShortString",
-    type: "error",
+    "inputs": [],
+    "name": "InvalidShortString",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       },
       {
-        internalType: "uint256",
-        name: "needed",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "needed",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "available",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "available",
+        "type": "uint256"
+      }
     ],
-    name: "LedgerInsufficientFree",
-    type: "error",
+    "name": "LedgerInsufficientFree",
+    "type": "error"
   },
   {
-    inputs: [],
-    name: "LedgerZeroAmount",
-    type: "error",
+    "inputs": [],
+    "name": "LedgerZeroAmount",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "expected",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "expected",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "actual",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "actual",
+        "type": "uint256"
+      }
     ],
-    name: "MarketLengthMismatch",
-    type: "error",
+    "name": "MarketLengthMismatch",
+    "type": "error"
   },
   {
-    inputs: [],
-    name: "MarketNoChangeAnnounced",
-    type: "error",
+    "inputs": [],
+    "name": "MarketNoChangeAnnounced",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
       },
       {
-        internalType: "address",
-        name: "caller",
-        type: "address",
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
       },
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "MarketNotSupplierAccount",
-    type: "error",
+    "name": "MarketNotSupplierAccount",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint40",
-        name: "effectiveAt",
-        type: "uint40",
+        "internalType": "uint40",
+        "name": "effectiveAt",
+        "type": "uint40"
       },
       {
-        internalType: "uint256",
-        name: "nowTs",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "nowTs",
+        "type": "uint256"
+      }
     ],
-    name: "MarketNoticeRunning",
-    type: "error",
+    "name": "MarketNoticeRunning",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint16",
-        name: "orderPageSize",
-        type: "uint16",
+        "internalType": "uint16",
+        "name": "orderPageSize",
+        "type": "uint16"
       },
       {
-        internalType: "uint16",
-        name: "max",
-        type: "uint16",
-      },
+        "internalType": "uint16",
+        "name": "max",
+        "type": "uint16"
+      }
     ],
-    name: "MarketOrderPageSize",
-    type: "error",
+    "name": "MarketOrderPageSize",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "token",
-        type: "address",
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
       },
       {
-        internalType: "uint8",
-        name: "decimals",
-        type: "uint8",
-      },
+        "internalType": "uint8",
+        "name": "decimals",
+        "type": "uint8"
+      }
     ],
-    name: "MarketTokenDecimals",
-    type: "error",
+    "name": "MarketTokenDecimals",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "count",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "count",
+        "type": "uint256"
       },
       {
-        internalType: "uint8",
-        name: "max",
-        type: "uint8",
-      },
+        "internalType": "uint8",
+        "name": "max",
+        "type": "uint8"
+      }
     ],
-    name: "MarketTooManySuppliers",
-    type: "error",
+    "name": "MarketTooManySuppliers",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
       },
       {
-        internalType: "uint8",
-        name: "supplierCount",
-        type: "uint8",
-      },
+        "internalType": "uint8",
+        "name": "supplierCount",
+        "type": "uint8"
+      }
     ],
-    name: "MarketUnknownSupplier",
-    type: "error",
+    "name": "MarketUnknownSupplier",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "enum SettlementMode",
-        name: "mode",
-        type: "uint8",
-      },
+        "internalType": "enum SettlementMode",
+        "name": "mode",
+        "type": "uint8"
+      }
     ],
-    name: "MarketWrongSettlementMode",
-    type: "error",
+    "name": "MarketWrongSettlementMode",
+    "type": "error"
   },
   {
-    inputs: [],
-    name: "MarketZeroAddress",
-    type: "error",
+    "inputs": [],
+    "name": "MarketZeroAddress",
+    "type": "error"
   },
   {
-    inputs: [],
-    name: "MeterEmptyPage",
-    type: "error",
+    "inputs": [],
+    "name": "MeterEmptyPage",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint16",
-        name: "page",
-        type: "uint16",
-      },
+        "internalType": "uint16",
+        "name": "page",
+        "type": "uint16"
+      }
     ],
-    name: "MeterPageMismatch",
-    type: "error",
+    "name": "MeterPageMismatch",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "readings",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "readings",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "max",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
     ],
-    name: "MeterPageTooLarge",
-    type: "error",
+    "name": "MeterPageTooLarge",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "participant",
-        type: "address",
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
       },
       {
-        internalType: "uint32",
-        name: "importWh",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "importWh",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "exportWh",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "exportWh",
+        "type": "uint32"
       },
       {
-        internalType: "uint24",
-        name: "importLimitWh",
-        type: "uint24",
+        "internalType": "uint24",
+        "name": "importLimitWh",
+        "type": "uint24"
       },
       {
-        internalType: "uint24",
-        name: "exportLimitWh",
-        type: "uint24",
-      },
+        "internalType": "uint24",
+        "name": "exportLimitWh",
+        "type": "uint24"
+      }
     ],
-    name: "MeterReadingAboveLimit",
-    type: "error",
+    "name": "MeterReadingAboveLimit",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "address",
-        name: "previous",
-        type: "address",
+        "internalType": "address",
+        "name": "previous",
+        "type": "address"
       },
       {
-        internalType: "address",
-        name: "participant",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      }
     ],
-    name: "MeterReadingsNotAscending",
-    type: "error",
+    "name": "MeterReadingsNotAscending",
+    "type": "error"
   },
   {
-    inputs: [],
-    name: "NotInitializing",
-    type: "error",
+    "inputs": [],
+    "name": "NotInitializing",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint16",
-        name: "sellPages",
-        type: "uint16",
+        "internalType": "uint16",
+        "name": "sellPages",
+        "type": "uint16"
       },
       {
-        internalType: "uint16",
-        name: "buyPages",
-        type: "uint16",
-      },
+        "internalType": "uint16",
+        "name": "buyPages",
+        "type": "uint16"
+      }
     ],
-    name: "OrderAlreadyPaged",
-    type: "error",
+    "name": "OrderAlreadyPaged",
+    "type": "error"
   },
   {
-    inputs: [],
-    name: "OrderEmptyPage",
-    type: "error",
+    "inputs": [],
+    "name": "OrderEmptyPage",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "enum Side",
-        name: "side",
-        type: "uint8",
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
       },
       {
-        internalType: "uint32",
-        name: "ordered",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "ordered",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "bidsOnSide",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "bidsOnSide",
+        "type": "uint32"
+      }
     ],
-    name: "OrderIncomplete",
-    type: "error",
+    "name": "OrderIncomplete",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "enum Side",
-        name: "side",
-        type: "uint8",
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
       },
       {
-        internalType: "uint64",
-        name: "previousKey",
-        type: "uint64",
+        "internalType": "uint64",
+        "name": "previousKey",
+        "type": "uint64"
       },
       {
-        internalType: "uint64",
-        name: "key",
-        type: "uint64",
-      },
+        "internalType": "uint64",
+        "name": "key",
+        "type": "uint64"
+      }
     ],
-    name: "OrderNotSorted",
-    type: "error",
+    "name": "OrderNotSorted",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "enum Side",
-        name: "side",
-        type: "uint8",
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
       },
       {
-        internalType: "uint16",
-        name: "page",
-        type: "uint16",
-      },
+        "internalType": "uint16",
+        "name": "page",
+        "type": "uint16"
+      }
     ],
-    name: "OrderPageMismatch",
-    type: "error",
+    "name": "OrderPageMismatch",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "enum Side",
-        name: "side",
-        type: "uint8",
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
       },
       {
-        internalType: "uint256",
-        name: "entries",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "entries",
+        "type": "uint256"
       },
       {
-        internalType: "uint16",
-        name: "pageSize",
-        type: "uint16",
-      },
+        "internalType": "uint16",
+        "name": "pageSize",
+        "type": "uint16"
+      }
     ],
-    name: "OrderPageSize",
-    type: "error",
+    "name": "OrderPageSize",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "enum Side",
-        name: "side",
-        type: "uint8",
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
       },
       {
-        internalType: "uint32",
-        name: "expectedStart",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "expectedStart",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "actualStart",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "actualStart",
+        "type": "uint32"
+      }
     ],
-    name: "OrderPagesNotConsecutive",
-    type: "error",
+    "name": "OrderPagesNotConsecutive",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "enum Side",
-        name: "side",
-        type: "uint8",
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
       },
       {
-        internalType: "uint32",
-        name: "position",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "position",
+        "type": "uint32"
+      }
     ],
-    name: "OrderPositionNotSupplied",
-    type: "error",
+    "name": "OrderPositionNotSupplied",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "enum Side",
-        name: "side",
-        type: "uint8",
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
       },
       {
-        internalType: "uint256",
-        name: "ordered",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "ordered",
+        "type": "uint256"
       },
       {
-        internalType: "uint32",
-        name: "bidsOnSide",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "bidsOnSide",
+        "type": "uint32"
+      }
     ],
-    name: "OrderTooLong",
-    type: "error",
+    "name": "OrderTooLong",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "bidIndex",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "bidIndex",
+        "type": "uint32"
       },
       {
-        internalType: "enum Side",
-        name: "expected",
-        type: "uint8",
+        "internalType": "enum Side",
+        "name": "expected",
+        "type": "uint8"
       },
       {
-        internalType: "enum Side",
-        name: "actual",
-        type: "uint8",
-      },
+        "internalType": "enum Side",
+        "name": "actual",
+        "type": "uint8"
+      }
     ],
-    name: "OrderWrongSide",
-    type: "error",
+    "name": "OrderWrongSide",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "ParticipantAlreadyRegistered",
-    type: "error",
+    "name": "ParticipantAlreadyRegistered",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint24",
-        name: "exportLimitWh",
-        type: "uint24",
-      },
+        "internalType": "uint24",
+        "name": "exportLimitWh",
+        "type": "uint24"
+      }
     ],
-    name: "ParticipantConsumerCannotExport",
-    type: "error",
+    "name": "ParticipantConsumerCannotExport",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint8",
-        name: "participantClass",
-        type: "uint8",
-      },
+        "internalType": "uint8",
+        "name": "participantClass",
+        "type": "uint8"
+      }
     ],
-    name: "ParticipantInvalidClass",
-    type: "error",
+    "name": "ParticipantInvalidClass",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint24",
-        name: "limitWh",
-        type: "uint24",
+        "internalType": "uint24",
+        "name": "limitWh",
+        "type": "uint24"
       },
       {
-        internalType: "uint24",
-        name: "maxWh",
-        type: "uint24",
-      },
+        "internalType": "uint24",
+        "name": "maxWh",
+        "type": "uint24"
+      }
     ],
-    name: "ParticipantLimitTooHigh",
-    type: "error",
+    "name": "ParticipantLimitTooHigh",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint64",
-        name: "meteringPoint",
-        type: "uint64",
+        "internalType": "uint64",
+        "name": "meteringPoint",
+        "type": "uint64"
       },
       {
-        internalType: "address",
-        name: "boundTo",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "boundTo",
+        "type": "address"
+      }
     ],
-    name: "ParticipantMeteringPointTaken",
-    type: "error",
+    "name": "ParticipantMeteringPointTaken",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "participant",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      }
     ],
-    name: "ParticipantMeteringPointZero",
-    type: "error",
+    "name": "ParticipantMeteringPointZero",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "ParticipantNotRegistered",
-    type: "error",
+    "name": "ParticipantNotRegistered",
+    "type": "error"
   },
   {
-    inputs: [],
-    name: "ReentrancyGuardReentrantCall",
-    type: "error",
+    "inputs": [],
+    "name": "ReentrancyGuardReentrantCall",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint8",
-        name: "bits",
-        type: "uint8",
+        "internalType": "uint8",
+        "name": "bits",
+        "type": "uint8"
       },
       {
-        internalType: "uint256",
-        name: "value",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
     ],
-    name: "SafeCastOverflowedUintDowncast",
-    type: "error",
+    "name": "SafeCastOverflowedUintDowncast",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "token",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
     ],
-    name: "SafeERC20FailedOperation",
-    type: "error",
+    "name": "SafeERC20FailedOperation",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint16",
-        name: "page",
-        type: "uint16",
+        "internalType": "uint16",
+        "name": "page",
+        "type": "uint16"
       },
       {
-        internalType: "uint16",
-        name: "expected",
-        type: "uint16",
-      },
+        "internalType": "uint16",
+        "name": "expected",
+        "type": "uint16"
+      }
     ],
-    name: "SettlementPageOutOfOrder",
-    type: "error",
+    "name": "SettlementPageOutOfOrder",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint256",
-        name: "poolIn",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "poolIn",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "poolOut",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "poolOut",
+        "type": "uint256"
+      }
     ],
-    name: "SettlementPoolUnbalanced",
-    type: "error",
+    "name": "SettlementPoolUnbalanced",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint64",
-        name: "deadline",
-        type: "uint64",
+        "internalType": "uint64",
+        "name": "deadline",
+        "type": "uint64"
       },
       {
-        internalType: "uint256",
-        name: "nowTs",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "nowTs",
+        "type": "uint256"
+      }
     ],
-    name: "SignatureExpired",
-    type: "error",
+    "name": "SignatureExpired",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "recovered",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "recovered",
+        "type": "address"
+      }
     ],
-    name: "SignatureInvalid",
-    type: "error",
+    "name": "SignatureInvalid",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "bytes32",
-        name: "s",
-        type: "bytes32",
-      },
+        "internalType": "bytes32",
+        "name": "s",
+        "type": "bytes32"
+      }
     ],
-    name: "SignatureMalleable",
-    type: "error",
+    "name": "SignatureMalleable",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "signer",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      }
     ],
-    name: "SignatureSignerNotRegistered",
-    type: "error",
+    "name": "SignatureSignerNotRegistered",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "participant",
-        type: "address",
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
       },
       {
-        internalType: "uint32",
-        name: "expected",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "expected",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "given",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "given",
+        "type": "uint32"
+      }
     ],
-    name: "SignatureWrongNonce",
-    type: "error",
+    "name": "SignatureWrongNonce",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "string",
-        name: "str",
-        type: "string",
-      },
+        "internalType": "string",
+        "name": "str",
+        "type": "string"
+      }
     ],
-    name: "StringTooLong",
-    type: "error",
+    "name": "StringTooLong",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint16",
-        name: "epoch",
-        type: "uint16",
+        "internalType": "uint16",
+        "name": "epoch",
+        "type": "uint16"
       },
       {
-        internalType: "uint40",
-        name: "startsAt",
-        type: "uint40",
-      },
+        "internalType": "uint40",
+        "name": "startsAt",
+        "type": "uint40"
+      }
     ],
-    name: "TariffChangePending",
-    type: "error",
+    "name": "TariffChangePending",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
       },
       {
-        internalType: "uint256",
-        name: "value",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "max",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
     ],
-    name: "TariffComponentTooHigh",
-    type: "error",
+    "name": "TariffComponentTooHigh",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
       },
       {
-        internalType: "uint32",
-        name: "feedInTariff",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "feedInTariff",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "energyPrice",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "energyPrice",
+        "type": "uint32"
+      }
     ],
-    name: "TariffFeedInNotBelowEnergyPrice",
-    type: "error",
+    "name": "TariffFeedInNotBelowEnergyPrice",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
       },
       {
-        internalType: "uint32",
-        name: "lemSupplierMargin",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "lemSupplierMargin",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "supplierMargin",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "supplierMargin",
+        "type": "uint32"
+      }
     ],
-    name: "TariffLemMarginBelowGrid",
-    type: "error",
+    "name": "TariffLemMarginBelowGrid",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
       },
       {
-        internalType: "uint32",
-        name: "lemNetworkFee",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "lemNetworkFee",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "networkFee",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "networkFee",
+        "type": "uint32"
+      }
     ],
-    name: "TariffLemNetworkFeeBelowGrid",
-    type: "error",
+    "name": "TariffLemNetworkFeeBelowGrid",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
       },
       {
-        internalType: "uint256",
-        name: "lemCharges",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "lemCharges",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "timeOfUse",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "timeOfUse",
+        "type": "uint256"
+      }
     ],
-    name: "TariffNoBuyerBenefit",
-    type: "error",
+    "name": "TariffNoBuyerBenefit",
+    "type": "error"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "bidIndex",
-        type: "uint32",
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "bidIndex",
+        "type": "uint32"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "participant",
-        type: "address",
-      },
+        "indexed": true,
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      }
     ],
-    name: "BidCancelled",
-    type: "event",
+    "name": "BidCancelled",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "bidIndex",
-        type: "uint32",
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "bidIndex",
+        "type": "uint32"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "participant",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "enum Side",
-        name: "side",
-        type: "uint8",
+        "indexed": false,
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
       },
       {
-        indexed: false,
-        internalType: "uint24",
-        name: "wh",
-        type: "uint24",
+        "indexed": false,
+        "internalType": "uint24",
+        "name": "wh",
+        "type": "uint24"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "price",
-        type: "uint32",
-      },
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "price",
+        "type": "uint32"
+      }
     ],
-    name: "BidPlaced",
-    type: "event",
+    "name": "BidPlaced",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "batch",
-        type: "uint32",
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "batch",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "firstBidIndex",
-        type: "uint32",
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "firstBidIndex",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "BidWord[]",
-        name: "bids",
-        type: "uint256[]",
-      },
+        "indexed": false,
+        "internalType": "BidWord[]",
+        "name": "bids",
+        "type": "uint256[]"
+      }
     ],
-    name: "BidsPlaced",
-    type: "event",
+    "name": "BidsPlaced",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
-      },
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      }
     ],
-    name: "BillingRestarted",
-    type: "event",
+    "name": "BillingRestarted",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint16",
-        name: "page",
-        type: "uint16",
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "page",
+        "type": "uint16"
       },
       {
-        indexed: false,
-        internalType: "bytes",
-        name: "bills",
-        type: "bytes",
-      },
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "bills",
+        "type": "bytes"
+      }
     ],
-    name: "BillsIssued",
-    type: "event",
+    "name": "BillsIssued",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "address",
-        name: "account",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "member",
-        type: "uint32",
-      },
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "member",
+        "type": "uint32"
+      }
     ],
-    name: "DayMemberAdded",
-    type: "event",
+    "name": "DayMemberAdded",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint16",
-        name: "pages",
-        type: "uint16",
-      },
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "pages",
+        "type": "uint16"
+      }
     ],
-    name: "DayMetered",
-    type: "event",
+    "name": "DayMetered",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint16",
-        name: "tariffEpoch",
-        type: "uint16",
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "tariffEpoch",
+        "type": "uint16"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "members",
-        type: "uint32",
-      },
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "members",
+        "type": "uint32"
+      }
     ],
-    name: "DayOpened",
-    type: "event",
+    "name": "DayOpened",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "firstMember",
-        type: "uint32",
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "firstMember",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "bytes",
-        name: "bills",
-        type: "bytes",
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "bills",
+        "type": "bytes"
       },
       {
-        indexed: false,
-        internalType: "bool",
-        name: "settled",
-        type: "bool",
-      },
+        "indexed": false,
+        "internalType": "bool",
+        "name": "settled",
+        "type": "bool"
+      }
     ],
-    name: "DayPagesSettled",
-    type: "event",
+    "name": "DayPagesSettled",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint16",
-        name: "page",
-        type: "uint16",
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "page",
+        "type": "uint16"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "firstMember",
-        type: "uint32",
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "firstMember",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "DayPartyWord[]",
-        name: "parties",
-        type: "uint256[]",
+        "indexed": false,
+        "internalType": "DayPartyWord[]",
+        "name": "parties",
+        "type": "uint256[]"
       },
       {
-        indexed: false,
-        internalType: "bytes",
-        name: "readings",
-        type: "bytes",
-      },
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "readings",
+        "type": "bytes"
+      }
     ],
-    name: "DayReadingsPosted",
-    type: "event",
+    "name": "DayReadingsPosted",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "DayClearingWord[]",
-        name: "clearing",
-        type: "uint256[]",
+        "indexed": false,
+        "internalType": "DayClearingWord[]",
+        "name": "clearing",
+        "type": "uint256[]"
       },
       {
-        indexed: false,
-        internalType: "bytes",
-        name: "bills",
-        type: "bytes",
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "bills",
+        "type": "bytes"
       },
       {
-        indexed: false,
-        internalType: "uint256",
-        name: "p2pVolume",
-        type: "uint256",
-      },
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "p2pVolume",
+        "type": "uint256"
+      }
     ],
-    name: "DaySettled",
-    type: "event",
+    "name": "DaySettled",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "DayClearingWord[]",
-        name: "clearing",
-        type: "uint256[]",
-      },
+        "indexed": false,
+        "internalType": "DayClearingWord[]",
+        "name": "clearing",
+        "type": "uint256[]"
+      }
     ],
-    name: "DayVerified",
-    type: "event",
+    "name": "DayVerified",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
-      },
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      }
     ],
-    name: "DayVoided",
-    type: "event",
+    "name": "DayVoided",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "participant",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "uint256",
-        name: "amount",
-        type: "uint256",
-      },
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
     ],
-    name: "DebtRecorded",
-    type: "event",
+    "name": "DebtRecorded",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "address",
-        name: "participant",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "supplierAccount",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "supplierAccount",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "uint256",
-        name: "amount",
-        type: "uint256",
-      },
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
     ],
-    name: "DebtRepaid",
-    type: "event",
+    "name": "DebtRepaid",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "address",
-        name: "account",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "uint256",
-        name: "amount",
-        type: "uint256",
-      },
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
     ],
-    name: "Deposited",
-    type: "event",
+    "name": "Deposited",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [],
-    name: "EIP712DomainChanged",
-    type: "event",
+    "anonymous": false,
+    "inputs": [],
+    "name": "EIP712DomainChanged",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: false,
-        internalType: "address",
-        name: "platform",
-        type: "address",
+        "indexed": false,
+        "internalType": "address",
+        "name": "platform",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "address",
-        name: "taxCollector",
-        type: "address",
+        "indexed": false,
+        "internalType": "address",
+        "name": "taxCollector",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "address",
-        name: "networkOperator",
-        type: "address",
+        "indexed": false,
+        "internalType": "address",
+        "name": "networkOperator",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "uint40",
-        name: "effectiveAt",
-        type: "uint40",
-      },
+        "indexed": false,
+        "internalType": "uint40",
+        "name": "effectiveAt",
+        "type": "uint40"
+      }
     ],
-    name: "FeeRecipientsAnnounced",
-    type: "event",
+    "name": "FeeRecipientsAnnounced",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: false,
-        internalType: "address",
-        name: "platform",
-        type: "address",
+        "indexed": false,
+        "internalType": "address",
+        "name": "platform",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "address",
-        name: "taxCollector",
-        type: "address",
+        "indexed": false,
+        "internalType": "address",
+        "name": "taxCollector",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "address",
-        name: "networkOperator",
-        type: "address",
-      },
+        "indexed": false,
+        "internalType": "address",
+        "name": "networkOperator",
+        "type": "address"
+      }
     ],
-    name: "FeeRecipientsSet",
-    type: "event",
+    "name": "FeeRecipientsSet",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: false,
-        internalType: "uint64",
-        name: "version",
-        type: "uint64",
-      },
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "version",
+        "type": "uint64"
+      }
     ],
-    name: "Initialized",
-    type: "event",
+    "name": "Initialized",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
-      },
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      }
     ],
-    name: "IntervalBilled",
-    type: "event",
+    "name": "IntervalBilled",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "price",
-        type: "uint32",
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "price",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint64",
-        name: "matchedWh",
-        type: "uint64",
-      },
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "matchedWh",
+        "type": "uint64"
+      }
     ],
-    name: "IntervalCleared",
-    type: "event",
+    "name": "IntervalCleared",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint16",
-        name: "tariffEpoch",
-        type: "uint16",
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "tariffEpoch",
+        "type": "uint16"
       },
       {
-        indexed: false,
-        internalType: "uint40",
-        name: "gateClosesAt",
-        type: "uint40",
-      },
+        "indexed": false,
+        "internalType": "uint40",
+        "name": "gateClosesAt",
+        "type": "uint40"
+      }
     ],
-    name: "IntervalOpened",
-    type: "event",
+    "name": "IntervalOpened",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "price",
-        type: "uint32",
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "price",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint64",
-        name: "matchedWh",
-        type: "uint64",
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "matchedWh",
+        "type": "uint64"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "sellPos",
-        type: "uint32",
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "sellPos",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "buyPos",
-        type: "uint32",
-      },
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "buyPos",
+        "type": "uint32"
+      }
     ],
-    name: "IntervalPriced",
-    type: "event",
+    "name": "IntervalPriced",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
-      },
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      }
     ],
-    name: "IntervalRefunded",
-    type: "event",
+    "name": "IntervalRefunded",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
-      },
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      }
     ],
-    name: "IntervalRefunding",
-    type: "event",
+    "name": "IntervalRefunding",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint256",
-        name: "p2pVolume",
-        type: "uint256",
-      },
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "p2pVolume",
+        "type": "uint256"
+      }
     ],
-    name: "IntervalSettled",
-    type: "event",
+    "name": "IntervalSettled",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "address",
-        name: "token",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "gateLeadSeconds",
-        type: "uint32",
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "gateLeadSeconds",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint8",
-        name: "dayStartSlot",
-        type: "uint8",
-      },
+        "indexed": false,
+        "internalType": "uint8",
+        "name": "dayStartSlot",
+        "type": "uint8"
+      }
     ],
-    name: "MarketInitialized",
-    type: "event",
+    "name": "MarketInitialized",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint16",
-        name: "pages",
-        type: "uint16",
-      },
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "pages",
+        "type": "uint16"
+      }
     ],
-    name: "MeteringFinished",
-    type: "event",
+    "name": "MeteringFinished",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "address",
-        name: "participant",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "uint64",
-        name: "meteringPoint",
-        type: "uint64",
-      },
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "meteringPoint",
+        "type": "uint64"
+      }
     ],
-    name: "MeteringPointConfirmed",
-    type: "event",
+    "name": "MeteringPointConfirmed",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "enum Side",
-        name: "side",
-        type: "uint8",
+        "indexed": false,
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
       },
       {
-        indexed: false,
-        internalType: "uint16",
-        name: "page",
-        type: "uint16",
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "page",
+        "type": "uint16"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "startPos",
-        type: "uint32",
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "startPos",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint64",
-        name: "cumStartWh",
-        type: "uint64",
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "cumStartWh",
+        "type": "uint64"
       },
       {
-        indexed: false,
-        internalType: "bytes",
-        name: "bidIndexes",
-        type: "bytes",
-      },
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "bidIndexes",
+        "type": "bytes"
+      }
     ],
-    name: "OrderPageCommitted",
-    type: "event",
+    "name": "OrderPageCommitted",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "address",
-        name: "participant",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "enum ParticipantClass",
-        name: "participantClass",
-        type: "uint8",
+        "indexed": false,
+        "internalType": "enum ParticipantClass",
+        "name": "participantClass",
+        "type": "uint8"
       },
       {
-        indexed: false,
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
+        "indexed": false,
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
       },
       {
-        indexed: false,
-        internalType: "uint24",
-        name: "importLimitWh",
-        type: "uint24",
+        "indexed": false,
+        "internalType": "uint24",
+        "name": "importLimitWh",
+        "type": "uint24"
       },
       {
-        indexed: false,
-        internalType: "uint24",
-        name: "exportLimitWh",
-        type: "uint24",
-      },
+        "indexed": false,
+        "internalType": "uint24",
+        "name": "exportLimitWh",
+        "type": "uint24"
+      }
     ],
-    name: "ParticipantRegistered",
-    type: "event",
+    "name": "ParticipantRegistered",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: false,
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "indexed": false,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "Paused",
-    type: "event",
+    "name": "Paused",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint16",
-        name: "page",
-        type: "uint16",
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "page",
+        "type": "uint16"
       },
       {
-        components: [
+        "components": [
           {
-            internalType: "address",
-            name: "participant",
-            type: "address",
+            "internalType": "address",
+            "name": "participant",
+            "type": "address"
           },
           {
-            internalType: "uint32",
-            name: "importWh",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "importWh",
+            "type": "uint32"
           },
           {
-            internalType: "uint32",
-            name: "exportWh",
-            type: "uint32",
-          },
+            "internalType": "uint32",
+            "name": "exportWh",
+            "type": "uint32"
+          }
         ],
-        indexed: false,
-        internalType: "struct Reading[]",
-        name: "readings",
-        type: "tuple[]",
-      },
+        "indexed": false,
+        "internalType": "struct Reading[]",
+        "name": "readings",
+        "type": "tuple[]"
+      }
     ],
-    name: "ReadingsPosted",
-    type: "event",
+    "name": "ReadingsPosted",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "bytes32",
-        name: "role",
-        type: "bytes32",
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
       },
       {
-        indexed: true,
-        internalType: "bytes32",
-        name: "previousAdminRole",
-        type: "bytes32",
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "previousAdminRole",
+        "type": "bytes32"
       },
       {
-        indexed: true,
-        internalType: "bytes32",
-        name: "newAdminRole",
-        type: "bytes32",
-      },
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "newAdminRole",
+        "type": "bytes32"
+      }
     ],
-    name: "RoleAdminChanged",
-    type: "event",
+    "name": "RoleAdminChanged",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "bytes32",
-        name: "role",
-        type: "bytes32",
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "account",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "sender",
-        type: "address",
-      },
+        "indexed": true,
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
+      }
     ],
-    name: "RoleGranted",
-    type: "event",
+    "name": "RoleGranted",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "bytes32",
-        name: "role",
-        type: "bytes32",
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "account",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "sender",
-        type: "address",
-      },
+        "indexed": true,
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
+      }
     ],
-    name: "RoleRevoked",
-    type: "event",
+    "name": "RoleRevoked",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "participant",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "nonce",
-        type: "uint32",
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "nonce",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "expectedNonce",
-        type: "uint32",
-      },
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "expectedNonce",
+        "type": "uint32"
+      }
     ],
-    name: "SignedBidSkipped",
-    type: "event",
+    "name": "SignedBidSkipped",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "address",
-        name: "account",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "member",
-        type: "uint32",
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "member",
+        "type": "uint32"
       },
       {
-        indexed: false,
-        internalType: "uint24",
-        name: "floor",
-        type: "uint24",
+        "indexed": false,
+        "internalType": "uint24",
+        "name": "floor",
+        "type": "uint24"
       },
       {
-        indexed: false,
-        internalType: "uint24",
-        name: "cap",
-        type: "uint24",
+        "indexed": false,
+        "internalType": "uint24",
+        "name": "cap",
+        "type": "uint24"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "sinceDay",
-        type: "uint32",
-      },
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "sinceDay",
+        "type": "uint32"
+      }
     ],
-    name: "StandingOrderSet",
-    type: "event",
+    "name": "StandingOrderSet",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
+        "indexed": true,
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
       },
       {
-        indexed: false,
-        internalType: "address",
-        name: "account",
-        type: "address",
+        "indexed": false,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "uint40",
-        name: "effectiveAt",
-        type: "uint40",
-      },
+        "indexed": false,
+        "internalType": "uint40",
+        "name": "effectiveAt",
+        "type": "uint40"
+      }
     ],
-    name: "SupplierAccountAnnounced",
-    type: "event",
+    "name": "SupplierAccountAnnounced",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
+        "indexed": true,
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
       },
       {
-        indexed: false,
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "indexed": false,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "SupplierAccountSet",
-    type: "event",
+    "name": "SupplierAccountSet",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        indexed: true,
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
+        "indexed": true,
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
       },
       {
-        indexed: false,
-        internalType: "uint256",
-        name: "amount",
-        type: "uint256",
-      },
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
     ],
-    name: "SupplierShortfallRecorded",
-    type: "event",
+    "name": "SupplierShortfallRecorded",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
+        "indexed": true,
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
       },
       {
-        indexed: false,
-        internalType: "uint256",
-        name: "amount",
-        type: "uint256",
-      },
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
     ],
-    name: "SupplierShortfallRepaid",
-    type: "event",
+    "name": "SupplierShortfallRepaid",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint16",
-        name: "epoch",
-        type: "uint16",
+        "indexed": true,
+        "internalType": "uint16",
+        "name": "epoch",
+        "type": "uint16"
       },
       {
-        indexed: false,
-        internalType: "uint40",
-        name: "startsAt",
-        type: "uint40",
-      },
+        "indexed": false,
+        "internalType": "uint40",
+        "name": "startsAt",
+        "type": "uint40"
+      }
     ],
-    name: "TariffEpochScheduled",
-    type: "event",
+    "name": "TariffEpochScheduled",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
+        "indexed": true,
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
       },
       {
-        indexed: true,
-        internalType: "uint16",
-        name: "epoch",
-        type: "uint16",
+        "indexed": true,
+        "internalType": "uint16",
+        "name": "epoch",
+        "type": "uint16"
       },
       {
-        components: [
+        "components": [
           {
-            internalType: "uint24",
-            name: "energyPrice",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "energyPrice",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "levies",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "levies",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "supplierMargin",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "supplierMargin",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "networkFee",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "networkFee",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "feedInTariff",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "feedInTariff",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "platformFee",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "platformFee",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "lemSupplierMargin",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "lemSupplierMargin",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "lemNetworkFee",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "lemNetworkFee",
+            "type": "uint24"
           },
           {
-            internalType: "uint64",
-            name: "dailyChargeMicroEur",
-            type: "uint64",
-          },
+            "internalType": "uint64",
+            "name": "dailyChargeMicroEur",
+            "type": "uint64"
+          }
         ],
-        indexed: false,
-        internalType: "struct Tariff",
-        name: "tariff",
-        type: "tuple",
-      },
+        "indexed": false,
+        "internalType": "struct Tariff",
+        "name": "tariff",
+        "type": "tuple"
+      }
     ],
-    name: "TariffSet",
-    type: "event",
+    "name": "TariffSet",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "seller",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "seller",
+        "type": "address"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "buyer",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "buyer",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "uint64",
-        name: "wh",
-        type: "uint64",
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "wh",
+        "type": "uint64"
       },
       {
-        indexed: false,
-        internalType: "uint32",
-        name: "price",
-        type: "uint32",
-      },
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "price",
+        "type": "uint32"
+      }
     ],
-    name: "TradeMatched",
-    type: "event",
+    "name": "TradeMatched",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: false,
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "indexed": false,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "Unpaused",
-    type: "event",
+    "name": "Unpaused",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "address",
-        name: "account",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "uint256",
-        name: "amount",
-        type: "uint256",
-      },
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
     ],
-    name: "Withdrawn",
-    type: "event",
+    "name": "Withdrawn",
+    "type": "event"
   },
   {
-    inputs: [],
-    name: "ACCOUNT_NOTICE",
-    outputs: [
+    "inputs": [],
+    "name": "ACCOUNT_NOTICE",
+    "outputs": [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "BID_RING",
-    outputs: [
+    "inputs": [],
+    "name": "BID_RING",
+    "outputs": [
       {
-        internalType: "uint32",
-        name: "",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "DAY_VOID_AFTER",
-    outputs: [
+    "inputs": [],
+    "name": "DAY_VOID_AFTER",
+    "outputs": [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "DEFAULT_ADMIN_ROLE",
-    outputs: [
+    "inputs": [],
+    "name": "DEFAULT_ADMIN_ROLE",
+    "outputs": [
       {
-        internalType: "bytes32",
-        name: "",
-        type: "bytes32",
-      },
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "INTERVAL_SECONDS",
-    outputs: [
+    "inputs": [],
+    "name": "INTERVAL_SECONDS",
+    "outputs": [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "MAX_DAILY_CHARGE",
-    outputs: [
+    "inputs": [],
+    "name": "MAX_DAILY_CHARGE",
+    "outputs": [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "MAX_DAY_MEMBERS",
-    outputs: [
+    "inputs": [],
+    "name": "MAX_DAY_MEMBERS",
+    "outputs": [
       {
-        internalType: "uint32",
-        name: "",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "MAX_DAY_READING_WH",
-    outputs: [
+    "inputs": [],
+    "name": "MAX_DAY_READING_WH",
+    "outputs": [
       {
-        internalType: "uint24",
-        name: "",
-        type: "uint24",
-      },
+        "internalType": "uint24",
+        "name": "",
+        "type": "uint24"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "MAX_INTERVAL_BIDS",
-    outputs: [
+    "inputs": [],
+    "name": "MAX_INTERVAL_BIDS",
+    "outputs": [
       {
-        internalType: "uint32",
-        name: "",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "MAX_LIMIT_WH",
-    outputs: [
+    "inputs": [],
+    "name": "MAX_LIMIT_WH",
+    "outputs": [
       {
-        internalType: "uint24",
-        name: "",
-        type: "uint24",
-      },
+        "internalType": "uint24",
+        "name": "",
+        "type": "uint24"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "MAX_METER_PAGE",
-    outputs: [
+    "inputs": [],
+    "name": "MAX_METER_PAGE",
+    "outputs": [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "MAX_ORDER_PAGE",
-    outputs: [
+    "inputs": [],
+    "name": "MAX_ORDER_PAGE",
+    "outputs": [
       {
-        internalType: "uint16",
-        name: "",
-        type: "uint16",
-      },
+        "internalType": "uint16",
+        "name": "",
+        "type": "uint16"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "MAX_ORDER_PAGES",
-    outputs: [
+    "inputs": [],
+    "name": "MAX_ORDER_PAGES",
+    "outputs": [
       {
-        internalType: "uint32",
-        name: "",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "MAX_SUPPLIERS",
-    outputs: [
+    "inputs": [],
+    "name": "MAX_SUPPLIERS",
+    "outputs": [
       {
-        internalType: "uint8",
-        name: "",
-        type: "uint8",
-      },
+        "internalType": "uint8",
+        "name": "",
+        "type": "uint8"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "MAX_TARIFF_PRICE",
-    outputs: [
+    "inputs": [],
+    "name": "MAX_TARIFF_PRICE",
+    "outputs": [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "MAX_UNMETERED_PAGE",
-    outputs: [
+    "inputs": [],
+    "name": "MAX_UNMETERED_PAGE",
+    "outputs": [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "METER_ROLE",
-    outputs: [
+    "inputs": [],
+    "name": "METER_ROLE",
+    "outputs": [
       {
-        internalType: "bytes32",
-        name: "",
-        type: "bytes32",
-      },
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "NO_TRADE",
-    outputs: [
+    "inputs": [],
+    "name": "NO_TRADE",
+    "outputs": [
       {
-        internalType: "uint32",
-        name: "",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "OPERATOR_ROLE",
-    outputs: [
+    "inputs": [],
+    "name": "OPERATOR_ROLE",
+    "outputs": [
       {
-        internalType: "bytes32",
-        name: "",
-        type: "bytes32",
-      },
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "REFUND_AFTER",
-    outputs: [
+    "inputs": [],
+    "name": "REFUND_AFTER",
+    "outputs": [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "TARIFF_NOTICE",
-    outputs: [
+    "inputs": [],
+    "name": "TARIFF_NOTICE",
+    "outputs": [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "accountOf",
-    outputs: [
+    "name": "accountOf",
+    "outputs": [
       {
-        components: [
+        "components": [
           {
-            internalType: "uint96",
-            name: "free",
-            type: "uint96",
+            "internalType": "uint96",
+            "name": "free",
+            "type": "uint96"
           },
           {
-            internalType: "uint96",
-            name: "locked",
-            type: "uint96",
+            "internalType": "uint96",
+            "name": "locked",
+            "type": "uint96"
           },
           {
-            internalType: "uint32",
-            name: "bidNonce",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "bidNonce",
+            "type": "uint32"
           },
           {
-            internalType: "uint32",
-            name: "tallyInterval",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "tallyInterval",
+            "type": "uint32"
           },
           {
-            internalType: "uint8",
-            name: "tallyBids",
-            type: "uint8",
+            "internalType": "uint8",
+            "name": "tallyBids",
+            "type": "uint8"
           },
           {
-            internalType: "uint32",
-            name: "tallySoldWh",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "tallySoldWh",
+            "type": "uint32"
           },
           {
-            internalType: "uint32",
-            name: "tallyBoughtWh",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "tallyBoughtWh",
+            "type": "uint32"
           },
           {
-            internalType: "bool",
-            name: "inDebt",
-            type: "bool",
-          },
+            "internalType": "bool",
+            "name": "inDebt",
+            "type": "bool"
+          }
         ],
-        internalType: "struct Account",
-        name: "",
-        type: "tuple",
-      },
+        "internalType": "struct Account",
+        "name": "",
+        "type": "tuple"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "platform_",
-        type: "address",
+        "internalType": "address",
+        "name": "platform_",
+        "type": "address"
       },
       {
-        internalType: "address",
-        name: "taxCollector_",
-        type: "address",
+        "internalType": "address",
+        "name": "taxCollector_",
+        "type": "address"
       },
       {
-        internalType: "address",
-        name: "networkOperator_",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "networkOperator_",
+        "type": "address"
+      }
     ],
-    name: "announceFeeRecipients",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "announceFeeRecipients",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
       },
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "announceSupplierAccount",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "announceSupplierAccount",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "applyFeeRecipients",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "inputs": [],
+    "name": "applyFeeRecipients",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
-      },
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
+      }
     ],
-    name: "applySupplierAccount",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "applySupplierAccount",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "batch",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "batch",
+        "type": "uint32"
+      }
     ],
-    name: "bidBatchDigest",
-    outputs: [
+    "name": "bidBatchDigest",
+    "outputs": [
       {
-        internalType: "bytes32",
-        name: "",
-        type: "bytes32",
-      },
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "bidIndex",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "bidIndex",
+        "type": "uint32"
+      }
     ],
-    name: "bidOf",
-    outputs: [
+    "name": "bidOf",
+    "outputs": [
       {
-        components: [
+        "components": [
           {
-            internalType: "address",
-            name: "participant",
-            type: "address",
+            "internalType": "address",
+            "name": "participant",
+            "type": "address"
           },
           {
-            internalType: "enum Side",
-            name: "side",
-            type: "uint8",
+            "internalType": "enum Side",
+            "name": "side",
+            "type": "uint8"
           },
           {
-            internalType: "uint24",
-            name: "wh",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "wh",
+            "type": "uint24"
           },
           {
-            internalType: "uint32",
-            name: "price",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "price",
+            "type": "uint32"
           },
           {
-            internalType: "uint32",
-            name: "interval",
-            type: "uint32",
-          },
+            "internalType": "uint32",
+            "name": "interval",
+            "type": "uint32"
+          }
         ],
-        internalType: "struct Bid",
-        name: "b",
-        type: "tuple",
-      },
+        "internalType": "struct Bid",
+        "name": "b",
+        "type": "tuple"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint16",
-        name: "meterPage",
-        type: "uint16",
+        "internalType": "uint16",
+        "name": "meterPage",
+        "type": "uint16"
       },
       {
-        components: [
+        "components": [
           {
-            internalType: "ReadingWord[]",
-            name: "readings",
-            type: "uint256[]",
+            "internalType": "ReadingWord[]",
+            "name": "readings",
+            "type": "uint256[]"
           },
           {
-            internalType: "address[]",
-            name: "unmetered",
-            type: "address[]",
+            "internalType": "address[]",
+            "name": "unmetered",
+            "type": "address[]"
           },
           {
-            components: [
+            "components": [
               {
-                internalType: "uint32[]",
-                name: "sellPositions",
-                type: "uint32[]",
+                "internalType": "uint32[]",
+                "name": "sellPositions",
+                "type": "uint32[]"
               },
               {
-                internalType: "uint32[]",
-                name: "buyPositions",
-                type: "uint32[]",
-              },
+                "internalType": "uint32[]",
+                "name": "buyPositions",
+                "type": "uint32[]"
+              }
             ],
-            internalType: "struct BidRefs[]",
-            name: "refs",
-            type: "tuple[]",
+            "internalType": "struct BidRefs[]",
+            "name": "refs",
+            "type": "tuple[]"
           },
           {
-            components: [
+            "components": [
               {
-                internalType: "uint16",
-                name: "page",
-                type: "uint16",
+                "internalType": "uint16",
+                "name": "page",
+                "type": "uint16"
               },
               {
-                internalType: "uint32",
-                name: "startPos",
-                type: "uint32",
+                "internalType": "uint32",
+                "name": "startPos",
+                "type": "uint32"
               },
               {
-                internalType: "uint64",
-                name: "cumStartWh",
-                type: "uint64",
+                "internalType": "uint64",
+                "name": "cumStartWh",
+                "type": "uint64"
               },
               {
-                internalType: "OrderEntry[]",
-                name: "entries",
-                type: "uint256[]",
-              },
+                "internalType": "OrderEntry[]",
+                "name": "entries",
+                "type": "uint256[]"
+              }
             ],
-            internalType: "struct OrderPage[]",
-            name: "sellPages",
-            type: "tuple[]",
+            "internalType": "struct OrderPage[]",
+            "name": "sellPages",
+            "type": "tuple[]"
           },
           {
-            components: [
+            "components": [
               {
-                internalType: "uint16",
-                name: "page",
-                type: "uint16",
+                "internalType": "uint16",
+                "name": "page",
+                "type": "uint16"
               },
               {
-                internalType: "uint32",
-                name: "startPos",
-                type: "uint32",
+                "internalType": "uint32",
+                "name": "startPos",
+                "type": "uint32"
               },
               {
-                internalType: "uint64",
-                name: "cumStartWh",
-                type: "uint64",
+                "internalType": "uint64",
+                "name": "cumStartWh",
+                "type": "uint64"
               },
               {
-                internalType: "OrderEntry[]",
-                name: "entries",
-                type: "uint256[]",
-              },
+                "internalType": "OrderEntry[]",
+                "name": "entries",
+                "type": "uint256[]"
+              }
             ],
-            internalType: "struct OrderPage[]",
-            name: "buyPages",
-            type: "tuple[]",
-          },
+            "internalType": "struct OrderPage[]",
+            "name": "buyPages",
+            "type": "tuple[]"
+          }
         ],
-        internalType: "struct BillingInput",
-        name: "input",
-        type: "tuple",
-      },
+        "internalType": "struct BillingInput",
+        "name": "input",
+        "type": "tuple"
+      }
     ],
-    name: "bill",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "bill",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        components: [
+        "components": [
           {
-            internalType: "ReadingWord[]",
-            name: "readings",
-            type: "uint256[]",
+            "internalType": "ReadingWord[]",
+            "name": "readings",
+            "type": "uint256[]"
           },
           {
-            internalType: "address[]",
-            name: "unmetered",
-            type: "address[]",
+            "internalType": "address[]",
+            "name": "unmetered",
+            "type": "address[]"
           },
           {
-            components: [
+            "components": [
               {
-                internalType: "uint32[]",
-                name: "sellPositions",
-                type: "uint32[]",
+                "internalType": "uint32[]",
+                "name": "sellPositions",
+                "type": "uint32[]"
               },
               {
-                internalType: "uint32[]",
-                name: "buyPositions",
-                type: "uint32[]",
-              },
+                "internalType": "uint32[]",
+                "name": "buyPositions",
+                "type": "uint32[]"
+              }
             ],
-            internalType: "struct BidRefs[]",
-            name: "refs",
-            type: "tuple[]",
+            "internalType": "struct BidRefs[]",
+            "name": "refs",
+            "type": "tuple[]"
           },
           {
-            components: [
+            "components": [
               {
-                internalType: "uint16",
-                name: "page",
-                type: "uint16",
+                "internalType": "uint16",
+                "name": "page",
+                "type": "uint16"
               },
               {
-                internalType: "uint32",
-                name: "startPos",
-                type: "uint32",
+                "internalType": "uint32",
+                "name": "startPos",
+                "type": "uint32"
               },
               {
-                internalType: "uint64",
-                name: "cumStartWh",
-                type: "uint64",
+                "internalType": "uint64",
+                "name": "cumStartWh",
+                "type": "uint64"
               },
               {
-                internalType: "OrderEntry[]",
-                name: "entries",
-                type: "uint256[]",
-              },
+                "internalType": "OrderEntry[]",
+                "name": "entries",
+                "type": "uint256[]"
+              }
             ],
-            internalType: "struct OrderPage[]",
-            name: "sellPages",
-            type: "tuple[]",
+            "internalType": "struct OrderPage[]",
+            "name": "sellPages",
+            "type": "tuple[]"
           },
           {
-            components: [
+            "components": [
               {
-                internalType: "uint16",
-                name: "page",
-                type: "uint16",
+                "internalType": "uint16",
+                "name": "page",
+                "type": "uint16"
               },
               {
-                internalType: "uint32",
-                name: "startPos",
-                type: "uint32",
+                "internalType": "uint32",
+                "name": "startPos",
+                "type": "uint32"
               },
               {
-                internalType: "uint64",
-                name: "cumStartWh",
-                type: "uint64",
+                "internalType": "uint64",
+                "name": "cumStartWh",
+                "type": "uint64"
               },
               {
-                internalType: "OrderEntry[]",
-                name: "entries",
-                type: "uint256[]",
-              },
+                "internalType": "OrderEntry[]",
+                "name": "entries",
+                "type": "uint256[]"
+              }
             ],
-            internalType: "struct OrderPage[]",
-            name: "buyPages",
-            type: "tuple[]",
-          },
+            "internalType": "struct OrderPage[]",
+            "name": "buyPages",
+            "type": "tuple[]"
+          }
         ],
-        internalType: "struct BillingInput",
-        name: "input",
-        type: "tuple",
-      },
+        "internalType": "struct BillingInput",
+        "name": "input",
+        "type": "tuple"
+      }
     ],
-    name: "billAndSettle",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "billAndSettle",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      }
     ],
-    name: "billingOf",
-    outputs: [
+    "name": "billingOf",
+    "outputs": [
       {
-        components: [
+        "components": [
           {
-            internalType: "uint16",
-            name: "meterPages",
-            type: "uint16",
+            "internalType": "uint16",
+            "name": "meterPages",
+            "type": "uint16"
           },
           {
-            internalType: "uint16",
-            name: "billedPages",
-            type: "uint16",
+            "internalType": "uint16",
+            "name": "billedPages",
+            "type": "uint16"
           },
           {
-            internalType: "uint16",
-            name: "settledPages",
-            type: "uint16",
+            "internalType": "uint16",
+            "name": "settledPages",
+            "type": "uint16"
           },
           {
-            internalType: "uint64",
-            name: "billedSoldWh",
-            type: "uint64",
+            "internalType": "uint64",
+            "name": "billedSoldWh",
+            "type": "uint64"
           },
           {
-            internalType: "uint64",
-            name: "billedBoughtWh",
-            type: "uint64",
+            "internalType": "uint64",
+            "name": "billedBoughtWh",
+            "type": "uint64"
           },
           {
-            internalType: "uint64",
-            name: "releasedLockUnits",
-            type: "uint64",
+            "internalType": "uint64",
+            "name": "releasedLockUnits",
+            "type": "uint64"
           },
           {
-            internalType: "uint128",
-            name: "poolIn",
-            type: "uint128",
+            "internalType": "uint128",
+            "name": "poolIn",
+            "type": "uint128"
           },
           {
-            internalType: "uint128",
-            name: "poolOut",
-            type: "uint128",
-          },
+            "internalType": "uint128",
+            "name": "poolOut",
+            "type": "uint128"
+          }
         ],
-        internalType: "struct BillingState",
-        name: "",
-        type: "tuple",
-      },
+        "internalType": "struct BillingState",
+        "name": "",
+        "type": "tuple"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "bidIndex",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "bidIndex",
+        "type": "uint32"
+      }
     ],
-    name: "cancelBid",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "cancelBid",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        components: [
+        "components": [
           {
-            internalType: "uint32",
-            name: "batch",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "batch",
+            "type": "uint32"
           },
           {
-            internalType: "uint32",
-            name: "firstBidIndex",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "firstBidIndex",
+            "type": "uint32"
           },
           {
-            internalType: "BidWord[]",
-            name: "bids",
-            type: "uint256[]",
-          },
+            "internalType": "BidWord[]",
+            "name": "bids",
+            "type": "uint256[]"
+          }
         ],
-        internalType: "struct BidBatch",
-        name: "batch",
-        type: "tuple",
+        "internalType": "struct BidBatch",
+        "name": "batch",
+        "type": "tuple"
       },
       {
-        internalType: "uint32",
-        name: "position",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "position",
+        "type": "uint32"
+      }
     ],
-    name: "cancelSignedBid",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "cancelSignedBid",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "sellPos",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "sellPos",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "buyPos",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "buyPos",
+        "type": "uint32"
       },
       {
-        components: [
+        "components": [
           {
-            internalType: "uint16",
-            name: "page",
-            type: "uint16",
+            "internalType": "uint16",
+            "name": "page",
+            "type": "uint16"
           },
           {
-            internalType: "uint32",
-            name: "startPos",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "startPos",
+            "type": "uint32"
           },
           {
-            internalType: "uint64",
-            name: "cumStartWh",
-            type: "uint64",
+            "internalType": "uint64",
+            "name": "cumStartWh",
+            "type": "uint64"
           },
           {
-            internalType: "OrderEntry[]",
-            name: "entries",
-            type: "uint256[]",
-          },
+            "internalType": "OrderEntry[]",
+            "name": "entries",
+            "type": "uint256[]"
+          }
         ],
-        internalType: "struct OrderPage[]",
-        name: "sellPages",
-        type: "tuple[]",
+        "internalType": "struct OrderPage[]",
+        "name": "sellPages",
+        "type": "tuple[]"
       },
       {
-        components: [
+        "components": [
           {
-            internalType: "uint16",
-            name: "page",
-            type: "uint16",
+            "internalType": "uint16",
+            "name": "page",
+            "type": "uint16"
           },
           {
-            internalType: "uint32",
-            name: "startPos",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "startPos",
+            "type": "uint32"
           },
           {
-            internalType: "uint64",
-            name: "cumStartWh",
-            type: "uint64",
+            "internalType": "uint64",
+            "name": "cumStartWh",
+            "type": "uint64"
           },
           {
-            internalType: "OrderEntry[]",
-            name: "entries",
-            type: "uint256[]",
-          },
+            "internalType": "OrderEntry[]",
+            "name": "entries",
+            "type": "uint256[]"
+          }
         ],
-        internalType: "struct OrderPage[]",
-        name: "buyPages",
-        type: "tuple[]",
-      },
+        "internalType": "struct OrderPage[]",
+        "name": "buyPages",
+        "type": "tuple[]"
+      }
     ],
-    name: "clear",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "clear",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      }
     ],
-    name: "clearingOf",
-    outputs: [
+    "name": "clearingOf",
+    "outputs": [
       {
-        components: [
+        "components": [
           {
-            internalType: "uint32",
-            name: "sellsOrdered",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "sellsOrdered",
+            "type": "uint32"
           },
           {
-            internalType: "uint32",
-            name: "buysOrdered",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "buysOrdered",
+            "type": "uint32"
           },
           {
-            internalType: "uint16",
-            name: "sellPages",
-            type: "uint16",
+            "internalType": "uint16",
+            "name": "sellPages",
+            "type": "uint16"
           },
           {
-            internalType: "uint16",
-            name: "buyPages",
-            type: "uint16",
+            "internalType": "uint16",
+            "name": "buyPages",
+            "type": "uint16"
           },
           {
-            internalType: "uint64",
-            name: "lastSellKey",
-            type: "uint64",
+            "internalType": "uint64",
+            "name": "lastSellKey",
+            "type": "uint64"
           },
           {
-            internalType: "uint64",
-            name: "lastBuyKey",
-            type: "uint64",
+            "internalType": "uint64",
+            "name": "lastBuyKey",
+            "type": "uint64"
           },
           {
-            internalType: "uint64",
-            name: "sellCumWh",
-            type: "uint64",
+            "internalType": "uint64",
+            "name": "sellCumWh",
+            "type": "uint64"
           },
           {
-            internalType: "uint64",
-            name: "buyCumWh",
-            type: "uint64",
+            "internalType": "uint64",
+            "name": "buyCumWh",
+            "type": "uint64"
           },
           {
-            internalType: "uint64",
-            name: "matchedWh",
-            type: "uint64",
+            "internalType": "uint64",
+            "name": "matchedWh",
+            "type": "uint64"
           },
           {
-            internalType: "uint32",
-            name: "price",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "price",
+            "type": "uint32"
           },
           {
-            internalType: "bool",
-            name: "priced",
-            type: "bool",
+            "internalType": "bool",
+            "name": "priced",
+            "type": "bool"
           },
           {
-            internalType: "uint64",
-            name: "tradedWh",
-            type: "uint64",
+            "internalType": "uint64",
+            "name": "tradedWh",
+            "type": "uint64"
           },
           {
-            internalType: "uint32",
-            name: "tradeSellPos",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "tradeSellPos",
+            "type": "uint32"
           },
           {
-            internalType: "uint32",
-            name: "tradeBuyPos",
-            type: "uint32",
-          },
+            "internalType": "uint32",
+            "name": "tradeBuyPos",
+            "type": "uint32"
+          }
         ],
-        internalType: "struct ClearingState",
-        name: "",
-        type: "tuple",
-      },
+        "internalType": "struct ClearingState",
+        "name": "",
+        "type": "tuple"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "config",
-    outputs: [
+    "inputs": [],
+    "name": "config",
+    "outputs": [
       {
-        components: [
+        "components": [
           {
-            internalType: "address",
-            name: "token",
-            type: "address",
+            "internalType": "address",
+            "name": "token",
+            "type": "address"
           },
           {
-            internalType: "uint8",
-            name: "supplierCount",
-            type: "uint8",
+            "internalType": "uint8",
+            "name": "supplierCount",
+            "type": "uint8"
           },
           {
-            internalType: "uint32",
-            name: "gateLeadSeconds",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "gateLeadSeconds",
+            "type": "uint32"
           },
           {
-            internalType: "uint8",
-            name: "dayStartSlot",
-            type: "uint8",
+            "internalType": "uint8",
+            "name": "dayStartSlot",
+            "type": "uint8"
           },
           {
-            internalType: "uint16",
-            name: "orderPageSize",
-            type: "uint16",
+            "internalType": "uint16",
+            "name": "orderPageSize",
+            "type": "uint16"
           },
           {
-            internalType: "enum SettlementMode",
-            name: "settlement",
-            type: "uint8",
-          },
+            "internalType": "enum SettlementMode",
+            "name": "settlement",
+            "type": "uint8"
+          }
         ],
-        internalType: "struct MarketConfig",
-        name: "c",
-        type: "tuple",
-      },
+        "internalType": "struct MarketConfig",
+        "name": "c",
+        "type": "tuple"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "participant",
-        type: "address",
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
       },
       {
-        internalType: "uint64",
-        name: "meteringPoint",
-        type: "uint64",
-      },
+        "internalType": "uint64",
+        "name": "meteringPoint",
+        "type": "uint64"
+      }
     ],
-    name: "confirmMeteringPoint",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "confirmMeteringPoint",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "dayCalendar",
-    outputs: [
+    "inputs": [],
+    "name": "dayCalendar",
+    "outputs": [
       {
-        internalType: "uint32",
-        name: "members",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "members",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "lastOpened",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "lastOpened",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "nextToSettle",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "nextToSettle",
+        "type": "uint32"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      }
     ],
-    name: "dayOf",
-    outputs: [
+    "name": "dayOf",
+    "outputs": [
       {
-        components: [
+        "components": [
           {
-            internalType: "enum DayPhase",
-            name: "phase",
-            type: "uint8",
+            "internalType": "enum DayPhase",
+            "name": "phase",
+            "type": "uint8"
           },
           {
-            internalType: "uint16",
-            name: "tariffEpoch",
-            type: "uint16",
+            "internalType": "uint16",
+            "name": "tariffEpoch",
+            "type": "uint16"
           },
           {
-            internalType: "uint32",
-            name: "members",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "members",
+            "type": "uint32"
           },
           {
-            internalType: "uint32",
-            name: "readMembers",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "readMembers",
+            "type": "uint32"
           },
           {
-            internalType: "uint16",
-            name: "meterPages",
-            type: "uint16",
-          },
+            "internalType": "uint16",
+            "name": "meterPages",
+            "type": "uint16"
+          }
         ],
-        internalType: "struct DayInfo",
-        name: "",
-        type: "tuple",
-      },
+        "internalType": "struct DayInfo",
+        "name": "",
+        "type": "tuple"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "member",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "member",
+        "type": "uint32"
+      }
     ],
-    name: "dayPartyOf",
-    outputs: [
+    "name": "dayPartyOf",
+    "outputs": [
       {
-        internalType: "DayPartyWord",
-        name: "party",
-        type: "uint256",
-      },
+        "internalType": "DayPartyWord",
+        "name": "party",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "amount",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
     ],
-    name: "deposit",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "deposit",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "amount",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "deadline",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "deadline",
+        "type": "uint256"
       },
       {
-        internalType: "uint8",
-        name: "v",
-        type: "uint8",
+        "internalType": "uint8",
+        "name": "v",
+        "type": "uint8"
       },
       {
-        internalType: "bytes32",
-        name: "r",
-        type: "bytes32",
+        "internalType": "bytes32",
+        "name": "r",
+        "type": "bytes32"
       },
       {
-        internalType: "bytes32",
-        name: "s",
-        type: "bytes32",
-      },
+        "internalType": "bytes32",
+        "name": "s",
+        "type": "bytes32"
+      }
     ],
-    name: "depositWithPermit",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "depositWithPermit",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "domainSeparator",
-    outputs: [
+    "inputs": [],
+    "name": "domainSeparator",
+    "outputs": [
       {
-        internalType: "bytes32",
-        name: "",
-        type: "bytes32",
-      },
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "eip712Domain",
-    outputs: [
+    "inputs": [],
+    "name": "eip712Domain",
+    "outputs": [
       {
-        internalType: "bytes1",
-        name: "fields",
-        type: "bytes1",
+        "internalType": "bytes1",
+        "name": "fields",
+        "type": "bytes1"
       },
       {
-        internalType: "string",
-        name: "name",
-        type: "string",
+        "internalType": "string",
+        "name": "name",
+        "type": "string"
       },
       {
-        internalType: "string",
-        name: "version",
-        type: "string",
+        "internalType": "string",
+        "name": "version",
+        "type": "string"
       },
       {
-        internalType: "uint256",
-        name: "chainId",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "chainId",
+        "type": "uint256"
       },
       {
-        internalType: "address",
-        name: "verifyingContract",
-        type: "address",
+        "internalType": "address",
+        "name": "verifyingContract",
+        "type": "address"
       },
       {
-        internalType: "bytes32",
-        name: "salt",
-        type: "bytes32",
+        "internalType": "bytes32",
+        "name": "salt",
+        "type": "bytes32"
       },
       {
-        internalType: "uint256[]",
-        name: "extensions",
-        type: "uint256[]",
-      },
+        "internalType": "uint256[]",
+        "name": "extensions",
+        "type": "uint256[]"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      }
     ],
-    name: "finishMetering",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "finishMetering",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "bytes32",
-        name: "role",
-        type: "bytes32",
-      },
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
+      }
     ],
-    name: "getRoleAdmin",
-    outputs: [
+    "name": "getRoleAdmin",
+    "outputs": [
       {
-        internalType: "bytes32",
-        name: "",
-        type: "bytes32",
-      },
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "bytes32",
-        name: "role",
-        type: "bytes32",
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
       },
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "grantRole",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "grantRole",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "bytes32",
-        name: "role",
-        type: "bytes32",
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
       },
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "hasRole",
-    outputs: [
+    "name": "hasRole",
+    "outputs": [
       {
-        internalType: "bool",
-        name: "",
-        type: "bool",
-      },
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        components: [
+        "components": [
           {
-            internalType: "address",
-            name: "admin",
-            type: "address",
+            "internalType": "address",
+            "name": "admin",
+            "type": "address"
           },
           {
-            internalType: "address",
-            name: "operator",
-            type: "address",
+            "internalType": "address",
+            "name": "operator",
+            "type": "address"
           },
           {
-            internalType: "address",
-            name: "meter",
-            type: "address",
+            "internalType": "address",
+            "name": "meter",
+            "type": "address"
           },
           {
-            internalType: "address",
-            name: "token",
-            type: "address",
+            "internalType": "address",
+            "name": "token",
+            "type": "address"
           },
           {
-            internalType: "address",
-            name: "platform",
-            type: "address",
+            "internalType": "address",
+            "name": "platform",
+            "type": "address"
           },
           {
-            internalType: "address",
-            name: "taxCollector",
-            type: "address",
+            "internalType": "address",
+            "name": "taxCollector",
+            "type": "address"
           },
           {
-            internalType: "address",
-            name: "networkOperator",
-            type: "address",
+            "internalType": "address",
+            "name": "networkOperator",
+            "type": "address"
           },
           {
-            internalType: "address[]",
-            name: "suppliers",
-            type: "address[]",
+            "internalType": "address[]",
+            "name": "suppliers",
+            "type": "address[]"
           },
           {
-            components: [
+            "components": [
               {
-                internalType: "uint24",
-                name: "energyPrice",
-                type: "uint24",
+                "internalType": "uint24",
+                "name": "energyPrice",
+                "type": "uint24"
               },
               {
-                internalType: "uint24",
-                name: "levies",
-                type: "uint24",
+                "internalType": "uint24",
+                "name": "levies",
+                "type": "uint24"
               },
               {
-                internalType: "uint24",
-                name: "supplierMargin",
-                type: "uint24",
+                "internalType": "uint24",
+                "name": "supplierMargin",
+                "type": "uint24"
               },
               {
-                internalType: "uint24",
-                name: "networkFee",
-                type: "uint24",
+                "internalType": "uint24",
+                "name": "networkFee",
+                "type": "uint24"
               },
               {
-                internalType: "uint24",
-                name: "feedInTariff",
-                type: "uint24",
+                "internalType": "uint24",
+                "name": "feedInTariff",
+                "type": "uint24"
               },
               {
-                internalType: "uint24",
-                name: "platformFee",
-                type: "uint24",
+                "internalType": "uint24",
+                "name": "platformFee",
+                "type": "uint24"
               },
               {
-                internalType: "uint24",
-                name: "lemSupplierMargin",
-                type: "uint24",
+                "internalType": "uint24",
+                "name": "lemSupplierMargin",
+                "type": "uint24"
               },
               {
-                internalType: "uint24",
-                name: "lemNetworkFee",
-                type: "uint24",
+                "internalType": "uint24",
+                "name": "lemNetworkFee",
+                "type": "uint24"
               },
               {
-                internalType: "uint64",
-                name: "dailyChargeMicroEur",
-                type: "uint64",
-              },
+                "internalType": "uint64",
+                "name": "dailyChargeMicroEur",
+                "type": "uint64"
+              }
             ],
-            internalType: "struct Tariff[]",
-            name: "tariffs",
-            type: "tuple[]",
+            "internalType": "struct Tariff[]",
+            "name": "tariffs",
+            "type": "tuple[]"
           },
           {
-            internalType: "uint32",
-            name: "gateLeadSeconds",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "gateLeadSeconds",
+            "type": "uint32"
           },
           {
-            internalType: "uint8",
-            name: "dayStartSlot",
-            type: "uint8",
+            "internalType": "uint8",
+            "name": "dayStartSlot",
+            "type": "uint8"
           },
           {
-            internalType: "uint16",
-            name: "orderPageSize",
-            type: "uint16",
+            "internalType": "uint16",
+            "name": "orderPageSize",
+            "type": "uint16"
           },
           {
-            internalType: "enum SettlementMode",
-            name: "settlement",
-            type: "uint8",
-          },
+            "internalType": "enum SettlementMode",
+            "name": "settlement",
+            "type": "uint8"
+          }
         ],
-        internalType: "struct MarketInit",
-        name: "init",
-        type: "tuple",
-      },
+        "internalType": "struct MarketInit",
+        "name": "init",
+        "type": "tuple"
+      }
     ],
-    name: "initialize",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "initialize",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "timestamp",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "timestamp",
+        "type": "uint256"
+      }
     ],
-    name: "intervalAt",
-    outputs: [
+    "name": "intervalAt",
+    "outputs": [
       {
-        internalType: "uint32",
-        name: "",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
     ],
-    stateMutability: "pure",
-    type: "function",
+    "stateMutability": "pure",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      }
     ],
-    name: "intervalOf",
-    outputs: [
+    "name": "intervalOf",
+    "outputs": [
       {
-        components: [
+        "components": [
           {
-            internalType: "enum Phase",
-            name: "phase",
-            type: "uint8",
+            "internalType": "enum Phase",
+            "name": "phase",
+            "type": "uint8"
           },
           {
-            internalType: "uint16",
-            name: "tariffEpoch",
-            type: "uint16",
+            "internalType": "uint16",
+            "name": "tariffEpoch",
+            "type": "uint16"
           },
           {
-            internalType: "uint32",
-            name: "bidCount",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "bidCount",
+            "type": "uint32"
           },
           {
-            internalType: "uint32",
-            name: "sellCount",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "sellCount",
+            "type": "uint32"
           },
           {
-            internalType: "uint32",
-            name: "buyCount",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "buyCount",
+            "type": "uint32"
           },
           {
-            internalType: "uint40",
-            name: "gateClosesAt",
-            type: "uint40",
+            "internalType": "uint40",
+            "name": "gateClosesAt",
+            "type": "uint40"
           },
           {
-            internalType: "uint64",
-            name: "lockUnits",
-            type: "uint64",
+            "internalType": "uint64",
+            "name": "lockUnits",
+            "type": "uint64"
           },
           {
-            internalType: "uint32",
-            name: "batchCount",
-            type: "uint32",
-          },
+            "internalType": "uint32",
+            "name": "batchCount",
+            "type": "uint32"
+          }
         ],
-        internalType: "struct Interval",
-        name: "",
-        type: "tuple",
-      },
+        "internalType": "struct Interval",
+        "name": "",
+        "type": "tuple"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "member",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "member",
+        "type": "uint32"
+      }
     ],
-    name: "memberAt",
-    outputs: [
+    "name": "memberAt",
+    "outputs": [
       {
-        internalType: "DayMemberWord",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "DayMemberWord",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "memberIndexOf",
-    outputs: [
+    "name": "memberIndexOf",
+    "outputs": [
       {
-        internalType: "bool",
-        name: "isMember",
-        type: "bool",
+        "internalType": "bool",
+        "name": "isMember",
+        "type": "bool"
       },
       {
-        internalType: "uint32",
-        name: "member",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "member",
+        "type": "uint32"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint64",
-        name: "meteringPoint",
-        type: "uint64",
-      },
+        "internalType": "uint64",
+        "name": "meteringPoint",
+        "type": "uint64"
+      }
     ],
-    name: "meteringPointOwner",
-    outputs: [
+    "name": "meteringPointOwner",
+    "outputs": [
       {
-        internalType: "address",
-        name: "participant",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "networkOperator",
-    outputs: [
+    "inputs": [],
+    "name": "networkOperator",
+    "outputs": [
       {
-        internalType: "address",
-        name: "",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address[]",
-        name: "accounts",
-        type: "address[]",
+        "internalType": "address[]",
+        "name": "accounts",
+        "type": "address[]"
       },
       {
-        components: [
+        "components": [
           {
-            internalType: "enum ParticipantClass",
-            name: "class",
-            type: "uint8",
+            "internalType": "enum ParticipantClass",
+            "name": "class",
+            "type": "uint8"
           },
           {
-            internalType: "uint8",
-            name: "supplier",
-            type: "uint8",
+            "internalType": "uint8",
+            "name": "supplier",
+            "type": "uint8"
           },
           {
-            internalType: "uint24",
-            name: "importLimitWh",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "importLimitWh",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "exportLimitWh",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "exportLimitWh",
+            "type": "uint24"
           },
           {
-            internalType: "uint64",
-            name: "meteringPoint",
-            type: "uint64",
-          },
+            "internalType": "uint64",
+            "name": "meteringPoint",
+            "type": "uint64"
+          }
         ],
-        internalType: "struct ParticipantProfile[]",
-        name: "profiles",
-        type: "tuple[]",
-      },
+        "internalType": "struct ParticipantProfile[]",
+        "name": "profiles",
+        "type": "tuple[]"
+      }
     ],
-    name: "onboard",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "onboard",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "first",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "first",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "count",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "count",
+        "type": "uint32"
+      }
     ],
-    name: "openDays",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "openDays",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "first",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "first",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "count",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "count",
+        "type": "uint32"
+      }
     ],
-    name: "openIntervals",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "openIntervals",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        components: [
+        "components": [
           {
-            internalType: "uint32",
-            name: "batch",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "batch",
+            "type": "uint32"
           },
           {
-            internalType: "uint32",
-            name: "firstBidIndex",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "firstBidIndex",
+            "type": "uint32"
           },
           {
-            internalType: "BidWord[]",
-            name: "bids",
-            type: "uint256[]",
-          },
+            "internalType": "BidWord[]",
+            "name": "bids",
+            "type": "uint256[]"
+          }
         ],
-        internalType: "struct BidBatch[]",
-        name: "batches",
-        type: "tuple[]",
+        "internalType": "struct BidBatch[]",
+        "name": "batches",
+        "type": "tuple[]"
       },
       {
-        internalType: "OrderRef[]",
-        name: "sellOrder",
-        type: "uint32[]",
+        "internalType": "OrderRef[]",
+        "name": "sellOrder",
+        "type": "uint32[]"
       },
       {
-        internalType: "OrderRef[]",
-        name: "buyOrder",
-        type: "uint32[]",
+        "internalType": "OrderRef[]",
+        "name": "buyOrder",
+        "type": "uint32[]"
       },
       {
-        internalType: "uint32",
-        name: "sellPos",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "sellPos",
+        "type": "uint32"
       },
       {
-        internalType: "uint32",
-        name: "buyPos",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "buyPos",
+        "type": "uint32"
+      }
     ],
-    name: "orderAndClear",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "orderAndClear",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "participant",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "participant",
+        "type": "address"
+      }
     ],
-    name: "owed",
-    outputs: [
+    "name": "owed",
+    "outputs": [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "participantOf",
-    outputs: [
+    "name": "participantOf",
+    "outputs": [
       {
-        components: [
+        "components": [
           {
-            internalType: "enum ParticipantClass",
-            name: "class",
-            type: "uint8",
+            "internalType": "enum ParticipantClass",
+            "name": "class",
+            "type": "uint8"
           },
           {
-            internalType: "uint8",
-            name: "supplier",
-            type: "uint8",
+            "internalType": "uint8",
+            "name": "supplier",
+            "type": "uint8"
           },
           {
-            internalType: "uint24",
-            name: "importLimitWh",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "importLimitWh",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "exportLimitWh",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "exportLimitWh",
+            "type": "uint24"
           },
           {
-            internalType: "uint64",
-            name: "meteringPoint",
-            type: "uint64",
+            "internalType": "uint64",
+            "name": "meteringPoint",
+            "type": "uint64"
           },
           {
-            internalType: "uint128",
-            name: "owed",
-            type: "uint128",
-          },
+            "internalType": "uint128",
+            "name": "owed",
+            "type": "uint128"
+          }
         ],
-        internalType: "struct Participant",
-        name: "",
-        type: "tuple",
-      },
+        "internalType": "struct Participant",
+        "name": "",
+        "type": "tuple"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "pause",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "inputs": [],
+    "name": "pause",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "paused",
-    outputs: [
+    "inputs": [],
+    "name": "paused",
+    "outputs": [
       {
-        internalType: "bool",
-        name: "",
-        type: "bool",
-      },
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "enum Side",
-        name: "side",
-        type: "uint8",
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
       },
       {
-        internalType: "uint24",
-        name: "wh",
-        type: "uint24",
+        "internalType": "uint24",
+        "name": "wh",
+        "type": "uint24"
       },
       {
-        internalType: "uint32",
-        name: "price",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "price",
+        "type": "uint32"
+      }
     ],
-    name: "placeBid",
-    outputs: [
+    "name": "placeBid",
+    "outputs": [
       {
-        internalType: "uint32",
-        name: "bidIndex",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "bidIndex",
+        "type": "uint32"
+      }
     ],
-    stateMutability: "nonpayable",
-    type: "function",
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "platform",
-    outputs: [
+    "inputs": [],
+    "name": "platform",
+    "outputs": [
       {
-        internalType: "address",
-        name: "",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        internalType: "bytes",
-        name: "readings",
-        type: "bytes",
+        "internalType": "bytes",
+        "name": "readings",
+        "type": "bytes"
       },
       {
-        internalType: "DayClearingWord[]",
-        name: "clearing",
-        type: "uint256[]",
-      },
+        "internalType": "DayClearingWord[]",
+        "name": "clearing",
+        "type": "uint256[]"
+      }
     ],
-    name: "postAndSettleDay",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "postAndSettleDay",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        internalType: "bytes",
-        name: "readings",
-        type: "bytes",
-      },
+        "internalType": "bytes",
+        "name": "readings",
+        "type": "bytes"
+      }
     ],
-    name: "postDayReadings",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "postDayReadings",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        components: [
+        "components": [
           {
-            internalType: "address",
-            name: "participant",
-            type: "address",
+            "internalType": "address",
+            "name": "participant",
+            "type": "address"
           },
           {
-            internalType: "uint32",
-            name: "importWh",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "importWh",
+            "type": "uint32"
           },
           {
-            internalType: "uint32",
-            name: "exportWh",
-            type: "uint32",
-          },
+            "internalType": "uint32",
+            "name": "exportWh",
+            "type": "uint32"
+          }
         ],
-        internalType: "struct Reading[]",
-        name: "readings",
-        type: "tuple[]",
-      },
+        "internalType": "struct Reading[]",
+        "name": "readings",
+        "type": "tuple[]"
+      }
     ],
-    name: "postReadings",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "postReadings",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      }
     ],
-    name: "refund",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "refund",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint8",
-        name: "participantClass",
-        type: "uint8",
+        "internalType": "uint8",
+        "name": "participantClass",
+        "type": "uint8"
       },
       {
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
       },
       {
-        internalType: "uint24",
-        name: "importLimitWh",
-        type: "uint24",
+        "internalType": "uint24",
+        "name": "importLimitWh",
+        "type": "uint24"
       },
       {
-        internalType: "uint24",
-        name: "exportLimitWh",
-        type: "uint24",
-      },
+        "internalType": "uint24",
+        "name": "exportLimitWh",
+        "type": "uint24"
+      }
     ],
-    name: "register",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "register",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "bytes32",
-        name: "role",
-        type: "bytes32",
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
       },
       {
-        internalType: "address",
-        name: "callerConfirmation",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "callerConfirmation",
+        "type": "address"
+      }
     ],
-    name: "renounceRole",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "renounceRole",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
+      }
     ],
-    name: "restartBilling",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "restartBilling",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "bytes32",
-        name: "role",
-        type: "bytes32",
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
       },
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "revokeRole",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "revokeRole",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint24",
-        name: "floor",
-        type: "uint24",
+        "internalType": "uint24",
+        "name": "floor",
+        "type": "uint24"
       },
       {
-        internalType: "uint24",
-        name: "cap",
-        type: "uint24",
-      },
+        "internalType": "uint24",
+        "name": "cap",
+        "type": "uint24"
+      }
     ],
-    name: "setStandingOrder",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "setStandingOrder",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
       },
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "setSupplierAccount",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "setSupplierAccount",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        components: [
+        "components": [
           {
-            internalType: "uint24",
-            name: "energyPrice",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "energyPrice",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "levies",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "levies",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "supplierMargin",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "supplierMargin",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "networkFee",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "networkFee",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "feedInTariff",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "feedInTariff",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "platformFee",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "platformFee",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "lemSupplierMargin",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "lemSupplierMargin",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "lemNetworkFee",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "lemNetworkFee",
+            "type": "uint24"
           },
           {
-            internalType: "uint64",
-            name: "dailyChargeMicroEur",
-            type: "uint64",
-          },
+            "internalType": "uint64",
+            "name": "dailyChargeMicroEur",
+            "type": "uint64"
+          }
         ],
-        internalType: "struct Tariff[]",
-        name: "tariffs",
-        type: "tuple[]",
-      },
+        "internalType": "struct Tariff[]",
+        "name": "tariffs",
+        "type": "tuple[]"
+      }
     ],
-    name: "setTariffs",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "setTariffs",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "uint16",
-        name: "page",
-        type: "uint16",
+        "internalType": "uint16",
+        "name": "page",
+        "type": "uint16"
       },
       {
-        components: [
+        "components": [
           {
-            internalType: "address",
-            name: "participant",
-            type: "address",
+            "internalType": "address",
+            "name": "participant",
+            "type": "address"
           },
           {
-            internalType: "uint8",
-            name: "supplier",
-            type: "uint8",
+            "internalType": "uint8",
+            "name": "supplier",
+            "type": "uint8"
           },
           {
-            internalType: "uint32",
-            name: "p2pBoughtWh",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "p2pBoughtWh",
+            "type": "uint32"
           },
           {
-            internalType: "uint32",
-            name: "p2pSoldWh",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "p2pSoldWh",
+            "type": "uint32"
           },
           {
-            internalType: "uint32",
-            name: "gridImportWh",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "gridImportWh",
+            "type": "uint32"
           },
           {
-            internalType: "uint32",
-            name: "gridExportWh",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "gridExportWh",
+            "type": "uint32"
           },
           {
-            internalType: "uint64",
-            name: "lockReleasedUnits",
-            type: "uint64",
-          },
+            "internalType": "uint64",
+            "name": "lockReleasedUnits",
+            "type": "uint64"
+          }
         ],
-        internalType: "struct Bill[]",
-        name: "bills",
-        type: "tuple[]",
-      },
+        "internalType": "struct Bill[]",
+        "name": "bills",
+        "type": "tuple[]"
+      }
     ],
-    name: "settle",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "settle",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
       },
       {
-        internalType: "uint16",
-        name: "firstPage",
-        type: "uint16",
+        "internalType": "uint16",
+        "name": "firstPage",
+        "type": "uint16"
       },
       {
-        components: [
+        "components": [
           {
-            internalType: "DayPartyWord[]",
-            name: "parties",
-            type: "uint256[]",
+            "internalType": "DayPartyWord[]",
+            "name": "parties",
+            "type": "uint256[]"
           },
           {
-            internalType: "bytes",
-            name: "readings",
-            type: "bytes",
-          },
+            "internalType": "bytes",
+            "name": "readings",
+            "type": "bytes"
+          }
         ],
-        internalType: "struct DayPage[]",
-        name: "pages",
-        type: "tuple[]",
+        "internalType": "struct DayPage[]",
+        "name": "pages",
+        "type": "tuple[]"
       },
       {
-        internalType: "DayClearingWord[]",
-        name: "clearing",
-        type: "uint256[]",
-      },
+        "internalType": "DayClearingWord[]",
+        "name": "clearing",
+        "type": "uint256[]"
+      }
     ],
-    name: "settleDay",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "settleDay",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        internalType: "enum Side",
-        name: "side",
-        type: "uint8",
+        "internalType": "enum Side",
+        "name": "side",
+        "type": "uint8"
       },
       {
-        components: [
+        "components": [
           {
-            internalType: "uint32",
-            name: "batch",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "batch",
+            "type": "uint32"
           },
           {
-            internalType: "uint32",
-            name: "firstBidIndex",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "firstBidIndex",
+            "type": "uint32"
           },
           {
-            internalType: "BidWord[]",
-            name: "bids",
-            type: "uint256[]",
-          },
+            "internalType": "BidWord[]",
+            "name": "bids",
+            "type": "uint256[]"
+          }
         ],
-        internalType: "struct BidBatch[]",
-        name: "batches",
-        type: "tuple[]",
+        "internalType": "struct BidBatch[]",
+        "name": "batches",
+        "type": "tuple[]"
       },
       {
-        internalType: "OrderRef[]",
-        name: "order",
-        type: "uint32[]",
-      },
+        "internalType": "OrderRef[]",
+        "name": "order",
+        "type": "uint32[]"
+      }
     ],
-    name: "submitOrder",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "submitOrder",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "interval",
-        type: "uint32",
+        "internalType": "uint32",
+        "name": "interval",
+        "type": "uint32"
       },
       {
-        components: [
+        "components": [
           {
-            internalType: "SignedTerms",
-            name: "terms",
-            type: "uint256",
+            "internalType": "SignedTerms",
+            "name": "terms",
+            "type": "uint256"
           },
           {
-            internalType: "bytes32",
-            name: "r",
-            type: "bytes32",
+            "internalType": "bytes32",
+            "name": "r",
+            "type": "bytes32"
           },
           {
-            internalType: "bytes32",
-            name: "vs",
-            type: "bytes32",
-          },
+            "internalType": "bytes32",
+            "name": "vs",
+            "type": "bytes32"
+          }
         ],
-        internalType: "struct MarketRelay.SignedBid[]",
-        name: "signed",
-        type: "tuple[]",
-      },
+        "internalType": "struct MarketRelay.SignedBid[]",
+        "name": "signed",
+        "type": "tuple[]"
+      }
     ],
-    name: "submitSignedBids",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "submitSignedBids",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
-      },
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
+      }
     ],
-    name: "supplierAccount",
-    outputs: [
+    "name": "supplierAccount",
+    "outputs": [
       {
-        internalType: "address",
-        name: "",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "supplierCount",
-    outputs: [
+    "inputs": [],
+    "name": "supplierCount",
+    "outputs": [
       {
-        internalType: "uint8",
-        name: "",
-        type: "uint8",
-      },
+        "internalType": "uint8",
+        "name": "",
+        "type": "uint8"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
-      },
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
+      }
     ],
-    name: "supplierShortfall",
-    outputs: [
+    "name": "supplierShortfall",
+    "outputs": [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "bytes4",
-        name: "interfaceId",
-        type: "bytes4",
-      },
+        "internalType": "bytes4",
+        "name": "interfaceId",
+        "type": "bytes4"
+      }
     ],
-    name: "supportsInterface",
-    outputs: [
+    "name": "supportsInterface",
+    "outputs": [
       {
-        internalType: "bool",
-        name: "",
-        type: "bool",
-      },
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "tariffEpoch",
-    outputs: [
+    "inputs": [],
+    "name": "tariffEpoch",
+    "outputs": [
       {
-        internalType: "uint16",
-        name: "",
-        type: "uint16",
-      },
+        "internalType": "uint16",
+        "name": "",
+        "type": "uint16"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "tariffEpochStartsAt",
-    outputs: [
+    "inputs": [],
+    "name": "tariffEpochStartsAt",
+    "outputs": [
       {
-        internalType: "uint40",
-        name: "",
-        type: "uint40",
-      },
+        "internalType": "uint40",
+        "name": "",
+        "type": "uint40"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint8",
-        name: "supplier",
-        type: "uint8",
+        "internalType": "uint8",
+        "name": "supplier",
+        "type": "uint8"
       },
       {
-        internalType: "uint16",
-        name: "epoch",
-        type: "uint16",
-      },
+        "internalType": "uint16",
+        "name": "epoch",
+        "type": "uint16"
+      }
     ],
-    name: "tariffOf",
-    outputs: [
+    "name": "tariffOf",
+    "outputs": [
       {
-        components: [
+        "components": [
           {
-            internalType: "uint24",
-            name: "energyPrice",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "energyPrice",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "levies",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "levies",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "supplierMargin",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "supplierMargin",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "networkFee",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "networkFee",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "feedInTariff",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "feedInTariff",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "platformFee",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "platformFee",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "lemSupplierMargin",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "lemSupplierMargin",
+            "type": "uint24"
           },
           {
-            internalType: "uint24",
-            name: "lemNetworkFee",
-            type: "uint24",
+            "internalType": "uint24",
+            "name": "lemNetworkFee",
+            "type": "uint24"
           },
           {
-            internalType: "uint64",
-            name: "dailyChargeMicroEur",
-            type: "uint64",
-          },
+            "internalType": "uint64",
+            "name": "dailyChargeMicroEur",
+            "type": "uint64"
+          }
         ],
-        internalType: "struct Tariff",
-        name: "",
-        type: "tuple",
-      },
+        "internalType": "struct Tariff",
+        "name": "",
+        "type": "tuple"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "taxCollector",
-    outputs: [
+    "inputs": [],
+    "name": "taxCollector",
+    "outputs": [
       {
-        internalType: "address",
-        name: "",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "token",
-    outputs: [
+    "inputs": [],
+    "name": "token",
+    "outputs": [
       {
-        internalType: "contract IERC20",
-        name: "",
-        type: "address",
-      },
+        "internalType": "contract IERC20",
+        "name": "",
+        "type": "address"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "unpause",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "inputs": [],
+    "name": "unpause",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint32",
-        name: "day",
-        type: "uint32",
-      },
+        "internalType": "uint32",
+        "name": "day",
+        "type": "uint32"
+      }
     ],
-    name: "voidDay",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "voidDay",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "amount",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
     ],
-    name: "withdraw",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
-  },
+    "name": "withdraw",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  }
 ] as const;
 
 export const euroTokenAbi = [
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "admin",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "admin",
+        "type": "address"
+      }
     ],
-    stateMutability: "nonpayable",
-    type: "constructor",
+    "stateMutability": "nonpayable",
+    "type": "constructor"
   },
   {
-    inputs: [],
-    name: "AccessControlBadConfirmation",
-    type: "error",
+    "inputs": [],
+    "name": "AccessControlBadConfirmation",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       },
       {
-        internalType: "bytes32",
-        name: "neededRole",
-        type: "bytes32",
-      },
+        "internalType": "bytes32",
+        "name": "neededRole",
+        "type": "bytes32"
+      }
     ],
-    name: "AccessControlUnauthorizedAccount",
-    type: "error",
+    "name": "AccessControlUnauthorizedAccount",
+    "type": "error"
   },
   {
-    inputs: [],
-    name: "ECDSAInvalidSignature",
-    type: "error",
+    "inputs": [],
+    "name": "ECDSAInvalidSignature",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "length",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      }
     ],
-    name: "ECDSAInvalidSignatureLength",
-    type: "error",
+    "name": "ECDSAInvalidSignatureLength",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "bytes32",
-        name: "s",
-        type: "bytes32",
-      },
+        "internalType": "bytes32",
+        "name": "s",
+        "type": "bytes32"
+      }
     ],
-    name: "ECDSAInvalidSignatureS",
-    type: "error",
+    "name": "ECDSAInvalidSignatureS",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "spender",
-        type: "address",
+        "internalType": "address",
+        "name": "spender",
+        "type": "address"
       },
       {
-        internalType: "uint256",
-        name: "allowance",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "allowance",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "needed",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "needed",
+        "type": "uint256"
+      }
     ],
-    name: "ERC20InsufficientAllowance",
-    type: "error",
+    "name": "ERC20InsufficientAllowance",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "sender",
-        type: "address",
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
       },
       {
-        internalType: "uint256",
-        name: "balance",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "balance",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "needed",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "needed",
+        "type": "uint256"
+      }
     ],
-    name: "ERC20InsufficientBalance",
-    type: "error",
+    "name": "ERC20InsufficientBalance",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "approver",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "approver",
+        "type": "address"
+      }
     ],
-    name: "ERC20InvalidApprover",
-    type: "error",
+    "name": "ERC20InvalidApprover",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "receiver",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "receiver",
+        "type": "address"
+      }
     ],
-    name: "ERC20InvalidReceiver",
-    type: "error",
+    "name": "ERC20InvalidReceiver",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "sender",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
+      }
     ],
-    name: "ERC20InvalidSender",
-    type: "error",
+    "name": "ERC20InvalidSender",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "spender",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "spender",
+        "type": "address"
+      }
     ],
-    name: "ERC20InvalidSpender",
-    type: "error",
+    "name": "ERC20InvalidSpender",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "deadline",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "deadline",
+        "type": "uint256"
+      }
     ],
-    name: "ERC2612ExpiredSignature",
-    type: "error",
+    "name": "ERC2612ExpiredSignature",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "signer",
-        type: "address",
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
       },
       {
-        internalType: "address",
-        name: "owner",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
     ],
-    name: "ERC2612InvalidSigner",
-    type: "error",
+    "name": "ERC2612InvalidSigner",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       },
       {
-        internalType: "uint256",
-        name: "currentNonce",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "currentNonce",
+        "type": "uint256"
+      }
     ],
-    name: "InvalidAccountNonce",
-    type: "error",
+    "name": "InvalidAccountNonce",
+    "type": "error"
   },
   {
-    inputs: [],
-    name: "InvalidShortString",
-    type: "error",
+    "inputs": [],
+    "name": "InvalidShortString",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "string",
-        name: "str",
-        type: "string",
-      },
+        "internalType": "string",
+        "name": "str",
+        "type": "string"
+      }
     ],
-    name: "StringTooLong",
-    type: "error",
+    "name": "StringTooLong",
+    "type": "error"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "address",
-        name: "owner",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "spender",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "spender",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "uint256",
-        name: "value",
-        type: "uint256",
-      },
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
     ],
-    name: "Approval",
-    type: "event",
+    "name": "Approval",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [],
-    name: "EIP712DomainChanged",
-    type: "event",
+    "anonymous": false,
+    "inputs": [],
+    "name": "EIP712DomainChanged",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "bytes32",
-        name: "role",
-        type: "bytes32",
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
       },
       {
-        indexed: true,
-        internalType: "bytes32",
-        name: "previousAdminRole",
-        type: "bytes32",
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "previousAdminRole",
+        "type": "bytes32"
       },
       {
-        indexed: true,
-        internalType: "bytes32",
-        name: "newAdminRole",
-        type: "bytes32",
-      },
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "newAdminRole",
+        "type": "bytes32"
+      }
     ],
-    name: "RoleAdminChanged",
-    type: "event",
+    "name": "RoleAdminChanged",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "bytes32",
-        name: "role",
-        type: "bytes32",
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "account",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "sender",
-        type: "address",
-      },
+        "indexed": true,
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
+      }
     ],
-    name: "RoleGranted",
-    type: "event",
+    "name": "RoleGranted",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "bytes32",
-        name: "role",
-        type: "bytes32",
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "account",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "sender",
-        type: "address",
-      },
+        "indexed": true,
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
+      }
     ],
-    name: "RoleRevoked",
-    type: "event",
+    "name": "RoleRevoked",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "address",
-        name: "from",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "from",
+        "type": "address"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "to",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "to",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "uint256",
-        name: "value",
-        type: "uint256",
-      },
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
     ],
-    name: "Transfer",
-    type: "event",
+    "name": "Transfer",
+    "type": "event"
   },
   {
-    inputs: [],
-    name: "DEFAULT_ADMIN_ROLE",
-    outputs: [
+    "inputs": [],
+    "name": "DEFAULT_ADMIN_ROLE",
+    "outputs": [
       {
-        internalType: "bytes32",
-        name: "",
-        type: "bytes32",
-      },
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "DOMAIN_SEPARATOR",
-    outputs: [
+    "inputs": [],
+    "name": "DOMAIN_SEPARATOR",
+    "outputs": [
       {
-        internalType: "bytes32",
-        name: "",
-        type: "bytes32",
-      },
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "MINTER_ROLE",
-    outputs: [
+    "inputs": [],
+    "name": "MINTER_ROLE",
+    "outputs": [
       {
-        internalType: "bytes32",
-        name: "",
-        type: "bytes32",
-      },
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "owner",
-        type: "address",
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
       },
       {
-        internalType: "address",
-        name: "spender",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "spender",
+        "type": "address"
+      }
     ],
-    name: "allowance",
-    outputs: [
+    "name": "allowance",
+    "outputs": [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "spender",
-        type: "address",
+        "internalType": "address",
+        "name": "spender",
+        "type": "address"
       },
       {
-        internalType: "uint256",
-        name: "value",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
     ],
-    name: "approve",
-    outputs: [
+    "name": "approve",
+    "outputs": [
       {
-        internalType: "bool",
-        name: "",
-        type: "bool",
-      },
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
     ],
-    stateMutability: "nonpayable",
-    type: "function",
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "balanceOf",
-    outputs: [
+    "name": "balanceOf",
+    "outputs": [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "decimals",
-    outputs: [
+    "inputs": [],
+    "name": "decimals",
+    "outputs": [
       {
-        internalType: "uint8",
-        name: "",
-        type: "uint8",
-      },
+        "internalType": "uint8",
+        "name": "",
+        "type": "uint8"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "eip712Domain",
-    outputs: [
+    "inputs": [],
+    "name": "eip712Domain",
+    "outputs": [
       {
-        internalType: "bytes1",
-        name: "fields",
-        type: "bytes1",
+        "internalType": "bytes1",
+        "name": "fields",
+        "type": "bytes1"
       },
       {
-        internalType: "string",
-        name: "name",
-        type: "string",
+        "internalType": "string",
+        "name": "name",
+        "type": "string"
       },
       {
-        internalType: "string",
-        name: "version",
-        type: "string",
+        "internalType": "string",
+        "name": "version",
+        "type": "string"
       },
       {
-        internalType: "uint256",
-        name: "chainId",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "chainId",
+        "type": "uint256"
       },
       {
-        internalType: "address",
-        name: "verifyingContract",
-        type: "address",
+        "internalType": "address",
+        "name": "verifyingContract",
+        "type": "address"
       },
       {
-        internalType: "bytes32",
-        name: "salt",
-        type: "bytes32",
+        "internalType": "bytes32",
+        "name": "salt",
+        "type": "bytes32"
       },
       {
-        internalType: "uint256[]",
-        name: "extensions",
-        type: "uint256[]",
-      },
+        "internalType": "uint256[]",
+        "name": "extensions",
+        "type": "uint256[]"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "bytes32",
-        name: "role",
-        type: "bytes32",
-      },
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
+      }
     ],
-    name: "getRoleAdmin",
-    outputs: [
+    "name": "getRoleAdmin",
+    "outputs": [
       {
-        internalType: "bytes32",
-        name: "",
-        type: "bytes32",
-      },
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "bytes32",
-        name: "role",
-        type: "bytes32",
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
       },
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "grantRole",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "grantRole",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "bytes32",
-        name: "role",
-        type: "bytes32",
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
       },
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "hasRole",
-    outputs: [
+    "name": "hasRole",
+    "outputs": [
       {
-        internalType: "bool",
-        name: "",
-        type: "bool",
-      },
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "to",
-        type: "address",
+        "internalType": "address",
+        "name": "to",
+        "type": "address"
       },
       {
-        internalType: "uint256",
-        name: "amount",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
     ],
-    name: "mint",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "mint",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "name",
-    outputs: [
+    "inputs": [],
+    "name": "name",
+    "outputs": [
       {
-        internalType: "string",
-        name: "",
-        type: "string",
-      },
+        "internalType": "string",
+        "name": "",
+        "type": "string"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "owner",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
     ],
-    name: "nonces",
-    outputs: [
+    "name": "nonces",
+    "outputs": [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "owner",
-        type: "address",
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
       },
       {
-        internalType: "address",
-        name: "spender",
-        type: "address",
+        "internalType": "address",
+        "name": "spender",
+        "type": "address"
       },
       {
-        internalType: "uint256",
-        name: "value",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "deadline",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "deadline",
+        "type": "uint256"
       },
       {
-        internalType: "uint8",
-        name: "v",
-        type: "uint8",
+        "internalType": "uint8",
+        "name": "v",
+        "type": "uint8"
       },
       {
-        internalType: "bytes32",
-        name: "r",
-        type: "bytes32",
+        "internalType": "bytes32",
+        "name": "r",
+        "type": "bytes32"
       },
       {
-        internalType: "bytes32",
-        name: "s",
-        type: "bytes32",
-      },
+        "internalType": "bytes32",
+        "name": "s",
+        "type": "bytes32"
+      }
     ],
-    name: "permit",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "permit",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "bytes32",
-        name: "role",
-        type: "bytes32",
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
       },
       {
-        internalType: "address",
-        name: "callerConfirmation",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "callerConfirmation",
+        "type": "address"
+      }
     ],
-    name: "renounceRole",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "renounceRole",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "bytes32",
-        name: "role",
-        type: "bytes32",
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
       },
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "revokeRole",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "revokeRole",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "bytes4",
-        name: "interfaceId",
-        type: "bytes4",
-      },
+        "internalType": "bytes4",
+        "name": "interfaceId",
+        "type": "bytes4"
+      }
     ],
-    name: "supportsInterface",
-    outputs: [
+    "name": "supportsInterface",
+    "outputs": [
       {
-        internalType: "bool",
-        name: "",
-        type: "bool",
-      },
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "symbol",
-    outputs: [
+    "inputs": [],
+    "name": "symbol",
+    "outputs": [
       {
-        internalType: "string",
-        name: "",
-        type: "string",
-      },
+        "internalType": "string",
+        "name": "",
+        "type": "string"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "totalSupply",
-    outputs: [
+    "inputs": [],
+    "name": "totalSupply",
+    "outputs": [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "to",
-        type: "address",
+        "internalType": "address",
+        "name": "to",
+        "type": "address"
       },
       {
-        internalType: "uint256",
-        name: "value",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
     ],
-    name: "transfer",
-    outputs: [
+    "name": "transfer",
+    "outputs": [
       {
-        internalType: "bool",
-        name: "",
-        type: "bool",
-      },
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
     ],
-    stateMutability: "nonpayable",
-    type: "function",
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "from",
-        type: "address",
+        "internalType": "address",
+        "name": "from",
+        "type": "address"
       },
       {
-        internalType: "address",
-        name: "to",
-        type: "address",
+        "internalType": "address",
+        "name": "to",
+        "type": "address"
       },
       {
-        internalType: "uint256",
-        name: "value",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
     ],
-    name: "transferFrom",
-    outputs: [
+    "name": "transferFrom",
+    "outputs": [
       {
-        internalType: "bool",
-        name: "",
-        type: "bool",
-      },
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
     ],
-    stateMutability: "nonpayable",
-    type: "function",
-  },
+    "stateMutability": "nonpayable",
+    "type": "function"
+  }
 ] as const;
 
 export const marketFactoryAbi = [
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "implementation_",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "implementation_",
+        "type": "address"
+      }
     ],
-    stateMutability: "nonpayable",
-    type: "constructor",
+    "stateMutability": "nonpayable",
+    "type": "constructor"
   },
   {
-    inputs: [],
-    name: "CloneArgumentsTooLong",
-    type: "error",
+    "inputs": [],
+    "name": "CloneArgumentsTooLong",
+    "type": "error"
   },
   {
-    inputs: [],
-    name: "FactoryZeroImplementation",
-    type: "error",
+    "inputs": [],
+    "name": "FactoryZeroImplementation",
+    "type": "error"
   },
   {
-    inputs: [],
-    name: "FailedDeployment",
-    type: "error",
+    "inputs": [],
+    "name": "FailedDeployment",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "balance",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "balance",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "needed",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "needed",
+        "type": "uint256"
+      }
     ],
-    name: "InsufficientBalance",
-    type: "error",
+    "name": "InsufficientBalance",
+    "type": "error"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "address",
-        name: "market",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "market",
+        "type": "address"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "admin",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "admin",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "string",
-        name: "name",
-        type: "string",
-      },
+        "indexed": false,
+        "internalType": "string",
+        "name": "name",
+        "type": "string"
+      }
     ],
-    name: "CommunityCreated",
-    type: "event",
+    "name": "CommunityCreated",
+    "type": "event"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "string",
-        name: "name",
-        type: "string",
+        "internalType": "string",
+        "name": "name",
+        "type": "string"
       },
       {
-        components: [
+        "components": [
           {
-            internalType: "address",
-            name: "admin",
-            type: "address",
+            "internalType": "address",
+            "name": "admin",
+            "type": "address"
           },
           {
-            internalType: "address",
-            name: "operator",
-            type: "address",
+            "internalType": "address",
+            "name": "operator",
+            "type": "address"
           },
           {
-            internalType: "address",
-            name: "meter",
-            type: "address",
+            "internalType": "address",
+            "name": "meter",
+            "type": "address"
           },
           {
-            internalType: "address",
-            name: "token",
-            type: "address",
+            "internalType": "address",
+            "name": "token",
+            "type": "address"
           },
           {
-            internalType: "address",
-            name: "platform",
-            type: "address",
+            "internalType": "address",
+            "name": "platform",
+            "type": "address"
           },
           {
-            internalType: "address",
-            name: "taxCollector",
-            type: "address",
+            "internalType": "address",
+            "name": "taxCollector",
+            "type": "address"
           },
           {
-            internalType: "address",
-            name: "networkOperator",
-            type: "address",
+            "internalType": "address",
+            "name": "networkOperator",
+            "type": "address"
           },
           {
-            internalType: "address[]",
-            name: "suppliers",
-            type: "address[]",
+            "internalType": "address[]",
+            "name": "suppliers",
+            "type": "address[]"
           },
           {
-            components: [
+            "components": [
               {
-                internalType: "uint24",
-                name: "energyPrice",
-                type: "uint24",
+                "internalType": "uint24",
+                "name": "energyPrice",
+                "type": "uint24"
               },
               {
-                internalType: "uint24",
-                name: "levies",
-                type: "uint24",
+                "internalType": "uint24",
+                "name": "levies",
+                "type": "uint24"
               },
               {
-                internalType: "uint24",
-                name: "supplierMargin",
-                type: "uint24",
+                "internalType": "uint24",
+                "name": "supplierMargin",
+                "type": "uint24"
               },
               {
-                internalType: "uint24",
-                name: "networkFee",
-                type: "uint24",
+                "internalType": "uint24",
+                "name": "networkFee",
+                "type": "uint24"
               },
               {
-                internalType: "uint24",
-                name: "feedInTariff",
-                type: "uint24",
+                "internalType": "uint24",
+                "name": "feedInTariff",
+                "type": "uint24"
               },
               {
-                internalType: "uint24",
-                name: "platformFee",
-                type: "uint24",
+                "internalType": "uint24",
+                "name": "platformFee",
+                "type": "uint24"
               },
               {
-                internalType: "uint24",
-                name: "lemSupplierMargin",
-                type: "uint24",
+                "internalType": "uint24",
+                "name": "lemSupplierMargin",
+                "type": "uint24"
               },
               {
-                internalType: "uint24",
-                name: "lemNetworkFee",
-                type: "uint24",
+                "internalType": "uint24",
+                "name": "lemNetworkFee",
+                "type": "uint24"
               },
               {
-                internalType: "uint64",
-                name: "dailyChargeMicroEur",
-                type: "uint64",
-              },
+                "internalType": "uint64",
+                "name": "dailyChargeMicroEur",
+                "type": "uint64"
+              }
             ],
-            internalType: "struct Tariff[]",
-            name: "tariffs",
-            type: "tuple[]",
+            "internalType": "struct Tariff[]",
+            "name": "tariffs",
+            "type": "tuple[]"
           },
           {
-            internalType: "uint32",
-            name: "gateLeadSeconds",
-            type: "uint32",
+            "internalType": "uint32",
+            "name": "gateLeadSeconds",
+            "type": "uint32"
           },
           {
-            internalType: "uint8",
-            name: "dayStartSlot",
-            type: "uint8",
+            "internalType": "uint8",
+            "name": "dayStartSlot",
+            "type": "uint8"
           },
           {
-            internalType: "uint16",
-            name: "orderPageSize",
-            type: "uint16",
+            "internalType": "uint16",
+            "name": "orderPageSize",
+            "type": "uint16"
           },
           {
-            internalType: "enum SettlementMode",
-            name: "settlement",
-            type: "uint8",
-          },
+            "internalType": "enum SettlementMode",
+            "name": "settlement",
+            "type": "uint8"
+          }
         ],
-        internalType: "struct MarketInit",
-        name: "init",
-        type: "tuple",
-      },
+        "internalType": "struct MarketInit",
+        "name": "init",
+        "type": "tuple"
+      }
     ],
-    name: "createCommunity",
-    outputs: [
+    "name": "createCommunity",
+    "outputs": [
       {
-        internalType: "address",
-        name: "market",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "market",
+        "type": "address"
+      }
     ],
-    stateMutability: "nonpayable",
-    type: "function",
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "implementation",
-    outputs: [
+    "inputs": [],
+    "name": "implementation",
+    "outputs": [
       {
-        internalType: "address",
-        name: "",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
-  },
+    "stateMutability": "view",
+    "type": "function"
+  }
 ] as const;
