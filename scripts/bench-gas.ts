@@ -24,6 +24,8 @@ const { values } = (() => {
         snapshot: { type: "boolean", default: false },
         check: { type: "boolean", default: false },
         against: { type: "string", default: DEFAULT_SNAPSHOT },
+        "save-measured": { type: "string" },
+        "from-measured": { type: "string" },
         "day-scale": { type: "string" },
         help: { type: "boolean", default: false },
       },
@@ -34,7 +36,7 @@ const { values } = (() => {
 })();
 if (values.help) {
   console.log(
-    "Usage: npm run bench:gas -- [--participants N] [--quick] [--snapshot] [--check] [--against FILE] [--day-scale N]\n  --quick     clearing at 10 and 200 bids only (no 1,000-bid run)\n  --snapshot  rewrite gas-snapshot.json with this run's figures\n  --check     exit 1 when an action costs more than 1% above the snapshot (a gas regression), or more than 1% below it (the snapshot is stale)\n  --against F compare with (and --snapshot writes) F instead of gas-snapshot.json\n  --day-scale N  only this: a day of N day-mode households (201 to 10,000) settled in steps; exit 1 if a transaction reaches the gas cap; writes out/bench/day-scale.json",
+    "Usage: npm run bench:gas -- [--participants N] [--quick] [--snapshot] [--check] [--against FILE] [--day-scale N]\n  --quick     clearing at 10 and 200 bids only (no 1,000-bid run)\n  --snapshot  rewrite gas-snapshot.json with this run's figures\n  --check     exit 1 when an action costs more than 1% above the snapshot (a gas regression), or more than 1% below it (the snapshot is stale)\n  --against F compare with (and --snapshot writes) F instead of gas-snapshot.json\n  --save-measured F  also write this run's figures to F\n  --from-measured F  measure nothing: compare the figures a run saved in F (with --check, --against)\n  --day-scale N  only this: a day of N day-mode households (201 to 10,000) settled in steps; exit 1 if a transaction reaches the gas cap; writes out/bench/day-scale.json",
   );
   process.exit(0);
 }
@@ -57,6 +59,12 @@ if (values["day-scale"] !== undefined) {
   process.exit(0);
 }
 const SNAPSHOT = values.against;
+const fmt = (n: number) => n.toLocaleString("en-US");
+if (values["from-measured"]) {
+  if (!existsSync(values["from-measured"])) fail(`--from-measured: ${values["from-measured"]} does not exist`);
+  compareWithSnapshot(JSON.parse(readFileSync(values["from-measured"], "utf8")) as Record<string, number>);
+  process.exit(0);
+}
 const participants = Number(values.participants);
 if (!Number.isInteger(participants) || participants < 10 || participants > 2_000) fail("--participants must be a whole number from 10 to 2000");
 
@@ -88,7 +96,6 @@ const targets: [string, number, string][] = [
   ["createCommunity", 400_000, "new community from the factory ≤ 400,000"],
   ["dayHouseholdDay", 50_000, "day mode ≤ 50,000 per household-day at 200 households, everything included"],
 ];
-const fmt = (n: number) => n.toLocaleString("en-US");
 console.log("\nAction gas (receipts)");
 for (const [name, a] of Object.entries(m.actions)) console.log(`  ${name.padEnd(16)} ${fmt(a.gas).padStart(12)}  ${a.unit}`);
 console.log("\nRelayed bids by batch size");
@@ -121,37 +128,43 @@ if (big)
     `  ${big.maxTxGas < GAS_CAP ? "met " : "MISS"}  1,000 bids clear with every tx under ${fmt(GAS_CAP)}: largest ${fmt(big.maxTxGas)} in ${big.transactions} tx`,
   );
 const current = Object.fromEntries(Object.entries(m.actions).map(([k, v]) => [k, v.gas]));
-/** More than this above the snapshot is a regression for --check (calldata bytes vary a little run to run). */
-const REGRESSION_PCT = 1;
-const regressions: string[] = [];
-/** Cheaper than the snapshot by more than REGRESSION_PCT: the snapshot (and the README's gas table) lag behind. */
-const stale: string[] = [];
-if (existsSync(SNAPSHOT)) {
-  const committed = JSON.parse(readFileSync(SNAPSHOT, "utf8")) as Record<string, number>;
-  console.log(`\nAgainst ${SNAPSHOT}`);
-  for (const [k, gas] of Object.entries(current)) {
-    const before = committed[k];
-    const change = before ? ((gas - before) / before) * 100 : NaN;
-    if (change > REGRESSION_PCT) regressions.push(`${k} ${fmt(before)} → ${fmt(gas)} (+${change.toFixed(2)}%)`);
-    if (change < -REGRESSION_PCT) stale.push(`${k} ${fmt(before)} → ${fmt(gas)} (${change.toFixed(2)}%)`);
-    console.log(
-      `  ${k.padEnd(20)} ${fmt(before ?? NaN).padStart(10)} → ${fmt(gas).padStart(10)}  ${Number.isNaN(change) ? "new" : `${change >= 0 ? "+" : ""}${change.toFixed(2)}%`}`,
+if (values["save-measured"]) writeFileSync(values["save-measured"], `${JSON.stringify(current, null, 2)}\n`);
+compareWithSnapshot(current);
+console.log(`\nwall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+/** Each action's gas against the snapshot; with --check, exit 1 on a regression or a snapshot left behind. */
+function compareWithSnapshot(current: Record<string, number>) {
+  /** More than this above the snapshot is a regression for --check (calldata bytes vary a little run to run). */
+  const REGRESSION_PCT = 1;
+  const regressions: string[] = [];
+  /** Cheaper than the snapshot by more than REGRESSION_PCT: the snapshot (and the README's gas table) lag behind. */
+  const stale: string[] = [];
+  if (existsSync(SNAPSHOT)) {
+    const committed = JSON.parse(readFileSync(SNAPSHOT, "utf8")) as Record<string, number>;
+    console.log(`\nAgainst ${SNAPSHOT}`);
+    for (const [k, gas] of Object.entries(current)) {
+      const before = committed[k];
+      const change = before ? ((gas - before) / before) * 100 : NaN;
+      if (change > REGRESSION_PCT) regressions.push(`${k} ${fmt(before)} → ${fmt(gas)} (+${change.toFixed(2)}%)`);
+      if (change < -REGRESSION_PCT) stale.push(`${k} ${fmt(before)} → ${fmt(gas)} (${change.toFixed(2)}%)`);
+      console.log(
+        `  ${k.padEnd(20)} ${fmt(before ?? NaN).padStart(10)} → ${fmt(gas).padStart(10)}  ${Number.isNaN(change) ? "new" : `${change >= 0 ? "+" : ""}${change.toFixed(2)}%`}`,
+      );
+    }
+  } else if (values.check) {
+    fail(`--check needs a committed ${SNAPSHOT}; write one with --snapshot`);
+  }
+  if (values.snapshot) {
+    writeFileSync(SNAPSHOT, `${JSON.stringify(current, null, 2)}\n`);
+    console.log(`wrote ${SNAPSHOT}`);
+  }
+  if (values.check && regressions.length > 0) {
+    process.stderr.write(`gas regression against ${SNAPSHOT} (more than ${REGRESSION_PCT}%): ${regressions.join("; ")}\n`);
+  }
+  if (values.check && stale.length > 0 && !values.snapshot) {
+    process.stderr.write(
+      `cheaper than ${SNAPSHOT} by more than ${REGRESSION_PCT}%: ${stale.join("; ")}. Rewrite it with npm run bench:gas -- --snapshot and update the README's gas table\n`,
     );
   }
-} else if (values.check) {
-  fail(`--check needs a committed ${SNAPSHOT}; write one with --snapshot`);
+  if (values.check && (regressions.length > 0 || (stale.length > 0 && !values.snapshot))) process.exit(1);
 }
-if (values.snapshot) {
-  writeFileSync(SNAPSHOT, `${JSON.stringify(current, null, 2)}\n`);
-  console.log(`wrote ${SNAPSHOT}`);
-}
-console.log(`\nwall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
-if (values.check && regressions.length > 0) {
-  process.stderr.write(`gas regression against ${SNAPSHOT} (more than ${REGRESSION_PCT}%): ${regressions.join("; ")}\n`);
-}
-if (values.check && stale.length > 0 && !values.snapshot) {
-  process.stderr.write(
-    `cheaper than ${SNAPSHOT} by more than ${REGRESSION_PCT}%: ${stale.join("; ")}. Rewrite it with npm run bench:gas -- --snapshot and update the README's gas table\n`,
-  );
-}
-if (values.check && (regressions.length > 0 || (stale.length > 0 && !values.snapshot))) process.exit(1);
