@@ -6,6 +6,7 @@
 import { Contract, Interface, JsonRpcProvider, type Log } from "ethers";
 
 import { replayMarket, type ReplayResult } from "@kiezstrom/engine/audit";
+import { FIRST_LOG_RANGE, readInRanges } from "@kiezstrom/engine/log-ranges";
 
 export type { DayAudit, Finding, IntervalAudit } from "@kiezstrom/engine/audit";
 
@@ -69,46 +70,21 @@ export async function auditMarket(rpc: string, marketAddress: string, abi: reado
   }
 }
 
-/** A refusal a smaller range may get past: a provider's block-range or result limit, or a response too large. */
-function rangeRefused(e: unknown): boolean {
-  return /range|limit|too many|too large|exceed|size|10000|timeout|timed out/i.test(String((e as Error)?.message ?? e));
-}
-
 /**
- * The market's logs from `fromBlock` through `toBlock`, in ranges that start at 2,000 blocks and halve while the
- * provider refuses a range (public providers cap eth_getLogs); progress with an estimate of the time left goes to
- * `log` every few seconds.
+ * The market's logs from `fromBlock` through `toBlock`, in ranges that halve while the provider refuses one (public
+ * providers cap eth_getLogs); progress with an estimate of the time left goes to `log` every few seconds.
  */
 export async function readLogs(provider: JsonRpcProvider, address: string, fromBlock: number, toBlock: number, log: (line: string) => void): Promise<Log[]> {
   const logs: Log[] = [];
-  // the widest range the provider has not refused: halved on each refusal, never grown past
-  let ceiling = 2_000;
-  let range = ceiling;
-  let from = fromBlock;
   const started = Date.now();
   let shown = started;
-  while (from <= toBlock) {
-    const to = Math.min(toBlock, from + range - 1);
-    let got: Log[];
-    try {
-      got = await provider.getLogs({ address, fromBlock: from, toBlock: to });
-    } catch (e) {
-      if (range > 1 && rangeRefused(e)) {
-        ceiling = Math.max(1, Math.floor(range / 2));
-        range = ceiling;
-        continue;
-      }
-      throw e;
-    }
-    logs.push(...got);
-    from = to + 1;
-    range = Math.min(ceiling, range * 2);
-    if (Date.now() - shown > 3_000) {
-      shown = Date.now();
-      const done = (from - fromBlock) / Math.max(1, toBlock + 1 - fromBlock);
-      const left = ((Date.now() - started) / 1000 / done) * (1 - done);
-      log(`read blocks through ${to} of ${toBlock} (${(done * 100).toFixed(1)}%, ${logs.length} events, about ${Math.round(left)} s left)`);
-    }
-  }
+  await readInRanges(fromBlock, toBlock, { ceiling: FIRST_LOG_RANGE }, async (from, to) => {
+    logs.push(...(await provider.getLogs({ address, fromBlock: from, toBlock: to })));
+    if (Date.now() - shown <= 3_000) return;
+    shown = Date.now();
+    const done = (to + 1 - fromBlock) / Math.max(1, toBlock + 1 - fromBlock);
+    const left = ((Date.now() - started) / 1000 / done) * (1 - done);
+    log(`read blocks through ${to} of ${toBlock} (${(done * 100).toFixed(1)}%, ${logs.length} events, about ${Math.round(left)} s left)`);
+  });
   return logs;
 }

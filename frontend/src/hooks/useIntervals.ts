@@ -13,7 +13,7 @@ export interface IntervalResult {
 
 /** The latest `limit` cleared intervals, newest first. */
 export function useClearedIntervals(limit = 96): Loaded<IntervalResult[]> {
-  const { indexer, rebuild, version, loadingHistory } = useMarket();
+  const { indexer, rebuild, loadingHistory } = useMarket();
   const indexed = useIndexed(["cleared", limit], async (ix) => {
     const data = await ix.query<{ intervals: Page<IntervalResult & { matchedWh: string }> }>(
       `query ($limit: Int!) { intervals(where: { clearedAt_gt: 0 }, orderBy: "id", orderDirection: "desc", limit: $limit) { items { id price matchedWh tradeCount bidCount } } }`,
@@ -22,7 +22,6 @@ export function useClearedIntervals(limit = 96): Loaded<IntervalResult[]> {
     return data.intervals.items.map((r) => ({ ...r, matchedWh: Number(r.matchedWh) }));
   });
   if (indexer) return indexed;
-  void version;
   const cleared = [...rebuild.intervals]
     .filter(([, s]) => s.cleared)
     .sort((a, b) => b[0] - a[0])
@@ -41,7 +40,7 @@ export interface BookEntry {
 
 /** The live (not cancelled) bids of an interval. */
 export function useOrderBook(interval: number | null): Loaded<BookEntry[]> {
-  const { indexer, rebuild, version, loadingHistory } = useMarket();
+  const { indexer, rebuild, loadingHistory } = useMarket();
   const indexed = useIndexed(
     ["book", interval],
     async (ix) => {
@@ -54,7 +53,6 @@ export function useOrderBook(interval: number | null): Loaded<BookEntry[]> {
     interval !== null,
   );
   if (indexer) return indexed;
-  void version;
   const s = interval !== null ? rebuild.intervals.get(interval) : undefined;
   return fromRecent(
     loadingHistory,

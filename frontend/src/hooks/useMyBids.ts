@@ -33,7 +33,7 @@ interface BidRow {
 }
 
 export function useMyBids(me: string, limit = 30): Loaded<MyBid[]> {
-  const { indexer, rebuild, version, loadingHistory } = useMarket();
+  const { indexer, rebuild, loadingHistory } = useMarket();
   const who = me.toLowerCase();
   const indexed = useIndexed(["my-bids", who, limit], async (ix) => {
     const data = await ix.query<{ bids: Page<BidRow> }>(
@@ -55,7 +55,6 @@ export function useMyBids(me: string, limit = 30): Loaded<MyBid[]> {
     }));
   });
   if (indexer) return indexed;
-  void version;
   const mine: MyBid[] = [];
   for (const [id, s] of [...rebuild.intervals].sort((a, b) => b[0] - a[0])) {
     const own = s.bids.filter((b) => b.participant === who);

@@ -72,7 +72,7 @@ export interface MyBills {
 }
 
 export function useMyBills(me: string, limit = 48, dayCount = 14): Loaded<MyBills> {
-  const { indexer, rebuild, version, dayStartSlot, rc, loadingHistory } = useMarket();
+  const { indexer, rebuild, dayStartSlot, rc, loadingHistory } = useMarket();
   const who = me.toLowerCase();
   const participant = useParticipant(me as `0x${string}`);
   const indexed = useIndexed(["my-bills", who, limit, dayCount], async (ix) => {
@@ -93,7 +93,6 @@ export function useMyBills(me: string, limit = 48, dayCount = 14): Loaded<MyBill
   });
 
   // without an indexer: the bills of the latest blocks, priced with the tariffs the market holds for their epochs
-  void version;
   const p = participant.data;
   const mine = indexer || !p ? [] : [...rebuild.intervals].filter(([, s]) => s.bills.has(who)).sort((a, b) => b[0] - a[0]);
   const epochs = [...new Set(mine.map(([, s]) => s.epoch))];

@@ -25,7 +25,7 @@ interface Row {
 }
 
 export function useMyMovements(me: string, pageSize = 20): Loaded<Movement[]> & { more: (() => void) | null; page: number; back: (() => void) | null } {
-  const { indexer, store, version, loadingHistory } = useMarket();
+  const { indexer, store, loadingHistory } = useMarket();
   const who = me.toLowerCase();
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const after = cursors.at(-1) ?? null;
@@ -49,7 +49,6 @@ export function useMyMovements(me: string, pageSize = 20): Loaded<Movement[]> & 
     };
   }
   // without an indexer: the deposits and withdrawals of the latest blocks
-  void version;
   const moves: Movement[] = [];
   for (const e of store?.events ?? []) {
     const a = e.args as { account?: string; amount?: bigint };

@@ -12,7 +12,7 @@ export interface MyTrade {
 }
 
 export function useMyTrades(me: string | undefined, limit = 40): Loaded<MyTrade[]> {
-  const { indexer, rebuild, version, loadingHistory } = useMarket();
+  const { indexer, rebuild, loadingHistory } = useMarket();
   const who = me?.toLowerCase() ?? "";
   const indexed = useIndexed(
     ["my-trades", who, limit],
@@ -27,7 +27,6 @@ export function useMyTrades(me: string | undefined, limit = 40): Loaded<MyTrade[
     !!me,
   );
   if (indexer) return indexed;
-  void version;
   const trades = [...rebuild.intervals]
     .sort((a, b) => b[0] - a[0])
     .flatMap(([id, s]) =>
@@ -46,7 +45,7 @@ export interface Trader {
 }
 
 export function useMyTraders(me: string | undefined): Loaded<Trader[]> {
-  const { indexer, rebuild, version, loadingHistory } = useMarket();
+  const { indexer, rebuild, loadingHistory } = useMarket();
   const who = me?.toLowerCase() ?? "";
   const indexed = useIndexed(
     ["my-traders", who],
@@ -57,7 +56,6 @@ export function useMyTraders(me: string | undefined): Loaded<Trader[]> {
     !!me,
   );
   if (indexer) return indexed;
-  void version;
   const traders = new Map<string, Trader>();
   for (const s of rebuild.intervals.values()) {
     for (const t of s.trades) {

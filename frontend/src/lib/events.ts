@@ -8,19 +8,12 @@ import { useSyncExternalStore } from "react";
 import type { PublicClient } from "viem";
 
 import { kiezMarketAbi } from "../contracts/generated";
+import { FIRST_LOG_RANGE, readInRanges } from "@kiezstrom/engine/log-ranges";
 import type { MarketEvent } from "@kiezstrom/engine/audit";
 
 export interface LoggedEvent extends MarketEvent {
   blockNumber: bigint;
   transactionHash: string;
-}
-
-const FIRST_RANGE = 2_000n;
-
-/** A refusal a smaller range may get past: a provider's range or result limit, or viem's response size limit. */
-function tooMuch(e: unknown): boolean {
-  const text = String((e as Error)?.message ?? e);
-  return /size limit|exceed|too many|too large|range|limit|10000|timeout|timed out/i.test(text);
 }
 
 export class MarketEventStore {
@@ -35,7 +28,8 @@ export class MarketEventStore {
   /** Blocks read so far and to read, for a progress bar. */
   progress = { read: 0n, total: 0n };
   private nextBlock: bigint | null = null;
-  private range = FIRST_RANGE;
+  /** The widest log range the node has not refused, kept from read to read. */
+  private limits = { ceiling: FIRST_LOG_RANGE };
   private listeners = new Set<() => void>();
   private syncing: Promise<void> | null = null;
   private cancelled = false;
@@ -91,26 +85,23 @@ export class MarketEventStore {
         this.nextBlock = start;
       }
       const first = this.firstBlock ?? 0n;
-      let next: bigint = this.nextBlock;
+      let next = this.nextBlock;
       this.progress = { read: next - first, total: head + 1n - first };
       const fresh: LoggedEvent[] = [];
-      while (next <= head && !this.cancelled) {
-        const from: bigint = next;
-        const to: bigint = from + this.range - 1n < head ? from + this.range - 1n : head;
-        const logs = await this.client.getContractEvents({ address: this.market, abi: kiezMarketAbi, fromBlock: from, toBlock: to }).catch((e: unknown) => {
-          if (this.range > 1n && tooMuch(e)) return null;
-          throw e;
-        });
-        if (logs === null) {
-          this.range /= 2n;
-          continue;
-        }
-        for (const l of logs) fresh.push({ name: l.eventName, args: l.args, blockNumber: l.blockNumber, transactionHash: l.transactionHash });
-        next = to + 1n;
-        this.nextBlock = next;
-        this.progress = { read: next - first, total: head + 1n - first };
-        this.changed();
-      }
+      const reached = await readInRanges(
+        Number(next),
+        Number(head),
+        this.limits,
+        async (from, to) => {
+          const logs = await this.client.getContractEvents({ address: this.market, abi: kiezMarketAbi, fromBlock: BigInt(from), toBlock: BigInt(to) });
+          for (const l of logs) fresh.push({ name: l.eventName, args: l.args, blockNumber: l.blockNumber, transactionHash: l.transactionHash });
+          this.nextBlock = BigInt(to) + 1n;
+          this.progress = { read: this.nextBlock - first, total: head + 1n - first };
+          this.changed();
+        },
+        () => this.cancelled,
+      );
+      next = BigInt(reached);
       if (next > head) this.caughtUp = true;
       const hadError = this.error !== null;
       this.error = null;
