@@ -338,6 +338,9 @@ describe("the dApp in a real browser", { timeout: 600_000 }, () => {
     const flag = spawnSync("tsx", ["scripts/dev.ts", "--interval-seconds", "0"], { encoding: "utf8" });
     assert.equal(flag.status, 2);
     assert.match(flag.stderr, /--interval-seconds must be from 2 to 3600, got 0/);
+    const indexerFlag = spawnSync("tsx", ["scripts/dev.ts", "--indexer-url", "ftp://x"], { encoding: "utf8" });
+    assert.equal(indexerFlag.status, 2);
+    assert.match(indexerFlag.stderr, /--indexer-url must be an http\(s\) URL, got "ftp:\/\/x"/);
   });
 
   it("an EIP-6963 wallet on the wrong chain is told so and switched; a rejected request leaves the form intact", async () => {
